@@ -61,12 +61,20 @@ def split_corpus():
 class Gpt2(torch.nn.Module):
     """GPT-2 with parameters kept in Hugging Face's layout (Conv1D weights [in, out])."""
 
-    def __init__(self, n_vocab, n_ctx, n_embd, n_layer, n_head):
+    def __init__(self, seen, n_vocab, n_ctx, n_embd, n_layer, n_head):
         super().__init__()
         self.n_head = n_head
+        self.n_vocab = n_vocab
         e = n_embd
+        # Only tokens that occur in the training text get their own embedding row; every other GPT-2 token shares
+        # one vector `u`. The softmax stays exact over all 50257 tokens: the shared column carries log(#unseen).
+        self.register_buffer("seen", torch.tensor(seen, dtype=torch.long))
+        local = torch.full((n_vocab,), len(seen), dtype=torch.long)
+        local[self.seen] = torch.arange(len(seen))
+        self.register_buffer("local", local)
+        self.log_unseen = math.log(n_vocab - len(seen))
         p = torch.nn.ParameterDict()
-        p["wte"] = torch.nn.Parameter(torch.randn(n_vocab, e) * 0.02)
+        p["wte"] = torch.nn.Parameter(torch.randn(len(seen) + 1, e) * 0.02)
         p["wpe"] = torch.nn.Parameter(torch.randn(n_ctx, e) * 0.01)
         std_proj = 0.02 / math.sqrt(2 * n_layer)
         for i in range(n_layer):
@@ -92,7 +100,7 @@ class Gpt2(torch.nn.Module):
         p, (b, t) = self.p, idx.shape
         e = p["wte"].shape[1]
         hs = e // self.n_head
-        x = p["wte"][idx] + p["wpe"][:t]
+        x = p["wte"][self.local[idx]] + p["wpe"][:t]
         x = F.dropout(x, dropout, self.training)
         mask = torch.ones(t, t, dtype=torch.bool).tril()
         for i in range(self.n_layer):
@@ -111,10 +119,23 @@ class Gpt2(torch.nn.Module):
             h = F.gelu(h @ p[f"h{i}_fc_w"] + p[f"h{i}_fc_b"], approximate="tanh")
             x = x + F.dropout(h @ p[f"h{i}_mproj_w"] + p[f"h{i}_mproj_b"], dropout, self.training)
         x = F.layer_norm(x, (e,), p["lnf_w"], p["lnf_b"], self.eps)
-        return x @ p["wte"].t()
+        logits = x @ p["wte"].t()
+        logits[..., -1] += self.log_unseen
+        return logits
+
+    def loss(self, idx, targets, dropout=0.0):
+        """Mean next-token NLL over the full GPT-2 vocabulary."""
+        logits = self(idx, dropout)
+        local = self.local[targets]
+        nll = F.cross_entropy(logits.view(-1, logits.shape[-1]), local.view(-1), reduction="none")
+        # a specific unseen token gets 1/#unseen of the shared column's probability
+        return (nll + (local.view(-1) == len(self.seen)).double().mul(self.log_unseen)).mean()
+
+    def full_wte(self):
+        return self.p["wte"][self.local]
 
     def hf_params(self):
-        p, out = self.p, {"wte.weight": self.p["wte"], "wpe.weight": self.p["wpe"]}
+        p, out = self.p, {"wte.weight": self.full_wte(), "wpe.weight": self.p["wpe"]}
         for i in range(self.n_layer):
             for ours, theirs in [("ln1_w", "ln_1.weight"), ("ln1_b", "ln_1.bias"), ("attn_w", "attn.c_attn.weight"),
                                  ("attn_b", "attn.c_attn.bias"), ("aproj_w", "attn.c_proj.weight"),
@@ -136,9 +157,7 @@ def perplexity(model, ids, context):
         window = torch.tensor(ids[begin:begin + context])[None]
         if window.shape[1] < 2:
             break
-        logits = model(window).double()
-        nll = F.cross_entropy(logits[0, :-1], window[0, 1:], reduction="sum")
-        total += nll.item()
+        total += model.loss(window[:, :-1], window[:, 1:]).item() * (window.shape[1] - 1)
         count += window.shape[1] - 1
     model.train()
     return count, total / count
@@ -158,14 +177,14 @@ def main():
     ap.add_argument("--n-head", type=int, default=6)
     ap.add_argument("--n-ctx", type=int, default=256)
     ap.add_argument("--batch", type=int, default=16)
-    ap.add_argument("--steps", type=int, default=3000)
+    ap.add_argument("--steps", type=int, default=600)
     ap.add_argument("--lr", type=float, default=2e-3)
-    ap.add_argument("--warmup", type=int, default=100)
+    ap.add_argument("--warmup", type=int, default=40)
     ap.add_argument("--weight-decay", type=float, default=0.1)
-    ap.add_argument("--dropout", type=float, default=0.1)
+    ap.add_argument("--dropout", type=float, default=0.0)
     ap.add_argument("--seed", type=int, default=1611)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--eval-every", type=int, default=500)
+    ap.add_argument("--eval-every", type=int, default=150)
     ap.add_argument("--bench", type=int, default=0, help="time this many steps and exit")
     args = ap.parse_args()
     torch.manual_seed(args.seed)
@@ -184,7 +203,9 @@ def main():
           flush=True)
     data = torch.tensor(train_ids, dtype=torch.long)
 
-    model = Gpt2(50257, args.n_ctx, args.n_embd, args.n_layer, args.n_head)
+    seen = sorted(set(train_ids))
+    print(f"{len(seen)} distinct tokens in the training text", flush=True)
+    model = Gpt2(seen, 50257, args.n_ctx, args.n_embd, args.n_layer, args.n_head)
     decay = [p for n, p in model.p.items() if p.dim() == 2]
     no_decay = [p for n, p in model.p.items() if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.weight_decay},
@@ -199,23 +220,23 @@ def main():
         starts = torch.randint(0, len(data) - args.n_ctx - 1, (args.batch,), generator=gen)
         x = torch.stack([data[s:s + args.n_ctx] for s in starts])
         y = torch.stack([data[s + 1:s + 1 + args.n_ctx] for s in starts])
-        loss = F.cross_entropy(model(x, args.dropout).view(-1, 50257), y.view(-1))
+        loss = model.loss(x, y, args.dropout)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
-        if step % 50 == 0 or step == 1:
+        if step % 50 == 0 or step == 1 or args.bench:
             el = time.time() - t0
             print(f"step {step}/{steps} loss {loss.item():.4f} lr {lr:.2e} {el:.0f}s "
                   f"{step * args.batch * args.n_ctx / el:.0f} tok/s", flush=True)
         if not args.bench and (step % args.eval_every == 0 or step == steps):
             n, nll = perplexity(model, held_ids, args.n_ctx)
             print(f"step {step} held-out nll {nll:.4f} ppl {math.exp(nll):.3f} ({n} tokens)", flush=True)
+            write_checkpoint(os.path.join(args.out, "hf"), config_json(50257, args.n_ctx, args.n_embd, args.n_layer,
+                                                                         args.n_head), model.hf_params())
     if args.bench:
         return
 
-    cfg = config_json(50257, args.n_ctx, args.n_embd, args.n_layer, args.n_head)
-    write_checkpoint(os.path.join(args.out, "hf"), cfg, model.hf_params(), prefix="transformer.")
     n, nll = perplexity(model, held_ids, args.n_ctx)
     metrics = {"heldout_tokens_scored": n, "heldout_nll": nll, "heldout_perplexity": math.exp(nll),
                "unigram_perplexity": unigram_perplexity(train_ids, held_ids, 50257), "context": args.n_ctx,
