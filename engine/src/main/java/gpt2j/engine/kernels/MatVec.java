@@ -1,0 +1,32 @@
+package gpt2j.engine.kernels;
+
+import java.lang.foreign.MemorySegment;
+
+import gpt2j.weights.WeightMatrix;
+
+/**
+ * y = W x for one input vector. Dispatches once per call on the weight's type and layout; the per-type kernels
+ * are monomorphic static methods so C2 inlines the whole inner loop. Threading is the caller's: any
+ * {@code [rowStart, rowEnd)} sub-range is valid, aligned to nothing.
+ */
+public final class MatVec {
+
+    private MatVec() {
+    }
+
+    /** out[outOff + r] = sum_c W[r][c] * x[xOff + c] for r in [rowStart, rowEnd). */
+    public static void apply(WeightMatrix w, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
+        MemorySegment data = w.tensor().data();
+        int cols = w.cols();
+        switch (w.type()) {
+            case F32 -> {
+                if (w.inputMajor()) MatVecF32InputMajor.apply(data, w.rows(), cols, x, xOff, out, outOff, rowStart, rowEnd);
+                else MatVecF32.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+            }
+            case F16 -> MatVecF16.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+            case Q8_0 -> MatVecQ8_0.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+            case Q4_0 -> MatVecQ4_0.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+            default -> throw new IllegalArgumentException("no mat-vec kernel for " + w.tensor());
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package gpt2j.engine.kernels;
+
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The float species every kernel uses and the little-endian layouts for reading weights.
+ * {@code -Dgpt2.vectorBits=256} forces a narrower width (tests use it to cover the 256-bit code paths on an AVX-512
+ * machine); production leaves it at the preferred shape, since wider-than-hardware species are not intrinsified.
+ */
+final class Simd {
+
+    static final VectorSpecies<Float> F = VectorShape
+            .forBitSize(Integer.getInteger("gpt2.vectorBits", FloatVector.SPECIES_PREFERRED.vectorBitSize()))
+            .withLanes(float.class);
+
+    // Unaligned: Q8_0/Q4_0 scales sit at 34*i and 18*i, which are not 2-byte aligned in general.
+    static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private Simd() {
+    }
+}
