@@ -1,0 +1,286 @@
+package gpt2j.engine;
+
+import gpt2j.engine.kernels.Attention;
+import gpt2j.engine.kernels.Embedding;
+import gpt2j.engine.kernels.Gelu;
+import gpt2j.engine.kernels.LayerNorm;
+import gpt2j.engine.kernels.MatMul;
+import gpt2j.engine.kernels.MatVec;
+import gpt2j.weights.Gpt2Config;
+import gpt2j.weights.Gpt2Weights;
+import gpt2j.weights.WeightMatrix;
+
+/**
+ * The GPT-2 forward pass over a KV cache: one sequence, processed a token ({@link #next}) or a batch of prompt tokens
+ * ({@link #prompt}) at a time, from position {@link #position()} on. Each block is
+ * {@code x = x + attn(ln_1(x)); x = x + mlp(ln_2(x))}; the final LayerNorm and the head give logits.
+ * Matrix rows and attention heads are split across the {@link Parallel} pool. All scratch is allocated here, so the
+ * token loop allocates nothing. Returned logits arrays are scratch too: valid until the next call. Not thread-safe.
+ */
+public final class Forward {
+
+    /** Receives the logits at one position: {@code logits[offset .. offset + vocabSize)}, scratch valid during the call. */
+    @FunctionalInterface
+    public interface LogitsListener {
+        void onLogits(int position, float[] logits, int offset);
+    }
+
+    /** Prompt tokens per batch: enough to reuse each weight row across positions, few enough to stay in cache. */
+    static final int BATCH = 32;
+
+    private final Gpt2Model model;
+    private final Gpt2Weights weights;
+    private final Parallel parallel;
+    private final KvCache cache;
+    private final int embd;
+    private final int heads;
+    private final int headSize;
+    private final int vocab;
+    private final float eps;
+    private final float scale;
+
+    // Activations for up to BATCH positions, position-major: x is (n, C), qkv (n, 3C), hidden (n, 4C).
+    private final float[] x;
+    private final float[] xb;
+    private final float[] qkv;
+    private final float[] attOut;
+    private final float[] hidden;
+    private final float[] positionRow;
+    private final float[] att;       // (H, capacity): each head's attention weights for the current query
+    private final float[] logits;    // (V)
+    private float[] batchLogits;     // (BATCH, V), allocated on first use by the every-position path
+    private AttentionProbe probe;
+
+    // The job that the pool's threads read; set right before each forRows call.
+    private WeightMatrix jobWeight;
+    private float[] jobIn;
+    private float[] jobOut;
+    private float[] jobBias;
+    private float[] jobResidual;
+    private boolean jobGelu;
+    private int jobN;
+    private int jobLayer;
+    private int jobPosition;
+    private final Parallel.RowRange matmulRows = this::matmulRows;
+    private final Parallel.RowRange attentionRows = this::attentionRows;
+
+    /** A forward pass with a cache for the model's full context. */
+    public Forward(Gpt2Model model, Parallel parallel) {
+        this(model, parallel, model.config().contextLength());
+    }
+
+    /** A forward pass whose cache holds {@code contextLength} positions (at most the model's). */
+    public Forward(Gpt2Model model, Parallel parallel, int contextLength) {
+        Gpt2Config c = model.config();
+        this.model = model;
+        this.weights = model.weights();
+        this.parallel = parallel;
+        this.cache = new KvCache(c, contextLength);
+        this.embd = c.embeddingSize();
+        this.heads = c.headCount();
+        this.headSize = c.headSize();
+        this.vocab = c.vocabSize();
+        this.eps = c.layerNormEpsilon();
+        this.scale = (float) (1.0 / Math.sqrt(headSize));
+        x = new float[BATCH * embd];
+        xb = new float[BATCH * embd];
+        qkv = new float[BATCH * 3 * embd];
+        attOut = new float[BATCH * embd];
+        hidden = new float[BATCH * 4 * embd];
+        positionRow = new float[embd];
+        att = new float[heads * contextLength];
+        logits = new float[vocab];
+    }
+
+    public Gpt2Model model() {
+        return model;
+    }
+
+    /** Positions processed so far: the position the next token gets. */
+    public int position() {
+        return cache.length();
+    }
+
+    public int contextLength() {
+        return cache.capacity();
+    }
+
+    /** Starts a new sequence at position 0 (the cache is overwritten, not cleared). */
+    public void reset() {
+        cache.setLength(0);
+    }
+
+    /**
+     * Listens to every head's attention weights, or null (the default) for none. The probe is called from the pool's
+     * threads, concurrently for different heads, each (layer, head, position) once.
+     */
+    public void setProbe(AttentionProbe probe) {
+        this.probe = probe;
+    }
+
+    /** Processes one token at the current position and returns the logits for the next one. */
+    public float[] next(int token) {
+        checkFits(1);
+        checkToken(token);
+        embed(token, 0, position());
+        layers(1);
+        return lastLogits(1);
+    }
+
+    /** Processes all of {@code tokens} as a prompt and returns the logits after its last token. */
+    public float[] prompt(int[] tokens) {
+        return prompt(tokens, 0, tokens.length);
+    }
+
+    /** Processes {@code tokens[from, to)} (at least one) and returns the logits after the last of them. */
+    public float[] prompt(int[] tokens, int from, int to) {
+        if (to <= from) throw new EngineException("the prompt is empty");
+        run(tokens, from, to, null, true);
+        return logits;
+    }
+
+    /** Processes {@code tokens[from, to)} and hands the logits at every one of those positions to {@code listener}. */
+    public void prompt(int[] tokens, int from, int to, LogitsListener listener) {
+        run(tokens, from, to, listener, false);
+    }
+
+    /** Processes {@code tokens[from, to)} without computing any logits (context for later tokens). */
+    public void feed(int[] tokens, int from, int to) {
+        run(tokens, from, to, null, false);
+    }
+
+    /** Processes all of {@code tokens} and returns a copy of the logits at each position: (tokens.length, V). */
+    public float[][] logitsAll(int[] tokens) {
+        float[][] out = new float[tokens.length][];
+        int start = position();
+        prompt(tokens, 0, tokens.length,
+                (position, l, offset) -> out[position - start] = java.util.Arrays.copyOfRange(l, offset, offset + vocab));
+        return out;
+    }
+
+    private void run(int[] tokens, int from, int to, LogitsListener listener, boolean lastLogits) {
+        if (from < 0 || to > tokens.length || from > to) {
+            throw new IndexOutOfBoundsException("tokens [" + from + ", " + to + ") of " + tokens.length);
+        }
+        checkFits(to - from);
+        for (int i = from; i < to; i++) checkToken(tokens[i]);
+        for (int start = from; start < to; start += BATCH) {
+            int n = Math.min(BATCH, to - start);
+            int position0 = position();
+            for (int i = 0; i < n; i++) embed(tokens[start + i], i, position0 + i);
+            layers(n);
+            if (listener != null) {
+                allLogits(n);
+                for (int i = 0; i < n; i++) listener.onLogits(position0 + i, batchLogits, i * vocab);
+            }
+        }
+        if (lastLogits) lastLogits((to - from - 1) % BATCH + 1);
+    }
+
+    // x[i] = wte[token] + wpe[position]
+    private void embed(int token, int i, int position) {
+        Embedding.row(weights.tokenEmbedding(), token, x, i * embd);
+        Embedding.row(weights.positionEmbedding(), position, positionRow, 0);
+        for (int j = 0, o = i * embd; j < embd; j++) x[o + j] += positionRow[j];
+    }
+
+    // The transformer blocks for n positions whose embeddings are in x; advances the cache by n.
+    private void layers(int n) {
+        int position0 = position();
+        for (int l = 0; l < weights.layers().size(); l++) {
+            Gpt2Weights.Layer w = weights.layers().get(l);
+            for (int i = 0; i < n; i++) {
+                LayerNorm.apply(x, i * embd, xb, i * embd, embd, w.attnNormWeight().data(), w.attnNormBias().data(), eps);
+            }
+            matmul(w.qkv(), xb, n, qkv, model.qkvBias[l], null, false);
+            for (int i = 0; i < n; i++) cache.store(l, position0 + i, qkv, (3 * i + 1) * embd, (3 * i + 2) * embd);
+            jobLayer = l;
+            jobN = n;
+            jobPosition = position0;
+            parallel.forRows(heads, 1, attentionRows);
+            matmul(w.attnOut(), attOut, n, xb, model.attnOutBias[l], x, false);
+            for (int i = 0; i < n; i++) {
+                LayerNorm.apply(x, i * embd, xb, i * embd, embd, w.mlpNormWeight().data(), w.mlpNormBias().data(), eps);
+            }
+            matmul(w.mlpUp(), xb, n, hidden, model.mlpUpBias[l], null, true);
+            matmul(w.mlpDown(), hidden, n, xb, model.mlpDownBias[l], x, false);
+        }
+        cache.setLength(position0 + n);
+    }
+
+    // Logits of position n-1 of the last batch into logits.
+    private float[] lastLogits(int n) {
+        finalNorm(n - 1, 0);
+        matmul(weights.head(), xb, 1, logits, null, null, false);
+        return logits;
+    }
+
+    // Logits of all n positions of the last batch into batchLogits.
+    private void allLogits(int n) {
+        if (batchLogits == null) batchLogits = new float[BATCH * vocab];
+        for (int i = 0; i < n; i++) finalNorm(i, i);
+        matmul(weights.head(), xb, n, batchLogits, null, null, false);
+    }
+
+    private void finalNorm(int from, int to) {
+        LayerNorm.apply(x, from * embd, xb, to * embd, embd, weights.finalNormWeight().data(),
+                weights.finalNormBias().data(), eps);
+    }
+
+    // out = W in (+ bias) (then GELU), for n positions; with residual != null, residual += that instead.
+    private void matmul(WeightMatrix w, float[] in, int n, float[] out, float[] bias, float[] residual, boolean gelu) {
+        jobWeight = w;
+        jobIn = in;
+        jobN = n;
+        jobOut = out;
+        jobBias = bias;
+        jobResidual = residual;
+        jobGelu = gelu;
+        parallel.forRows(w.rows(), matmulRows);
+    }
+
+    private void matmulRows(int start, int end) {
+        WeightMatrix w = jobWeight;
+        int n = jobN, rows = w.rows();
+        float[] out = jobOut, bias = jobBias, residual = jobResidual;
+        if (n == 1) MatVec.apply(w, jobIn, 0, out, 0, start, end);
+        else MatMul.apply(w, jobIn, n, out, start, end);
+        for (int i = 0; i < n; i++) {
+            int o = i * rows;
+            if (bias != null) {
+                for (int r = start; r < end; r++) out[o + r] += bias[r];
+            }
+            if (jobGelu) Gelu.apply(out, o + start, end - start);
+            if (residual != null) {
+                for (int r = start; r < end; r++) residual[o + r] += out[o + r];
+            }
+        }
+    }
+
+    private void attentionRows(int start, int end) {
+        int layer = jobLayer, n = jobN, position0 = jobPosition, capacity = cache.capacity();
+        float[] keys = cache.keys[layer], values = cache.values[layer];
+        AttentionProbe p = probe;
+        for (int h = start; h < end; h++) {
+            for (int i = 0; i < n; i++) {
+                int position = position0 + i;
+                Attention.head(qkv, 3 * i * embd + h * headSize, keys, values, cache.offset(h, 0), headSize,
+                        position + 1, scale, att, h * capacity, attOut, i * embd + h * headSize);
+                if (p != null) p.onAttention(layer, h, position, att, h * capacity);
+            }
+        }
+    }
+
+    private void checkFits(int count) {
+        if (position() + count > cache.capacity()) {
+            throw new EngineException("the context holds " + cache.capacity() + " tokens; cannot process "
+                    + (position() + count) + " (" + position() + " already in context + " + count + " new)");
+        }
+    }
+
+    private void checkToken(int token) {
+        if (token < 0 || token >= vocab) {
+            throw new EngineException("token id " + token + " is outside the vocabulary (0.." + (vocab - 1) + ")");
+        }
+    }
+}

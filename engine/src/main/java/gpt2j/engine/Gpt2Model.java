@@ -1,0 +1,104 @@
+package gpt2j.engine;
+
+import gpt2j.weights.GgmlType;
+import gpt2j.weights.Gpt2Config;
+import gpt2j.weights.Gpt2Weights;
+import gpt2j.weights.Tensor;
+import gpt2j.weights.WeightMatrix;
+import gpt2j.weights.WeightsException;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+/**
+ * A GPT-2 ready to run: the checkpoint's weights, checked against the config once here so the forward pass can trust
+ * every shape. Matrices and embeddings stay in their stored type and memory; only the (small) bias vectors are copied
+ * to the heap, where the forward pass adds them. Immutable and shareable between threads and {@link Forward}s.
+ */
+public final class Gpt2Model {
+
+    private static final ValueLayout.OfFloat LE_FLOAT =
+            ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private final Gpt2Weights weights;
+    private final Gpt2Config config;
+    final float[][] qkvBias;
+    final float[][] attnOutBias;
+    final float[][] mlpUpBias;
+    final float[][] mlpDownBias;
+
+    public Gpt2Model(Gpt2Weights weights) {
+        this.weights = weights;
+        this.config = weights.config();
+        int v = config.vocabSize(), c = config.embeddingSize(), layers = config.layerCount();
+        checkShape(weights.tokenEmbedding(), v, c);
+        checkShape(weights.positionEmbedding(), config.contextLength(), c);
+        if (weights.layers().size() != layers) {
+            throw new WeightsException("checkpoint has " + weights.layers().size() + " layers, config says n_layer=" + layers);
+        }
+        qkvBias = new float[layers][];
+        attnOutBias = new float[layers][];
+        mlpUpBias = new float[layers][];
+        mlpDownBias = new float[layers][];
+        for (int l = 0; l < layers; l++) {
+            Gpt2Weights.Layer w = weights.layers().get(l);
+            checkVector(w.attnNormWeight(), c);
+            checkVector(w.attnNormBias(), c);
+            checkVector(w.mlpNormWeight(), c);
+            checkVector(w.mlpNormBias(), c);
+            checkMatrix(w.qkv(), 3 * c, c);
+            checkMatrix(w.attnOut(), c, c);
+            checkMatrix(w.mlpUp(), 4 * c, c);
+            checkMatrix(w.mlpDown(), c, 4 * c);
+            qkvBias[l] = toArray(w.qkvBias(), 3 * c);
+            attnOutBias[l] = toArray(w.attnOutBias(), c);
+            mlpUpBias[l] = toArray(w.mlpUpBias(), 4 * c);
+            mlpDownBias[l] = toArray(w.mlpDownBias(), c);
+        }
+        checkVector(weights.finalNormWeight(), c);
+        checkVector(weights.finalNormBias(), c);
+        checkMatrix(weights.head(), v, c);
+    }
+
+    public Gpt2Weights weights() {
+        return weights;
+    }
+
+    public Gpt2Config config() {
+        return config;
+    }
+
+    private static void checkShape(Tensor t, long rows, long cols) {
+        if (t.rank() != 2 || t.dim(0) != rows || t.dim(1) != cols) {
+            throw new WeightsException("tensor " + t.name() + " has shape " + Arrays.toString(t.shape())
+                    + ", expected [" + rows + ", " + cols + "]");
+        }
+    }
+
+    private static void checkVector(Tensor t, long n) {
+        if (t.type() != GgmlType.F32) {
+            throw new WeightsException("tensor " + t.name() + " must be F32, is " + t.type());
+        }
+        if (t.rank() != 1 || t.dim(0) != n) {
+            throw new WeightsException("tensor " + t.name() + " has shape " + Arrays.toString(t.shape())
+                    + ", expected [" + n + "]");
+        }
+    }
+
+    private static void checkMatrix(WeightMatrix m, int rows, int cols) {
+        if (m.rows() != rows || m.cols() != cols) {
+            throw new WeightsException("tensor " + m.tensor().name() + " is " + m.rows() + " outputs x " + m.cols()
+                    + " inputs, expected " + rows + " x " + cols);
+        }
+    }
+
+    private static float[] toArray(Tensor t, int n) {
+        checkVector(t, n);
+        MemorySegment s = t.data();
+        float[] out = new float[n];
+        for (int i = 0; i < n; i++) out[i] = s.getAtIndex(LE_FLOAT, i);
+        return out;
+    }
+}

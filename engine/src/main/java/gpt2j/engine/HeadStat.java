@@ -1,0 +1,17 @@
+package gpt2j.engine;
+
+/**
+ * What one attention head does, from {@link HeadStats}. Shares are mean attention weights over query rows 1..T-1
+ * (row 0 can only attend to itself, so it says nothing); all are 0 for a one-token prompt.
+ *
+ * @param entropy       mean entropy of the attention rows, in nats (0 = all weight on one key; ln(q+1) = uniform)
+ * @param previousToken mean weight on key q-1
+ * @param firstToken    mean weight on key 0
+ * @param sameToken     mean weight on key q (the query itself)
+ * @param induction     mean weight, over the second copy of a repeated random sequence, on the token right after the
+ *                      query token's earlier occurrence
+ * @param label         "induction", "previous-token", "first-token", "self", or "other"
+ */
+public record HeadStat(int layer, int head, double entropy, double previousToken, double firstToken, double sameToken,
+                       double induction, String label) {
+}

@@ -1,0 +1,157 @@
+package gpt2j.engine;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * Picks the next token from logits, in Hugging Face's order: repetition penalty, temperature, top-k, top-p, min-p,
+ * then a draw from the tokens left, with probabilities renormalized over them. Temperature 0 takes the argmax of the
+ * penalized logits (ties go to the lowest id), as HF and llama.cpp still apply the penalty when decoding greedily.
+ * Candidates are ordered by logit, ties by lower id, so the same seed gives the same tokens. Not thread-safe.
+ */
+public final class Sampler {
+
+    private final SamplerConfig config;
+    private final int vocabSize;
+    private final boolean[] seen;
+    private final int[] seenIds;
+    private int seenCount;
+    private final float[] penalized;
+    private final long[] keys;       // one per candidate: logit descending, then id ascending, see key()
+    private final double[] weights;  // exp((logit - max) / T) of the candidate in keys[i]
+    private SplittableRandom random;
+
+    public Sampler(SamplerConfig config, int vocabSize) {
+        this.config = config;
+        this.vocabSize = vocabSize;
+        this.seen = new boolean[vocabSize];
+        this.seenIds = new int[vocabSize];
+        this.penalized = new float[vocabSize];
+        this.keys = new long[vocabSize];
+        this.weights = new double[vocabSize];
+        this.random = new SplittableRandom(config.seed());
+    }
+
+    public SamplerConfig config() {
+        return config;
+    }
+
+    /** Records a token (prompt or generated) for the repetition penalty. */
+    public void accept(int token) {
+        if (token < 0 || token >= vocabSize) {
+            throw new EngineException("token id " + token + " is outside the vocabulary (0.." + (vocabSize - 1) + ")");
+        }
+        if (!seen[token]) {
+            seen[token] = true;
+            seenIds[seenCount++] = token;
+        }
+    }
+
+    /** Forgets the tokens seen and restarts the random stream from the seed. */
+    public void reset() {
+        for (int i = 0; i < seenCount; i++) seen[seenIds[i]] = false;
+        seenCount = 0;
+        random = new SplittableRandom(config.seed());
+    }
+
+    /** Chooses a token from {@code logits[0 .. vocabSize)}; the array is not modified. */
+    public int sample(float[] logits) {
+        float[] l = penalized;
+        System.arraycopy(logits, 0, l, 0, vocabSize);
+        float penalty = config.repetitionPenalty();
+        if (penalty != 1f) {
+            for (int i = 0; i < seenCount; i++) {
+                int id = seenIds[i];
+                l[id] = l[id] > 0 ? l[id] / penalty : l[id] * penalty;
+            }
+        }
+        int best = 0;
+        for (int i = 1; i < vocabSize; i++) {
+            if (l[i] > l[best]) best = i;
+        }
+        if (config.isGreedy()) return best;
+
+        double invT = 1.0 / config.temperature();
+        float max = l[best];
+        for (int i = 0; i < vocabSize; i++) keys[i] = key(l[i], i);
+        int n = vocabSize;
+        int k = config.topK();
+        if (k > 0 && k < n) {
+            select(keys, 0, n - 1, k);
+            n = k;
+        }
+        // Top-p compares against the mass of the top-k set; min-p below does not change it.
+        double total = 0;
+        for (int i = 0; i < n; i++) total += Math.exp((l[(int) keys[i]] - max) * invT);
+
+        if (config.minP() > 0) {
+            // p_i >= minP * p_max  <=>  (l_i - max) / T >= ln(minP)
+            double floor = Math.log(config.minP());
+            int m = 0;
+            for (int i = 0; i < n; i++) {
+                if ((l[(int) keys[i]] - max) * invT >= floor) keys[m++] = keys[i];
+            }
+            n = m;
+        }
+        if (config.topP() < 1f) {
+            Arrays.sort(keys, 0, n);
+            double target = config.topP() * total;
+            double cumulative = 0;
+            int m = 0;
+            while (m < n) {
+                cumulative += Math.exp((l[(int) keys[m]] - max) * invT);
+                m++;
+                if (cumulative >= target) break;
+            }
+            n = m;
+        }
+        double kept = 0;
+        for (int i = 0; i < n; i++) {
+            weights[i] = Math.exp((l[(int) keys[i]] - max) * invT);
+            kept += weights[i];
+        }
+        double u = random.nextDouble() * kept;
+        for (int i = 0; i < n - 1; i++) {
+            u -= weights[i];
+            if (u < 0) return (int) keys[i];
+        }
+        return (int) keys[n - 1];
+    }
+
+    /**
+     * A long whose ascending order is descending logit, then ascending id: the high half is the float's bits mapped to
+     * an order-preserving int and complemented, the low half the id.
+     */
+    static long key(float logit, int id) {
+        int bits = Float.floatToIntBits(logit);
+        int ordered = bits ^ ((bits >> 31) & 0x7fffffff);
+        return ((long) ~ordered << 32) | id;
+    }
+
+    /** Rearranges a[lo..hi] so that its {@code k} smallest values come first (Hoare's quickselect). */
+    private static void select(long[] a, int lo, int hi, int k) {
+        int target = lo + k - 1;
+        while (lo < hi) {
+            long pivot = median(a[lo], a[(lo + hi) >>> 1], a[hi]);
+            int i = lo, j = hi;
+            while (i <= j) {
+                while (a[i] < pivot) i++;
+                while (a[j] > pivot) j--;
+                if (i <= j) {
+                    long t = a[i];
+                    a[i] = a[j];
+                    a[j] = t;
+                    i++;
+                    j--;
+                }
+            }
+            if (target <= j) hi = j;
+            else if (target >= i) lo = i;
+            else return;
+        }
+    }
+
+    private static long median(long a, long b, long c) {
+        return Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
+    }
+}
