@@ -9,9 +9,10 @@ package gpt2j.weights;
 public record WeightMatrix(Tensor tensor, int rows, int cols, boolean inputMajor) {
 
     public WeightMatrix {
-        long r = inputMajor ? tensor.dim(1) : tensor.dim(0);
-        long c = inputMajor ? tensor.dim(0) : tensor.dim(1);
-        if (tensor.rank() != 2 || r != rows || c != cols) {
+        boolean matrix = tensor.rank() == 2;
+        long r = !matrix ? -1 : inputMajor ? tensor.dim(1) : tensor.dim(0);
+        long c = !matrix ? -1 : inputMajor ? tensor.dim(0) : tensor.dim(1);
+        if (!matrix || r != rows || c != cols) {
             throw new WeightsException("tensor " + tensor.name() + " has shape " + java.util.Arrays.toString(tensor.shape())
                     + ", expected " + rows + " outputs x " + cols + " inputs");
         }

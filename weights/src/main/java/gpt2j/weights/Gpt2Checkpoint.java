@@ -1,0 +1,24 @@
+package gpt2j.weights;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Opens a GPT-2 checkpoint in whichever format it is: a Hugging Face directory or a {@code .gguf} file. */
+public final class Gpt2Checkpoint {
+
+    private Gpt2Checkpoint() {
+    }
+
+    /**
+     * {@code path} is a Hugging Face GPT-2 directory (config.json with model.safetensors or model.safetensors.index.json),
+     * a {@code .safetensors} file inside such a directory, or a {@code .gguf} file.
+     */
+    public static LoadedCheckpoint open(Path path) {
+        if (Files.isDirectory(path)) return HfCheckpoint.load(path);
+        if (!Files.exists(path)) throw new WeightsException(path + ": no such file or directory");
+        String name = path.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        if (name.endsWith(".gguf")) throw new WeightsException(path + ": GGUF support is not built yet");
+        if (name.endsWith(".safetensors")) return HfCheckpoint.load(path.toAbsolutePath().getParent(), path);
+        throw new WeightsException(path + ": expected a Hugging Face model directory or a .gguf file");
+    }
+}

@@ -1,0 +1,151 @@
+package gpt2j.weights;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Loads a Hugging Face GPT-2 directory. Both namings are accepted: the original OpenAI release ({@code wte.weight},
+ * {@code h.0.attn.c_attn.weight}, ...) and save_pretrained's ({@code transformer.} prefix, optional {@code lm_head.weight}).
+ * The {@code h.N.attn.bias}/{@code masked_bias} buffers (the causal mask) are ignored.
+ * <p>
+ * Conv1D weights are stored [in, out]; F32 ones are used in place as input-major matrices. F16 and BF16 tensors are
+ * converted to F32 once, here, into memory owned by the returned checkpoint: the engine only sees F32 from safetensors.
+ */
+final class HfCheckpoint {
+
+    private HfCheckpoint() {
+    }
+
+    static LoadedCheckpoint load(Path dir) {
+        Path single = dir.resolve("model.safetensors");
+        return load(dir, Files.exists(single) ? single : null);
+    }
+
+    /** {@code file} is the one safetensors file to read, or null to read the sharded index in {@code dir}. */
+    static LoadedCheckpoint load(Path dir, Path file) {
+        Gpt2Config config = HfConfig.read(dir.resolve("config.json"));
+        List<AutoCloseable> resources = new ArrayList<>();
+        try {
+            Map<String, Tensor> tensors = new HashMap<>();
+            long bytes = 0;
+            for (Path p : file != null ? List.of(file) : shardFiles(dir)) {
+                SafetensorsFile f = SafetensorsFile.open(p);
+                resources.add(f);
+                bytes += f.fileBytes();
+                for (String name : f.names()) {
+                    if (name.endsWith(".attn.bias") || name.endsWith(".attn.masked_bias")) continue;
+                    if (tensors.put(name, f.tensor(name)) != null) {
+                        throw new WeightsException(dir + ": tensor " + name + " appears in more than one shard");
+                    }
+                }
+            }
+            Arena arena = Arena.ofShared();
+            resources.add(arena);
+            Gpt2Weights weights = new Builder(dir, config, tensors, arena).build();
+            return new LoadedCheckpoint(weights, null, "safetensors", bytes, typeCounts(tensors), resources);
+        } catch (RuntimeException e) {
+            closeAll(resources);
+            throw e;
+        }
+    }
+
+    private static List<Path> shardFiles(Path dir) {
+        Path index = dir.resolve("model.safetensors.index.json");
+        if (!Files.exists(index)) {
+            String hint = Files.exists(dir.resolve("pytorch_model.bin")) ? " (pytorch_model.bin is not supported; "
+                    + "convert it to safetensors)" : "";
+            throw new WeightsException(dir + ": no model.safetensors or model.safetensors.index.json" + hint);
+        }
+        JsonNode map;
+        try {
+            map = new ObjectMapper().readTree(Files.readString(index)).get("weight_map");
+        } catch (IOException e) {
+            throw new WeightsException(index + ": cannot read (" + e.getMessage() + ")", e);
+        }
+        if (map == null || !map.isObject()) throw new WeightsException(index + ": no weight_map object");
+        LinkedHashMap<String, Path> files = new LinkedHashMap<>();
+        for (Iterator<JsonNode> it = map.elements(); it.hasNext(); ) {
+            String shard = it.next().asText();
+            // The index names files beside it; never follow it elsewhere.
+            if (shard.isEmpty() || shard.contains("/") || shard.contains("\\") || shard.equals("..")) {
+                throw new WeightsException(index + ": shard name '" + shard + "' is not a file name in " + dir);
+            }
+            Path p = dir.resolve(shard);
+            files.putIfAbsent(shard, p);
+        }
+        if (files.isEmpty()) throw new WeightsException(index + ": weight_map is empty");
+        return List.copyOf(files.values());
+    }
+
+    private static Map<GgmlType, Integer> typeCounts(Map<String, Tensor> tensors) {
+        Map<GgmlType, Integer> counts = new EnumMap<>(GgmlType.class);
+        for (Tensor t : tensors.values()) counts.merge(t.type(), 1, Integer::sum);
+        return counts;
+    }
+
+    private static void closeAll(List<AutoCloseable> resources) {
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (Exception ignored) {
+                // already failing; the original error is the one to report
+            }
+        }
+    }
+
+    /** Resolves names, checks every shape against the config, converts to F32 where needed. */
+    private record Builder(Path dir, Gpt2Config c, Map<String, Tensor> tensors, Arena arena) {
+
+        Gpt2Weights build() {
+            String prefix = tensors.containsKey("transformer.wte.weight") ? "transformer." : "";
+            int e = c.embeddingSize();
+            Tensor wte = f32(prefix + "wte.weight", c.vocabSize(), e);
+            Tensor wpe = f32(prefix + "wpe.weight", c.contextLength(), e);
+            List<Gpt2Weights.Layer> layers = new ArrayList<>();
+            for (int i = 0; i < c.layerCount(); i++) {
+                String p = prefix + "h." + i + ".";
+                layers.add(new Gpt2Weights.Layer(
+                        f32(p + "ln_1.weight", e), f32(p + "ln_1.bias", e),
+                        conv1d(p + "attn.c_attn.weight", 3 * e, e), f32(p + "attn.c_attn.bias", 3 * e),
+                        conv1d(p + "attn.c_proj.weight", e, e), f32(p + "attn.c_proj.bias", e),
+                        f32(p + "ln_2.weight", e), f32(p + "ln_2.bias", e),
+                        conv1d(p + "mlp.c_fc.weight", 4 * e, e), f32(p + "mlp.c_fc.bias", 4 * e),
+                        conv1d(p + "mlp.c_proj.weight", e, 4 * e), f32(p + "mlp.c_proj.bias", e)));
+            }
+            Tensor lnfW = f32(prefix + "ln_f.weight", e), lnfB = f32(prefix + "ln_f.bias", e);
+            Tensor head = tensors.containsKey("lm_head.weight") ? f32("lm_head.weight", c.vocabSize(), e) : wte;
+            return new Gpt2Weights(c, wte, wpe, List.copyOf(layers), lnfW, lnfB,
+                    new WeightMatrix(head, c.vocabSize(), e, false));
+        }
+
+        /** Conv1D weight: stored [in, out] = {cols, rows}. */
+        WeightMatrix conv1d(String name, int rows, int cols) {
+            return new WeightMatrix(f32(name, cols, rows), rows, cols, true);
+        }
+
+        Tensor f32(String name, long... shape) {
+            Tensor t = tensors.get(name);
+            if (t == null) {
+                throw new WeightsException(dir + ": missing tensor " + name + " (expected " + Arrays.toString(shape) + ")");
+            }
+            if (!Arrays.equals(t.shape(), shape)) {
+                throw new WeightsException(dir + ": tensor " + name + " has shape " + Arrays.toString(t.shape())
+                        + " but config.json implies " + Arrays.toString(shape));
+            }
+            return Conversions.toF32(t, arena);
+        }
+    }
+}

@@ -1,0 +1,201 @@
+package gpt2j.weights;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static gpt2j.weights.TestCheckpoints.Raw;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class HfCheckpointTest {
+
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final int V = 40, C = 8, E = 16, L = 2, H = 2;
+    static final List<String> ORDER = TestCheckpoints.order(V, C, E, L);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void originalNamingF32IsMappedInPlace() throws IOException {
+        Path d = TestCheckpoints.writeHfDir(dir.resolve("m"), V, C, E, L, H, TestCheckpoints.hfTensors(V, C, E, L, "F32", ""));
+        try (LoadedCheckpoint ck = Gpt2Checkpoint.open(d)) {
+            Gpt2Weights w = ck.weights();
+            assertEquals(new Gpt2Config(V, C, E, L, H, 1e-5f), w.config());
+            assertEquals("safetensors", ck.format());
+            assertNull(ck.tokenizer());
+            assertEquals(Files.size(d.resolve("model.safetensors")), ck.fileBytes());
+            assertEquals(Map.of(GgmlType.F32, ORDER.size()), ck.sourceTypes());
+            assertTrue(w.layers().get(1).qkv().tensor().data().isMapped(), "F32 is zero-copy");
+            assertSame(w.tokenEmbedding(), w.head().tensor(), "head tied to wte");
+            checkValues(w, v -> v);
+        }
+    }
+
+    @Test
+    void savePretrainedNamingWithHeadAndMaskBuffers() throws IOException {
+        Map<String, Raw> t = TestCheckpoints.hfTensors(V, C, E, L, "F32", "transformer.");
+        for (int i = 0; i < L; i++) {
+            t.put("transformer.h." + i + ".attn.bias", TestCheckpoints.f32(99, 1, 1, C, C));
+            t.put("transformer.h." + i + ".attn.masked_bias", TestCheckpoints.f32(99));
+        }
+        t.put("lm_head.weight", TestCheckpoints.f32(77, V, E));
+        Path d = TestCheckpoints.writeHfDir(dir.resolve("m"), V, C, E, L, H, t);
+        try (LoadedCheckpoint ck = Gpt2Checkpoint.open(d)) {
+            Gpt2Weights w = ck.weights();
+            checkValues(w, v -> v);
+            assertEquals("lm_head.weight", w.head().tensor().name());
+            assertEquals(TestCheckpoints.value(77, 5 * E + 3), get(w.head().tensor(), 5 * E + 3));
+        }
+    }
+
+    @Test
+    void f16AndBf16AreConvertedToF32() throws IOException {
+        Path d16 = TestCheckpoints.writeHfDir(dir.resolve("h"), V, C, E, L, H, TestCheckpoints.hfTensors(V, C, E, L, "F16", ""));
+        try (LoadedCheckpoint ck = Gpt2Checkpoint.open(d16)) {
+            assertEquals(Map.of(GgmlType.F16, ORDER.size()), ck.sourceTypes());
+            assertFalse(ck.weights().layers().get(0).mlpUp().tensor().data().isMapped());
+            checkValues(ck.weights(), v -> Float.float16ToFloat(Float.floatToFloat16(v)));
+        }
+        Path dbf = TestCheckpoints.writeHfDir(dir.resolve("b"), V, C, E, L, H, TestCheckpoints.hfTensors(V, C, E, L, "BF16", ""));
+        try (LoadedCheckpoint ck = Gpt2Checkpoint.open(dbf)) {
+            checkValues(ck.weights(), v -> Float.intBitsToFloat(Float.floatToIntBits(v) & 0xFFFF0000));
+        }
+    }
+
+    @Test
+    void shardedIndex() throws IOException {
+        Map<String, Raw> all = TestCheckpoints.hfTensors(V, C, E, L, "F32", "transformer.");
+        Path d = dir.resolve("m");
+        Files.createDirectories(d);
+        Files.writeString(d.resolve("config.json"), TestCheckpoints.configJson(V, C, E, L, H));
+        Map<String, Raw> a = new LinkedHashMap<>(), b = new LinkedHashMap<>();
+        StringBuilder index = new StringBuilder("{\"metadata\":{},\"weight_map\":{");
+        int i = 0;
+        for (Map.Entry<String, Raw> e : all.entrySet()) {
+            String file = i < all.size() / 2 ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors";
+            (i < all.size() / 2 ? a : b).put(e.getKey(), e.getValue());
+            index.append(i++ == 0 ? "" : ",").append('"').append(e.getKey()).append("\":\"").append(file).append('"');
+        }
+        Files.writeString(d.resolve("model.safetensors.index.json"), index.append("}}"));
+        TestCheckpoints.writeSafetensors(d.resolve("model-00001-of-00002.safetensors"), a);
+        TestCheckpoints.writeSafetensors(d.resolve("model-00002-of-00002.safetensors"), b);
+        try (LoadedCheckpoint ck = Gpt2Checkpoint.open(d)) {
+            checkValues(ck.weights(), v -> v);
+            assertEquals(Files.size(d.resolve("model-00001-of-00002.safetensors"))
+                    + Files.size(d.resolve("model-00002-of-00002.safetensors")), ck.fileBytes());
+        }
+        Files.writeString(d.resolve("model.safetensors.index.json"), "{\"weight_map\":{\"wte.weight\":\"../x.safetensors\"}}");
+        assertMessage(d, "shard name '../x.safetensors' is not a file name");
+    }
+
+    @Test
+    void wrongShapeNamesTensorAndBothShapes() throws IOException {
+        Map<String, Raw> t = TestCheckpoints.hfTensors(V, C, E, L, "F32", "");
+        t.put("h.1.mlp.c_fc.weight", TestCheckpoints.f32(3, 4L * E, E)); // transposed: nn.Linear layout
+        Path d = TestCheckpoints.writeHfDir(dir.resolve("m"), V, C, E, L, H, t);
+        assertMessage(d, "tensor h.1.mlp.c_fc.weight has shape [64, 16] but config.json implies [16, 64]");
+    }
+
+    @Test
+    void configDisagreeingWithTensors() throws IOException {
+        Path d = TestCheckpoints.writeHfDir(dir.resolve("m"), V, C, E, L, H, TestCheckpoints.hfTensors(V, C, E, L, "F32", ""));
+        Files.writeString(d.resolve("config.json"), TestCheckpoints.configJson(V + 1, C, E, L, H));
+        assertMessage(d, "tensor wte.weight has shape [40, 16] but config.json implies [41, 16]");
+        Files.writeString(d.resolve("config.json"), TestCheckpoints.configJson(V, C, E, L + 1, H));
+        assertMessage(d, "missing tensor h.2.ln_1.weight");
+    }
+
+    @Test
+    void missingTensor() throws IOException {
+        Map<String, Raw> t = TestCheckpoints.hfTensors(V, C, E, L, "F32", "transformer.");
+        t.remove("transformer.h.0.attn.c_proj.bias");
+        Path d = TestCheckpoints.writeHfDir(dir.resolve("m"), V, C, E, L, H, t);
+        assertMessage(d, "missing tensor transformer.h.0.attn.c_proj.bias");
+    }
+
+    @Test
+    void badConfigs() throws IOException {
+        Path d = TestCheckpoints.writeHfDir(dir.resolve("m"), V, C, E, L, H, TestCheckpoints.hfTensors(V, C, E, L, "F32", ""));
+        Files.writeString(d.resolve("config.json"), "{\"vocab_size\":40,\"n_positions\":8,\"n_embd\":16,\"n_head\":2}");
+        assertMessage(d, "missing n_layer");
+        Files.writeString(d.resolve("config.json"), "{\"n_vocab\":40,\"n_ctx\":8,\"n_embd\":16,\"n_layer\":\"two\",\"n_head\":2}");
+        assertMessage(d, "n_layer must be a positive integer");
+        Files.writeString(d.resolve("config.json"), TestCheckpoints.configJson(V, C, E, L, H).replace("gelu_new", "relu"));
+        assertMessage(d, "activation_function relu is not supported");
+        Files.writeString(d.resolve("config.json"), TestCheckpoints.configJson(V, C, E, L, 3));
+        assertMessage(d, "n_embd 16 is not divisible by n_head 3");
+        Files.writeString(d.resolve("config.json"), "{not json");
+        assertMessage(d, "not valid JSON");
+        Files.delete(d.resolve("config.json"));
+        assertMessage(d, "config.json: file not found");
+        assertMessage(dir.resolve("absent"), "no such file or directory");
+    }
+
+    @Test
+    void directoryWithoutWeights() throws IOException {
+        Path d = dir.resolve("m");
+        Files.createDirectories(d);
+        Files.writeString(d.resolve("config.json"), TestCheckpoints.configJson(V, C, E, L, H));
+        assertMessage(d, "no model.safetensors or model.safetensors.index.json");
+    }
+
+    /** Every canonical tensor holds the values written for its HF counterpart, with Conv1D [in, out] read correctly. */
+    private static void checkValues(Gpt2Weights w, java.util.function.UnaryOperator<Float> stored) {
+        checkTensor(w.tokenEmbedding(), "wte.weight", stored);
+        checkTensor(w.positionEmbedding(), "wpe.weight", stored);
+        checkTensor(w.finalNormBias(), "ln_f.bias", stored);
+        for (int i = 0; i < L; i++) {
+            Gpt2Weights.Layer l = w.layers().get(i);
+            String p = "h." + i + ".";
+            checkTensor(l.attnNormWeight(), p + "ln_1.weight", stored);
+            checkTensor(l.mlpDownBias(), p + "mlp.c_proj.bias", stored);
+            checkConv1d(l.qkv(), p + "attn.c_attn.weight", 3 * E, E, stored);
+            checkConv1d(l.attnOut(), p + "attn.c_proj.weight", E, E, stored);
+            checkConv1d(l.mlpUp(), p + "mlp.c_fc.weight", 4 * E, E, stored);
+            checkConv1d(l.mlpDown(), p + "mlp.c_proj.weight", E, 4 * E, stored);
+        }
+    }
+
+    private static void checkTensor(Tensor t, String hfName, java.util.function.UnaryOperator<Float> stored) {
+        assertEquals(GgmlType.F32, t.type());
+        int k = ORDER.indexOf(hfName);
+        for (long i = 0; i < t.size(); i++) assertEquals(stored.apply(TestCheckpoints.value(k, i)), get(t, i), hfName);
+    }
+
+    private static void checkConv1d(WeightMatrix m, String hfName, int rows, int cols, java.util.function.UnaryOperator<Float> stored) {
+        assertEquals(rows, m.rows());
+        assertEquals(cols, m.cols());
+        assertTrue(m.inputMajor());
+        int k = ORDER.indexOf(hfName);
+        // W[out r][in c] is Conv1D weight[c][r], the element c*rows + r of the stored tensor
+        for (int r = 0; r < rows; r += 7) {
+            for (int c = 0; c < cols; c += 5) {
+                assertEquals(stored.apply(TestCheckpoints.value(k, (long) c * rows + r)), get(m.tensor(), (long) c * rows + r));
+            }
+        }
+    }
+
+    static float get(Tensor t, long i) {
+        return t.data().getAtIndex(F32, i);
+    }
+
+    private static void assertMessage(Path p, String expected) {
+        WeightsException e = assertThrows(WeightsException.class, () -> Gpt2Checkpoint.open(p).close());
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    }
+}
