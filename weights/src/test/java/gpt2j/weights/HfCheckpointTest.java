@@ -102,6 +102,25 @@ class HfCheckpointTest {
         assertMessage(d, "shard name '../x.safetensors' is not a file name");
     }
 
+    /** Directories written by torch through tools/make_weights_fixtures.py, an independent writer. */
+    @Test
+    void readsCheckpointsWrittenByTorch() throws Exception {
+        try (LoadedCheckpoint ck = Gpt2Checkpoint.open(resource("/hf/tiny-openai-f32"))) {
+            assertEquals(new Gpt2Config(V, C, E, L, H, 1e-5f), ck.weights().config());
+            checkValues(ck.weights(), v -> v);
+            assertSame(ck.weights().tokenEmbedding(), ck.weights().head().tensor());
+        }
+        try (LoadedCheckpoint ck = Gpt2Checkpoint.open(resource("/hf/tiny-sharded-f16"))) {
+            checkValues(ck.weights(), v -> Float.float16ToFloat(Float.floatToFloat16(v)));
+            assertEquals("lm_head.weight", ck.weights().head().tensor().name());
+            assertEquals(Map.of(GgmlType.F16, ORDER.size() + 1), ck.sourceTypes());
+        }
+    }
+
+    static Path resource(String name) throws java.net.URISyntaxException {
+        return Path.of(HfCheckpointTest.class.getResource(name).toURI());
+    }
+
     @Test
     void wrongShapeNamesTensorAndBothShapes() throws IOException {
         Map<String, Raw> t = TestCheckpoints.hfTensors(V, C, E, L, "F32", "");
