@@ -1,0 +1,57 @@
+package gpt2j.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import gpt2j.engine.kernels.Attention;
+
+import java.util.SplittableRandom;
+
+import org.junit.jupiter.api.Test;
+
+/** The vector attention kernel against its scalar twin, at GPT-2's head size and odd sizes, at offsets. */
+class AttentionKernelTest {
+
+    @Test
+    void vectorMatchesScalar() {
+        SplittableRandom r = new SplittableRandom(3);
+        for (int headSize : new int[] {64, 8, 13, 80, 1}) {
+            for (int len : new int[] {1, 2, 7, 100}) {
+                int qOff = r.nextInt(5), kvOff = r.nextInt(5), attOff = r.nextInt(5), outOff = r.nextInt(5);
+                float[] q = random(r, qOff + headSize, 2);
+                float[] keys = random(r, kvOff + len * headSize, 2);
+                float[] values = random(r, kvOff + len * headSize, 1);
+                float scale = (float) (1 / Math.sqrt(headSize));
+                float[] att1 = new float[attOff + len], att2 = new float[attOff + len];
+                float[] out1 = new float[outOff + headSize], out2 = new float[outOff + headSize];
+                Attention.head(q, qOff, keys, values, kvOff, headSize, len, scale, att1, attOff, out1, outOff);
+                Attention.headScalar(q, qOff, keys, values, kvOff, headSize, len, scale, att2, attOff, out2, outOff);
+                double sum = 0;
+                for (int t = 0; t < len; t++) {
+                    assertEquals(att2[attOff + t], att1[attOff + t], 1e-6, "weight " + t);
+                    sum += att1[attOff + t];
+                }
+                assertEquals(1.0, sum, 1e-5);
+                for (int i = 0; i < headSize; i++) assertEquals(out2[outOff + i], out1[outOff + i], 1e-5, "out " + i);
+            }
+        }
+    }
+
+    @Test
+    void scalarMatchesTheDefinition() {
+        // Two keys, head size 2: scores q.k * scale = [1*1, 1*3] * 0.5 = [0.5, 1.5]; softmax = [1, e] / (1 + e).
+        float[] att = new float[2], out = new float[2];
+        Attention.headScalar(new float[] {1, 0}, 0, new float[] {1, 5, 3, 7}, new float[] {10, 0, 0, 10}, 0, 2, 2,
+                0.5f, att, 0, out, 0);
+        double a1 = Math.E / (1 + Math.E);
+        assertEquals(1 - a1, att[0], 1e-6);
+        assertEquals(a1, att[1], 1e-6);
+        assertEquals(10 * (1 - a1), out[0], 1e-5);
+        assertEquals(10 * a1, out[1], 1e-5);
+    }
+
+    static float[] random(SplittableRandom r, int n, double spread) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) ((r.nextDouble() * 2 - 1) * spread);
+        return a;
+    }
+}

@@ -1,0 +1,78 @@
+package gpt2j.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
+import org.junit.jupiter.api.Test;
+
+class ParallelTest {
+
+    @Test
+    void everyRowRunsExactlyOnceInGrainAlignedChunks() {
+        try (Parallel p = new Parallel(3)) {
+            for (int rows : new int[] {1, 15, 16, 17, 100, 768, 2304, 50257}) {
+                for (int call = 0; call < 20; call++) {
+                    AtomicIntegerArray hits = new AtomicIntegerArray(rows);
+                    p.forRows(rows, (start, end) -> {
+                        assertTrue(start % Parallel.ROW_GRAIN == 0, "chunk start " + start);
+                        for (int r = start; r < end; r++) hits.incrementAndGet(r);
+                    });
+                    for (int r = 0; r < rows; r++) assertEquals(1, hits.get(r), "row " + r + " of " + rows);
+                }
+            }
+        }
+    }
+
+    @Test
+    void workIsSharedAndWritesAreVisibleToTheCaller() {
+        try (Parallel p = new Parallel(2)) {
+            Set<Thread> threads = ConcurrentHashMap.newKeySet();
+            int[] out = new int[12];
+            for (int call = 0; call < 200; call++) {
+                p.forRows(12, 1, (start, end) -> {
+                    threads.add(Thread.currentThread());
+                    for (int h = start; h < end; h++) {
+                        out[h]++;
+                        // Long enough that the worker, woken by the caller, gets a share.
+                        long t = System.nanoTime();
+                        while (System.nanoTime() - t < 20_000) Thread.onSpinWait();
+                    }
+                });
+            }
+            for (int v : out) assertEquals(200, v); // plain writes, read after forRows returns
+            assertEquals(2, threads.size());
+        }
+    }
+
+    @Test
+    void oneThreadRunsInline() {
+        try (Parallel p = new Parallel(1)) {
+            Thread caller = Thread.currentThread();
+            p.forRows(1000, (start, end) -> {
+                assertSame(caller, Thread.currentThread());
+                assertEquals(0, start);
+                assertEquals(1000, end);
+            });
+        }
+    }
+
+    @Test
+    void aFailingBodyIsRethrownAndThePoolStaysUsable() {
+        try (Parallel p = new Parallel(2)) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> p.forRows(1000, (start, end) -> {
+                if (start <= 500 && 500 < end) throw new IllegalStateException("boom");
+            }));
+            assertEquals("boom", e.getMessage());
+            int[] sum = new int[1];
+            p.forRows(1000, 1000, (start, end) -> sum[0] += end - start);
+            assertEquals(1000, sum[0]);
+        }
+        assertThrows(EngineException.class, () -> new Parallel(0));
+    }
+}
