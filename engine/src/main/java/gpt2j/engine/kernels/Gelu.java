@@ -1,5 +1,10 @@
 package gpt2j.engine.kernels;
 
+import static gpt2j.engine.kernels.Simd.F;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
 /**
  * GELU, tanh form as OpenAI's GPT-2 (and Hugging Face's "gelu_new") computes it:
  * 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). In place.
@@ -13,7 +18,14 @@ public final class Gelu {
     }
 
     public static void apply(float[] x, int off, int n) {
-        scalar(x, off, n);
+        int bound = F.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += F.length()) {
+            FloatVector v = FloatVector.fromArray(F, x, off + i);
+            FloatVector u = v.mul(v).fma(CUBIC, 1f).mul(v).mul(SQRT_2_OVER_PI); // sqrt(2/pi) (x + 0.044715 x^3)
+            u.lanewise(VectorOperators.TANH).add(1f).mul(v).mul(0.5f).intoArray(x, off + i);
+        }
+        scalar(x, off + i, n - i);
     }
 
     /** The scalar twin of {@link #apply}. */

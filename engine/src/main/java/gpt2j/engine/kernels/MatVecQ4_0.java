@@ -1,24 +1,55 @@
 package gpt2j.engine.kernels;
 
+import static gpt2j.engine.kernels.Simd.F;
 import static gpt2j.engine.kernels.Simd.LE_SHORT;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.nio.ByteOrder.LITTLE_ENDIAN;
 
 import java.lang.foreign.MemorySegment;
 
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * Q4_0 mat-vec: each row of w is cols/32 blocks of 18 bytes, {fp16 d, uint8 qs[16]}; the low nibble of qs[j] is
- * element j and the high nibble element j+16, value = (nibble - 8) * d (ggml block_q4_0).
+ * element j and the high nibble element j+16, value = (nibble - 8) * d (ggml block_q4_0). cols must be a multiple
+ * of 32.
  */
 final class MatVecQ4_0 {
 
     static final int BLOCK = 32;
     static final int BLOCK_BYTES = 18;
 
+    static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
+
     private MatVecQ4_0() {
     }
 
     static void apply(MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
-        scalar(w, cols, x, xOff, out, outOff, rowStart, rowEnd);
+        int blocks = cols / BLOCK;
+        int step = F.length();
+        int parts = BLOCK / 2 / step; // float vectors per 16 nibbles: 1 at 512 bits, 2 at 256
+        for (int r = rowStart; r < rowEnd; r++) {
+            long block = (long) r * blocks * BLOCK_BYTES;
+            FloatVector acc = FloatVector.zero(F);
+            for (int b = 0, xb = xOff; b < blocks; b++, block += BLOCK_BYTES, xb += BLOCK) {
+                ByteVector qs = ByteVector.fromMemorySegment(B128, w, block + 2, LITTLE_ENDIAN);
+                ByteVector lo = qs.and((byte) 0xF).sub((byte) 8);
+                ByteVector hi = qs.lanewise(VectorOperators.LSHR, 4).sub((byte) 8);
+                FloatVector sum = FloatVector.zero(F);
+                for (int p = 0; p < parts; p++) {
+                    FloatVector l = (FloatVector) lo.convertShape(VectorOperators.B2F, F, p);
+                    FloatVector h = (FloatVector) hi.convertShape(VectorOperators.B2F, F, p);
+                    sum = l.fma(FloatVector.fromArray(F, x, xb + p * step), sum);
+                    sum = h.fma(FloatVector.fromArray(F, x, xb + BLOCK / 2 + p * step), sum);
+                }
+                acc = sum.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, block))), acc);
+            }
+            out[outOff + r] = acc.reduceLanes(VectorOperators.ADD);
+        }
     }
 
     /** The scalar twin of {@link #apply}. */

@@ -1,23 +1,51 @@
 package gpt2j.engine.kernels;
 
+import static gpt2j.engine.kernels.Simd.F;
 import static gpt2j.engine.kernels.Simd.LE_SHORT;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.nio.ByteOrder.LITTLE_ENDIAN;
 
 import java.lang.foreign.MemorySegment;
 
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * Q8_0 mat-vec: each row of w is cols/32 blocks of 34 bytes, {fp16 d, int8 q[32]}, value = q * d (ggml block_q8_0).
+ * cols must be a multiple of 32.
  */
 final class MatVecQ8_0 {
 
     static final int BLOCK = 32;
     static final int BLOCK_BYTES = 34;
 
+    // As many int8 lanes as F has float lanes: each byte load widens to exactly one float vector.
+    static final VectorSpecies<Byte> B = VectorShape.forBitSize(F.length() * Byte.SIZE).withLanes(byte.class);
+
     private MatVecQ8_0() {
     }
 
     static void apply(MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
-        scalar(w, cols, x, xOff, out, outOff, rowStart, rowEnd);
+        int blocks = cols / BLOCK;
+        int step = F.length();
+        for (int r = rowStart; r < rowEnd; r++) {
+            long block = (long) r * blocks * BLOCK_BYTES;
+            FloatVector acc = FloatVector.zero(F);
+            for (int b = 0, xb = xOff; b < blocks; b++, block += BLOCK_BYTES, xb += BLOCK) {
+                // Sum the block's products unscaled, then apply its scale with one FMA.
+                FloatVector sum = FloatVector.zero(F);
+                for (int j = 0; j < BLOCK; j += step) {
+                    FloatVector q = (FloatVector) ByteVector.fromMemorySegment(B, w, block + 2 + j, LITTLE_ENDIAN)
+                            .convertShape(VectorOperators.B2F, F, 0);
+                    sum = q.fma(FloatVector.fromArray(F, x, xb + j), sum);
+                }
+                acc = sum.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, block))), acc);
+            }
+            out[outOff + r] = acc.reduceLanes(VectorOperators.ADD);
+        }
     }
 
     /** The scalar twin of {@link #apply}. */
