@@ -4,7 +4,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.util.stream.IntStream;
 
 /** Whole-tensor copies into another type or layout, allocated in a caller-owned arena. */
 public final class Conversions {
@@ -45,18 +44,17 @@ public final class Conversions {
         MemorySegment src = m.tensor().data();
         GgmlType srcType = m.type();
         long srcRowBytes = m.inputMajor() ? 0 : srcType.byteSize(cols);
-        // Rows are independent; quantizing the 50257-row head is the slow part of loading with --type.
-        IntStream.range(0, (rows + 63) / 64).parallel().forEach(chunk -> {
-            float[] row = new float[cols];
-            for (int r = chunk * 64; r < Math.min(rows, chunk * 64 + 64); r++) {
-                if (m.inputMajor()) { // F32 {cols, rows}: output r is column r
-                    for (int c = 0; c < cols; c++) row[c] = src.get(F32, ((long) c * rows + r) * 4);
-                } else {
-                    Quantizer.dequantizeRow(srcType, src, r * srcRowBytes, row, 0, cols);
-                }
-                Quantizer.quantizeRow(type, row, 0, cols, out, r * rowBytes);
+        // Sequential on purpose: a caller's confined arena cannot be touched from pool threads, and the whole
+        // 124M model converts in about a second.
+        float[] row = new float[cols];
+        for (int r = 0; r < rows; r++) {
+            if (m.inputMajor()) { // F32 {cols, rows}: output r is column r
+                for (int c = 0; c < cols; c++) row[c] = src.get(F32, ((long) c * rows + r) * 4);
+            } else {
+                Quantizer.dequantizeRow(srcType, src, r * srcRowBytes, row, 0, cols);
             }
-        });
+            Quantizer.quantizeRow(type, row, 0, cols, out, r * rowBytes);
+        }
         Tensor t = new Tensor(m.tensor().name(), type, new long[] {rows, cols}, out);
         return new WeightMatrix(t, rows, cols, false);
     }
