@@ -1,0 +1,289 @@
+package gpt2j.tokenizer;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * GPT-2 byte-level BPE: text to token ids and back, exactly as OpenAI's encoder.py and tiktoken's r50k_base
+ * define it (pre-tokenizer pattern, byte-to-unicode table, merges by rank).
+ *
+ * <p>Encoding takes any Java String: a lone surrogate is encoded as the UTF-8 of U+FFFD, as tiktoken does
+ * (Java's own String.getBytes, and so jtokkit, would write '?'). Decoding never throws: ids outside
+ * [0, vocabSize) are skipped and bytes that are not valid UTF-8 become U+FFFD (maximal subparts, as
+ * Python's errors="replace"). Instances are immutable and safe to share between threads.
+ */
+public final class Gpt2Tokenizer {
+    public static final String END_OF_TEXT = "<|endoftext|>";
+
+    private static final ThreadLocal<EncodeScratch> SCRATCH = ThreadLocal.withInitial(EncodeScratch::new);
+
+    private final List<String> tokenStrings;
+    private final List<String> mergeStrings;
+    private final byte[][] tokenBytes;
+    private final int[] byteTokens = new int[256];
+    private final PairRanks pairs;
+    private final TokenIndex wholePieces;
+    /** Special token text -> id, tried in encodeWithSpecials only. */
+    private final Map<String, Integer> specials;
+    private final int endOfTextId;
+
+    Gpt2Tokenizer(List<String> tokens, List<String> merges, Map<String, Integer> specials) {
+        this.tokenStrings = List.copyOf(tokens);
+        this.specials = Collections.unmodifiableMap(new LinkedHashMap<>(specials));
+        int n = tokens.size();
+        tokenBytes = new byte[n][];
+        Map<String, Integer> ids = HashMap.newHashMap(n);
+        for (int id = 0; id < n; id++) {
+            String token = tokens.get(id);
+            byte[] bytes = ByteLevel.decodeOrNull(token);
+            tokenBytes[id] = bytes != null ? bytes : token.getBytes(StandardCharsets.UTF_8);
+            ids.putIfAbsent(token, id);
+        }
+        for (int b = 0; b < 256; b++) {
+            Integer id = ids.get(ByteLevel.byteString(b));
+            if (id == null) {
+                throw new TokenizerException(String.format(
+                        "vocabulary has no token for byte 0x%02X ('%s'); not a byte-level BPE vocabulary", b, ByteLevel.byteString(b)));
+            }
+            byteTokens[b] = id;
+        }
+        pairs = new PairRanks(merges.size());
+        List<String> normalized = new ArrayList<>(merges.size());
+        for (int rank = 0; rank < merges.size(); rank++) {
+            String line = merges.get(rank);
+            int space = line.indexOf(' ');
+            if (space <= 0 || space == line.length() - 1 || line.indexOf(' ', space + 1) >= 0) {
+                throw new TokenizerException("merge " + (rank + 1) + " '" + line + "' is not two tokens separated by one space");
+            }
+            String a = line.substring(0, space);
+            String b = line.substring(space + 1);
+            Integer left = ids.get(a);
+            Integer right = ids.get(b);
+            Integer merged = ids.get(a + b);
+            if (left == null || right == null || merged == null) {
+                String missing = left == null ? a : right == null ? b : a + b;
+                throw new TokenizerException("merge " + (rank + 1) + " '" + line + "': token '" + missing + "' is not in the vocabulary");
+            }
+            pairs.put(left, right, rank, merged);
+            normalized.add(line);
+        }
+        mergeStrings = List.copyOf(normalized);
+        endOfTextId = specials.getOrDefault(END_OF_TEXT, ids.getOrDefault(END_OF_TEXT, -1));
+
+        // A piece that equals a token is looked up directly, but only where merging its bytes really gives
+        // that token (true for all of GPT-2's, not guaranteed for any vocabulary), so the shortcut is exact.
+        wholePieces = new TokenIndex(tokenBytes, n);
+        EncodeScratch s = new EncodeScratch();
+        for (int id = 0; id < n; id++) {
+            byte[] bytes = tokenBytes[id];
+            if (bytes.length < 2 || specials.containsValue(id)) {
+                continue;
+            }
+            s.ensurePiece(bytes.length);
+            for (int i = 0; i < bytes.length; i++) {
+                s.ids[i] = byteTokens[bytes[i] & 0xFF];
+            }
+            BytePairMerge.merge(pairs, s, bytes.length);
+            if (s.outLength == 1 && s.out[0] == id) {
+                wholePieces.add(id);
+            }
+            s.outLength = 0;
+        }
+    }
+
+    /** The bundled OpenAI GPT-2 vocabulary (50257 tokens), loaded once. */
+    public static Gpt2Tokenizer gpt2() {
+        return Bundled.INSTANCE;
+    }
+
+    private static final class Bundled {
+        static final Gpt2Tokenizer INSTANCE = VocabularyFiles.bundled();
+    }
+
+    /** vocab.json (token -> id) and merges.txt (one "a b" merge per line, optional "#version" header). */
+    public static Gpt2Tokenizer fromFiles(Path vocabJson, Path mergesTxt) {
+        return VocabularyFiles.fromFiles(vocabJson, mergesTxt);
+    }
+
+    /** A Hugging Face tokenizer.json with a BPE model and the ByteLevel pre-tokenizer. */
+    public static Gpt2Tokenizer fromTokenizerJson(Path tokenizerJson) {
+        return VocabularyFiles.fromTokenizerJson(tokenizerJson);
+    }
+
+    /**
+     * Tokens in vocab.json form indexed by id, and merges as "a b" in rank order: what GGUF's
+     * tokenizer.ggml.tokens and tokenizer.ggml.merges hold. "&lt;|endoftext|&gt;", if present, is special.
+     */
+    public static Gpt2Tokenizer fromTokens(List<String> tokens, List<String> merges) {
+        Map<String, Integer> specials = new LinkedHashMap<>();
+        int eot = tokens.indexOf(END_OF_TEXT);
+        if (eot >= 0) {
+            specials.put(END_OF_TEXT, eot);
+        }
+        return new Gpt2Tokenizer(tokens, merges, specials);
+    }
+
+    /** Token ids of text; special-token text such as "&lt;|endoftext|&gt;" is encoded as plain text. */
+    public int[] encode(String text) {
+        EncodeScratch s = SCRATCH.get();
+        encodeOrdinary(text, 0, text.length(), s);
+        return s.takeOutput();
+    }
+
+    /** Like {@link #encode} but each special token's text becomes its id (tiktoken's allowed_special="all"). */
+    public int[] encodeWithSpecials(String text) {
+        EncodeScratch s = SCRATCH.get();
+        int from = 0;
+        while (from < text.length()) {
+            int at = -1;
+            String found = null;
+            for (String special : specials.keySet()) {
+                int i = text.indexOf(special, from);
+                if (i >= 0 && (at < 0 || i < at || (i == at && special.length() > found.length()))) {
+                    at = i;
+                    found = special;
+                }
+            }
+            if (found == null) {
+                break;
+            }
+            encodeOrdinary(text, from, at, s);
+            s.add(specials.get(found));
+            from = at + found.length();
+        }
+        encodeOrdinary(text, from, text.length(), s);
+        return s.takeOutput();
+    }
+
+    private void encodeOrdinary(String text, int from, int to, EncodeScratch s) {
+        int i = from;
+        while (i < to) {
+            int end = PreTokenizer.pieceEnd(text, i, to);
+            s.ensurePiece(3 * (end - i));
+            byte[] bytes = s.bytes;
+            int n = utf8(text, i, end, bytes);
+            if (n == 1) {
+                s.add(byteTokens[bytes[0] & 0xFF]);
+            } else {
+                int id = wholePieces.get(bytes, 0, n);
+                if (id >= 0) {
+                    s.add(id);
+                } else {
+                    int[] ids = s.ids;
+                    for (int k = 0; k < n; k++) {
+                        ids[k] = byteTokens[bytes[k] & 0xFF];
+                    }
+                    BytePairMerge.merge(pairs, s, n);
+                }
+            }
+            i = end;
+        }
+    }
+
+    /** UTF-8 of s[from, to) into out; a lone surrogate becomes U+FFFD. Returns the byte count. */
+    private static int utf8(String s, int from, int to, byte[] out) {
+        int n = 0;
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                out[n++] = (byte) c;
+            } else if (c < 0x800) {
+                out[n++] = (byte) (0xC0 | (c >> 6));
+                out[n++] = (byte) (0x80 | (c & 0x3F));
+            } else if (Character.isSurrogate(c)) {
+                if (Character.isHighSurrogate(c) && i + 1 < to && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    int cp = Character.toCodePoint(c, s.charAt(++i));
+                    out[n++] = (byte) (0xF0 | (cp >> 18));
+                    out[n++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
+                    out[n++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
+                    out[n++] = (byte) (0x80 | (cp & 0x3F));
+                } else {
+                    out[n++] = (byte) 0xEF;
+                    out[n++] = (byte) 0xBF;
+                    out[n++] = (byte) 0xBD;
+                }
+            } else {
+                out[n++] = (byte) (0xE0 | (c >> 12));
+                out[n++] = (byte) (0x80 | ((c >> 6) & 0x3F));
+                out[n++] = (byte) (0x80 | (c & 0x3F));
+            }
+        }
+        return n;
+    }
+
+    /** Text of ids; unknown ids are skipped and invalid UTF-8 becomes U+FFFD. Never throws. */
+    public String decode(int[] ids) {
+        return new String(decodeBytes(ids), StandardCharsets.UTF_8);
+    }
+
+    /** Raw bytes of ids (unknown ids skipped). Never throws. */
+    public byte[] decodeBytes(int[] ids) {
+        int total = 0;
+        for (int id : ids) {
+            if (id >= 0 && id < tokenBytes.length) {
+                total += tokenBytes[id].length;
+            }
+        }
+        byte[] out = new byte[total];
+        int n = 0;
+        for (int id : ids) {
+            if (id >= 0 && id < tokenBytes.length) {
+                byte[] t = tokenBytes[id];
+                System.arraycopy(t, 0, out, n, t.length);
+                n += t.length;
+            }
+        }
+        return out;
+    }
+
+    /** Bytes of one token; throws IllegalArgumentException for an id outside [0, vocabSize). */
+    public byte[] tokenBytes(int id) {
+        return tokenBytesOf(checkId(id)).clone();
+    }
+
+    /** One token as display text: its bytes decoded alone, so a partial UTF-8 character shows as U+FFFD. */
+    public String tokenText(int id) {
+        return new String(tokenBytesOf(checkId(id)), StandardCharsets.UTF_8);
+    }
+
+    private int checkId(int id) {
+        if (id < 0 || id >= tokenBytes.length) {
+            throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + tokenBytes.length + ")");
+        }
+        return id;
+    }
+
+    /** Shared, not copied: callers inside the package only read it. Null for an unknown id. */
+    byte[] tokenBytesOf(int id) {
+        return id >= 0 && id < tokenBytes.length ? tokenBytes[id] : null;
+    }
+
+    public int vocabSize() {
+        return tokenBytes.length;
+    }
+
+    /** Id of "&lt;|endoftext|&gt;", or -1 if the vocabulary has none. */
+    public int endOfTextId() {
+        return endOfTextId;
+    }
+
+    /** Tokens in vocab.json's byte-to-unicode form, indexed by id (for GGUF tokenizer.ggml.tokens). */
+    public List<String> tokenStrings() {
+        return tokenStrings;
+    }
+
+    /** Merges as "a b" in rank order (for GGUF tokenizer.ggml.merges). */
+    public List<String> mergeStrings() {
+        return mergeStrings;
+    }
+
+    public StreamingDecoder newStreamingDecoder() {
+        return new StreamingDecoder(this);
+    }
+}
