@@ -1,0 +1,58 @@
+package gpt2j.cli.attention;
+
+import gpt2j.engine.HeadStat;
+import java.util.List;
+
+/**
+ * What every view shows: the prompt's token strings, the weights {@code [layer][head][query][key]} (after mask and
+ * softmax; keys after the query are 0) and one statistic per head, in layer-then-head order.
+ */
+public record AttentionData(List<String> tokens, float[][][][] weights, List<HeadStat> stats) {
+
+    public AttentionData {
+        tokens = List.copyOf(tokens);
+        stats = List.copyOf(stats);
+        int t = tokens.size();
+        if (t == 0 || weights.length == 0 || weights[0].length == 0) {
+            throw new IllegalArgumentException("attention needs at least one token, layer and head");
+        }
+        for (float[][][] layer : weights) {
+            if (layer.length != weights[0].length) throw new IllegalArgumentException("ragged heads");
+            for (float[][] head : layer) {
+                if (head.length != t) throw new IllegalArgumentException("queries != tokens");
+                for (float[] row : head) if (row.length != t) throw new IllegalArgumentException("keys != tokens");
+            }
+        }
+        int n = weights.length * weights[0].length;
+        if (stats.size() != n) {
+            throw new IllegalArgumentException("expected " + n + " head stats, got " + stats.size());
+        }
+        for (int i = 0; i < n; i++) {
+            HeadStat s = stats.get(i);
+            if (s.layer() * weights[0].length + s.head() != i) {
+                throw new IllegalArgumentException("head stats out of order at " + i);
+            }
+        }
+    }
+
+    public int layers() {
+        return weights.length;
+    }
+
+    public int heads() {
+        return weights[0].length;
+    }
+
+    public int length() {
+        return tokens.size();
+    }
+
+    public HeadStat stat(int layer, int head) {
+        return stats.get(layer * heads() + head);
+    }
+
+    /** The token as a one-line label. */
+    public String label(int i) {
+        return TokenText.visible(tokens.get(i));
+    }
+}
