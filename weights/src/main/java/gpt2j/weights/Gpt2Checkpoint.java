@@ -17,7 +17,7 @@ public final class Gpt2Checkpoint {
         if (Files.isDirectory(path)) return HfCheckpoint.load(path);
         if (!Files.exists(path)) throw new WeightsException(path + ": no such file or directory");
         String name = path.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
-        if (name.endsWith(".gguf")) throw new WeightsException(path + ": GGUF support is not built yet");
+        if (name.endsWith(".gguf")) return GgufCheckpoint.load(path);
         if (name.endsWith(".safetensors")) return HfCheckpoint.load(path.toAbsolutePath().getParent(), path);
         throw new WeightsException(path + ": expected a Hugging Face model directory or a .gguf file");
     }

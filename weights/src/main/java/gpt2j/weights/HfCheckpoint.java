@@ -41,7 +41,8 @@ final class HfCheckpoint {
         try {
             Map<String, Tensor> tensors = new HashMap<>();
             long bytes = 0;
-            for (Path p : file != null ? List.of(file) : shardFiles(dir)) {
+            List<Path> files = file != null ? List.of(file) : shardFiles(dir);
+            for (Path p : files) {
                 SafetensorsFile f = SafetensorsFile.open(p);
                 resources.add(f);
                 bytes += f.fileBytes();
@@ -55,7 +56,7 @@ final class HfCheckpoint {
             Arena arena = Arena.ofShared();
             resources.add(arena);
             Gpt2Weights weights = new Builder(dir, config, tensors, arena).build();
-            return new LoadedCheckpoint(weights, null, "safetensors", bytes, typeCounts(tensors), resources);
+            return new LoadedCheckpoint(weights, null, "safetensors", files, bytes, typeCounts(tensors), resources);
         } catch (RuntimeException e) {
             closeAll(resources);
             throw e;

@@ -1,5 +1,6 @@
 package gpt2j.weights;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -17,14 +18,16 @@ public final class LoadedCheckpoint implements AutoCloseable {
     private final TokenizerData tokenizer;
     private final String format;
     private final long fileBytes;
+    private final List<Path> files;
     private final Map<GgmlType, Integer> sourceTypes;
     private final List<AutoCloseable> resources;
 
-    LoadedCheckpoint(Gpt2Weights weights, TokenizerData tokenizer, String format, long fileBytes,
+    LoadedCheckpoint(Gpt2Weights weights, TokenizerData tokenizer, String format, List<Path> files, long fileBytes,
                      Map<GgmlType, Integer> sourceTypes, List<AutoCloseable> resources) {
         this.weights = weights;
         this.tokenizer = tokenizer;
         this.format = format;
+        this.files = List.copyOf(files);
         this.fileBytes = fileBytes;
         this.sourceTypes = Collections.unmodifiableMap(sourceTypes);
         this.resources = new ArrayList<>(resources);
@@ -42,6 +45,11 @@ public final class LoadedCheckpoint implements AutoCloseable {
     /** "safetensors" or "gguf". */
     public String format() {
         return format;
+    }
+
+    /** The weight files read (never to be overwritten while the weights are in use). */
+    public List<Path> files() {
+        return files;
     }
 
     /** Total size of the weight files read. */

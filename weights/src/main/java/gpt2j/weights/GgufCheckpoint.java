@@ -1,0 +1,138 @@
+package gpt2j.weights;
+
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Loads a GPT-2 GGUF file as llama.cpp lays it out (src/models/gpt2.cpp, convert_hf_to_gguf.py's GPT2Model):
+ * {@code token_embd}, {@code position_embd}, {@code blk.N.{attn_norm, attn_qkv, attn_output, ffn_norm, ffn_up, ffn_down}}
+ * with {@code .weight}/{@code .bias}, {@code output_norm}, and an optional {@code output} (else tied to token_embd).
+ * Matrices are already output-major. Norms, biases and position embeddings that are not F32 are converted to F32
+ * once, into memory the checkpoint owns; BF16 matrices likewise (the engine has no BF16 kernels).
+ */
+final class GgufCheckpoint {
+
+    static final String ARCH = "gpt2";
+
+    private GgufCheckpoint() {
+    }
+
+    static LoadedCheckpoint load(Path path) {
+        GgufFile f = GgufFile.open(path);
+        Arena arena = Arena.ofShared();
+        try {
+            String arch = f.string("general.architecture");
+            if (!ARCH.equals(arch)) {
+                throw new WeightsException(path + ": general.architecture is " + (arch == null ? "missing" : arch)
+                        + ", gpt2j only runs gpt2");
+            }
+            Tensor wte = f.tensor("token_embd.weight");
+            if (wte == null) throw new WeightsException(path + ": missing tensor token_embd.weight");
+            if (wte.rank() != 2) throw new WeightsException(path + ": token_embd.weight has shape "
+                    + Arrays.toString(wte.shape()) + ", expected [n_vocab, n_embd]");
+            Gpt2Config config = config(f, wte);
+            TokenizerData tokenizer = tokenizer(f, config.vocabSize());
+            Gpt2Weights weights = new Builder(f, config, arena).build();
+            Map<GgmlType, Integer> types = new EnumMap<>(GgmlType.class);
+            for (GgufFile.TensorInfo t : f.tensorInfos().values()) types.merge(t.type(), 1, Integer::sum);
+            return new LoadedCheckpoint(weights, tokenizer, "gguf", List.of(path), f.fileBytes(), types, List.of(f, arena));
+        } catch (RuntimeException e) {
+            arena.close();
+            f.close();
+            throw e;
+        }
+    }
+
+    private static Gpt2Config config(GgufFile f, Tensor wte) {
+        int embd = positive(f, ARCH + ".embedding_length");
+        Long ff = f.integer(ARCH + ".feed_forward_length");
+        if (ff != null && ff != 4L * embd) {
+            throw new WeightsException(f.path() + ": " + ARCH + ".feed_forward_length is " + ff + ", GPT-2 needs 4 * n_embd = "
+                    + 4L * embd);
+        }
+        Double eps = f.number(ARCH + ".attention.layer_norm_epsilon");
+        if (wte.dim(0) > Integer.MAX_VALUE) throw new WeightsException(f.path() + ": token_embd.weight is too large");
+        return new Gpt2Config((int) wte.dim(0), positive(f, ARCH + ".context_length"), embd,
+                positive(f, ARCH + ".block_count"), positive(f, ARCH + ".attention.head_count"),
+                eps == null ? 1e-5f : eps.floatValue());
+    }
+
+    private static int positive(GgufFile f, String key) {
+        Long v = f.integer(key);
+        if (v == null) throw new WeightsException(f.path() + ": missing metadata " + key);
+        if (v <= 0 || v > Integer.MAX_VALUE) throw new WeightsException(f.path() + ": metadata " + key + " is " + v);
+        return (int) (long) v;
+    }
+
+    private static TokenizerData tokenizer(GgufFile f, int vocab) {
+        List<String> tokens = f.strings("tokenizer.ggml.tokens");
+        if (tokens == null) return null;
+        String model = f.string("tokenizer.ggml.model");
+        if (model != null && !model.equals("gpt2")) {
+            throw new WeightsException(f.path() + ": tokenizer.ggml.model is " + model + ", gpt2j reads gpt2 (byte-level BPE)");
+        }
+        if (tokens.size() != vocab) {
+            throw new WeightsException(f.path() + ": tokenizer.ggml.tokens has " + tokens.size() + " entries but token_embd.weight has "
+                    + vocab + " rows");
+        }
+        List<String> merges = f.strings("tokenizer.ggml.merges");
+        if (merges == null) throw new WeightsException(f.path() + ": missing metadata tokenizer.ggml.merges");
+        return new TokenizerData(tokens, merges);
+    }
+
+    static String blk(int i, String name) {
+        return "blk." + i + "." + name;
+    }
+
+    private record Builder(GgufFile f, Gpt2Config c, Arena arena) {
+
+        Gpt2Weights build() {
+            int e = c.embeddingSize();
+            Tensor wte = tensor("token_embd.weight", c.vocabSize(), e);
+            if (wte.type() == GgmlType.BF16) wte = Conversions.toF32(wte, arena);
+            Tensor wpe = Conversions.toF32(tensor("position_embd.weight", c.contextLength(), e), arena);
+            List<Gpt2Weights.Layer> layers = new ArrayList<>();
+            for (int i = 0; i < c.layerCount(); i++) {
+                layers.add(new Gpt2Weights.Layer(
+                        vector(blk(i, "attn_norm.weight"), e), vector(blk(i, "attn_norm.bias"), e),
+                        matrix(blk(i, "attn_qkv.weight"), 3 * e, e), vector(blk(i, "attn_qkv.bias"), 3 * e),
+                        matrix(blk(i, "attn_output.weight"), e, e), vector(blk(i, "attn_output.bias"), e),
+                        vector(blk(i, "ffn_norm.weight"), e), vector(blk(i, "ffn_norm.bias"), e),
+                        matrix(blk(i, "ffn_up.weight"), 4 * e, e), vector(blk(i, "ffn_up.bias"), 4 * e),
+                        matrix(blk(i, "ffn_down.weight"), e, 4 * e), vector(blk(i, "ffn_down.bias"), e)));
+            }
+            WeightMatrix head = f.tensorInfos().containsKey("output.weight")
+                    ? matrix("output.weight", c.vocabSize(), e)
+                    : new WeightMatrix(wte, c.vocabSize(), e, false);
+            return new Gpt2Weights(c, wte, wpe, List.copyOf(layers),
+                    vector("output_norm.weight", e), vector("output_norm.bias", e), head);
+        }
+
+        WeightMatrix matrix(String name, int rows, int cols) {
+            Tensor t = tensor(name, rows, cols);
+            if (t.type() == GgmlType.BF16) t = Conversions.toF32(t, arena);
+            return new WeightMatrix(t, rows, cols, false);
+        }
+
+        Tensor vector(String name, int n) {
+            return Conversions.toF32(tensor(name, n), arena);
+        }
+
+        Tensor tensor(String name, long... shape) {
+            Tensor t = f.tensor(name);
+            if (t == null) {
+                throw new WeightsException(f.path() + ": missing tensor " + name + " (expected " + Arrays.toString(shape) + ")");
+            }
+            if (!Arrays.equals(t.shape(), shape)) {
+                throw new WeightsException(f.path() + ": tensor " + name + " has shape " + Arrays.toString(t.shape())
+                        + " but the metadata implies " + Arrays.toString(shape));
+            }
+            return t;
+        }
+    }
+}

@@ -1,0 +1,127 @@
+package gpt2j.weights;
+
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * Writes GPT-2 weights as a GGUF file llama.cpp loads: the metadata keys and tensor names of llama.cpp's GPT-2
+ * converter, matrices output-major, and {@code output.weight} always present (older llama.cpp GPT-2 loaders require
+ * it; a tied head is written as a copy of token_embd). Which tensors take {@code type} follows
+ * {@link ModelQuantizer}: the 2-D weights and token_embd/output; position_embd, norms and biases stay F32.
+ */
+public final class GgufExport {
+
+    private GgufExport() {
+    }
+
+    /** As {@link #write(Gpt2Weights, TokenizerData, GgmlType, Path, Collection, GgufWriter.Progress)}, for a loaded checkpoint. */
+    public static void write(LoadedCheckpoint source, TokenizerData tokenizer, GgmlType type, Path out,
+                             GgufWriter.Progress progress) {
+        write(source.weights(), tokenizer, type, out, source.files(), progress);
+    }
+
+    public static void write(Gpt2Weights w, TokenizerData tokenizer, GgmlType type, Path out, GgufWriter.Progress progress) {
+        write(w, tokenizer, type, out, List.of(), progress);
+    }
+
+    /**
+     * Writes {@code w} with every matrix stored as {@code type} (F32, F16, Q8_0 or Q4_0) to {@code out}, atomically;
+     * refuses when {@code out} is one of {@code sourceFiles}. The tokenizer is required: llama.cpp needs the vocabulary.
+     */
+    public static void write(Gpt2Weights w, TokenizerData tokenizer, GgmlType type, Path out, Collection<Path> sourceFiles,
+                             GgufWriter.Progress progress) {
+        if (type == GgmlType.BF16) throw new WeightsException("gpt2j cannot write BF16; use F32, F16, Q8_0 or Q4_0");
+        Gpt2Config c = w.config();
+        if (tokenizer == null) throw new WeightsException(out + ": writing GGUF needs the tokenizer vocabulary");
+        if (tokenizer.tokens().size() != c.vocabSize()) {
+            throw new WeightsException(out + ": the tokenizer has " + tokenizer.tokens().size() + " tokens but the model has "
+                    + c.vocabSize());
+        }
+        if (c.embeddingSize() % type.blockSize != 0) {
+            throw new WeightsException(out + ": n_embd " + c.embeddingSize() + " is not a multiple of " + type.blockSize
+                    + ", so the model cannot be stored as " + type);
+        }
+        String a = GgufCheckpoint.ARCH;
+        GgufWriter g = new GgufWriter()
+                .putString("general.architecture", a)
+                .putString("general.name", "GPT-2")
+                .putU32("general.file_type", fileType(type))
+                .putU32("general.quantization_version", 2)
+                .putU32("general.alignment", GgufFile.DEFAULT_ALIGNMENT)
+                .putU32(a + ".context_length", c.contextLength())
+                .putU32(a + ".embedding_length", c.embeddingSize())
+                .putU32(a + ".feed_forward_length", 4 * c.embeddingSize())
+                .putU32(a + ".block_count", c.layerCount())
+                .putU32(a + ".attention.head_count", c.headCount())
+                .putF32(a + ".attention.layer_norm_epsilon", c.layerNormEpsilon());
+        putTokenizer(g, tokenizer);
+
+        matrix(g, "token_embd.weight", new WeightMatrix(w.tokenEmbedding(), c.vocabSize(), c.embeddingSize(), false), type);
+        vector(g, "position_embd.weight", w.positionEmbedding());
+        for (int i = 0; i < c.layerCount(); i++) {
+            Gpt2Weights.Layer l = w.layers().get(i);
+            vector(g, GgufCheckpoint.blk(i, "attn_norm.weight"), l.attnNormWeight());
+            vector(g, GgufCheckpoint.blk(i, "attn_norm.bias"), l.attnNormBias());
+            matrix(g, GgufCheckpoint.blk(i, "attn_qkv.weight"), l.qkv(), type);
+            vector(g, GgufCheckpoint.blk(i, "attn_qkv.bias"), l.qkvBias());
+            matrix(g, GgufCheckpoint.blk(i, "attn_output.weight"), l.attnOut(), type);
+            vector(g, GgufCheckpoint.blk(i, "attn_output.bias"), l.attnOutBias());
+            vector(g, GgufCheckpoint.blk(i, "ffn_norm.weight"), l.mlpNormWeight());
+            vector(g, GgufCheckpoint.blk(i, "ffn_norm.bias"), l.mlpNormBias());
+            matrix(g, GgufCheckpoint.blk(i, "ffn_up.weight"), l.mlpUp(), type);
+            vector(g, GgufCheckpoint.blk(i, "ffn_up.bias"), l.mlpUpBias());
+            matrix(g, GgufCheckpoint.blk(i, "ffn_down.weight"), l.mlpDown(), type);
+            vector(g, GgufCheckpoint.blk(i, "ffn_down.bias"), l.mlpDownBias());
+        }
+        vector(g, "output_norm.weight", w.finalNormWeight());
+        vector(g, "output_norm.bias", w.finalNormBias());
+        matrix(g, "output.weight", w.head(), type);
+        g.write(out, sourceFiles, progress);
+    }
+
+    /** llama.cpp's llama_ftype: ALL_F32 0, MOSTLY_F16 1, MOSTLY_Q4_0 2, MOSTLY_Q8_0 7. */
+    static int fileType(GgmlType type) {
+        return switch (type) {
+            case F32 -> 0;
+            case F16 -> 1;
+            case Q4_0 -> 2;
+            case Q8_0 -> 7;
+            case BF16 -> 32;
+        };
+    }
+
+    /**
+     * What llama.cpp's converter writes for a GPT-2 vocabulary: token types NORMAL (1), and CONTROL (3) for added
+     * special tokens such as {@code <|endoftext|>}, which is also bos, eos and unk.
+     */
+    private static void putTokenizer(GgufWriter g, TokenizerData t) {
+        int[] types = new int[t.tokens().size()];
+        int special = -1;
+        for (int i = 0; i < types.length; i++) {
+            String s = t.tokens().get(i);
+            boolean control = s.startsWith("<|") && s.endsWith("|>") && s.length() > 4;
+            types[i] = control ? 3 : 1;
+            if (s.equals("<|endoftext|>")) special = i;
+        }
+        g.putString("tokenizer.ggml.model", "gpt2")
+                .putString("tokenizer.ggml.pre", "gpt-2")
+                .putStrings("tokenizer.ggml.tokens", t.tokens())
+                .putI32s("tokenizer.ggml.token_type", types)
+                .putStrings("tokenizer.ggml.merges", t.merges());
+        if (special >= 0) {
+            g.putU32("tokenizer.ggml.bos_token_id", special)
+                    .putU32("tokenizer.ggml.eos_token_id", special)
+                    .putU32("tokenizer.ggml.unknown_token_id", special);
+        }
+    }
+
+    private static void matrix(GgufWriter g, String name, WeightMatrix m, GgmlType type) {
+        g.addTensor(name, type, new long[] {m.rows(), m.cols()},
+                arena -> Conversions.toOutputMajor(m, type, arena).tensor().data());
+    }
+
+    private static void vector(GgufWriter g, String name, Tensor t) {
+        g.addTensor(name, GgmlType.F32, t.shape(), arena -> Conversions.toF32(t, arena).data());
+    }
+}

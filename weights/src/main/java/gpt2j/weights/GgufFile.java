@@ -1,0 +1,426 @@
+package gpt2j.weights;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A GGUF file (docs/gguf.md in ggml): header, metadata key/values, tensor infos, then the aligned data section.
+ * Everything before the data is parsed through a bounded reader and checked against the file size (counts, string
+ * lengths, offsets, types) before the file is mapped, so a corrupt file fails with one line instead of an
+ * OutOfMemoryError. The file is then mapped once; tensors are zero-copy slices.
+ * <p>
+ * Metadata values are Java objects: Long (all integer types), Double (float32/float64), Boolean, String, and for arrays
+ * {@code List<String>}, {@code long[]}, {@code double[]} or {@code boolean[]} (arrays of arrays are skipped: null).
+ */
+public final class GgufFile implements AutoCloseable {
+
+    static final int MAGIC = 0x46554747; // "GGUF" read as a little-endian uint32
+    static final int DEFAULT_ALIGNMENT = 32;
+    private static final int MAX_DIMS = 4; // GGML_MAX_DIMS
+    private static final long MAX_STRING = 1L << 24; // no key, token or name is near 16 MiB
+
+    /** A tensor as the file describes it; {@code ne} is ggml order (ne[0] contiguous), {@code offset} absolute. */
+    public record TensorInfo(String name, long[] ne, GgmlType type, long offset, long byteSize) {
+        /** Row-major shape, outermost first: ne reversed. */
+        public long[] shape() {
+            long[] s = new long[ne.length];
+            for (int i = 0; i < ne.length; i++) s[i] = ne[ne.length - 1 - i];
+            return s;
+        }
+    }
+
+    private final Path path;
+    private final int version;
+    private final long fileBytes;
+    private final Map<String, Object> metadata;
+    private final Map<String, TensorInfo> tensors;
+    private final int alignment;
+    private final long dataStart;
+    private final Arena arena;
+    private final MemorySegment mapped;
+
+    private GgufFile(Path path, int version, long fileBytes, Map<String, Object> metadata, Map<String, TensorInfo> tensors,
+                     int alignment, long dataStart, Arena arena, MemorySegment mapped) {
+        this.path = path;
+        this.version = version;
+        this.fileBytes = fileBytes;
+        this.metadata = Collections.unmodifiableMap(metadata);
+        this.tensors = Collections.unmodifiableMap(tensors);
+        this.alignment = alignment;
+        this.dataStart = dataStart;
+        this.arena = arena;
+        this.mapped = mapped;
+    }
+
+    public static GgufFile open(Path path) {
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            long size = ch.size();
+            Reader r = new Reader(ch, size);
+            int magic = r.u32();
+            if (magic != MAGIC) {
+                throw bad(path, Integer.reverseBytes(magic) == MAGIC ? "big-endian GGUF files are not supported"
+                        : "bad magic (expected \"GGUF\")");
+            }
+            int version = r.u32();
+            if (version != 2 && version != 3) throw bad(path, "unsupported GGUF version " + Integer.toUnsignedString(version)
+                    + " (gpt2j reads versions 2 and 3)");
+            long nTensors = r.u64(), nKv = r.u64();
+            // Every tensor info takes at least 24 bytes and every key/value 13: bounds any count by the file size.
+            if (nTensors < 0 || nTensors > r.remaining() / 24) throw bad(path, "tensor count " + Long.toUnsignedString(nTensors)
+                    + " is impossible for a file of " + size + " bytes");
+            if (nKv < 0 || nKv > r.remaining() / 13) throw bad(path, "metadata count " + Long.toUnsignedString(nKv)
+                    + " is impossible for a file of " + size + " bytes");
+            Map<String, Object> meta = new LinkedHashMap<>();
+            for (long i = 0; i < nKv; i++) {
+                String key = r.string(path);
+                int type = r.u32();
+                Object value = r.value(path, key, type, true);
+                if (meta.put(key, value) != null) throw bad(path, "duplicate metadata key " + key);
+            }
+            int alignment = DEFAULT_ALIGNMENT;
+            if (meta.containsKey("general.alignment")) {
+                Object a = meta.get("general.alignment");
+                if (!(a instanceof Long l) || l <= 0 || l > (1 << 20) || Long.bitCount(l) != 1) {
+                    throw bad(path, "general.alignment must be a power of two, got " + a);
+                }
+                alignment = (int) (long) l;
+            }
+            List<long[]> raw = new ArrayList<>(); // per tensor: ne..., then type, offset
+            List<String> names = new ArrayList<>();
+            for (long i = 0; i < nTensors; i++) {
+                String name = r.string(path);
+                int nDims = r.u32();
+                if (nDims < 1 || nDims > MAX_DIMS) throw bad(path, "tensor " + name + " has " + Integer.toUnsignedString(nDims)
+                        + " dimensions (1 to " + MAX_DIMS + " allowed)");
+                long[] rec = new long[nDims + 2];
+                for (int d = 0; d < nDims; d++) rec[d] = r.u64();
+                rec[nDims] = r.u32() & 0xFFFFFFFFL;
+                rec[nDims + 1] = r.u64();
+                names.add(name);
+                raw.add(rec);
+            }
+            long dataStart = align(r.position(), alignment);
+            if (dataStart > size) throw bad(path, "file ends before its data section (truncated?)");
+            Map<String, TensorInfo> infos = new LinkedHashMap<>();
+            for (int i = 0; i < names.size(); i++) {
+                TensorInfo t = tensorInfo(path, names.get(i), raw.get(i), alignment, dataStart, size);
+                if (infos.put(t.name(), t) != null) throw bad(path, "duplicate tensor " + t.name());
+            }
+            List<TensorInfo> byOffset = new ArrayList<>(infos.values());
+            byOffset.sort(Comparator.comparingLong(TensorInfo::offset));
+            for (int i = 1; i < byOffset.size(); i++) {
+                TensorInfo prev = byOffset.get(i - 1), cur = byOffset.get(i);
+                if (cur.offset() < prev.offset() + prev.byteSize()) {
+                    throw bad(path, "tensors " + prev.name() + " and " + cur.name() + " overlap");
+                }
+            }
+            Arena arena = Arena.ofShared();
+            try {
+                MemorySegment mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+                return new GgufFile(path, version, size, meta, infos, alignment, dataStart, arena, mapped);
+            } catch (IOException | RuntimeException e) {
+                arena.close();
+                throw e;
+            }
+        } catch (NoSuchFileException e) {
+            throw new WeightsException(path + ": file not found");
+        } catch (EOFException e) {
+            throw bad(path, "file ends in the middle of its header (truncated?)");
+        } catch (IOException e) {
+            throw new WeightsException(path + ": cannot read (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private static TensorInfo tensorInfo(Path path, String name, long[] rec, int alignment, long dataStart, long size) {
+        int nDims = rec.length - 2;
+        long[] ne = Arrays.copyOf(rec, nDims);
+        long typeId = rec[nDims], offset = rec[nDims + 1];
+        GgmlType type = typeId > Integer.MAX_VALUE ? null : GgmlType.byId((int) typeId);
+        if (type == null) throw bad(path, "tensor " + name + " has ggml type " + typeId
+                + ", which gpt2j does not support (F32, F16, BF16, Q8_0, Q4_0)");
+        long n;
+        try {
+            n = 1;
+            for (long d : ne) {
+                if (d < 0) throw new ArithmeticException();
+                n = Math.multiplyExact(n, d);
+            }
+        } catch (ArithmeticException e) {
+            throw bad(path, "tensor " + name + " has impossible dimensions " + Arrays.toString(ne));
+        }
+        if (ne[0] % type.blockSize != 0) throw bad(path, "tensor " + name + ": " + type + " rows of " + ne[0]
+                + " values are not whole blocks of " + type.blockSize);
+        long bytes = type.byteSize(n);
+        if (offset < 0 || offset % alignment != 0) throw bad(path, "tensor " + name + " offset " + Long.toUnsignedString(offset)
+                + " is not aligned to " + alignment);
+        if (offset > size - dataStart || bytes > size - dataStart - offset) {
+            throw bad(path, "tensor " + name + " (" + bytes + " bytes at data offset " + offset + ") runs past the end of the "
+                    + size + "-byte file (truncated?)");
+        }
+        return new TensorInfo(name, ne, type, dataStart + offset, bytes);
+    }
+
+    static long align(long x, int alignment) {
+        return (x + alignment - 1) / alignment * alignment;
+    }
+
+    private static WeightsException bad(Path path, String what) {
+        return new WeightsException(path + ": not a valid GGUF file: " + what);
+    }
+
+    /** Little-endian reads through a 64 KiB window, refusing to read past the end of the file. */
+    private static final class Reader {
+        private final FileChannel ch;
+        private final long size;
+        private final ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+        private long bufStart; // file position of buf[0]
+
+        Reader(FileChannel ch, long size) {
+            this.ch = ch;
+            this.size = size;
+            buf.limit(0);
+        }
+
+        long position() {
+            return bufStart + buf.position();
+        }
+
+        long remaining() {
+            return size - position();
+        }
+
+        private void need(int n) throws IOException {
+            if (buf.remaining() >= n) return;
+            if (remaining() < n) throw new EOFException();
+            long pos = position();
+            buf.clear();
+            bufStart = pos;
+            while (buf.position() < n) {
+                if (ch.read(buf, pos + buf.position()) < 0) throw new EOFException();
+            }
+            buf.flip();
+        }
+
+        int u8() throws IOException {
+            need(1);
+            return buf.get() & 0xFF;
+        }
+
+        int u16() throws IOException {
+            need(2);
+            return buf.getShort() & 0xFFFF;
+        }
+
+        int u32() throws IOException {
+            need(4);
+            return buf.getInt();
+        }
+
+        long u64() throws IOException {
+            need(8);
+            return buf.getLong();
+        }
+
+        byte[] bytes(int n) throws IOException {
+            byte[] out = new byte[n];
+            int done = 0;
+            while (done < n) {
+                int chunk = Math.min(n - done, buf.capacity());
+                need(chunk);
+                buf.get(out, done, chunk);
+                done += chunk;
+            }
+            return out;
+        }
+
+        String string(Path path) throws IOException {
+            long len = u64();
+            if (len < 0 || len > remaining() || len > MAX_STRING) {
+                throw bad(path, "string of length " + Long.toUnsignedString(len) + " at byte " + (position() - 8)
+                        + " does not fit the file");
+            }
+            try {
+                return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                        .decode(ByteBuffer.wrap(bytes((int) len))).toString();
+            } catch (CharacterCodingException e) {
+                throw bad(path, "string at byte " + (position() - len) + " is not UTF-8");
+            }
+        }
+
+        // GGUF value types: 0 u8, 1 i8, 2 u16, 3 i16, 4 u32, 5 i32, 6 f32, 7 bool, 8 string, 9 array, 10 u64, 11 i64, 12 f64
+        Object value(Path path, String key, int type, boolean arraysAllowed) throws IOException {
+            return switch (type) {
+                case 0 -> (long) u8();
+                case 1 -> (long) (byte) u8();
+                case 2 -> (long) u16();
+                case 3 -> (long) (short) u16();
+                case 4 -> u32() & 0xFFFFFFFFL;
+                case 5 -> (long) u32();
+                case 6 -> (double) Float.intBitsToFloat(u32());
+                case 7 -> u8() != 0;
+                case 8 -> string(path);
+                case 10, 11 -> u64();
+                case 12 -> Double.longBitsToDouble(u64());
+                case 9 -> {
+                    if (!arraysAllowed) throw bad(path, "metadata " + key + " nests arrays, which gpt2j cannot read");
+                    yield array(path, key);
+                }
+                default -> throw bad(path, "metadata " + key + " has unknown value type " + Integer.toUnsignedString(type));
+            };
+        }
+
+        private Object array(Path path, String key) throws IOException {
+            return arrayOf(path, key, u32());
+        }
+
+        private Object arrayOf(Path path, String key, int type) throws IOException {
+            long n = u64();
+            int elem = switch (type) {
+                case 0, 1, 7 -> 1;
+                case 2, 3 -> 2;
+                case 4, 5, 6 -> 4;
+                case 10, 11, 12 -> 8;
+                case 8 -> 8; // at least the length field
+                case 9 -> 12; // at least a type and a count
+                default -> throw bad(path, "metadata " + key + " is an array of unknown type " + Integer.toUnsignedString(type));
+            };
+            if (n < 0 || n > remaining() / elem || n > Integer.MAX_VALUE - 8) {
+                throw bad(path, "metadata " + key + " claims " + Long.toUnsignedString(n) + " elements, more than the file holds");
+            }
+            int count = (int) n;
+            if (type == 8) {
+                List<String> out = new ArrayList<>(count);
+                for (int i = 0; i < count; i++) out.add(string(path));
+                return Collections.unmodifiableList(out);
+            }
+            if (type == 9) { // arrays of arrays have no use for GPT-2: read past them
+                for (int i = 0; i < count; i++) {
+                    int inner = u32();
+                    if (inner == 9) throw bad(path, "metadata " + key + " nests arrays more than two deep");
+                    arrayOf(path, key, inner);
+                }
+                return null;
+            }
+            if (type == 6 || type == 12) {
+                double[] out = new double[count];
+                for (int i = 0; i < count; i++) out[i] = (Double) value(path, key, type, false);
+                return out;
+            }
+            if (type == 7) {
+                boolean[] out = new boolean[count];
+                for (int i = 0; i < count; i++) out[i] = u8() != 0;
+                return out;
+            }
+            long[] out = new long[count];
+            for (int i = 0; i < count; i++) out[i] = (Long) value(path, key, type, false);
+            return out;
+        }
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    public int version() {
+        return version;
+    }
+
+    public long fileBytes() {
+        return fileBytes;
+    }
+
+    public int alignment() {
+        return alignment;
+    }
+
+    public long dataStart() {
+        return dataStart;
+    }
+
+    public Map<String, Object> metadata() {
+        return metadata;
+    }
+
+    /** Tensor infos in file order. */
+    public Map<String, TensorInfo> tensorInfos() {
+        return tensors;
+    }
+
+    /** A string value, or null when absent; a value of another type is an error. */
+    public String string(String key) {
+        Object v = metadata.get(key);
+        if (v == null) return null;
+        if (v instanceof String s) return s;
+        throw new WeightsException(path + ": metadata " + key + " should be a string, got " + describe(v));
+    }
+
+    /** An integer value of any width, or null when absent. */
+    public Long integer(String key) {
+        Object v = metadata.get(key);
+        if (v == null) return null;
+        if (v instanceof Long l) return l;
+        throw new WeightsException(path + ": metadata " + key + " should be an integer, got " + describe(v));
+    }
+
+    /** A float or integer value, or null when absent. */
+    public Double number(String key) {
+        Object v = metadata.get(key);
+        if (v == null) return null;
+        if (v instanceof Double d) return d;
+        if (v instanceof Long l) return l.doubleValue();
+        throw new WeightsException(path + ": metadata " + key + " should be a number, got " + describe(v));
+    }
+
+    /** A string array, or null when absent. */
+    @SuppressWarnings("unchecked")
+    public List<String> strings(String key) {
+        Object v = metadata.get(key);
+        if (v == null) return null;
+        if (v instanceof List<?> l) return (List<String>) l;
+        throw new WeightsException(path + ": metadata " + key + " should be an array of strings, got " + describe(v));
+    }
+
+    /** An integer array, or null when absent. */
+    public long[] integers(String key) {
+        Object v = metadata.get(key);
+        if (v == null) return null;
+        if (v instanceof long[] a) return a;
+        throw new WeightsException(path + ": metadata " + key + " should be an array of integers, got " + describe(v));
+    }
+
+    private static String describe(Object v) {
+        return v instanceof String ? "a string" : v instanceof List<?> ? "an array of strings"
+                : v.getClass().isArray() ? "an array" : v.getClass().getSimpleName().toLowerCase() + " " + v;
+    }
+
+    /** The tensor {@code name} as a zero-copy slice in row-major shape (ne reversed), or null when absent. */
+    public Tensor tensor(String name) {
+        TensorInfo t = tensors.get(name);
+        if (t == null) return null;
+        return new Tensor(name, t.type(), t.shape(), mapped.asSlice(t.offset(), t.byteSize()));
+    }
+
+    /** Unmaps the file; every tensor handed out becomes inaccessible. */
+    @Override
+    public void close() {
+        if (arena.scope().isAlive()) arena.close();
+    }
+}

@@ -1,0 +1,232 @@
+package gpt2j.weights;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * Writes a GGUF v3 file: metadata in the order added, then tensor infos, then the tensors, each at an offset aligned to
+ * 32 bytes. Tensor data is produced one tensor at a time (so a quantized copy of a whole model never sits in memory),
+ * into a temporary file beside the target that is renamed over it only once complete.
+ */
+public final class GgufWriter {
+
+    /** Called after each tensor is written. */
+    public interface Progress {
+        void tensorWritten(int done, int total, String name);
+    }
+
+    private record Kv(String key, int type, Object value) {
+    }
+
+    private record Entry(String name, GgmlType type, long[] shape, long byteSize, Function<Arena, MemorySegment> data) {
+    }
+
+    private static final int ALIGNMENT = GgufFile.DEFAULT_ALIGNMENT;
+    private final List<Kv> kvs = new ArrayList<>();
+    private final List<Entry> tensors = new ArrayList<>();
+
+    public GgufWriter putString(String key, String value) {
+        kvs.add(new Kv(key, 8, value));
+        return this;
+    }
+
+    public GgufWriter putU32(String key, int value) {
+        kvs.add(new Kv(key, 4, value));
+        return this;
+    }
+
+    public GgufWriter putF32(String key, float value) {
+        kvs.add(new Kv(key, 6, value));
+        return this;
+    }
+
+    public GgufWriter putStrings(String key, List<String> values) {
+        kvs.add(new Kv(key, 9, List.copyOf(values)));
+        return this;
+    }
+
+    public GgufWriter putI32s(String key, int[] values) {
+        kvs.add(new Kv(key, 9, values.clone()));
+        return this;
+    }
+
+    /**
+     * Adds a tensor of row-major {@code shape} (written to the file as ne, reversed). {@code data} is called once,
+     * while writing, and must return exactly {@code type.byteSize(count)} bytes; it may allocate in the arena given.
+     */
+    public GgufWriter addTensor(String name, GgmlType type, long[] shape, Function<Arena, MemorySegment> data) {
+        tensors.add(new Entry(name, type, shape.clone(), type.byteSize(Tensor.count(shape)), data));
+        return this;
+    }
+
+    /** Writes the file; {@code out} must not be one of {@code doNotOverwrite} (the files the data is read from). */
+    public void write(Path out, Collection<Path> doNotOverwrite, Progress progress) {
+        Path target = out.toAbsolutePath();
+        for (Path p : doNotOverwrite) {
+            try {
+                if (Files.exists(target) && Files.isSameFile(target, p)) {
+                    throw new WeightsException(out + ": refusing to overwrite the checkpoint being read");
+                }
+            } catch (IOException e) {
+                throw new WeightsException(out + ": cannot check the output path (" + e.getMessage() + ")", e);
+            }
+        }
+        if (Files.isDirectory(target)) throw new WeightsException(out + ": is a directory");
+        Path dir = target.getParent();
+        Path tmp;
+        try {
+            tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+        } catch (IOException e) {
+            throw new WeightsException(out + ": cannot create a file in " + dir + " (" + e.getMessage() + ")", e);
+        }
+        boolean done = false;
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                writeTo(ch, progress);
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+            done = true;
+        } catch (IOException e) {
+            throw new WeightsException(out + ": cannot write (" + e.getMessage() + ")", e);
+        } finally {
+            if (!done) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // best effort: the original error matters more
+                }
+            }
+        }
+    }
+
+    private void writeTo(FileChannel ch, Progress progress) throws IOException {
+        Out o = new Out(ch);
+        o.u32(GgufFile.MAGIC);
+        o.u32(3);
+        o.u64(tensors.size());
+        o.u64(kvs.size());
+        for (Kv kv : kvs) {
+            o.string(kv.key());
+            o.u32(kv.type());
+            switch (kv.value()) {
+                case String s -> o.string(s);
+                case Integer i -> o.u32(i);
+                case Float f -> o.u32(Float.floatToRawIntBits(f));
+                case List<?> l -> {
+                    o.u32(8);
+                    o.u64(l.size());
+                    for (Object s : l) o.string((String) s);
+                }
+                case int[] a -> {
+                    o.u32(5);
+                    o.u64(a.length);
+                    for (int v : a) o.u32(v);
+                }
+                default -> throw new IllegalStateException(kv.toString());
+            }
+        }
+        long offset = 0;
+        for (Entry t : tensors) {
+            o.string(t.name());
+            o.u32(t.shape().length);
+            for (int d = t.shape().length - 1; d >= 0; d--) o.u64(t.shape()[d]); // ne[0] is the contiguous dimension
+            o.u32(t.type().id);
+            o.u64(offset);
+            offset = GgufFile.align(offset + t.byteSize(), ALIGNMENT);
+        }
+        o.pad();
+        for (int i = 0; i < tensors.size(); i++) {
+            Entry t = tensors.get(i);
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment data = t.data().apply(arena);
+                if (data.byteSize() != t.byteSize()) {
+                    throw new IllegalStateException(t.name() + ": " + data.byteSize() + " bytes, expected " + t.byteSize());
+                }
+                o.segment(data);
+            }
+            o.pad();
+            if (progress != null) progress.tensorWritten(i + 1, tensors.size(), t.name());
+        }
+        o.flush();
+    }
+
+    /** Little-endian output through a 1 MiB buffer. */
+    private static final class Out {
+        private final FileChannel ch;
+        private final ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+        private long written;
+
+        Out(FileChannel ch) {
+            this.ch = ch;
+        }
+
+        private void room(int n) throws IOException {
+            if (buf.remaining() < n) flush();
+        }
+
+        void u32(int v) throws IOException {
+            room(4);
+            buf.putInt(v);
+        }
+
+        void u64(long v) throws IOException {
+            room(8);
+            buf.putLong(v);
+        }
+
+        void bytes(ByteBuffer src) throws IOException {
+            while (src.hasRemaining()) {
+                room(1);
+                int n = Math.min(buf.remaining(), src.remaining());
+                buf.put(buf.position(), src, src.position(), n);
+                buf.position(buf.position() + n);
+                src.position(src.position() + n);
+            }
+        }
+
+        void string(String s) throws IOException {
+            byte[] b = s.getBytes(StandardCharsets.UTF_8);
+            u64(b.length);
+            bytes(ByteBuffer.wrap(b));
+        }
+
+        void segment(MemorySegment s) throws IOException {
+            for (long off = 0; off < s.byteSize(); off += 1 << 30) {
+                bytes(s.asSlice(off, Math.min(1L << 30, s.byteSize() - off)).asByteBuffer());
+            }
+        }
+
+        void pad() throws IOException {
+            long pos = written + buf.position();
+            for (long i = pos; i < GgufFile.align(pos, ALIGNMENT); i++) {
+                room(1);
+                buf.put((byte) 0);
+            }
+        }
+
+        void flush() throws IOException {
+            buf.flip();
+            while (buf.hasRemaining()) written += ch.write(buf);
+            buf.clear();
+        }
+    }
+}
