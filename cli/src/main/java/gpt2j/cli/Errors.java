@@ -1,5 +1,7 @@
 package gpt2j.cli;
 
+import gpt2j.engine.EngineException;
+import gpt2j.tokenizer.TokenizerException;
 import gpt2j.weights.WeightsException;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -27,13 +29,15 @@ final class Errors {
         return FAILURE;
     }
 
-    /** Bad arguments: the error line, then the command's usage, exit 2. */
+    /** Bad arguments: the error line, the command's synopsis and where to find the full help; exit 2. */
     static int reportUsage(ParameterException ex, PrintStream err) {
         CommandLine cl = ex.getCommandLine();
         err.println("gpt2j: " + oneLine(ex.getMessage()));
         if (!CommandLine.UnmatchedArgumentException.printSuggestions(ex, err)) {
-            cl.usage(err);
+            CommandLine.Help help = cl.getHelp();
+            err.print(help.synopsisHeading() + help.synopsis(help.synopsisHeading().length()));
         }
+        err.println("Try '" + cl.getCommandSpec().qualifiedName() + " --help' for more information.");
         err.flush();
         return cl.getCommandSpec().exitCodeOnInvalidInput();
     }
@@ -52,7 +56,8 @@ final class Errors {
             return oneLine(e.getMessage());
         }
         if (t instanceof UserException || t instanceof WeightsException || t instanceof IllegalArgumentException
-                || t instanceof IOException || isTokenizerException(t)) {
+                || t instanceof IOException || t instanceof TokenizerException
+                || t instanceof EngineException) {
             return oneLine(t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage());
         }
         if (t instanceof OutOfMemoryError) {
@@ -61,10 +66,6 @@ final class Errors {
         String m = t.getMessage();
         return "unexpected error: " + t.getClass().getName() + (m == null ? "" : ": " + oneLine(m))
                 + " (set GPT2J_DEBUG=1 for details)";
-    }
-
-    private static boolean isTokenizerException(Throwable t) {
-        return false;
     }
 
     private static String oneLine(String s) {

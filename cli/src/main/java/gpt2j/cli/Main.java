@@ -19,7 +19,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "gpt2j", mixinStandardHelpOptions = true, version = "gpt2j 0.1.0",
         description = "GPT-2 inference on the CPU in pure Java.",
-        subcommands = {})
+        subcommands = {GenerateCommand.class, PerplexityCommand.class, TokenizeCommand.class, DetokenizeCommand.class,
+                InfoCommand.class})
 public final class Main implements Runnable {
 
     @Spec

@@ -1,0 +1,164 @@
+package gpt2j.cli;
+
+import gpt2j.cli.attention.AtomicFile;
+import gpt2j.cli.attention.AttentionData;
+import gpt2j.cli.attention.AttentionJson;
+import gpt2j.cli.attention.HtmlPage;
+import gpt2j.cli.attention.PngImages;
+import gpt2j.cli.attention.TerminalView;
+import gpt2j.engine.AttentionCapture;
+import gpt2j.engine.Gpt2Model;
+import gpt2j.engine.HeadStat;
+import gpt2j.engine.HeadStats;
+import gpt2j.engine.Parallel;
+import gpt2j.tokenizer.Gpt2Tokenizer;
+import java.io.Console;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+@Command(name = "attention", sortOptions = false,
+        description = {"Show where each attention head looks: the weights (after mask and softmax) of every layer and",
+                "head for the prompt, with per-head statistics (mean entropy; share on the previous, first and same",
+                "token; an induction score on a repeated random sequence) and labels for clear previous-token and",
+                "induction heads. One head (--layer and --head): each token's most-attended earlier tokens and a",
+                "heatmap; otherwise a table of the selected heads. --png draws that one head, or the grid of all."})
+final class AttentionCommand implements Callable<Integer> {
+
+    @ParentCommand
+    Main root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ModelOption modelOption;
+
+    @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", description = "The prompt.")
+    String prompt;
+
+    @Option(names = "--prompt-ids", paramLabel = "IDS",
+            description = "The prompt as token ids, e.g. 15496,11 or \"[15496, 11]\" (for models without a tokenizer).")
+    String promptIds;
+
+    @Option(names = "--layer", paramLabel = "L", description = "Only this layer (from 0).")
+    Integer layer;
+
+    @Option(names = "--head", paramLabel = "H", description = "Only this head (from 0); with --layer, one head in detail.")
+    Integer head;
+
+    @Option(names = "--html", paramLabel = "FILE",
+            description = "Write one self-contained page: every layer x head, hover to read a weight, click to enlarge.")
+    Path html;
+
+    @Option(names = "--png", paramLabel = "FILE",
+            description = "Write a PNG: the head given by --layer and --head, else the grid of every head.")
+    Path png;
+
+    @Option(names = "--json", description = "Print {\"tokens\", \"layers\", \"heads\", \"attention\": [layer][head][query][key],"
+            + " \"heads_stats\"} instead of the terminal view.")
+    boolean json;
+
+    @Mixin
+    ThreadsOption threads;
+
+    @Option(names = "--type", paramLabel = "TYPE", description = "Convert the weights on load: ${COMPLETION-CANDIDATES}.")
+    WeightType type;
+
+    @Override
+    public Integer call() throws IOException {
+        if ((prompt == null) == (promptIds == null)) {
+            throw new ParameterException(spec.commandLine(), "give either --prompt or --prompt-ids");
+        }
+        if (layer != null && layer < 0 || head != null && head < 0) {
+            throw new ParameterException(spec.commandLine(), "--layer and --head count from 0");
+        }
+        int threadCount = threads.count(spec);
+        PrintStream out = root.out();
+        PrintStream err = root.err();
+        try (LoadedModel m = LoadedModel.load(modelOption.path(), type); Parallel parallel = new Parallel(threadCount)) {
+            var config = m.weights().config();
+            if (layer != null && layer >= config.layerCount()) {
+                throw new UserException("--layer " + layer + ": the model has layers 0.." + (config.layerCount() - 1));
+            }
+            if (head != null && head >= config.headCount()) {
+                throw new UserException("--head " + head + ": the model has heads 0.." + (config.headCount() - 1));
+            }
+            int[] ids = promptIds != null
+                    ? TokenIds.checkRange(TokenIds.parse(promptIds), config.vocabSize())
+                    : m.tokenizer().encode(prompt);
+            if (ids.length == 0) {
+                throw new UserException("the prompt has no tokens");
+            }
+            long start = System.nanoTime();
+            Gpt2Model model = new Gpt2Model(m.weights());
+            float[][][][] weights = AttentionCapture.capture(model, ids, parallel).weights();
+            List<HeadStat> stats = HeadStats.compute(model, weights, parallel);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            AttentionData data = new AttentionData(tokenStrings(m, ids), weights, stats);
+
+            if (json) {
+                AttentionJson.write(data, out);
+                out.println();
+            } else {
+                TerminalView view = new TerminalView(data, colour());
+                if (layer != null && head != null) {
+                    view.head(layer, head, out);
+                } else {
+                    view.summary(selected(stats), out);
+                }
+            }
+            out.flush();
+            String title = prompt != null ? prompt : String.join("", data.tokens());
+            if (html != null) {
+                AtomicFile.write(html, o -> o.write(HtmlPage.render(data, title).getBytes(StandardCharsets.UTF_8)));
+                err.println("gpt2j: wrote " + html);
+            }
+            if (png != null) {
+                PngImages.write(layer != null && head != null ? PngImages.head(data, layer, head) : PngImages.grid(data),
+                        png);
+                err.println("gpt2j: wrote " + png);
+            }
+            err.printf(Locale.ROOT, "gpt2j: load %.0f ms | %d tokens, %d layers x %d heads captured in %.2f s"
+                            + " (with the induction probe) | threads %d%n",
+                    m.loadMillis(), ids.length, config.layerCount(), config.headCount(), seconds, threadCount);
+        }
+        return 0;
+    }
+
+    /** Each token's text, or "[id]" where the model has no tokenizer or the id is past its vocabulary. */
+    private static List<String> tokenStrings(LoadedModel m, int[] ids) {
+        List<String> tokens = new ArrayList<>(ids.length);
+        Gpt2Tokenizer tokenizer = m.hasTokenizer() ? m.tokenizer() : null;
+        for (int id : ids) {
+            tokens.add(tokenizer != null && id < tokenizer.vocabSize() ? tokenizer.tokenText(id) : "[" + id + "]");
+        }
+        return tokens;
+    }
+
+    private List<HeadStat> selected(List<HeadStat> stats) {
+        return stats.stream()
+                .filter(s -> (layer == null || s.layer() == layer) && (head == null || s.head() == head))
+                .toList();
+    }
+
+    /** 256-colour escapes only on an interactive terminal, and never when NO_COLOR is set (no-color.org). */
+    private static boolean colour() {
+        Console console = System.console();
+        String term = System.getenv("TERM");
+        return console != null && console.isTerminal() && System.getenv("NO_COLOR") == null
+                && !"dumb".equals(term);
+    }
+}

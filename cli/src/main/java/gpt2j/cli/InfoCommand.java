@@ -1,0 +1,74 @@
+package gpt2j.cli;
+
+import gpt2j.weights.GgmlType;
+import gpt2j.weights.Gpt2Checkpoint;
+import gpt2j.weights.Gpt2Config;
+import gpt2j.weights.Gpt2Weights;
+import gpt2j.weights.LoadedCheckpoint;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "info", description = "Show a model's format, shape, parameter count, types and file size.")
+final class InfoCommand implements Callable<Integer> {
+
+    @ParentCommand
+    Main root;
+
+    @Mixin
+    ModelOption modelOption;
+
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        Path path = modelOption.path();
+        try (LoadedCheckpoint checkpoint = Gpt2Checkpoint.open(path)) {
+            Gpt2Weights w = checkpoint.weights();
+            Gpt2Config c = w.config();
+            Map<String, Object> info = new LinkedHashMap<>();
+            info.put("path", path.toString());
+            info.put("format", checkpoint.format());
+            info.put("file_bytes", checkpoint.fileBytes());
+            info.put("layers", c.layerCount());
+            info.put("heads", c.headCount());
+            info.put("embedding", c.embeddingSize());
+            info.put("context", c.contextLength());
+            info.put("vocab", c.vocabSize());
+            info.put("parameters", c.parameterCount());
+            info.put("matrix_types", matrixTypes(w).stream().map(Enum::name).toList());
+            info.put("embedding_type", w.tokenEmbedding().type().name());
+            info.put("stored_types", checkpoint.typeSummary());
+            PrintStream out = root.out();
+            if (json) {
+                out.println(Json.write(info));
+            } else {
+                info.forEach((k, v) -> out.printf("%-15s %s%n", k.replace('_', ' ') + ":",
+                        k.equals("file_bytes") ? v + " (" + Units.bytes((Long) v) + ")" : v));
+            }
+        }
+        return 0;
+    }
+
+    /** The types of the large matrices (attention, MLP, head), as the engine will use them. */
+    static Set<GgmlType> matrixTypes(Gpt2Weights w) {
+        Set<GgmlType> types = EnumSet.noneOf(GgmlType.class);
+        for (Gpt2Weights.Layer l : w.layers()) {
+            types.add(l.qkv().type());
+            types.add(l.attnOut().type());
+            types.add(l.mlpUp().type());
+            types.add(l.mlpDown().type());
+        }
+        types.add(w.head().type());
+        return types;
+    }
+}
