@@ -29,4 +29,20 @@ public final class MatVec {
             default -> throw new IllegalArgumentException("no mat-vec kernel for " + w.tensor());
         }
     }
+
+    /** The scalar twin of {@link #apply}, the reference for tests and benchmarks. */
+    static void scalar(WeightMatrix w, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
+        MemorySegment data = w.tensor().data();
+        int cols = w.cols();
+        switch (w.type()) {
+            case F32 -> {
+                if (w.inputMajor()) MatVecF32InputMajor.scalar(data, w.rows(), cols, x, xOff, out, outOff, rowStart, rowEnd);
+                else MatVecF32.scalar(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+            }
+            case F16 -> MatVecF16.scalar(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+            case Q8_0 -> MatVecQ8_0.scalar(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+            case Q4_0 -> MatVecQ4_0.scalar(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+            default -> throw new IllegalArgumentException("no mat-vec kernel for " + w.tensor());
+        }
+    }
 }

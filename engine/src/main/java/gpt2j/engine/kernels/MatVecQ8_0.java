@@ -10,7 +10,6 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -22,8 +21,8 @@ final class MatVecQ8_0 {
     static final int BLOCK = 32;
     static final int BLOCK_BYTES = 34;
 
-    // As many int8 lanes as F has float lanes: each byte load widens to exactly one float vector.
-    static final VectorSpecies<Byte> B = VectorShape.forBitSize(F.length() * Byte.SIZE).withLanes(byte.class);
+    // One 32-byte load per block, widened to float vectors in parts (two at 512 bits, four at 256).
+    static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
 
     private MatVecQ8_0() {
     }
@@ -31,16 +30,16 @@ final class MatVecQ8_0 {
     static void apply(MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
         int blocks = cols / BLOCK;
         int step = F.length();
+        int parts = BLOCK / step;
         for (int r = rowStart; r < rowEnd; r++) {
             long block = (long) r * blocks * BLOCK_BYTES;
             FloatVector acc = FloatVector.zero(F);
             for (int b = 0, xb = xOff; b < blocks; b++, block += BLOCK_BYTES, xb += BLOCK) {
                 // Sum the block's products unscaled, then apply its scale with one FMA.
-                FloatVector sum = FloatVector.zero(F);
-                for (int j = 0; j < BLOCK; j += step) {
-                    FloatVector q = (FloatVector) ByteVector.fromMemorySegment(B, w, block + 2 + j, LITTLE_ENDIAN)
-                            .convertShape(VectorOperators.B2F, F, 0);
-                    sum = q.fma(FloatVector.fromArray(F, x, xb + j), sum);
+                ByteVector q = ByteVector.fromMemorySegment(B256, w, block + 2, LITTLE_ENDIAN);
+                FloatVector sum = ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, x, xb));
+                for (int p = 1; p < parts; p++) {
+                    sum = ((FloatVector) q.convertShape(VectorOperators.B2F, F, p)).fma(FloatVector.fromArray(F, x, xb + p * step), sum);
                 }
                 acc = sum.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, block))), acc);
             }

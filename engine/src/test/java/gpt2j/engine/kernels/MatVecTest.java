@@ -31,16 +31,6 @@ class MatVecTest {
             this.type = type;
             this.inputMajor = inputMajor;
         }
-
-        void scalar(MemorySegment w, int rows, int cols, float[] x, int xOff, float[] out, int outOff, int r0, int r1) {
-            switch (this) {
-                case F32 -> MatVecF32.scalar(w, cols, x, xOff, out, outOff, r0, r1);
-                case F32_INPUT_MAJOR -> MatVecF32InputMajor.scalar(w, rows, cols, x, xOff, out, outOff, r0, r1);
-                case F16 -> MatVecF16.scalar(w, cols, x, xOff, out, outOff, r0, r1);
-                case Q8_0 -> MatVecQ8_0.scalar(w, cols, x, xOff, out, outOff, r0, r1);
-                case Q4_0 -> MatVecQ4_0.scalar(w, cols, x, xOff, out, outOff, r0, r1);
-            }
-        }
     }
 
     @ParameterizedTest
@@ -65,7 +55,7 @@ class MatVecTest {
                 java.util.Arrays.fill(vec, Float.NaN);
                 java.util.Arrays.fill(sca, Float.NaN);
                 MatVec.apply(w.matrix, x, xOff, vec, outOff, r0, r1);
-                kind.scalar(w.matrix.tensor().data(), rows, cols, x, xOff, sca, outOff, r0, r1);
+                MatVec.scalar(w.matrix, x, xOff, sca, outOff, r0, r1);
 
                 for (int r = 0; r < rows; r++) {
                     if (r < r0 || r >= r1) {

@@ -1,0 +1,56 @@
+package gpt2j.engine.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.util.Arrays;
+import java.util.Random;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The batched kernels against the double-precision reference for every token, at random token counts (hitting the
+ * groups of four and the leftovers), shapes and unaligned row ranges.
+ */
+class MatMulTest {
+
+    @ParameterizedTest
+    @EnumSource(MatVecTest.Kind.class)
+    void everyTokenMatchesReference(MatVecTest.Kind kind) {
+        Random rnd = new Random(100 + kind.ordinal());
+        try (Arena arena = Arena.ofConfined()) {
+            for (int trial = 0; trial < 8; trial++) {
+                int unit = kind.type.blockSize;
+                int cols = unit == 1 ? 1 + rnd.nextInt(200) : unit * (1 + rnd.nextInt(8));
+                int rows = 1 + rnd.nextInt(120);
+                int n = 1 + rnd.nextInt(11);
+                Weights w = Weights.random(kind.type, rows, cols, kind.inputMajor, rnd, arena);
+                float[] x = Weights.randomVector(n * cols, rnd);
+                int r0 = rnd.nextInt(rows);
+                int r1 = r0 + 1 + rnd.nextInt(rows - r0);
+                float[] vec = new float[n * rows];
+                float[] sca = new float[n * rows];
+                Arrays.fill(vec, Float.NaN);
+                Arrays.fill(sca, Float.NaN);
+                MatMul.apply(w.matrix, x, n, vec, r0, r1);
+                MatMul.scalar(w.matrix, x, n, sca, r0, r1);
+                for (int t = 0; t < n; t++) {
+                    for (int r = 0; r < rows; r++) {
+                        int o = t * rows + r;
+                        if (r < r0 || r >= r1) {
+                            assertTrue(Float.isNaN(vec[o]), "token " + t + " row " + r + " outside the range was written");
+                            continue;
+                        }
+                        double expected = w.dot(r, x, t * cols);
+                        double tol = 1e-5 * w.absDot(r, x, t * cols) + 1e-6;
+                        String at = kind + " n=" + n + " token " + t + " row " + r + " of " + rows + "x" + cols;
+                        assertEquals(expected, vec[o], tol, "vector " + at);
+                        assertEquals(expected, sca[o], tol, "scalar " + at);
+                    }
+                }
+            }
+        }
+    }
+}
