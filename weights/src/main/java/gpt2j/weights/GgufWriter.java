@@ -87,15 +87,17 @@ public final class GgufWriter {
         }
         if (Files.isDirectory(target)) throw new WeightsException(out + ": is a directory");
         Path dir = target.getParent();
-        Path tmp;
+        // Not Files.createTempFile: its 0600 permissions would stay on the result; CREATE_NEW honours the umask.
+        Path tmp = dir.resolve("." + target.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
+        FileChannel ch;
         try {
-            tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+            ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         } catch (IOException e) {
             throw new WeightsException(out + ": cannot create a file in " + dir + " (" + e.getMessage() + ")", e);
         }
         boolean done = false;
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (ch) {
                 writeTo(ch, progress);
                 ch.force(true);
             }
