@@ -51,7 +51,7 @@ public final class TerminalView {
     /** Rows: queries; columns: keys; the masked upper triangle stays blank. */
     void heatmap(float[][] w, PrintStream out) {
         int t = data.length();
-        int cell = t <= 48 ? 2 : 1;
+        int cell = t <= 32 ? 2 : 1; // square-ish cells while the map fits 80 columns
         out.println(color
                 ? "heatmap (row: query, column: key; darker = more weight)"
                 : "heatmap (row: query, column: key; \u00b7 <0.1 \u2591 <0.3 \u2592 <0.5 \u2593 <0.75 \u2588 weight)");
