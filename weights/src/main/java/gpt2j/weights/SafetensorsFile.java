@@ -1,5 +1,6 @@
 package gpt2j.weights;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -80,7 +81,8 @@ public final class SafetensorsFile implements AutoCloseable {
         readFully(ch, json, 8);
         JsonNode root;
         try {
-            root = new ObjectMapper().readTree(json.array());
+            // A repeated tensor name would make the header ambiguous: reject it rather than keep the last one.
+            root = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).readTree(json.array());
         } catch (JsonProcessingException e) {
             throw bad(path, "header is not valid JSON (" + e.getOriginalMessage() + ")");
         }

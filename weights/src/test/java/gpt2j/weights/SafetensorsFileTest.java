@@ -104,6 +104,14 @@ class SafetensorsFileTest {
     }
 
     @Test
+    void duplicateTensorName() throws IOException {
+        Path p = dir.resolve("x.safetensors");
+        TestCheckpoints.writeRawSafetensors(p, "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                + "\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8);
+        assertMessage(p, "Duplicate field 'a'");
+    }
+
+    @Test
     void unknownDtype() throws IOException {
         Path p = dir.resolve("x.safetensors");
         TestCheckpoints.writeRawSafetensors(p, "{\"a\":{\"dtype\":\"Q7\",\"shape\":[4],\"data_offsets\":[0,16]}}", 16);
