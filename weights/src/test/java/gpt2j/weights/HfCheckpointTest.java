@@ -165,6 +165,17 @@ class HfCheckpointTest {
     }
 
     @Test
+    void safetensorsFileInsideADirectory() throws IOException {
+        Path d = TestCheckpoints.writeHfDir(dir.resolve("m"), V, C, E, L, H, TestCheckpoints.hfTensors(V, C, E, L, "F32", ""));
+        try (LoadedCheckpoint ck = Gpt2Checkpoint.open(d.resolve("model.safetensors"))) {
+            checkValues(ck.weights(), v -> v);
+            assertEquals(List.of(d.resolve("model.safetensors")), ck.files());
+        }
+        Path other = Files.writeString(dir.resolve("weights.bin"), "x");
+        assertMessage(other, "expected a Hugging Face model directory or a .gguf file");
+    }
+
+    @Test
     void directoryWithoutWeights() throws IOException {
         Path d = dir.resolve("m");
         Files.createDirectories(d);
