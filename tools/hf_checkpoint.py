@@ -18,7 +18,7 @@ def write_safetensors(path, tensors, metadata=None):
         header["__metadata__"] = metadata
     for name, t in tensors.items():
         t = t.detach().contiguous().cpu()
-        raw = t.view(torch.uint8).numpy().tobytes() if t.dtype != torch.float32 else t.numpy().tobytes()
+        raw = t.reshape(-1).view(torch.uint8).numpy().tobytes()  # reshape: a 0-d tensor cannot be viewed as bytes
         header[name] = {"dtype": DTYPES[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(raw)]}
         blobs.append(raw)
         offset += len(raw)
