@@ -73,9 +73,19 @@ final class BytePairMerge {
             rank[i] = Integer.MAX_VALUE;
         }
         for (int i = 0; i < n - 1; i++) {
-            size = update(pairs, ids, rank, merged, heap, size, i, i + 1);
+            long v = pairs.get(ids[i], ids[i + 1]);
+            if (v != PairRanks.NONE) {
+                rank[i] = PairRanks.rank(v);
+                merged[i] = PairRanks.mergedId(v);
+                heap[size++] = ((long) rank[i] << 32) | i;
+            }
         }
+        for (int i = size / 2 - 1; i >= 0; i--) {
+            siftDown(heap, size, i, heap[i]);
+        }
+        long steps = size;
         while (size > 0) {
+            steps++;
             long top = heap[0];
             size = popMin(heap, size);
             int p = (int) top;
@@ -87,6 +97,7 @@ final class BytePairMerge {
             rank[q] = Integer.MAX_VALUE;
             int after = next[q];
             next[p] = after;
+            int before = size;
             if (after < n) {
                 prev[after] = p;
                 size = update(pairs, ids, rank, merged, heap, size, p, after);
@@ -96,7 +107,9 @@ final class BytePairMerge {
             if (prev[p] >= 0) {
                 size = update(pairs, ids, rank, merged, heap, size, prev[p], p);
             }
+            steps += size - before;
         }
+        s.heapSteps += steps;
         for (int i = 0; i < n; i = next[i]) {
             s.add(ids[i]);
         }
@@ -130,8 +143,11 @@ final class BytePairMerge {
 
     private static int popMin(long[] heap, int size) {
         size--;
-        long e = heap[size];
-        int i = 0;
+        siftDown(heap, size, 0, heap[size]);
+        return size;
+    }
+
+    private static void siftDown(long[] heap, int size, int i, long e) {
         while (true) {
             int c = 2 * i + 1;
             if (c >= size) {
@@ -147,6 +163,5 @@ final class BytePairMerge {
             i = c;
         }
         heap[i] = e;
-        return size;
     }
 }

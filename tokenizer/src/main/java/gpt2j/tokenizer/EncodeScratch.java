@@ -9,26 +9,27 @@ final class EncodeScratch {
     /** Token ids of the current piece while merging. */
     int[] ids = new int[256];
     /** Short pieces: packed rank/merged id of the pair starting at each position. */
-    long[] pairs = new long[256];
+    final long[] pairs = new long[BytePairMerge.SHORT_PIECE];
     /** Long pieces: doubly linked list, the rank of each position's pair, merged id and a heap. */
     int[] next = new int[0];
     int[] prev = new int[0];
     int[] rank = new int[0];
     int[] merged = new int[0];
     long[] heap = new long[0];
+    /** Heap pushes and pops done by long-piece merges, for tests that check the work grows near-linearly. */
+    long heapSteps;
     /** Output token ids. */
     int[] out = new int[1024];
     int outLength;
 
     /** Capacities above this are released after a call, so one huge text does not pin memory per thread. */
-    private static final int KEEP = 1 << 16;
+    private static final int KEEP = 1 << 17;
 
     void ensurePiece(int n) {
         if (bytes.length < n) {
             int c = Math.max(n, bytes.length * 2);
             bytes = new byte[c];
             ids = new int[c];
-            pairs = new long[c];
         }
     }
 
@@ -58,7 +59,6 @@ final class EncodeScratch {
         if (bytes.length > KEEP) {
             bytes = new byte[256];
             ids = new int[256];
-            pairs = new long[256];
         }
         if (next.length > KEEP) {
             next = prev = rank = merged = new int[0];

@@ -219,7 +219,8 @@ public final class Gpt2Tokenizer {
 
     /** Text of ids; unknown ids are skipped and invalid UTF-8 becomes U+FFFD. Never throws. */
     public String decode(int[] ids) {
-        return new String(decodeBytes(ids), StandardCharsets.UTF_8);
+        byte[] bytes = decodeBytes(ids);
+        return Utf8.decode(bytes, 0, bytes.length);
     }
 
     /** Raw bytes of ids (unknown ids skipped). Never throws. */
@@ -249,7 +250,8 @@ public final class Gpt2Tokenizer {
 
     /** One token as display text: its bytes decoded alone, so a partial UTF-8 character shows as U+FFFD. */
     public String tokenText(int id) {
-        return new String(tokenBytesOf(checkId(id)), StandardCharsets.UTF_8);
+        byte[] bytes = tokenBytesOf(checkId(id));
+        return Utf8.decode(bytes, 0, bytes.length);
     }
 
     private int checkId(int id) {
@@ -262,6 +264,10 @@ public final class Gpt2Tokenizer {
     /** Shared, not copied: callers inside the package only read it. Null for an unknown id. */
     byte[] tokenBytesOf(int id) {
         return id >= 0 && id < tokenBytes.length ? tokenBytes[id] : null;
+    }
+
+    PairRanks pairRanks() {
+        return pairs;
     }
 
     public int vocabSize() {

@@ -1,6 +1,5 @@
 package gpt2j.tokenizer;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
@@ -33,7 +32,7 @@ public final class StreamingDecoder {
         if (ready == 0) {
             return "";
         }
-        String text = new String(pending, 0, ready, StandardCharsets.UTF_8);
+        String text = Utf8.decode(pending, 0, ready);
         System.arraycopy(pending, ready, pending, 0, length - ready);
         length -= ready;
         return text;
@@ -41,38 +40,24 @@ public final class StreamingDecoder {
 
     /** Held-back bytes (an unfinished character) as U+FFFD; the decoder is then empty. */
     public String flush() {
-        String text = new String(pending, 0, length, StandardCharsets.UTF_8);
+        String text = Utf8.decode(pending, 0, length);
         length = 0;
         return text;
     }
 
     /**
-     * Length of the prefix of b[0, n) that can be decoded now: all of it, unless it ends with a proper prefix
-     * of a well-formed UTF-8 sequence (lead byte plus valid continuations, per Unicode Table 3-7), which is
-     * then held back. Splitting at a lead byte never changes how the preceding bytes decode.
+     * Length of the prefix of b[0, n) that can be decoded now: all of it, unless it ends with a truncated
+     * but so far well-formed sequence (a lead byte within the last three bytes), which is held back.
+     * Splitting before a lead byte never changes how the bytes before it decode.
      */
     static int completeLength(byte[] b, int n) {
-        int lead = n - 1;
-        while (lead >= 0 && lead >= n - 3 && (b[lead] & 0xC0) == 0x80) {
-            lead--;
-        }
-        if (lead < 0 || (b[lead] & 0xC0) == 0x80) {
-            return n;
-        }
-        int l = b[lead] & 0xFF;
-        int need = l >= 0xC2 && l <= 0xDF ? 2 : l >= 0xE0 && l <= 0xEF ? 3 : l >= 0xF0 && l <= 0xF4 ? 4 : 1;
-        int have = n - lead;
-        if (have >= need) {
-            return n;
-        }
-        if (have >= 2) {
-            int second = b[lead + 1] & 0xFF;
-            int lo = l == 0xE0 ? 0xA0 : l == 0xF0 ? 0x90 : 0x80;
-            int hi = l == 0xED ? 0x9F : l == 0xF4 ? 0x8F : 0xBF;
-            if (second < lo || second > hi) {
-                return n;
+        for (int lead = n - 1; lead >= Math.max(0, n - 3); lead--) {
+            int l = b[lead] & 0xFF;
+            if (l < 0x80 || l > 0xBF) {
+                boolean truncated = l >= 0xC2 && l <= 0xF4 && lead - Utf8.sequenceLength(b, lead, n) == n;
+                return truncated ? lead : n;
             }
         }
-        return lead;
+        return n;
     }
 }

@@ -93,12 +93,12 @@ class JtokkitDifferentialTest {
             int[] ids = jtokkit(s);
             assertEquals(JTOKKIT.decode(list(ids)), TOKENIZER.decode(ids));
         }
-        // Arbitrary id sequences, mostly splitting characters: same bytes, so the same replacement text.
+        // Arbitrary id sequences: the same bytes. (The text can differ where bytes are ill-formed: jtokkit uses
+        // Java's decoder, we replace like Python; Utf8Test checks that against Python.)
         java.util.SplittableRandom r = new java.util.SplittableRandom(5);
         for (int k = 0; k < 2_000; k++) {
-            int[] ids = r.ints(1 + r.nextInt(12), 0, 50256).toArray();
+            int[] ids = r.ints(1 + r.nextInt(12), 0, 50257).toArray();
             assertArrayEquals(JTOKKIT.decodeBytes(list(ids)), TOKENIZER.decodeBytes(ids));
-            assertEquals(JTOKKIT.decode(list(ids)), TOKENIZER.decode(ids));
         }
     }
 
