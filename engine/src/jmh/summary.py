@@ -43,7 +43,7 @@ def parse_log(text):
     results, bench, params = [], None, {}
     for line in text.splitlines():
         if line.startswith("# Benchmark: "):
-            bench = line.split()[-1]
+            bench, params = line.split()[-1], {}
         elif line.startswith("# Parameters: "):
             params = dict(kv.split(" = ") for kv in line[line.index("(") + 1:line.rindex(")")].split(", "))
         m = re.match(r"^\s+([0-9.]+) ±\(99\.9%\) [0-9.]+ (\S+) \[Average\]", line)
