@@ -1,13 +1,16 @@
 package gpt2j.engine;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * A fixed pool that splits a row range into chunks and runs them on the calling thread plus {@code threads - 1}
- * workers. Chunks are handed out by an atomic counter (ggml's scheme), so a thread that is descheduled on a busy
- * machine does not hold the others back. Workers spin briefly between calls (a token's matmuls follow each other
- * within microseconds), then park. Nothing is allocated per call: callers keep their {@link RowRange} bodies in fields.
+ * workers. Chunks are claimed from a shared counter (ggml's scheme) and the call returns when every chunk is done,
+ * not when every worker has reported: on a busy machine a worker that is slow to wake simply finds nothing left,
+ * instead of holding the caller back. Workers spin briefly between calls (a token's matmuls follow each other within
+ * microseconds), then park. Nothing is allocated per call: callers keep their {@link RowRange} bodies in fields.
  * One caller at a time; a body must not call back into the same pool.
  */
 public final class Parallel implements AutoCloseable {
@@ -22,21 +25,25 @@ public final class Parallel implements AutoCloseable {
     public static final int ROW_GRAIN = 16;
 
     // onSpinWait iterations before parking: long enough to bridge the gap between two matmuls of one token.
-    private static final int SPINS = 1 << 14;
+    private static final int SPINS = 1 << 13;
     // Chunks per thread: several per thread let fast threads take over a slow one's share.
     private static final int CHUNKS_PER_THREAD = 4;
 
     private final int threads;
     private final Thread[] workers;
-    private final AtomicInteger nextChunk = new AtomicInteger();
-    private final AtomicInteger pending = new AtomicInteger();
+    private final AtomicIntegerArray parked; // 1 while worker i is (about to be) parked
 
-    // The current job, published to workers by the volatile write of generation.
+    // The current job. Written only while no chunk of the previous job is running, published by the ticket.
     private RowRange body;
     private int rows;
     private int chunk;
     private Thread caller;
-    private volatile int generation;
+    // (generation << 32) | (chunk count << 16) | next chunk to claim. A thread that claims a chunk by CAS reads the
+    // job fields afterwards: the job cannot complete, so its fields cannot change, before that chunk is done.
+    private final AtomicLong ticket = new AtomicLong();
+    private final AtomicInteger remaining = new AtomicInteger(); // chunks not yet finished
+    private volatile int generation; // bumped per job so that waiting workers notice new work
+    private volatile boolean callerParked;
     private volatile boolean closed;
     private volatile Throwable failure;
 
@@ -45,13 +52,15 @@ public final class Parallel implements AutoCloseable {
     }
 
     public Parallel(int threads) {
-        if (threads < 1) {
-            throw new EngineException("threads must be at least 1, got " + threads);
+        if (threads < 1 || threads > 4096) {
+            throw new EngineException("threads must be between 1 and 4096, got " + threads);
         }
         this.threads = threads;
         this.workers = new Thread[threads - 1];
+        this.parked = new AtomicIntegerArray(threads - 1);
         for (int i = 0; i < workers.length; i++) {
-            Thread t = new Thread(this::workerLoop, "gpt2j-worker-" + (i + 1));
+            int index = i;
+            Thread t = new Thread(() -> workerLoop(index), "gpt2j-worker-" + (i + 1));
             t.setDaemon(true); // a forgotten close() must not keep the JVM alive
             workers[i] = t;
             t.start();
@@ -69,7 +78,7 @@ public final class Parallel implements AutoCloseable {
 
     /**
      * Runs {@code body} over [0, rows) in chunks whose size is a multiple of {@code grain} (the last may be shorter);
-     * returns when every row is done. A body's exception is rethrown here after all threads have stopped.
+     * returns when every row is done. A body's exception is rethrown here once every claimed chunk has finished.
      */
     public void forRows(int rows, int grain, RowRange body) {
         if (rows <= 0) return;
@@ -78,22 +87,30 @@ public final class Parallel implements AutoCloseable {
             return;
         }
         if (closed) throw new IllegalStateException("Parallel is closed");
-        int perChunk = ceilDiv(rows, threads * CHUNKS_PER_THREAD);
-        this.chunk = ceilDiv(perChunk, grain) * grain;
+        int size = ceilDiv(ceilDiv(rows, threads * CHUNKS_PER_THREAD), grain) * grain;
+        int chunks = ceilDiv(rows, size); // at most threads * CHUNKS_PER_THREAD, so it fits 16 bits
         this.body = body;
         this.rows = rows;
+        this.chunk = size;
         this.caller = Thread.currentThread();
-        nextChunk.set(0);
-        pending.set(workers.length);
-        generation++; // publishes the fields above
-        for (Thread w : workers) LockSupport.unpark(w);
+        remaining.set(chunks);
+        int g = generation + 1;
+        ticket.set((long) g << 32 | (long) chunks << 16);
+        generation = g;
+        for (int i = 0; i < workers.length; i++) {
+            if (parked.get(i) != 0) LockSupport.unpark(workers[i]);
+        }
 
         work();
-        for (int i = 0; pending.get() != 0; i++) {
-            if (i < SPINS) Thread.onSpinWait();
-            else LockSupport.park(this);
+        for (int i = 0; remaining.get() != 0; i++) {
+            if (i < SPINS) {
+                Thread.onSpinWait();
+            } else {
+                callerParked = true;
+                if (remaining.get() != 0) LockSupport.park(this);
+                callerParked = false;
+            }
         }
-        this.body = null;
         Throwable t = failure;
         if (t != null) {
             failure = null;
@@ -103,34 +120,46 @@ public final class Parallel implements AutoCloseable {
         }
     }
 
+    /** Claims and runs chunks of the current job until none is left. */
     private void work() {
-        RowRange b = body;
-        int n = rows;
-        int size = chunk;
-        try {
-            for (int c = nextChunk.getAndIncrement(); (long) c * size < n; c = nextChunk.getAndIncrement()) {
-                int start = c * size;
-                b.run(start, Math.min(n, start + size));
+        while (true) {
+            long t = ticket.get();
+            int count = (int) (t >>> 16) & 0xffff, c = (int) t & 0xffff;
+            if (c >= count) return;
+            if (!ticket.compareAndSet(t, t + 1)) continue;
+            try {
+                if (failure == null) body.run(c * chunk, Math.min(rows, (c + 1) * chunk));
+            } catch (Throwable e) {
+                failure = e;
+            } finally {
+                if (remaining.decrementAndGet() == 0 && callerParked) LockSupport.unpark(caller);
             }
-        } catch (Throwable t) {
-            failure = t;
-            nextChunk.set(Integer.MAX_VALUE / 2); // stop the others from taking more chunks
         }
     }
 
-    private void workerLoop() {
+    private void workerLoop(int index) {
         int seen = 0;
-        while (true) {
-            int g;
-            for (int i = 0; (g = generation) == seen; i++) {
-                if (closed) return;
-                if (i < SPINS) Thread.onSpinWait();
-                else LockSupport.park(this);
+        while (!closed) {
+            int g = generation;
+            if (g == seen) {
+                waitForWork(index, seen);
+            } else {
+                seen = g;
+                work();
             }
-            seen = g;
-            Thread c = caller;
-            work();
-            if (pending.decrementAndGet() == 0) LockSupport.unpark(c);
+        }
+    }
+
+    private void waitForWork(int index, int seen) {
+        for (int i = 0; generation == seen && !closed; i++) {
+            if (i < SPINS) {
+                Thread.onSpinWait();
+            } else {
+                parked.set(index, 1);
+                // Re-check after announcing: a caller that published before seeing the flag is caught here.
+                if (generation == seen && !closed) LockSupport.park(this);
+                parked.set(index, 0);
+            }
         }
     }
 

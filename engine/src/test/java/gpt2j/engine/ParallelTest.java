@@ -30,6 +30,34 @@ class ParallelTest {
     }
 
     @Test
+    void backToBackJobsOfDifferentShapesNeverMix() {
+        // Workers that wake late must never run a chunk of an old job with a new job's fields, or the reverse.
+        try (Parallel p = new Parallel(3)) {
+            int[] sizes = {12, 768, 40, 2304, 3, 100};
+            int[][] hits = new int[sizes.length][];
+            for (int i = 0; i < sizes.length; i++) hits[i] = new int[sizes[i]];
+            Parallel.RowRange[] bodies = new Parallel.RowRange[sizes.length];
+            for (int i = 0; i < sizes.length; i++) {
+                int[] h = hits[i];
+                int rows = sizes[i];
+                bodies[i] = (start, end) -> {
+                    assertTrue(end <= rows, "end " + end + " beyond " + rows);
+                    for (int r = start; r < end; r++) h[r]++;
+                };
+            }
+            int calls = 20_000;
+            for (int c = 0; c < calls; c++) {
+                int i = c % sizes.length;
+                p.forRows(sizes[i], i % 2 == 0 ? 1 : 16, bodies[i]);
+            }
+            for (int i = 0; i < sizes.length; i++) {
+                int expected = calls / sizes.length + (i < calls % sizes.length ? 1 : 0);
+                for (int r = 0; r < sizes[i]; r++) assertEquals(expected, hits[i][r], "job " + i + " row " + r);
+            }
+        }
+    }
+
+    @Test
     void workIsSharedAndWritesAreVisibleToTheCaller() {
         try (Parallel p = new Parallel(2)) {
             Set<Thread> threads = ConcurrentHashMap.newKeySet();
