@@ -40,14 +40,16 @@ def main(path):
 
 def parse_log(text):
     """The finished benchmarks of a JMH console log, shaped like its JSON."""
-    results, bench, params = [], None, {}
+    results, bench, params, primary = [], None, {}, False
     for line in text.splitlines():
         if line.startswith("# Benchmark: "):
             bench, params = line.split()[-1], {}
         elif line.startswith("# Parameters: "):
             params = dict(kv.split(" = ") for kv in line[line.index("(") + 1:line.rindex(")")].split(", "))
         m = re.match(r"^\s+([0-9.]+) ±\(99\.9%\) [0-9.]+ (\S+) \[Average\]", line)
-        if m and bench:
+        # Only the line after 'Result "...":' is the primary score; -prof gc adds secondary ones.
+        was_primary, primary = primary, line.startswith('Result "')
+        if m and bench and was_primary:
             results.append({"benchmark": bench, "params": dict(params),
                             "primaryMetric": {"score": float(m.group(1)), "scoreUnit": m.group(2)}})
     return results
