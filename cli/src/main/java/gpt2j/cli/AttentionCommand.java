@@ -29,12 +29,13 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-@Command(name = "attention", sortOptions = false,
-        description = {"Show where each attention head looks: the weights (after mask and softmax) of every layer and",
-                "head for the prompt, with per-head statistics (mean entropy; share on the previous, first and same",
-                "token; an induction score on a repeated random sequence) and labels for clear previous-token and",
-                "induction heads. One head (--layer and --head): each token's most-attended earlier tokens and a",
-                "heatmap; otherwise a table of the selected heads. --png draws that one head, or the grid of all."})
+@Command(name = "attention", sortOptions = false, mixinStandardHelpOptions = true,
+        description = {"Show where each attention head looks for a prompt.", "",
+                "Captures the weights (after mask and softmax) of every layer and head, with per-head statistics:",
+                "mean entropy; share of attention on the previous, the first and the same token; an induction score",
+                "on a repeated random sequence. Clear previous-token and induction heads are labelled. With --layer",
+                "and --head: that head's most-attended earlier tokens and a heatmap; otherwise a table of the",
+                "selected heads. --png draws that one head, or else the grid of all; --html is always the full grid."})
 final class AttentionCommand implements Callable<Integer> {
 
     @ParentCommand

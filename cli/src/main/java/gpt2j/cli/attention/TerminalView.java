@@ -40,7 +40,9 @@ public final class TerminalView {
             for (int i = 0; i < top.length; i++) {
                 // Keys that would print as 0.00 are noise next to the ones that matter.
                 if (i > 0 && w[q][top[i]] < 0.005f) break;
-                line.append("  ").append(label(top[i])).append(' ').append(fmt(w[q][top[i]]));
+                // The position tells repeated tokens apart.
+                line.append("  ").append(label(top[i])).append('(').append(top[i]).append(") ")
+                        .append(fmt(w[q][top[i]]));
             }
             out.println(line.toString().stripTrailing());
         }

@@ -35,7 +35,7 @@ class TerminalViewTest {
         assertFalse(text.contains("\u001b"), "no escape codes when stdout is not a terminal");
         assertTrue(text.startsWith("layer 1, head 0: previous-token head"), text);
         // " sat" (query 2) attends to " cat" (key 1) with all its weight.
-        assertTrue(text.lines().anyMatch(s -> s.equals(" 2  \u2423sat          \u2423cat 1.00")), text);
+        assertTrue(text.lines().anyMatch(s -> s.equals(" 2  \u2423sat          \u2423cat(1) 1.00")), text);
         List<String> rows = heatmapRows(text);
         for (int q = 0; q < rows.size(); q++) {
             String cells = rows.get(q).substring(13); // 12-column label and a space
