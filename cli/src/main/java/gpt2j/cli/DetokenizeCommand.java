@@ -11,10 +11,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "detokenize",
-        description = {"Token ids to text. Ids come from the arguments, or from stdin when there are none,",
-                "as a JSON array or separated by whitespace or commas. Writes the tokens' bytes exactly,",
-                "with no newline added. Without -m, GPT-2's own tokenizer (the default model's)."})
+@Command(name = "detokenize", mixinStandardHelpOptions = true,
+        description = {"Turn token ids into text.", "",
+                "Ids come from the arguments, or from stdin when there are none, as a JSON array or separated by "
+                + "whitespace or commas. Writes the tokens' bytes exactly, with no newline added. Without -m, "
+                + "GPT-2's own tokenizer (the default model's)."})
 final class DetokenizeCommand implements Callable<Integer> {
 
     @ParentCommand

@@ -24,11 +24,13 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-@Command(name = "generate", sortOptions = false,
-        description = {"Continue a prompt. Prints the prompt, then streams the continuation to stdout token by token;",
-                "load time and speeds go to stderr. An empty prompt starts after <|endoftext|>, as GPT-2 documents do.",
-                "Prompt plus continuation must fit in the model's context: a longer prompt is an error, and generation",
-                "stops when the context is full."})
+@Command(name = "generate", sortOptions = false, mixinStandardHelpOptions = true,
+        description = {"Continue a prompt, streaming text as it is generated.", "",
+                "Prints the prompt, then the continuation token by token; load time and speeds go to stderr. An "
+                + "empty prompt starts after <|endoftext|>, as GPT-2 documents do. Prompt plus continuation must "
+                + "fit in the model's context: a longer prompt is an error, and generation stops when the context "
+                + "is full. With --json, \"tokens\" holds every generated id, \"text\" the text cut at a --stop "
+                + "string."})
 final class GenerateCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -126,7 +128,7 @@ final class GenerateCommand implements Callable<Integer> {
             }
             StreamingDecoder decoder = m.hasTokenizer() ? m.tokenizer().newStreamingDecoder() : null;
             if (!json && decoder == null) {
-                m.tokenizer(); // fails with the reason: text output needs a tokenizer
+                throw new UserException(m.tokenizerProblem() + "; without one, use --prompt-ids with --json");
             }
             if (!json && !noEcho) {
                 out.print(prompt != null ? prompt : m.tokenizer().decode(input));

@@ -17,7 +17,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "info", description = "Show a model's format, shape, parameter count, types and file size.")
+@Command(name = "info", mixinStandardHelpOptions = true, description = "Show a model's format, shape, parameter count, types and file size.")
 final class InfoCommand implements Callable<Integer> {
 
     @ParentCommand

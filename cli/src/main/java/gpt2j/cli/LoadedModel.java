@@ -54,7 +54,7 @@ final class LoadedModel implements AutoCloseable {
                 tokenizer = findTokenizer(path, checkpoint);
                 if (tokenizer == null) {
                     why = path + " has no tokenizer (vocab.json + merges.txt or tokenizer.json) and its vocabulary of "
-                            + weights.config().vocabSize() + " tokens is not GPT-2's; give token ids instead of text";
+                            + weights.config().vocabSize() + " tokens is not GPT-2's";
                 } else if (tokenizer.vocabSize() > weights.config().vocabSize()) {
                     why = path + ": the tokenizer has " + tokenizer.vocabSize() + " tokens but the model only "
                             + weights.config().vocabSize();
@@ -114,6 +114,11 @@ final class LoadedModel implements AutoCloseable {
             throw new UserException(noTokenizer);
         }
         return tokenizer;
+    }
+
+    /** Why {@link #tokenizer()} would fail; null when there is a tokenizer. */
+    String tokenizerProblem() {
+        return noTokenizer;
     }
 
     /** The end-of-text id, or -1 (never sampled) for a model without a tokenizer. */

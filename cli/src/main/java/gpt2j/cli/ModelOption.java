@@ -16,9 +16,11 @@ final class ModelOption {
 
     /** The model path to load: the one given, else the default model, which must exist. */
     Path path() {
-        if (model != null) {
-            return model;
-        }
+        return model != null ? model : defaultModel();
+    }
+
+    /** The embedded default model, which must exist. */
+    static Path defaultModel() {
         String property = System.getProperty(DEFAULT_MODEL_PROPERTY);
         if (property == null || property.isBlank()) {
             throw new UserException("no model given (-m) and no default model configured (-D"

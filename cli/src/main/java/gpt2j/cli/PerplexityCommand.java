@@ -22,10 +22,11 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-@Command(name = "perplexity", sortOptions = false,
-        description = {"Perplexity of a text under the model, by Hugging Face's sliding-window method: windows of",
-                "--context tokens advance by --stride; every token after the first is scored once, from the tokens",
-                "before it in its window. Prints perplexity to stdout, timings to stderr."})
+@Command(name = "perplexity", sortOptions = false, mixinStandardHelpOptions = true,
+        description = {"Measure the model's perplexity on a text.", "",
+                "Hugging Face's sliding-window method: windows of --context tokens advance by --stride; every "
+                + "token after the first is scored once, from the tokens before it in its window. Prints the "
+                + "perplexity to stdout, timings to stderr."})
 final class PerplexityCommand implements Callable<Integer> {
 
     @ParentCommand

@@ -11,10 +11,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "tokenize",
-        description = {"Text to token ids: one id per line, or a JSON array with --json.",
-                "Reads TEXT, or stdin (UTF-8, bytes exactly as given) when TEXT is absent.",
-                "Without -m, GPT-2's own tokenizer (the default model's)."})
+@Command(name = "tokenize", mixinStandardHelpOptions = true,
+        description = {"Turn text into token ids.", "",
+                "Prints one id per line, or a JSON array with --json. Reads TEXT, or stdin (UTF-8, bytes exactly "
+                + "as given) when TEXT is absent. Without -m, GPT-2's own tokenizer (the default model's)."})
 final class TokenizeCommand implements Callable<Integer> {
 
     @ParentCommand

@@ -20,7 +20,7 @@ class PerplexityCommandTest {
         JsonNode f = Fixtures.manifest(fixture);
         Path ids = tmp.resolve("ids.json");
         Files.writeString(ids, f.get("tokens").toString());
-        Cli r = Cli.run("perplexity", "-m", Fixtures.model(fixture).toString(), "--ids-file", ids.toString(), "--json");
+        Cli r = Cli.run("perplexity", "-m", Fixtures.model(fixture).toString(), "--ids-file", ids.toString(), "--json", "-t", "1");
         assertEquals(0, r.code(), r.err());
         JsonNode o = Fixtures.parse(r.out());
         JsonNode nll = f.get("nll");

@@ -1,0 +1,209 @@
+package gpt2j.cli;
+
+import gpt2j.engine.Forward;
+import gpt2j.engine.Gpt2Model;
+import gpt2j.engine.Parallel;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+@Command(name = "bench", sortOptions = false, mixinStandardHelpOptions = true,
+        description = {"Measure prompt and generation speed, like llama-bench.", "",
+                "ppN processes N random tokens as one prompt batch; tgN generates N tokens one at a time from an "
+                + "empty context. Each test runs once to warm up, then --repetitions times; rows give the mean and "
+                + "standard deviation of tokens/s, one row per model x type x threads x test."})
+final class BenchCommand implements Callable<Integer> {
+
+    enum Format { md, json, csv }
+
+    @ParentCommand
+    Main root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-m", "--model"}, paramLabel = "MODEL", split = ",",
+            description = "Models to measure, comma separated or repeated (default: the embedded model).")
+    List<Path> models = new ArrayList<>();
+
+    @Option(names = {"-p", "--n-prompt"}, paramLabel = "N", defaultValue = "128",
+            description = "Prompt tokens for the pp test; 0 skips it (default: ${DEFAULT-VALUE}).")
+    int nPrompt;
+
+    @Option(names = {"-n", "--n-gen"}, paramLabel = "N", defaultValue = "64",
+            description = "Generated tokens for the tg test; 0 skips it (default: ${DEFAULT-VALUE}).")
+    int nGen;
+
+    @Option(names = {"-t", "--threads"}, paramLabel = "N", split = ",",
+            description = "Thread counts, e.g. 1,2 (default: the available cores).")
+    List<Integer> threads = new ArrayList<>();
+
+    @Option(names = {"-r", "--repetitions"}, paramLabel = "R", defaultValue = "5",
+            description = "Timed runs per test (default: ${DEFAULT-VALUE}).")
+    int repetitions;
+
+    @Option(names = "--type", paramLabel = "TYPE", split = ",",
+            description = "Convert the weights on load, comma separated: ${COMPLETION-CANDIDATES} (default: as stored).")
+    List<WeightType> types = new ArrayList<>();
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "md",
+            description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    Format format;
+
+    record Row(String model, String type, int threads, String test, int nPrompt, int nGen, double avgTs, double stddevTs,
+               double[] samplesTs) {
+    }
+
+    @Override
+    public Integer call() {
+        if (nPrompt < 0 || nGen < 0) {
+            throw new ParameterException(spec.commandLine(), "-p and -n must not be negative");
+        }
+        if (nPrompt == 0 && nGen == 0) {
+            throw new ParameterException(spec.commandLine(), "nothing to measure: -p and -n are both 0");
+        }
+        if (repetitions < 1) {
+            throw new ParameterException(spec.commandLine(), "--repetitions must be at least 1, got " + repetitions);
+        }
+        for (int t : threads) {
+            if (t < 1) {
+                throw new ParameterException(spec.commandLine(), "--threads must be at least 1, got " + t);
+            }
+        }
+        List<Path> paths = models.isEmpty() ? List.of(ModelOption.defaultModel()) : models;
+        List<Integer> threadCounts = threads.isEmpty() ? List.of(Runtime.getRuntime().availableProcessors()) : threads;
+        List<WeightType> typeList = types.isEmpty() ? Arrays.asList((WeightType) null) : types;
+
+        PrintStream out = root.out();
+        List<Row> rows = new ArrayList<>();
+        header(out);
+        for (Path path : paths) {
+            for (WeightType type : typeList) {
+                try (LoadedModel m = LoadedModel.load(path, type)) {
+                    Gpt2Model model = new Gpt2Model(m.weights());
+                    int context = model.config().contextLength();
+                    if (nPrompt > context || nGen > context) {
+                        throw new UserException(path + ": the model's context holds " + context
+                                + " tokens; lower -p/-n (got -p " + nPrompt + ", -n " + nGen + ")");
+                    }
+                    String name = String.valueOf(path.toAbsolutePath().normalize().getFileName());
+                    String typeName = type != null ? type.name() : InfoCommand.matrixTypes(m.weights()).stream()
+                            .map(t -> t.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining("+"));
+                    for (int t : threadCounts) {
+                        try (Parallel parallel = new Parallel(t)) {
+                            Forward forward = new Forward(model, parallel);
+                            if (nPrompt > 0) {
+                                rows.add(print(out, measure(name, typeName, t, forward, nPrompt, true)));
+                            }
+                            if (nGen > 0) {
+                                rows.add(print(out, measure(name, typeName, t, forward, nGen, false)));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if (format == Format.json) {
+            List<Map<String, Object>> objects = new ArrayList<>();
+            for (Row r : rows) {
+                Map<String, Object> o = new LinkedHashMap<>();
+                o.put("model", r.model());
+                o.put("type", r.type());
+                o.put("threads", r.threads());
+                o.put("test", r.test());
+                o.put("n_prompt", r.nPrompt());
+                o.put("n_gen", r.nGen());
+                o.put("avg_ts", r.avgTs());
+                o.put("stddev_ts", r.stddevTs());
+                o.put("samples_ts", r.samplesTs());
+                objects.add(o);
+            }
+            out.println(Json.write(objects));
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** One test: a warm-up run, then the timed repetitions. */
+    private Row measure(String model, String type, int threads, Forward forward, int n, boolean prompt) {
+        SplittableRandom random = new SplittableRandom(42);
+        int vocab = forward.model().config().vocabSize();
+        double[] ts = new double[repetitions];
+        for (int rep = -1; rep < repetitions; rep++) {
+            int[] tokens = random.ints(n, 0, vocab).toArray();
+            forward.reset();
+            long start = System.nanoTime();
+            if (prompt) {
+                forward.prompt(tokens);
+            } else {
+                for (int token : tokens) {
+                    forward.next(token);
+                }
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            if (rep >= 0) {
+                ts[rep] = n / seconds;
+            }
+        }
+        return new Row(model, type, threads, (prompt ? "pp" : "tg") + n, prompt ? n : 0, prompt ? 0 : n,
+                mean(ts), stddev(ts), ts);
+    }
+
+    private void header(PrintStream out) {
+        switch (format) {
+            case md -> {
+                out.println("| model | type | threads | test | t/s |");
+                out.println("| --- | --- | ---: | ---: | ---: |");
+            }
+            case csv -> out.println("model,type,threads,test,n_prompt,n_gen,avg_ts,stddev_ts");
+            case json -> { }
+        }
+        out.flush();
+    }
+
+    /** md and csv rows appear as soon as they are measured; JSON is written whole at the end. */
+    private Row print(PrintStream out, Row r) {
+        switch (format) {
+            case md -> out.printf(Locale.ROOT, "| %s | %s | %d | %s | %.2f ± %.2f |%n",
+                    r.model(), r.type(), r.threads(), r.test(), r.avgTs(), r.stddevTs());
+            case csv -> out.printf(Locale.ROOT, "%s,%s,%d,%s,%d,%d,%.4f,%.4f%n", csv(r.model()), r.type(), r.threads(),
+                    r.test(), r.nPrompt(), r.nGen(), r.avgTs(), r.stddevTs());
+            case json -> { }
+        }
+        out.flush();
+        return r;
+    }
+
+    private static String csv(String s) {
+        return s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+    }
+
+    static double mean(double[] x) {
+        double sum = 0;
+        for (double v : x) sum += v;
+        return sum / x.length;
+    }
+
+    /** Sample standard deviation (n - 1), as llama-bench reports it; 0 for a single run. */
+    static double stddev(double[] x) {
+        if (x.length < 2) return 0;
+        double m = mean(x);
+        double sum = 0;
+        for (double v : x) sum += (v - m) * (v - m);
+        return Math.sqrt(sum / (x.length - 1));
+    }
+}

@@ -1,0 +1,96 @@
+package gpt2j.cli;
+
+import gpt2j.tokenizer.Gpt2Tokenizer;
+import gpt2j.weights.GgufExport;
+import gpt2j.weights.TokenizerData;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+@Command(name = "quantize", mixinStandardHelpOptions = true,
+        description = {"Write a model as a GGUF file, quantized.", "",
+                "The file is one llama.cpp can load, its matrices and token embeddings stored as TYPE (position "
+                + "embeddings, norms and biases stay F32). The vocabulary comes from the source. The output is "
+                + "written to a temporary file and renamed, so OUT is never left half-written; the source is never "
+                + "overwritten. Progress goes to stderr."})
+final class QuantizeCommand implements Callable<Integer> {
+
+    @ParentCommand
+    Main root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ModelOption modelOption;
+
+    @Option(names = "--type", paramLabel = "TYPE", required = true, description = "Storage type: ${COMPLETION-CANDIDATES}.")
+    WeightType type;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "OUT.gguf", required = true, description = "The GGUF file to write.")
+    Path output;
+
+    @Override
+    public Integer call() {
+        if (!output.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gguf")) {
+            throw new ParameterException(spec.commandLine(), "the output must be a .gguf file, got " + output);
+        }
+        Path source = modelOption.path();
+        PrintStream err = root.err();
+        long start = System.nanoTime();
+        try (LoadedModel m = LoadedModel.load(source, null)) {
+            for (Path p : m.checkpoint().files()) {
+                if (sameFile(p, output)) {
+                    throw new UserException(output + " is the model being read; choose another output file");
+                }
+            }
+            TokenizerData vocabulary = m.checkpoint().tokenizer();
+            if (vocabulary == null) {
+                if (!m.hasTokenizer()) {
+                    throw new UserException(m.tokenizerProblem() + "; GGUF needs the vocabulary");
+                }
+                Gpt2Tokenizer t = m.tokenizer();
+                vocabulary = new TokenizerData(t.tokenStrings(), t.mergeStrings());
+            }
+            int[] reported = {0};
+            GgufExport.write(m.checkpoint(), vocabulary, type.ggml, output, (done, total, name) -> {
+                int tenth = done * 10 / total;
+                if (tenth > reported[0] || done == total) {
+                    reported[0] = tenth;
+                    err.printf("gpt2j: quantize: %d/%d tensors%n", done, total);
+                }
+            });
+            err.printf(Locale.ROOT, "gpt2j: wrote %s (%s, %s) in %.1f s%n", output, type,
+                    Units.bytes(size(output)), (System.nanoTime() - start) / 1e9);
+        }
+        return 0;
+    }
+
+    /** True when both name the same existing file (through links, relative paths and all). */
+    private static boolean sameFile(Path a, Path b) {
+        try {
+            return Files.exists(a) && Files.exists(b) && Files.isSameFile(a, b);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static long size(Path p) {
+        try {
+            return Files.size(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package gpt2j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+
+class BenchCommandTest {
+
+    private static final String MODEL = Fixtures.model("f32-openai").toString(); // context 32
+
+    @Test
+    void jsonHasOneRowPerThreadsTypeAndTest() {
+        Cli r = Cli.run("bench", "-m", MODEL, "-p", "16", "-n", "8", "-t", "1,2", "-r", "2", "--type", "f32,q8_0",
+                "-o", "json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode rows = Fixtures.parse(r.out());
+        assertEquals(2 * 2 * 2, rows.size());
+        JsonNode first = rows.get(0);
+        assertEquals("model", first.get("model").asText());
+        assertEquals("f32", first.get("type").asText());
+        assertEquals(1, first.get("threads").asInt());
+        assertEquals("pp16", first.get("test").asText());
+        assertEquals(16, first.get("n_prompt").asInt());
+        assertEquals(0, first.get("n_gen").asInt());
+        JsonNode tg = rows.get(1);
+        assertEquals("tg8", tg.get("test").asText());
+        assertEquals(0, tg.get("n_prompt").asInt());
+        assertEquals(8, tg.get("n_gen").asInt());
+        assertEquals("q8_0", rows.get(4).get("type").asText());
+        for (JsonNode row : rows) {
+            assertTrue(row.get("avg_ts").asDouble() > 0, row.toString());
+            assertTrue(row.get("stddev_ts").asDouble() >= 0, row.toString());
+            assertEquals(2, row.get("samples_ts").size());
+        }
+    }
+
+    @Test
+    void markdownAndCsv() {
+        Cli md = Cli.run("bench", "-m", MODEL, "-p", "4", "-n", "0", "-t", "1", "-r", "1");
+        assertEquals(0, md.code(), md.err());
+        assertTrue(md.out().startsWith("| model | type | threads | test | t/s |"), md.out());
+        assertTrue(md.out().contains("| model | f32 | 1 | pp4 | "), md.out());
+        Cli csv = Cli.run("bench", "-m", MODEL, "-p", "0", "-n", "4", "-t", "1", "-r", "1", "-o", "csv");
+        assertEquals(0, csv.code(), csv.err());
+        assertEquals(2, csv.out().lines().count());
+        assertTrue(csv.out().lines().skip(1).findFirst().orElseThrow().startsWith("model,f32,1,tg4,0,4,"), csv.out());
+    }
+
+    @Test
+    void testsLongerThanTheContextAreRefused() {
+        assertTrue(Cli.run("bench", "-m", MODEL, "-p", "64", "-r", "1").oneLineFailure().contains("context"));
+        assertEquals(2, Cli.run("bench", "-m", MODEL, "-t", "0").code());
+        assertEquals(2, Cli.run("bench", "-m", MODEL, "-o", "xml").code());
+    }
+
+    @Test
+    void statistics() {
+        assertEquals(2.0, BenchCommand.mean(new double[] {1, 2, 3}), 1e-12);
+        assertEquals(1.0, BenchCommand.stddev(new double[] {1, 2, 3}), 1e-12);
+        assertEquals(0.0, BenchCommand.stddev(new double[] {5}), 0);
+    }
+}

@@ -1,0 +1,155 @@
+package gpt2j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class QuantizeCommandTest {
+
+    // vocab 300: room for a byte-level vocabulary (256 byte tokens), which GGUF export needs. Stored F16, and the
+    // reference outputs are computed on the F16 values, so an F32 export must reproduce them.
+    private static final String FIXTURE = "f16";
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void f32GgufGivesTheReferenceGreedyTokens() throws IOException {
+        Path gguf = quantize("f32");
+        JsonNode f = Fixtures.manifest(FIXTURE);
+        assertArrayEquals(Fixtures.ints(f.get("greedy").get("new_tokens")), greedy(gguf, f));
+
+        Cli info = Cli.run("info", "--json", "-m", gguf.toString());
+        assertEquals(0, info.code(), info.err());
+        JsonNode o = Fixtures.parse(info.out());
+        assertEquals("gguf", o.get("format").asText());
+        assertEquals(300, o.get("vocab").asInt());
+        assertEquals("F32", o.get("matrix_types").get(0).asText());
+    }
+
+    @Test
+    void q8GgufStaysCloseToTheReference() throws IOException {
+        Path gguf = quantize("q8_0");
+        JsonNode f = Fixtures.manifest(FIXTURE);
+        Path ids = tmp.resolve("ids.json");
+        Files.writeString(ids, f.get("tokens").toString());
+        Cli r = Cli.run("perplexity", "-m", gguf.toString(), "--ids-file", ids.toString(), "--json", "-t", "1");
+        assertEquals(0, r.code(), r.err());
+        double reference = f.get("nll").get("mean").asDouble();
+        double nll = Fixtures.parse(r.out()).get("nll").asDouble();
+        assertEquals(reference, nll, 0.01 * reference, "Q8_0 NLL " + nll + " vs F32 reference " + reference);
+        int[] expected = Fixtures.ints(f.get("greedy").get("new_tokens"));
+        int[] got = greedy(gguf, f);
+        assertEquals(expected[0], got[0], "first greedy token");
+    }
+
+    @Test
+    void theGgufCarriesTheSourceVocabulary() throws IOException {
+        Path gguf = quantize("q4_0");
+        Cli r = Cli.run("tokenize", "--json", "-m", gguf.toString(), "abc<|endoftext|>");
+        assertEquals(0, r.code(), r.err());
+        assertEquals("[256,99,60,124,101,110,100,111,102,116,101,120,116,124,62]", r.out().strip());
+        Cli specials = Cli.run("tokenize", "--json", "--specials", "-m", gguf.toString(), "zbqc<|endoftext|>");
+        assertEquals("[281,298,299]", specials.out().strip());
+    }
+
+    @Test
+    void refusesToOverwriteTheSource() throws IOException {
+        Path gguf = quantize("f32");
+        byte[] before = Files.readAllBytes(gguf);
+        Cli r = Cli.run("quantize", "-m", gguf.toString(), "--type", "q8_0", "-o", gguf.toString());
+        assertTrue(r.oneLineFailure().contains("model being read"), r.err());
+        Path alias = tmp.resolve("sub").resolve("..").resolve(gguf.getFileName());
+        Files.createDirectories(tmp.resolve("sub"));
+        Cli.run("quantize", "-m", gguf.toString(), "--type", "q8_0", "-o", alias.toString()).oneLineFailure();
+        assertArrayEquals(before, Files.readAllBytes(gguf));
+    }
+
+    @Test
+    void aFailedQuantizeLeavesTheOutputAlone() throws IOException {
+        Path out = tmp.resolve("out.gguf");
+        Files.writeString(out, "precious");
+        // The fixture has no tokenizer, and GGUF needs one.
+        Cli r = Cli.run("quantize", "-m", Fixtures.model(FIXTURE).toString(), "--type", "q8_0", "-o", out.toString());
+        assertTrue(r.oneLineFailure().contains("tokenizer"), r.err());
+        assertEquals("precious", Files.readString(out));
+        try (Stream<Path> files = Files.list(tmp)) {
+            assertEquals(List.of(out), files.toList());
+        }
+    }
+
+    @Test
+    void outputMustBeGguf() {
+        Cli r = Cli.run("quantize", "-m", Fixtures.model(FIXTURE).toString(), "--type", "q8_0", "-o",
+                tmp.resolve("x.bin").toString());
+        assertEquals(2, r.code());
+        assertTrue(r.failureLine().contains(".gguf"));
+    }
+
+    private int[] greedy(Path model, JsonNode f) {
+        int[] expected = Fixtures.ints(f.get("greedy").get("new_tokens"));
+        Cli r = Cli.run("generate", "-m", model.toString(), "--prompt-ids", Fixtures.idList(Fixtures.ints(f.get("tokens"))),
+                "-n", String.valueOf(expected.length), "--temperature", "0", "--json", "-t", "1");
+        assertEquals(0, r.code(), r.err());
+        return Fixtures.ints(Fixtures.parse(r.out()).get("tokens"));
+    }
+
+    /**
+     * Quantizes a copy of the fixture given a made-up byte-level vocabulary (GGUF needs one): id b is byte b,
+     * ids 256..281 merge "x b" for x = a..z, ids 282..298 merge "x c" for x = a..q, id 299 is end-of-text.
+     */
+    private Path quantize(String type) throws IOException {
+        Path dir = tmp.resolve("model");
+        if (!Files.exists(dir)) {
+            Files.createDirectories(dir);
+            try (Stream<Path> files = Files.list(Fixtures.model(FIXTURE))) {
+                for (Path p : files.toList()) Files.copy(p, dir.resolve(p.getFileName()));
+            }
+            List<String> tokens = new ArrayList<>();
+            for (int b = 0; b < 256; b++) tokens.add(byteLevel(b));
+            List<String> merges = new ArrayList<>();
+            for (int i = 0; i < 43; i++) {
+                String first = String.valueOf((char) ('a' + i % 26));
+                String second = i < 26 ? "b" : "c";
+                tokens.add(first + second);
+                merges.add(first + " " + second);
+            }
+            tokens.add("<|endoftext|>");
+            List<String> entries = new ArrayList<>();
+            for (int i = 0; i < tokens.size(); i++) {
+                entries.add("\"" + tokens.get(i).replace("\\", "\\\\").replace("\"", "\\\"") + "\": " + i);
+            }
+            Files.writeString(dir.resolve("vocab.json"), "{" + String.join(", ", entries) + "}");
+            Files.writeString(dir.resolve("merges.txt"), "#version: 0.2\n" + String.join("\n", merges) + "\n");
+        }
+        Path out = tmp.resolve("model-" + type + ".gguf");
+        Cli r = Cli.run("quantize", "-m", dir.toString(), "--type", type, "-o", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("wrote"), r.err());
+        return out;
+    }
+
+    /** GPT-2's byte-to-unicode map: printable bytes stand for themselves, the others for U+0100 + their rank. */
+    private static String byteLevel(int b) {
+        if (printable(b)) return String.valueOf((char) b);
+        int rank = 0;
+        for (int x = 0; x < b; x++) {
+            if (!printable(x)) rank++;
+        }
+        return String.valueOf((char) (256 + rank));
+    }
+
+    private static boolean printable(int b) {
+        return (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255);
+    }
+}
