@@ -5,5 +5,6 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root/build-out/kjv}
+export OMP_WAIT_POLICY=PASSIVE
 export LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 /usr/bin/python3 "$root/tools/train_default_model.py" --out "$out"
