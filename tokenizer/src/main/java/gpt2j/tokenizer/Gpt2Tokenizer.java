@@ -139,23 +139,27 @@ public final class Gpt2Tokenizer {
     /** Like {@link #encode} but each special token's text becomes its id (tiktoken's allowed_special="all"). */
     public int[] encodeWithSpecials(String text) {
         EncodeScratch s = SCRATCH.get();
+        String[] names = specials.keySet().toArray(new String[0]);
+        int[] next = new int[names.length]; // next occurrence of each special at or after from, -1 for none
+        java.util.Arrays.fill(next, -2);
         int from = 0;
-        while (from < text.length()) {
-            int at = -1;
-            String found = null;
-            for (String special : specials.keySet()) {
-                int i = text.indexOf(special, from);
-                if (i >= 0 && (at < 0 || i < at || (i == at && special.length() > found.length()))) {
-                    at = i;
-                    found = special;
+        while (true) {
+            int best = -1;
+            for (int k = 0; k < names.length; k++) {
+                if (next[k] != -1 && next[k] < from) {
+                    next[k] = text.indexOf(names[k], from);
+                }
+                if (next[k] >= 0 && (best < 0 || next[k] < next[best]
+                        || (next[k] == next[best] && names[k].length() > names[best].length()))) {
+                    best = k;
                 }
             }
-            if (found == null) {
+            if (best < 0) {
                 break;
             }
-            encodeOrdinary(text, from, at, s);
-            s.add(specials.get(found));
-            from = at + found.length();
+            encodeOrdinary(text, from, next[best], s);
+            s.add(specials.get(names[best]));
+            from = next[best] + names[best].length();
         }
         encodeOrdinary(text, from, text.length(), s);
         return s.takeOutput();

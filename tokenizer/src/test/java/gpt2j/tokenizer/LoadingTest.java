@@ -197,5 +197,7 @@ class LoadingTest {
         assertEquals(256, t.endOfTextId());
         assertArrayEquals(new int[] {'x', 257, 256, 'y'}, t.encodeWithSpecials("x<pad><|endoftext|>y"));
         assertEquals("x<pad><|endoftext|>y", t.decode(new int[] {'x', 257, 256, 'y'}));
+        assertArrayEquals(new int[] {257, 257, 'x', 256, 257, '<'}, t.encodeWithSpecials("<pad><pad>x<|endoftext|><pad><"));
+        assertArrayEquals(new int[] {'<', 'p', 'a', 'd', '>'}, t.encode("<pad>"));
     }
 }
