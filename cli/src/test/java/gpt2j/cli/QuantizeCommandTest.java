@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -104,52 +103,15 @@ class QuantizeCommandTest {
         return Fixtures.ints(Fixtures.parse(r.out()).get("tokens"));
     }
 
-    /**
-     * Quantizes a copy of the fixture given a made-up byte-level vocabulary (GGUF needs one): id b is byte b,
-     * ids 256..281 merge "x b" for x = a..z, ids 282..298 merge "x c" for x = a..q, id 299 is end-of-text.
-     */
     private Path quantize(String type) throws IOException {
         Path dir = tmp.resolve("model");
         if (!Files.exists(dir)) {
-            Files.createDirectories(dir);
-            try (Stream<Path> files = Files.list(Fixtures.model(FIXTURE))) {
-                for (Path p : files.toList()) Files.copy(p, dir.resolve(p.getFileName()));
-            }
-            List<String> tokens = new ArrayList<>();
-            for (int b = 0; b < 256; b++) tokens.add(byteLevel(b));
-            List<String> merges = new ArrayList<>();
-            for (int i = 0; i < 43; i++) {
-                String first = String.valueOf((char) ('a' + i % 26));
-                String second = i < 26 ? "b" : "c";
-                tokens.add(first + second);
-                merges.add(first + " " + second);
-            }
-            tokens.add("<|endoftext|>");
-            List<String> entries = new ArrayList<>();
-            for (int i = 0; i < tokens.size(); i++) {
-                entries.add("\"" + tokens.get(i).replace("\\", "\\\\").replace("\"", "\\\"") + "\": " + i);
-            }
-            Files.writeString(dir.resolve("vocab.json"), "{" + String.join(", ", entries) + "}");
-            Files.writeString(dir.resolve("merges.txt"), "#version: 0.2\n" + String.join("\n", merges) + "\n");
+            TestVocabulary.copyWithVocabulary(FIXTURE, dir);
         }
         Path out = tmp.resolve("model-" + type + ".gguf");
         Cli r = Cli.run("quantize", "-m", dir.toString(), "--type", type, "-o", out.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("wrote"), r.err());
         return out;
-    }
-
-    /** GPT-2's byte-to-unicode map: printable bytes stand for themselves, the others for U+0100 + their rank. */
-    private static String byteLevel(int b) {
-        if (printable(b)) return String.valueOf((char) b);
-        int rank = 0;
-        for (int x = 0; x < b; x++) {
-            if (!printable(x)) rank++;
-        }
-        return String.valueOf((char) (256 + rank));
-    }
-
-    private static boolean printable(int b) {
-        return (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255);
     }
 }
