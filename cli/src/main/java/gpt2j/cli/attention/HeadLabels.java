@@ -29,7 +29,7 @@ public final class HeadLabels {
     /** One sentence saying what the head does. */
     public static String explain(HeadStat s) {
         return switch (key(s)) {
-            case "" -> "No single pattern: attention spread by content.";
+            case "" -> "No clear positional job: not previous-token, first-token, self or induction.";
             case "induction" -> "Looks for an earlier copy of the current token and attends to the token that followed"
                     + " it, so a repeated sequence can be continued.";
             case "previous-token" -> "Each token attends to the token just before it.";
