@@ -97,6 +97,9 @@ final class AttentionCommand implements Callable<Integer> {
             if (head != null && head >= config.headCount()) {
                 throw new UserException("--head " + head + ": the model has heads 0.." + (config.headCount() - 1));
             }
+            if (prompt != null && !m.hasTokenizer()) {
+                throw new UserException(m.tokenizerProblem() + "; give --prompt-ids");
+            }
             int[] ids = promptIds != null
                     ? TokenIds.checkRange(TokenIds.parse(promptIds), config.vocabSize())
                     : m.tokenizer().encode(prompt);

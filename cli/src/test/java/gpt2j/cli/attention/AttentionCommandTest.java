@@ -158,7 +158,9 @@ class AttentionCommandTest {
         assertEquals("gpt2j: --layer 2: the model has layers 0..1", layer.err().strip());
         Result text = run("attention", "-m", model, "-p", "hello");
         assertEquals(1, text.code());
-        assertTrue(text.err().startsWith("gpt2j: ") && text.err().contains("no tokenizer"), text.err());
+        assertTrue(text.err().startsWith("gpt2j: ") && text.err().strip().endsWith("has no tokenizer (vocab.json +"
+                + " merges.txt or tokenizer.json) and its vocabulary of 200 tokens is not GPT-2's; give --prompt-ids"),
+                text.err());
         Result both = run("attention", "-m", model);
         assertEquals(2, both.code(), both.err());
     }
