@@ -143,7 +143,7 @@ final class GenerateCommand implements Callable<Integer> {
                 }
                 String piece = filter.accept(decoder.push(id));
                 emit(piece, text, out);
-                return !filter.stopped();
+                return !filter.stopped() && !out.checkError(); // a closed pipe (| head) ends generation
             });
             if (decoder != null && !filter.stopped()) {
                 emit(filter.accept(decoder.flush()), text, out);

@@ -63,6 +63,24 @@ class QuantizeCommandTest {
     }
 
     @Test
+    void theDefaultModelIsUsedWithoutDashM() throws IOException {
+        Path gguf = quantize("q8_0");
+        String old = System.getProperty(ModelOption.DEFAULT_MODEL_PROPERTY);
+        System.setProperty(ModelOption.DEFAULT_MODEL_PROPERTY, gguf.toString());
+        try {
+            Cli r = Cli.run("info", "--json");
+            assertEquals(0, r.code(), r.err());
+            assertEquals(gguf.toString(), Fixtures.parse(r.out()).get("path").asText());
+            assertEquals("Q8_0", Fixtures.parse(r.out()).get("matrix_types").get(0).asText());
+            Cli g = Cli.run("generate", "-p", "ab", "-n", "2", "--json", "-t", "1");
+            assertEquals(0, g.code(), g.err());
+        } finally {
+            if (old == null) System.clearProperty(ModelOption.DEFAULT_MODEL_PROPERTY);
+            else System.setProperty(ModelOption.DEFAULT_MODEL_PROPERTY, old);
+        }
+    }
+
+    @Test
     void refusesToOverwriteTheSource() throws IOException {
         Path gguf = quantize("f32");
         byte[] before = Files.readAllBytes(gguf);
