@@ -11,6 +11,9 @@ import java.util.SplittableRandom;
  */
 public final class Sampler {
 
+    // Trial floors for the top-p prefilter: most distributions put the nucleus far above 1e-2 of the top token.
+    private static final double[] NUCLEUS_FLOORS = {1e-2, 1e-4, 1e-6};
+
     private final SamplerConfig config;
     private final int vocabSize;
     private final boolean[] seen;
@@ -18,7 +21,7 @@ public final class Sampler {
     private int seenCount;
     private final float[] penalized;
     private final long[] keys;       // one per candidate: logit descending, then id ascending, see key()
-    private final double[] weights;  // exp((logit - max) / T) of the candidate in keys[i]
+    private final double[] weights;  // by token id: exp((logit - max) / T)
     private SplittableRandom random;
 
     public Sampler(SamplerConfig config, int vocabSize) {
@@ -71,48 +74,66 @@ public final class Sampler {
         }
         if (config.isGreedy()) return best;
 
+        int n = 0;
+        int k = config.topK();
+        if (k > 0 && k < vocabSize) {
+            for (int i = 0; i < vocabSize; i++) keys[i] = key(l[i], i);
+            select(keys, 0, vocabSize - 1, k);
+            n = k;
+        } else {
+            for (int i = 0; i < vocabSize; i++) keys[n++] = key(l[i], i);
+        }
+        // w[id] = exp((l - max) / T) for the candidates: unnormalized probabilities, 1 for the most likely token.
+        // Top-p compares against the mass of the top-k set; min-p below does not change it.
         double invT = 1.0 / config.temperature();
         float max = l[best];
-        for (int i = 0; i < vocabSize; i++) keys[i] = key(l[i], i);
-        int n = vocabSize;
-        int k = config.topK();
-        if (k > 0 && k < n) {
-            select(keys, 0, n - 1, k);
-            n = k;
-        }
-        // Top-p compares against the mass of the top-k set; min-p below does not change it.
         double total = 0;
-        for (int i = 0; i < n; i++) total += Math.exp((l[(int) keys[i]] - max) * invT);
+        for (int i = 0; i < n; i++) {
+            int id = (int) keys[i];
+            total += weights[id] = Math.exp((l[id] - max) * invT);
+        }
+        double target = config.topP() * total;
 
-        if (config.minP() > 0) {
-            // p_i >= minP * p_max  <=>  (l_i - max) / T >= ln(minP)
-            double floor = Math.log(config.minP());
+        // Drop what can never be drawn before sorting: tokens under the min-p floor (p_i >= minP * p_max, and
+        // w_max = 1), and for top-p tokens under a floor whose survivors already hold the target mass (the nucleus is
+        // the shortest prefix reaching it, so it lies inside any prefix that does).
+        double floor = config.minP();
+        if (config.topP() < 1f) {
+            for (double f : NUCLEUS_FLOORS) {
+                if (f <= floor) break;
+                double mass = 0;
+                for (int i = 0; i < n; i++) {
+                    double w = weights[(int) keys[i]];
+                    if (w >= f) mass += w;
+                }
+                if (mass >= target) {
+                    floor = f;
+                    break;
+                }
+            }
+        }
+        if (floor > 0) {
             int m = 0;
             for (int i = 0; i < n; i++) {
-                if ((l[(int) keys[i]] - max) * invT >= floor) keys[m++] = keys[i];
+                if (weights[(int) keys[i]] >= floor) keys[m++] = keys[i];
             }
             n = m;
         }
         if (config.topP() < 1f) {
             Arrays.sort(keys, 0, n);
-            double target = config.topP() * total;
             double cumulative = 0;
             int m = 0;
             while (m < n) {
-                cumulative += Math.exp((l[(int) keys[m]] - max) * invT);
-                m++;
+                cumulative += weights[(int) keys[m++]];
                 if (cumulative >= target) break;
             }
             n = m;
         }
         double kept = 0;
-        for (int i = 0; i < n; i++) {
-            weights[i] = Math.exp((l[(int) keys[i]] - max) * invT);
-            kept += weights[i];
-        }
+        for (int i = 0; i < n; i++) kept += weights[(int) keys[i]];
         double u = random.nextDouble() * kept;
         for (int i = 0; i < n - 1; i++) {
-            u -= weights[i];
+            u -= weights[(int) keys[i]];
             if (u < 0) return (int) keys[i];
         }
         return (int) keys[n - 1];

@@ -105,6 +105,24 @@ class SamplerTest {
     }
 
     @Test
+    void topPNucleusReachingFarIntoALongFlatTail() {
+        // Token 0 has weight 1, tokens 1..999 weight 1e-3 each: total 1.999, target 0.9 * 1.999 = 1.7991, so the
+        // nucleus is token 0 and the 800 lowest ids of the tail (1 + 0.8 >= 1.7991 > 1 + 0.799).
+        float[] logits = new float[1000];
+        java.util.Arrays.fill(logits, (float) Math.log(1e-3));
+        logits[0] = 0f;
+        Sampler s = new Sampler(config(1f, 0, 0.9f, 0f, 1f), 1000);
+        int zero = 0;
+        for (int i = 0; i < N; i++) {
+            int t = s.sample(logits);
+            assertTrue(t <= 800, "token " + t + " is outside the nucleus");
+            if (t == 0) zero++;
+        }
+        double p = 1 / 1.8;
+        assertEquals(p, (double) zero / N, 5 * Math.sqrt(p * (1 - p) / N));
+    }
+
+    @Test
     void topPIsAppliedToTheTopKDistribution() {
         // Top-2 renormalizes [0.4, 0.3] to [0.57, 0.43]; then top-p 0.5 keeps token 0 alone.
         // (Top-p 0.5 on the full distribution would have kept tokens 0 and 1.)
@@ -152,7 +170,7 @@ class SamplerTest {
         java.util.Arrays.sort(order, (x, y) -> Float.compare(logits[y], logits[x]));
         java.util.Set<Integer> top40 = new java.util.HashSet<>(java.util.Arrays.asList(order).subList(0, 40));
         Sampler s = new Sampler(new SamplerConfig(0.8f, 40, 0.95f, 0.05f, 1.1f, 3L), v);
-        for (int i = 0; i < 2000; i++) assertTrue(top40.contains(s.sample(logits)));
+        for (int i = 0; i < 500; i++) assertTrue(top40.contains(s.sample(logits)));
     }
 
     @Test
