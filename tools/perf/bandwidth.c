@@ -1,0 +1,50 @@
+/*
+ * Memory read bandwidth, STREAM style: sum a buffer much larger than the caches, best of several passes.
+ * Token generation streams every weight once per token, so read bandwidth bounds tokens/s.
+ *
+ *   gcc -O3 -march=native -fopenmp tools/perf/bandwidth.c -o bandwidth && ./bandwidth THREADS [MiB]
+ * prints: {"threads": T, "bytes": N, "best_gbs": x, "median_gbs": y}   (GB = 1e9 bytes)
+ */
+#include <omp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static int cmp(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+int main(int argc, char **argv) {
+    int threads = argc > 1 ? atoi(argv[1]) : 1;
+    size_t mib = argc > 2 ? (size_t)atol(argv[2]) : 512;
+    size_t n = mib * 1024 * 1024 / sizeof(float);
+    enum { PASSES = 12 };
+    omp_set_num_threads(threads);
+    float *a = aligned_alloc(64, n * sizeof(float));
+    if (!a) { fprintf(stderr, "bandwidth: cannot allocate %zu MiB\n", mib); return 1; }
+    /* first touch by the threads that will read, as STREAM does */
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++) a[i] = (float)(i & 1023) * 1e-3f;
+    double gbs[PASSES], sink = 0;
+    for (int p = 0; p < PASSES; p++) {
+        double t0 = omp_get_wtime(), total = 0;
+#pragma omp parallel reduction(+:total)
+        {
+            /* each thread sums its contiguous share into 16 lanes: lane-wise adds vectorize without reassociation */
+            size_t per = n / 16 / (size_t)omp_get_num_threads() * 16, lo = per * (size_t)omp_get_thread_num();
+            float acc[16] = {0};
+            for (size_t i = lo; i < lo + per; i += 16)
+                for (int j = 0; j < 16; j++) acc[j] += a[i + j];
+            for (int j = 0; j < 16; j++) total += acc[j];
+        }
+        double t = omp_get_wtime() - t0;
+        sink += total;
+        gbs[p] = (double)(n / 16 / threads * 16 * threads) * sizeof(float) / t / 1e9;
+    }
+    qsort(gbs, PASSES, sizeof(double), cmp);
+    printf("{\"threads\": %d, \"bytes\": %zu, \"best_gbs\": %.3f, \"median_gbs\": %.3f, \"checksum\": %.1f}\n",
+           threads, n * sizeof(float), gbs[PASSES - 1], gbs[PASSES / 2], sink);
+    free(a);
+    return 0;
+}

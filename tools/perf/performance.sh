@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Regenerates docs/PERFORMANCE.md: gpt2j vs llama.cpp vs PyTorch on the GPT-2 124M shape, run back to back.
+#
+#   LLAMA_CPP=/path/to/llama.cpp tools/perf/performance.sh
+#
+# LLAMA_CPP is a llama.cpp checkout built with llama-bench and llama-cli in build/bin (not part of this repository).
+# Optional: REPS (default 3), THREADS (default "1 2"), PERF_WORK (default build-out/perf: models and raw results).
+set -euo pipefail
+root=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
+cd "$root"
+llama=${LLAMA_CPP:-/tmp/llama.cpp}
+bin=$llama/build/bin
+work=${PERF_WORK:-$root/build-out/perf}
+reps=${REPS:-3}
+threads=${THREADS:-"1 2"}
+res=$work/results
+py=/usr/bin/python3
+openblas=/usr/lib/x86_64-linux-gnu/openblas-openmp
+prompt="The quick brown fox jumps over the lazy dog because"
+for b in llama-bench llama-cli; do
+  [ -x "$bin/$b" ] || { echo "performance.sh: $bin/$b not found (set LLAMA_CPP to a built llama.cpp)" >&2; exit 1; }
+done
+mkdir -p "$res"
+start=$(date +%s)
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# 1. The model (random weights, GPT-2 124M shape) and the three GGUF files, all made once and reused.
+model=$work/gpt2-random
+[ -f "$model/model.safetensors" ] || $py tools/make_fixtures.py --shape gpt2 --out "$model"
+declare -A gguf
+for t in f32 q8_0 q4_0; do
+  gguf[$t]=$work/gpt2-$t.gguf
+  [ -f "${gguf[$t]}" ] || ./gpt2j quantize -m "$model" --type "$t" -o "${gguf[$t]}" 2>/dev/null
+done
+
+# 2. Read bandwidth (for the tg bound), measured now, on the same machine state as the benchmarks.
+gcc -O3 -march=native -fopenmp tools/perf/bandwidth.c -o "$work/bandwidth"
+for n in $threads; do "$work/bandwidth" "$n" 512 > "$res/bandwidth-t$n.json"; done
+
+# 3. Throughput, engine after engine for each (type, threads) so that drift in machine load hits all alike.
+for n in $threads; do
+  for t in f32 q8_0 q4_0; do
+    echo "performance.sh: $t, $n thread(s)" >&2
+    ./gpt2j bench -m "${gguf[$t]}" -p 128 -n 64 -t "$n" -r "$reps" --output json > "$res/gpt2j-$t-t$n.json" 2>/dev/null \
+      || echo "performance.sh: gpt2j bench failed for $t/$n" >&2
+    "$bin/llama-bench" -m "${gguf[$t]}" -p 128 -n 64 -t "$n" -r "$reps" -o json > "$res/llama-$t-t$n.json" 2>/dev/null \
+      || echo "performance.sh: llama-bench failed for $t/$n" >&2
+  done
+  LD_LIBRARY_PATH=$openblas OMP_NUM_THREADS=$n $py tools/perf/torch_bench.py -m "$model" -p 128 -n 64 -t "$n" \
+    -r "$reps" > "$res/torch-t$n.json"
+done
+
+# 4. Time to first token from process start, generate -n 16 greedy on the Q8_0 file, 2 threads, prompt echo off.
+{
+  $py tools/perf/ttft.py --engine gpt2j --runs "$reps" -- \
+    ./gpt2j generate -m "${gguf[q8_0]}" -p "$prompt" -n 16 --temp 0 -t 2 --no-echo
+  $py tools/perf/ttft.py --engine llama.cpp --runs "$reps" -- \
+    "$bin/llama-cli" -m "${gguf[q8_0]}" -p "$prompt" -n 16 --temp 0 -t 2 -no-cnv --no-display-prompt
+} | $py -c 'import sys, json; print(json.dumps([json.loads(l) for l in sys.stdin]))' > "$res/ttft.json"
+
+# 5. The report.
+$py - "$res/meta.json" <<EOF
+import json, subprocess, sys
+def sh(c):
+    return subprocess.run(c, shell=True, capture_output=True, text=True).stdout.strip()
+json.dump({
+    "date": sh("date -u +%Y-%m-%dT%H:%MZ"),
+    "cpu": sh("lscpu | sed -n 's/^Model name: *//p'") + ", " + sh("lscpu | grep -o 'avx512f' | head -1") ,
+    "cores": int(sh("nproc")),
+    "load_before": "$load_before", "load_after": sh("cut -d' ' -f1-3 /proc/loadavg"),
+    "gpt2j_commit": sh("git rev-parse --short HEAD") + (" + uncommitted changes" if sh("git status --porcelain --untracked-files=no") else ""),
+    "java": sh(". tools/jdk.sh && \"\$JAVA_HOME/bin/java\" -version 2>&1 | head -1"),
+    "llama_cpp_commit": sh("cat '$llama/.commit' 2>/dev/null || git -C '$llama' rev-parse --short HEAD 2>/dev/null"),
+    "torch": sh("$py -c 'import torch; print(torch.__version__)'") + " (OpenBLAS OpenMP via LD_LIBRARY_PATH)",
+    "repetitions": $reps, "threads": [int(t) for t in "$threads".split()],
+    "runtime_s": $(date +%s) - $start,
+    "gguf": {"f32": "${gguf[f32]}", "q8_0": "${gguf[q8_0]}", "q4_0": "${gguf[q4_0]}"},
+}, open(sys.argv[1], "w"), indent=1)
+EOF
+$py tools/perf/report.py "$res" > docs/PERFORMANCE.md
+echo "performance.sh: wrote docs/PERFORMANCE.md in $(( $(date +%s) - start )) s" >&2
