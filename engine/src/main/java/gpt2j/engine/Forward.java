@@ -10,6 +10,8 @@ import gpt2j.weights.Gpt2Config;
 import gpt2j.weights.Gpt2Weights;
 import gpt2j.weights.WeightMatrix;
 
+import java.util.Arrays;
+
 /**
  * The GPT-2 forward pass over a KV cache: one sequence, processed a token ({@link #next}) or a batch of prompt tokens
  * ({@link #prompt}) at a time, from position {@link #position()} on. Each block is
@@ -154,7 +156,7 @@ public final class Forward {
         float[][] out = new float[tokens.length][];
         int start = position();
         prompt(tokens, 0, tokens.length,
-                (position, l, offset) -> out[position - start] = java.util.Arrays.copyOfRange(l, offset, offset + vocab));
+                (position, l, offset) -> out[position - start] = Arrays.copyOfRange(l, offset, offset + vocab));
         return out;
     }
 
