@@ -41,6 +41,11 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, paramLabel = "OUT.gguf", required = true, description = "The GGUF file to write.")
     Path output;
 
+    @Option(names = "--omit-tied-output",
+            description = "Leave out output.weight when the head is tied to the token embeddings: a smaller file, "
+                    + "but llama.cpp's GPT-2 loader needs output.weight.")
+    boolean omitTiedOutput;
+
     @Override
     public Integer call() {
         if (!output.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gguf")) {
@@ -64,7 +69,7 @@ final class QuantizeCommand implements Callable<Integer> {
                 vocabulary = new TokenizerData(t.tokenStrings(), t.mergeStrings());
             }
             int[] reported = {0};
-            GgufExport.write(m.checkpoint(), vocabulary, type.ggml, output, (done, total, name) -> {
+            GgufExport.write(m.checkpoint(), vocabulary, type.ggml, output, !omitTiedOutput, (done, total, name) -> {
                 int tenth = done * 10 / total;
                 if (tenth > reported[0] || done == total) {
                     reported[0] = tenth;

@@ -18,11 +18,20 @@ public final class GgufExport {
     /** As {@link #write(Gpt2Weights, TokenizerData, GgmlType, Path, Collection, GgufWriter.Progress)}, for a loaded checkpoint. */
     public static void write(LoadedCheckpoint source, TokenizerData tokenizer, GgmlType type, Path out,
                              GgufWriter.Progress progress) {
-        write(source.weights(), tokenizer, type, out, source.files(), progress);
+        write(source.weights(), tokenizer, type, out, source.files(), true, progress);
+    }
+
+    /**
+     * As above; with {@code writeTiedHead} false a head tied to token_embd is left out, as the GGUF format allows:
+     * the file is smaller (gpt2j's embedded model), but llama.cpp's GPT-2 loader will not open it.
+     */
+    public static void write(LoadedCheckpoint source, TokenizerData tokenizer, GgmlType type, Path out,
+                             boolean writeTiedHead, GgufWriter.Progress progress) {
+        write(source.weights(), tokenizer, type, out, source.files(), writeTiedHead, progress);
     }
 
     public static void write(Gpt2Weights w, TokenizerData tokenizer, GgmlType type, Path out, GgufWriter.Progress progress) {
-        write(w, tokenizer, type, out, List.of(), progress);
+        write(w, tokenizer, type, out, List.of(), true, progress);
     }
 
     /**
@@ -30,7 +39,7 @@ public final class GgufExport {
      * refuses when {@code out} is one of {@code sourceFiles}. The tokenizer is required: llama.cpp needs the vocabulary.
      */
     public static void write(Gpt2Weights w, TokenizerData tokenizer, GgmlType type, Path out, Collection<Path> sourceFiles,
-                             GgufWriter.Progress progress) {
+                             boolean writeTiedHead, GgufWriter.Progress progress) {
         if (type == GgmlType.BF16) throw new WeightsException("gpt2j cannot write BF16; use F32, F16, Q8_0 or Q4_0");
         Gpt2Config c = w.config();
         if (tokenizer == null) throw new WeightsException(out + ": writing GGUF needs the tokenizer vocabulary");
@@ -76,7 +85,9 @@ public final class GgufExport {
         }
         vector(g, "output_norm.weight", w.finalNormWeight());
         vector(g, "output_norm.bias", w.finalNormBias());
-        matrix(g, "output.weight", w.head(), type);
+        if (writeTiedHead || w.head().tensor() != w.tokenEmbedding()) {
+            matrix(g, "output.weight", w.head(), type);
+        }
         g.write(out, sourceFiles, progress);
     }
 
