@@ -20,8 +20,4 @@ final class Json {
             throw new UncheckedIOException(e);
         }
     }
-
-    static ObjectMapper mapper() {
-        return MAPPER;
-    }
 }

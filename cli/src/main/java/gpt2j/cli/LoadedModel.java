@@ -18,7 +18,6 @@ final class LoadedModel implements AutoCloseable {
 
     private static final int GPT2_VOCAB = 50257;
 
-    private final Path path;
     private final LoadedCheckpoint checkpoint;
     private final Arena arena; // owns converted weights; null when the checkpoint's are used as they are
     private final Gpt2Weights weights;
@@ -26,9 +25,8 @@ final class LoadedModel implements AutoCloseable {
     private final String noTokenizer;      // why, when tokenizer is null
     private final long loadNanos;
 
-    private LoadedModel(Path path, LoadedCheckpoint checkpoint, Arena arena, Gpt2Weights weights,
+    private LoadedModel(LoadedCheckpoint checkpoint, Arena arena, Gpt2Weights weights,
                         Gpt2Tokenizer tokenizer, String noTokenizer, long loadNanos) {
-        this.path = path;
         this.checkpoint = checkpoint;
         this.arena = arena;
         this.weights = weights;
@@ -63,7 +61,7 @@ final class LoadedModel implements AutoCloseable {
             } catch (RuntimeException e) {
                 why = Errors.message(e); // a broken vocabulary only matters to commands that need text
             }
-            return new LoadedModel(path, checkpoint, arena, weights, tokenizer, why, System.nanoTime() - start);
+            return new LoadedModel(checkpoint, arena, weights, tokenizer, why, System.nanoTime() - start);
         } catch (RuntimeException | Error e) {
             if (arena != null) arena.close();
             checkpoint.close();
@@ -90,10 +88,6 @@ final class LoadedModel implements AutoCloseable {
             }
         }
         return checkpoint.weights().config().vocabSize() == GPT2_VOCAB ? Gpt2Tokenizer.gpt2() : null;
-    }
-
-    Path path() {
-        return path;
     }
 
     LoadedCheckpoint checkpoint() {
