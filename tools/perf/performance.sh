@@ -4,7 +4,9 @@
 #   LLAMA_CPP=/path/to/llama.cpp tools/perf/performance.sh
 #
 # LLAMA_CPP is a llama.cpp checkout built with llama-bench and llama-cli in build/bin (not part of this repository).
-# Optional: REPS (default 3), THREADS (default "1 2"), PERF_WORK (default build-out/perf: models and raw results).
+# Optional: REPS (default 3), THREADS (default "1 2"), PERF_WORK (default build-out/perf: models and raw results),
+# GPT2J (default ./gpt2j; e.g. the launcher of a clean `git archive HEAD` copy, so that edits in progress in this
+# working tree cannot break or change the run).
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
 cd "$root"
@@ -14,6 +16,8 @@ work=${PERF_WORK:-$root/build-out/perf}
 reps=${REPS:-3}
 threads=${THREADS:-"1 2"}
 res=$work/results
+gpt2j=${GPT2J:-./gpt2j}
+gpt2j_src=$(cd "$(dirname "$gpt2j")" && pwd)
 py=/usr/bin/python3
 openblas=/usr/lib/x86_64-linux-gnu/openblas-openmp
 prompt="The quick brown fox jumps over the lazy dog because"
@@ -30,7 +34,7 @@ model=$work/gpt2-random
 declare -A gguf
 for t in f32 q8_0 q4_0; do
   gguf[$t]=$work/gpt2-$t.gguf
-  [ -f "${gguf[$t]}" ] || ./gpt2j quantize -m "$model" --type "$t" -o "${gguf[$t]}" 2>/dev/null
+  [ -f "${gguf[$t]}" ] || "$gpt2j" quantize -m "$model" --type "$t" -o "${gguf[$t]}" 2>/dev/null
 done
 
 # 2. Read bandwidth (for the tg bound), measured now, on the same machine state as the benchmarks.
@@ -41,9 +45,9 @@ for n in $threads; do "$work/bandwidth" "$n" 512 > "$res/bandwidth-t$n.json"; do
 for n in $threads; do
   for t in f32 q8_0 q4_0; do
     echo "performance.sh: $t, $n thread(s)" >&2
-    ./gpt2j bench -m "${gguf[$t]}" -p 128 -n 64 -t "$n" -r "$reps" --output json > "$res/gpt2j-$t-t$n.json" 2>/dev/null \
+    "$gpt2j" bench -m "${gguf[$t]}" -p 128 -n 64 -t "$n" -r "$reps" --output json > "$res/gpt2j-$t-t$n.json" 2> "$res/gpt2j-$t-t$n.err" \
       || echo "performance.sh: gpt2j bench failed for $t/$n" >&2
-    "$bin/llama-bench" -m "${gguf[$t]}" -p 128 -n 64 -t "$n" -r "$reps" -o json > "$res/llama-$t-t$n.json" 2>/dev/null \
+    "$bin/llama-bench" -m "${gguf[$t]}" -p 128 -n 64 -t "$n" -r "$reps" -o json > "$res/llama-$t-t$n.json" 2> "$res/llama-$t-t$n.err" \
       || echo "performance.sh: llama-bench failed for $t/$n" >&2
   done
   LD_LIBRARY_PATH=$openblas OMP_NUM_THREADS=$n $py tools/perf/torch_bench.py -m "$model" -p 128 -n 64 -t "$n" \
@@ -53,12 +57,15 @@ done
 # 4. Time to first token from process start, generate -n 16 greedy on the Q8_0 file, 2 threads, prompt echo off.
 {
   $py tools/perf/ttft.py --engine gpt2j --runs "$reps" -- \
-    ./gpt2j generate -m "${gguf[q8_0]}" -p "$prompt" -n 16 --temp 0 -t 2 --no-echo
+    "$gpt2j" generate -m "${gguf[q8_0]}" -p "$prompt" -n 16 --temp 0 -t 2 --no-echo
   $py tools/perf/ttft.py --engine llama.cpp --runs "$reps" -- \
     "$bin/llama-cli" -m "${gguf[q8_0]}" -p "$prompt" -n 16 --temp 0 -t 2 -no-cnv --no-display-prompt
 } | $py -c 'import sys, json; print(json.dumps([json.loads(l) for l in sys.stdin]))' > "$res/ttft.json"
 
-# 5. The report.
+# 5. Bandwidth again: the machine is shared, so the bound uses the better of the two measurements.
+for n in $threads; do "$work/bandwidth" "$n" 512 > "$res/bandwidth-end-t$n.json"; done
+
+# 6. The report.
 $py - "$res/meta.json" <<EOF
 import json, subprocess, sys
 def sh(c):
@@ -68,7 +75,7 @@ json.dump({
     "cpu": sh("lscpu | sed -n 's/^Model name: *//p'") + ", " + sh("lscpu | grep -o 'avx512f' | head -1") ,
     "cores": int(sh("nproc")),
     "load_before": "$load_before", "load_after": sh("cut -d' ' -f1-3 /proc/loadavg"),
-    "gpt2j_commit": sh("git rev-parse --short HEAD") + (" + uncommitted changes" if sh("git status --porcelain --untracked-files=no") else ""),
+    "gpt2j_commit": "${GPT2J_COMMIT:-}" or (sh("git -C '$gpt2j_src' rev-parse --short HEAD") + (" + uncommitted changes" if sh("git -C '$gpt2j_src' status --porcelain --untracked-files=no") else "")),
     "java": sh(". tools/jdk.sh && \"\$JAVA_HOME/bin/java\" -version 2>&1 | head -1"),
     "llama_cpp_commit": sh("cat '$llama/.commit' 2>/dev/null || git -C '$llama' rev-parse --short HEAD 2>/dev/null"),
     "torch": sh("$py -c 'import torch; print(torch.__version__)'") + " (OpenBLAS OpenMP via LD_LIBRARY_PATH)",

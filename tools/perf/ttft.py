@@ -7,6 +7,7 @@ The command must print nothing on stdout before its first generated token (promp
 import argparse
 import json
 import os
+import shlex
 import statistics
 import subprocess
 import sys
@@ -35,7 +36,7 @@ def main():
     cmd = args.cmd[1:] if args.cmd and args.cmd[0] == "--" else args.cmd
     once(cmd)  # page cache warm-up, not counted
     times = [once(cmd) for _ in range(args.runs)]
-    shown = " ".join(os.path.basename(c) if i == 0 or os.sep in c else c for i, c in enumerate(cmd))
+    shown = shlex.join(os.path.basename(c) if i == 0 or os.sep in c else c for i, c in enumerate(cmd))
     print(json.dumps({"engine": args.engine, "command": shown, "runs": args.runs,
                       "first_ms": statistics.median(t[0] for t in times),
                       "total_ms": statistics.median(t[1] for t in times),
