@@ -130,6 +130,10 @@ final class GenerateCommand implements Callable<Integer> {
             if (!json && decoder == null) {
                 throw new UserException(m.tokenizerProblem() + "; without one, use --prompt-ids with --json");
             }
+            int context = m.weights().config().contextLength();
+            if (input.length > context) { // before the echo, so a refused prompt prints nothing on stdout
+                throw new UserException("the prompt has " + input.length + " tokens but the context holds only " + context);
+            }
             if (!json && !noEcho) {
                 out.print(prompt != null ? prompt : m.tokenizer().decode(input));
                 out.flush();

@@ -104,6 +104,13 @@ class BadInputTest {
     }
 
     @Test
+    void textPromptLongerThanTheContextPrintsNothing() {
+        Cli r = Cli.run("generate", "-m", "model/default.gguf", "-p", "word ".repeat(300), "-n", "1");
+        assertTrue(r.oneLineFailure().contains("context holds only 256"), r.err());
+        assertEquals("", r.out());
+    }
+
+    @Test
     void promptIdOutsideTheVocabulary() {
         Cli r = Cli.run("generate", "-m", MODEL, "--prompt-ids", "1,96", "--json");
         assertTrue(r.oneLineFailure().contains("96"), r.err());
