@@ -130,17 +130,14 @@ final class GenerateCommand implements Callable<Integer> {
             if (!json && decoder == null) {
                 throw new UserException(m.tokenizerProblem() + "; without one, use --prompt-ids with --json");
             }
-            int context = m.weights().config().contextLength();
-            if (input.length > context) { // before the echo, so a refused prompt prints nothing on stdout
-                throw new UserException("the prompt has " + input.length + " tokens but the context holds only " + context);
-            }
+            Gpt2Model model = new Gpt2Model(m.weights());
+            Generator generator = new Generator(new Forward(model, parallel));
+            generator.checkPrompt(input.length); // before the echo, so a refused prompt prints nothing on stdout
             if (!json && !noEcho) {
                 out.print(prompt != null ? prompt : m.tokenizer().decode(input));
                 out.flush();
             }
             StringBuilder text = new StringBuilder();
-            Gpt2Model model = new Gpt2Model(m.weights());
-            Generator generator = new Generator(new Forward(model, parallel));
             GenerationResult r = generator.generate(input, maxTokens, new Sampler(config, vocab), m.endOfTextId(), id -> {
                 if (decoder == null) {
                     return true;

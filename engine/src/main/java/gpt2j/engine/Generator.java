@@ -17,14 +17,20 @@ public final class Generator {
         this.forward = forward;
     }
 
+    /** Throws when a prompt of {@code length} tokens cannot fit the context; callers may check before printing. */
+    public void checkPrompt(int length) {
+        int context = forward.contextLength();
+        if (length > context) {
+            throw new EngineException("the prompt has " + length + " tokens but the context holds only " + context);
+        }
+    }
+
     public GenerationResult generate(int[] prompt, int maxTokens, Sampler sampler, int endOfTextId,
                                      TokenListener listener) {
         if (maxTokens < 0) throw new EngineException("the number of tokens to generate must not be negative, got " + maxTokens);
         int[] input = prompt.length == 0 ? new int[] {endOfTextId} : prompt;
+        checkPrompt(input.length);
         int context = forward.contextLength();
-        if (input.length > context) {
-            throw new EngineException("the prompt has " + input.length + " tokens but the context holds only " + context);
-        }
         int limit = Math.min(maxTokens, context - input.length);
         GenerationResult.StopReason atLimit = limit < maxTokens
                 ? GenerationResult.StopReason.CONTEXT_FULL : GenerationResult.StopReason.MAX_TOKENS;
