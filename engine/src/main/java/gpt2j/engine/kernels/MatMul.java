@@ -1,13 +1,16 @@
 package gpt2j.engine.kernels;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 import gpt2j.weights.WeightMatrix;
 
 /**
  * Y = X W^T for a batch of input vectors (the prompt pass). x: (n, cols) row-major, out: (n, rows) row-major.
- * Each call computes output rows [rowStart, rowEnd) of every vector; threading is the caller's. The per-type kernels
- * reuse each loaded (and, for quantized types, decoded) weight vector across {@link #TOKENS} inputs.
+ * Each call computes output rows [rowStart, rowEnd) of every vector; threading is the caller's. F32 kernels reuse each
+ * weight load across {@link #TOKENS} inputs. F16, Q8_0 and Q4_0 rows are dequantized one {@link #ROW_BLOCK} at a time
+ * into a float panel that the F32 kernel then runs on: decoding once per block instead of once per token group made
+ * the Q8_0 prompt pass faster than decoding in the inner loop.
  */
 public final class MatMul {
 
@@ -32,13 +35,38 @@ public final class MatMul {
                 if (w.inputMajor()) MatMulF32InputMajor.apply(data, rows, cols, x, n, out, rowStart, rowEnd);
                 else MatMulF32.apply(data, rows, cols, x, n, out, rowStart, rowEnd);
             }
-            case Q8_0 -> MatMulQ8_0.apply(data, rows, cols, x, n, out, rowStart, rowEnd);
-            case Q4_0 -> MatMulQ4_0.apply(data, rows, cols, x, n, out, rowStart, rowEnd);
-            // F16 has no batched kernel yet: its conversion is cheap next to the weight traffic it would save.
-            default -> {
-                for (int t = 0; t < n; t++) MatVec.apply(w, x, t * cols, out, t * rows, rowStart, rowEnd);
+            case F16, Q8_0, Q4_0 -> {
+                int n4 = n - n % TOKENS;
+                for (int rb = rowStart; rb < rowEnd; rb += ROW_BLOCK) {
+                    int re = Math.min(rowEnd, rb + ROW_BLOCK);
+                    if (n4 > 0) {
+                        MemorySegment panel = panel((long) (re - rb) * cols);
+                        switch (w.type()) {
+                            case F16 -> MatVecF16.dequantize(data, cols, rb, re, panel);
+                            case Q8_0 -> MatVecQ8_0.dequantize(data, cols, rb, re, panel);
+                            default -> MatVecQ4_0.dequantize(data, cols, rb, re, panel);
+                        }
+                        MatMulF32.groups(panel, rb, rows, cols, x, n4, out, rb, re);
+                    }
+                    for (int t = n4; t < n; t++) MatVec.apply(w, x, t * cols, out, t * rows, rb, re);
+                }
             }
+            default -> throw new IllegalArgumentException("no mat-mul kernel for " + w.tensor());
         }
+    }
+
+    // Per thread: the pool's threads each dequantize their own row blocks.
+    private static final ThreadLocal<MemorySegment[]> PANEL = ThreadLocal.withInitial(() -> new MemorySegment[1]);
+
+    /** This thread's scratch for at least {@code floats} floats, grown (never shrunk) as needed. */
+    private static MemorySegment panel(long floats) {
+        MemorySegment[] holder = PANEL.get();
+        MemorySegment p = holder[0];
+        if (p == null || p.byteSize() < floats * Float.BYTES) {
+            p = Arena.ofAuto().allocate(floats * Float.BYTES, 64);
+            holder[0] = p;
+        }
+        return p;
     }
 
     /** The scalar twin of {@link #apply}: one scalar mat-vec per input vector. */
