@@ -28,7 +28,7 @@ public final class Forward {
     }
 
     /** Prompt tokens per batch: enough to reuse each weight row across positions, few enough to stay in cache. */
-    static final int BATCH = 32;
+    static final int BATCH = 64;
 
     private final Gpt2Model model;
     private final Gpt2Weights weights;

@@ -1,6 +1,7 @@
 package gpt2j.engine.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
 
@@ -33,6 +34,39 @@ class GeluTest {
                 assertEquals(e, vec[i], 1e-5 * Math.max(1, Math.abs(e)), "x=" + x[i]);
             }
         }
+    }
+
+    @Test
+    void vectorTanhWithin4e7OfMathTanhEverywhere() {
+        // Dense grid over the whole non-saturated range and beyond, plus the extremes.
+        int lanes = Simd.F.length();
+        float[] u = new float[lanes];
+        float[] t = new float[lanes];
+        double worst = 0;
+        for (int k = -1_800_000; k <= 1_800_000; k += lanes) {
+            for (int j = 0; j < lanes; j++) u[j] = (k + j) * 5e-6f;
+            Gelu.tanh(jdk.incubator.vector.FloatVector.fromArray(Simd.F, u, 0)).intoArray(t, 0);
+            for (int j = 0; j < lanes; j++) worst = Math.max(worst, Math.abs(t[j] - Math.tanh(u[j])));
+        }
+        assertTrue(worst <= 4e-7, "max |tanh error| " + worst);
+        float[] ext = new float[lanes];
+        ext[0] = Float.MAX_VALUE;
+        ext[1] = -Float.MAX_VALUE;
+        ext[2] = 1e-30f;
+        Gelu.tanh(jdk.incubator.vector.FloatVector.fromArray(Simd.F, ext, 0)).intoArray(t, 0);
+        assertEquals(1f, t[0], 4e-7f);
+        assertEquals(-1f, t[1], 4e-7f);
+        assertEquals(1e-30f, t[2], 1e-36f);
+    }
+
+    @Test
+    void scalarTwinMatchesTanhFormula() {
+        Random rnd = new Random(4);
+        float[] x = new float[777];
+        for (int i = 0; i < x.length; i++) x[i] = (float) (rnd.nextGaussian() * 4);
+        float[] s = x.clone();
+        Gelu.scalar(s, 0, x.length);
+        for (int i = 0; i < x.length; i++) assertEquals(gelu(x[i]), s[i], 1e-5 * Math.max(1, Math.abs(gelu(x[i]))));
     }
 
     @Test
