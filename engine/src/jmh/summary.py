@@ -17,9 +17,9 @@ def main(path):
     for r in results:
         bench = r["benchmark"].split(".")[-2:]
         params = r.get("params", {})
-        key = (bench[0], params.get("type", ""), params.get("shape", ""), params.get("n", ""))
+        key = (bench[0], params.get("type", ""), params.get("shape", ""), params.get("n", params.get("len", "")))
         rows.setdefault(key, {})[bench[1]] = r["primaryMetric"]
-    print(f"{'benchmark':16} {'type':7} {'shape':10} {'n':>3} {'variant':16} {'score':>12} {'GB/s':>7} {'GFLOP/s':>8} {'vs scalar':>9}")
+    print(f"{'benchmark':16} {'type':7} {'shape':10} {'n/len':>5} {'variant':16} {'score':>12} {'GB/s':>7} {'GFLOP/s':>8} {'vs scalar':>9}")
     for (cls, typ, shape, n), variants in sorted(rows.items()):
         for name, m in sorted(variants.items()):
             score, unit = m["score"], m["scoreUnit"]
@@ -30,12 +30,12 @@ def main(path):
                 gbs = f"{score * r_ * c_ * BYTES[typ] / 1e9:7.2f}"
                 gflops = f"{score * 2 * r_ * c_ * tokens / 1e9:8.2f}"
             ratio = ""
-            base = variants.get("scalar") if shape else variants.get(name.replace("Vector", "Scalar"))
+            base = variants.get("scalar") if name == "vector" else variants.get(name.replace("Vector", "Scalar"))
             if base and base is not m:
                 # Throughput: higher is better; average time: lower is better.
                 ratio = score / base["score"] if unit.endswith("/s") else base["score"] / score
                 ratio = f"{ratio:8.1f}x"
-            print(f"{cls:16} {typ:7} {shape:10} {n:>3} {name:16} {score:9.1f} {unit:>5} {gbs:>7} {gflops:>8} {ratio:>9}")
+            print(f"{cls:16} {typ:7} {shape:10} {n:>5} {name:16} {score:9.1f} {unit:>5} {gbs:>7} {gflops:>8} {ratio:>9}")
 
 
 def parse_log(text):

@@ -38,7 +38,7 @@ public class MatMulBench {
     @Param({"768x768", "2304x768", "3072x768", "768x3072", "50257x768"})
     public String shape;
 
-    @Param({"32"})
+    @Param({"64"}) // Forward.BATCH
     public int n;
 
     private Arena arena;
