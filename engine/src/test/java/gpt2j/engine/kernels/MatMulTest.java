@@ -53,4 +53,27 @@ class MatMulTest {
             }
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(MatVecTest.Kind.class)
+    void wideRowsLikeMlpDown(MatVecTest.Kind kind) {
+        Random rnd = new Random(200 + kind.ordinal());
+        try (Arena arena = Arena.ofConfined()) {
+            // Rows as wide as GPT-2's mlp down (3072) and wider; for F32 not a whole number of vectors.
+            int cols = kind.type.blockSize == 1 ? 3109 : 3168;
+            int rows = 21;
+            int n = 9;
+            Weights w = Weights.random(kind.type, rows, cols, kind.inputMajor, rnd, arena);
+            float[] x = Weights.randomVector(n * cols, rnd);
+            float[] vec = new float[n * rows];
+            MatMul.apply(w.matrix, x, n, vec, 0, rows);
+            for (int t = 0; t < n; t++) {
+                for (int r = 0; r < rows; r++) {
+                    double expected = w.dot(r, x, t * cols);
+                    double tol = 1e-5 * w.absDot(r, x, t * cols) + 1e-6;
+                    assertEquals(expected, vec[t * rows + r], tol, kind + " token " + t + " row " + r);
+                }
+            }
+        }
+    }
 }
