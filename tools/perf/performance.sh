@@ -37,9 +37,13 @@ for t in f32 q8_0 q4_0; do
   [ -f "${gguf[$t]}" ] || "$gpt2j" quantize -m "$model" --type "$t" -o "${gguf[$t]}" 2>/dev/null
 done
 
-# 2. Read bandwidth (for the tg bound), measured now, on the same machine state as the benchmarks.
+# 2. Read bandwidth (for the tg bound) and float32 FMA peak (for pp), measured now, on the same machine state.
 gcc -O3 -march=native -fopenmp tools/perf/bandwidth.c -o "$work/bandwidth"
-for n in $threads; do "$work/bandwidth" "$n" 512 > "$res/bandwidth-t$n.json"; done
+gcc -O3 -march=native -fopenmp tools/perf/fmapeak.c -o "$work/fmapeak"
+for n in $threads; do
+  "$work/bandwidth" "$n" 512 > "$res/bandwidth-t$n.json"
+  "$work/fmapeak" "$n" > "$res/fmapeak-t$n.json"
+done
 
 # 3. Throughput, engine after engine for each (type, threads) so that drift in machine load hits all alike.
 for n in $threads; do
@@ -62,8 +66,11 @@ done
     "$bin/llama-cli" -m "${gguf[q8_0]}" -p "$prompt" -n 16 --temp 0 -t 2 -no-cnv --no-display-prompt
 } | $py -c 'import sys, json; print(json.dumps([json.loads(l) for l in sys.stdin]))' > "$res/ttft.json"
 
-# 5. Bandwidth again: the machine is shared, so the bound uses the better of the two measurements.
-for n in $threads; do "$work/bandwidth" "$n" 512 > "$res/bandwidth-end-t$n.json"; done
+# 5. Bandwidth and peak again: the machine is shared, so the bounds use the better of the two measurements.
+for n in $threads; do
+  "$work/bandwidth" "$n" 512 > "$res/bandwidth-end-t$n.json"
+  "$work/fmapeak" "$n" > "$res/fmapeak-end-t$n.json"
+done
 
 # 6. The report.
 $py - "$res/meta.json" <<EOF
