@@ -1,7 +1,7 @@
 /*
  * Float32 multiply-add peak: each OpenMP thread runs many independent FMA chains on register-resident vectors, so
  * neither memory nor latency limits it. A prompt pass is a matrix-matrix product, so this bounds its FLOP rate for
- * any engine that multiplies in float32 (llama.cpp's quantized paths multiply int8 instead and can exceed it).
+ * any engine that multiplies in float32 (llama.cpp's quantized paths multiply int8, whose peak is higher).
  *
  *   gcc -O3 -march=native -fopenmp tools/perf/fmapeak.c -o fmapeak && ./fmapeak THREADS
  * prints: {"threads": T, "best_gflops": x, "median_gflops": y}   (one FMA = 2 FLOP)
