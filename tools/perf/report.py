@@ -258,9 +258,10 @@ def main():
         w("Profiled with JFR, C2's assembly (`-XX:+PrintAssembly`) and JMH; the numbers of the latest profiles are in "
           "the closing note of issue 5.\n")
         w("- **pp, all types**: gpt2j's prompt pass is float32 matrix-matrix work (JFR: three quarters of it in the "
-          "batched F32 kernel, two weight rows by four tokens per step). In JMH that kernel runs 85-120 GFLOP/s on "
-          "768-wide rows but about 55 on mlp down's 3072-wide rows, and C2 spilled registers for every larger tile "
-          "tried, so it stays well under the FMA peak in the table above. llama.cpp's Q8_0 and Q4_0 passes multiply "
+          "batched F32 kernel, two weight rows by four tokens per step). In JMH (docs/KERNELS.md) that kernel runs "
+          "85-95 GFLOP/s on 768-wide rows but 53-68 on mlp down's 3072-wide rows, C2 spilled registers for the larger "
+          "tiles tried (four rows by four tokens), and blocking the columns traded the 768-wide speed for the "
+          "3072-wide one, so it stays well under the FMA peak in the table above. llama.cpp's Q8_0 and Q4_0 passes multiply "
           "int8 with AVX512-VNNI dot products; the Vector API has no int8 dot product, so gpt2j cannot follow it "
           "there from Java.")
         w("- **tg Q4_0**: compute, not memory: unpacking nibbles to floats costs about a dozen vector instructions "
