@@ -270,8 +270,8 @@ def main():
         w("- **tg F32 and the 1-thread rows**: one C2-compiled row of 768 floats costs a fixed overhead that a "
           "C loop does not (a 768-wide row streamed at half the rate of a 3072-wide one); four rows at once halved "
           "it, eight rows or more accumulators did not help further.")
-        w("- **bandwidth bound**: `bandwidth.c` reads with every core and no compute; neither engine gets near 80% "
-          "of it while also multiplying, and llama.cpp's own share is in the same table.")
+        w("- **bandwidth bound**: `bandwidth.c` reads with the given threads and does no compute; gpt2j's kernels "
+          "also convert and multiply (see the items above), and llama.cpp's share of the same bound is in the table.")
         w("- **time to first token**: the JVM and picocli take ~0.35 s before `main` runs. Until C2 has compiled the "
           "Vector API kernels they run hundreds of times slower (C1 and the interpreter box every vector), and "
           "compiling them takes the two cores: in a cold 5-token prompt on the 7M embedded model (0.86 s), JFR "
