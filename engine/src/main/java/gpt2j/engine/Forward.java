@@ -47,6 +47,7 @@ public final class Forward {
     private final float[] qkv;
     private final float[] attOut;
     private final float[] hidden;
+    private final float[] inT;       // the current batched matmul's input, transposed (MatMul.transpose)
     private final float[] positionRow;
     private final float[] att;       // (H, capacity): each head's attention weights for the current query
     private final float[] logits;    // (V)
@@ -89,6 +90,7 @@ public final class Forward {
         qkv = new float[BATCH * 3 * embd];
         attOut = new float[BATCH * embd];
         hidden = new float[BATCH * 4 * embd];
+        inT = new float[MatMul.padded(BATCH) * 4 * embd];
         positionRow = new float[embd];
         att = new float[heads * contextLength];
         logits = new float[vocab];
@@ -232,6 +234,10 @@ public final class Forward {
     // out = W in (+ bias) (then GELU), for n positions; with residual != null, residual += that instead.
     private void matmul(WeightMatrix w, float[] in, int n, float[] out, float[] bias, float[] residual, boolean gelu) {
         jobWeight = w;
+        if (n > 1) {
+            MatMul.transpose(in, n, w.cols(), inT);
+            in = inT;
+        }
         jobIn = in;
         jobN = n;
         jobOut = out;

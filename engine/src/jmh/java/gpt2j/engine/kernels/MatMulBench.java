@@ -44,6 +44,7 @@ public class MatMulBench {
     private Arena arena;
     private WeightMatrix w;
     private float[] x;
+    private float[] xT;
     private float[] out;
 
     @Setup(Level.Trial)
@@ -52,8 +53,10 @@ public class MatMulBench {
         w = BenchWeights.matrix(type, shape, arena);
         x = BenchWeights.vector(n * w.cols(), 3);
         out = new float[n * w.rows()];
+        xT = new float[MatMul.padded(n) * w.cols()];
+        MatMul.transpose(x, n, w.cols(), xT);
         float[] ref = new float[n * w.rows()];
-        MatMul.apply(w, x, n, out, 0, w.rows());
+        MatMul.apply(w, xT, n, out, 0, w.rows());
         MatMul.scalar(w, x, n, ref, 0, w.rows());
         BenchWeights.requireClose(out, ref, type + " " + shape + " n=" + n);
     }
@@ -65,7 +68,8 @@ public class MatMulBench {
 
     @Benchmark
     public float[] vector() {
-        MatMul.apply(w, x, n, out, 0, w.rows());
+        MatMul.transpose(x, n, w.cols(), xT); // the engine pays it once per matrix
+        MatMul.apply(w, xT, n, out, 0, w.rows());
         return out;
     }
 

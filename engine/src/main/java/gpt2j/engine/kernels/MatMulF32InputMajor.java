@@ -8,44 +8,43 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * Batched F32 input-major (Conv1D layout, w is (cols, rows)): x (n, cols) -> out (n, rows). A strip of two output
- * vectors for {@link MatMul#TOKENS} tokens lives in eight accumulators while c walks down w, so each weight vector
- * loaded feeds four FMAs.
+ * Batched F32 input-major (Conv1D layout, w is (cols, rows)): xT (see {@link MatMul#transpose}) -> out (n, rows).
+ * A strip of two output vectors for four tokens lives in eight accumulators while c walks down w, so each weight
+ * vector loaded feeds four FMAs.
  */
 final class MatMulF32InputMajor {
+
+    private static final int TOKENS = 4;
 
     private MatMulF32InputMajor() {
     }
 
-    static void apply(MemorySegment w, int rows, int cols, float[] x, int n, float[] out, int rowStart, int rowEnd) {
+    static void apply(MemorySegment w, int rows, int cols, float[] xT, int n, float[] out, int rowStart, int rowEnd) {
         int strip = 2 * F.length();
+        int stride = MatMul.padded(n);
         int t = 0;
-        for (; t + MatMul.TOKENS <= n; t += MatMul.TOKENS) {
+        for (; t + TOKENS <= n; t += TOKENS) {
             int r = rowStart;
-            for (; r + strip <= rowEnd; r += strip) tokens4(w, rows, cols, x, t, out, r);
-            for (int k = t; k < t + MatMul.TOKENS && r < rowEnd; k++) {
-                MatVecF32InputMajor.apply(w, rows, cols, x, k * cols, out, k * rows, r, rowEnd);
+            for (; r + strip <= rowEnd; r += strip) tokens4(w, rows, cols, xT, stride, t, out, r);
+            if (r < rowEnd) {
+                for (int k = t; k < t + TOKENS; k++) column(w, rows, cols, xT, stride, k, out, r, rowEnd);
             }
         }
-        for (; t < n; t++) MatVecF32InputMajor.apply(w, rows, cols, x, t * cols, out, t * rows, rowStart, rowEnd);
+        for (; t < n; t++) column(w, rows, cols, xT, stride, t, out, rowStart, rowEnd);
     }
 
     /** Rows [r, r + 2 * F.length()) of tokens t..t+3. */
-    private static void tokens4(MemorySegment w, int rows, int cols, float[] x, int t, float[] out, int r) {
+    private static void tokens4(MemorySegment w, int rows, int cols, float[] xT, int stride, int t, float[] out, int r) {
         int step = F.length();
         long lineBytes = (long) rows * Float.BYTES;
-        int x0 = t * cols;
-        int x1 = x0 + cols;
-        int x2 = x1 + cols;
-        int x3 = x2 + cols;
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
         FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F), b2 = FloatVector.zero(F), b3 = FloatVector.zero(F);
         long o = (long) r * Float.BYTES;
-        for (int c = 0; c < cols; c++, o += lineBytes) {
+        for (int c = 0, xo = t; c < cols; c++, o += lineBytes, xo += stride) {
             FloatVector wa = FloatVector.fromMemorySegment(F, w, o, LITTLE_ENDIAN);
             FloatVector wb = FloatVector.fromMemorySegment(F, w, o + 4L * step, LITTLE_ENDIAN);
-            FloatVector v0 = FloatVector.broadcast(F, x[x0 + c]), v1 = FloatVector.broadcast(F, x[x1 + c]);
-            FloatVector v2 = FloatVector.broadcast(F, x[x2 + c]), v3 = FloatVector.broadcast(F, x[x3 + c]);
+            FloatVector v0 = FloatVector.broadcast(F, xT[xo]), v1 = FloatVector.broadcast(F, xT[xo + 1]);
+            FloatVector v2 = FloatVector.broadcast(F, xT[xo + 2]), v3 = FloatVector.broadcast(F, xT[xo + 3]);
             a0 = wa.fma(v0, a0);
             b0 = wb.fma(v0, b0);
             a1 = wa.fma(v1, a1);
@@ -64,5 +63,26 @@ final class MatMulF32InputMajor {
         b2.intoArray(out, out0 + 2 * rows + step);
         a3.intoArray(out, out0 + 3 * rows);
         b3.intoArray(out, out0 + 3 * rows + step);
+    }
+
+    /** Rows [r0, r1) of token t alone: the strip leftovers and the tokens after the last group of four. */
+    private static void column(MemorySegment w, int rows, int cols, float[] xT, int stride, int t, float[] out, int r0, int r1) {
+        int step = F.length();
+        long lineBytes = (long) rows * Float.BYTES;
+        int o = t * rows;
+        int r = r0;
+        for (; r + step <= r1; r += step) {
+            FloatVector acc = FloatVector.zero(F);
+            long wo = (long) r * Float.BYTES;
+            for (int c = 0, xo = t; c < cols; c++, wo += lineBytes, xo += stride) {
+                acc = FloatVector.fromMemorySegment(F, w, wo, LITTLE_ENDIAN).fma(FloatVector.broadcast(F, xT[xo]), acc);
+            }
+            acc.intoArray(out, o + r);
+        }
+        for (; r < r1; r++) {
+            float s = 0f;
+            for (int c = 0; c < cols; c++) s += w.get(Simd.LE_FLOAT, ((long) c * rows + r) * Float.BYTES) * xT[c * stride + t];
+            out[o + r] = s;
+        }
     }
 }

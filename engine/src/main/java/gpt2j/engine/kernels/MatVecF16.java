@@ -1,7 +1,6 @@
 package gpt2j.engine.kernels;
 
 import static gpt2j.engine.kernels.Simd.F;
-import static gpt2j.engine.kernels.Simd.LE_FLOAT;
 import static gpt2j.engine.kernels.Simd.LE_SHORT;
 import static java.nio.ByteOrder.LITTLE_ENDIAN;
 
@@ -67,19 +66,15 @@ final class MatVecF16 {
     }
 
     /** Rows [r0, r1) of w as floats, row-major from offset 0 of panel (the batched kernel's input). */
-    static void dequantize(MemorySegment w, int cols, int r0, int r1, MemorySegment panel) {
+    static void dequantize(MemorySegment w, int cols, int r0, int r1, float[] panel) {
         int step = F.length();
         int bound = F.loopBound(cols);
-        long o = 0;
+        int o = 0;
         for (int r = r0; r < r1; r++) {
             long row = (long) r * cols * Short.BYTES;
             int c = 0;
-            for (; c < bound; c += step, o += (long) step * Float.BYTES) {
-                toFloat(w, row + (long) c * Short.BYTES).intoMemorySegment(panel, o, LITTLE_ENDIAN);
-            }
-            for (; c < cols; c++, o += Float.BYTES) {
-                panel.set(LE_FLOAT, o, Float.float16ToFloat(w.get(LE_SHORT, row + (long) c * Short.BYTES)));
-            }
+            for (; c < bound; c += step, o += step) toFloat(w, row + (long) c * Short.BYTES).intoArray(panel, o);
+            for (; c < cols; c++, o++) panel[o] = Float.float16ToFloat(w.get(LE_SHORT, row + (long) c * Short.BYTES));
         }
     }
 

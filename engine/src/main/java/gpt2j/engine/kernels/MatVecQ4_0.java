@@ -56,21 +56,20 @@ final class MatVecQ4_0 {
     }
 
     /** Rows [r0, r1) of w as floats, row-major from offset 0 of panel (the batched kernel's input). */
-    static void dequantize(MemorySegment w, int cols, int r0, int r1, MemorySegment panel) {
+    static void dequantize(MemorySegment w, int cols, int r0, int r1, float[] panel) {
         int blocks = cols / BLOCK;
         int step = F.length();
-        long o = 0;
+        int o = 0;
         for (long block = (long) r0 * blocks * BLOCK_BYTES, end = (long) r1 * blocks * BLOCK_BYTES; block < end;
-             block += BLOCK_BYTES, o += BLOCK * Float.BYTES) {
+             block += BLOCK_BYTES, o += BLOCK) {
             ByteVector qs = ByteVector.fromMemorySegment(B128, w, block + 2, LITTLE_ENDIAN);
             FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, block)));
             for (int p = 0; p < BLOCK / 2 / step; p++) {
                 IntVector q = (IntVector) qs.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
-                long lo = o + (long) p * step * Float.BYTES;
-                ((FloatVector) q.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(d)
-                        .intoMemorySegment(panel, lo, LITTLE_ENDIAN);
+                int lo = o + p * step;
+                ((FloatVector) q.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(d).intoArray(panel, lo);
                 ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0)).mul(d)
-                        .intoMemorySegment(panel, lo + BLOCK / 2 * Float.BYTES, LITTLE_ENDIAN);
+                        .intoArray(panel, lo + BLOCK / 2);
             }
         }
     }

@@ -58,16 +58,16 @@ final class MatVecQ8_0 {
     }
 
     /** Rows [r0, r1) of w as floats, row-major from offset 0 of panel (the batched kernel's input). */
-    static void dequantize(MemorySegment w, int cols, int r0, int r1, MemorySegment panel) {
+    static void dequantize(MemorySegment w, int cols, int r0, int r1, float[] panel) {
         int blocks = cols / BLOCK;
         int step = F.length();
-        long o = 0;
+        int o = 0;
         for (long block = (long) r0 * blocks * BLOCK_BYTES, end = (long) r1 * blocks * BLOCK_BYTES; block < end;
              block += BLOCK_BYTES) {
             ByteVector q = ByteVector.fromMemorySegment(B256, w, block + 2, LITTLE_ENDIAN);
             FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, block)));
-            for (int p = 0; p < BLOCK / step; p++, o += (long) step * Float.BYTES) {
-                ((FloatVector) q.convertShape(VectorOperators.B2F, F, p)).mul(d).intoMemorySegment(panel, o, LITTLE_ENDIAN);
+            for (int p = 0; p < BLOCK / step; p++, o += step) {
+                ((FloatVector) q.convertShape(VectorOperators.B2F, F, p)).mul(d).intoArray(panel, o);
             }
         }
     }

@@ -12,7 +12,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The batched kernels against the double-precision reference for every token, at random token counts (hitting the
- * groups of four and the leftovers), shapes and unaligned row ranges.
+ * one and two token vectors per tile, the padded slots), shapes and unaligned row ranges.
  */
 class MatMulTest {
 
@@ -25,7 +25,7 @@ class MatMulTest {
                 int unit = kind.type.blockSize;
                 int cols = unit == 1 ? 1 + rnd.nextInt(200) : unit * (1 + rnd.nextInt(8));
                 int rows = 1 + rnd.nextInt(120);
-                int n = 1 + rnd.nextInt(11);
+                int n = 1 + rnd.nextInt(70); // one and two token vectors per tile, padding
                 Weights w = Weights.random(kind.type, rows, cols, kind.inputMajor, rnd, arena);
                 float[] x = Weights.randomVector(n * cols, rnd);
                 int r0 = rnd.nextInt(rows);
@@ -34,7 +34,7 @@ class MatMulTest {
                 float[] sca = new float[n * rows];
                 Arrays.fill(vec, Float.NaN);
                 Arrays.fill(sca, Float.NaN);
-                MatMul.apply(w.matrix, x, n, vec, r0, r1);
+                MatMul.apply(w.matrix, transposed(x, n, cols), n, vec, r0, r1);
                 MatMul.scalar(w.matrix, x, n, sca, r0, r1);
                 for (int t = 0; t < n; t++) {
                     for (int r = 0; r < rows; r++) {
@@ -66,7 +66,7 @@ class MatMulTest {
             Weights w = Weights.random(kind.type, rows, cols, kind.inputMajor, rnd, arena);
             float[] x = Weights.randomVector(n * cols, rnd);
             float[] vec = new float[n * rows];
-            MatMul.apply(w.matrix, x, n, vec, 0, rows);
+            MatMul.apply(w.matrix, transposed(x, n, cols), n, vec, 0, rows);
             for (int t = 0; t < n; t++) {
                 for (int r = 0; r < rows; r++) {
                     double expected = w.dot(r, x, t * cols);
@@ -75,5 +75,12 @@ class MatMulTest {
                 }
             }
         }
+    }
+
+    static float[] transposed(float[] x, int n, int cols) {
+        float[] xT = new float[MatMul.padded(n) * cols];
+        Arrays.fill(xT, Float.NaN); // the padding must be written, not assumed zero
+        MatMul.transpose(x, n, cols, xT);
+        return xT;
     }
 }
