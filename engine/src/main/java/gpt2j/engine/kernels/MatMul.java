@@ -6,6 +6,7 @@ import static gpt2j.engine.kernels.Simd.LE_FLOAT;
 import java.lang.foreign.MemorySegment;
 
 import gpt2j.weights.WeightMatrix;
+import jdk.incubator.vector.FloatVector;
 
 /**
  * Y = X W^T for a batch of input vectors (the prompt pass). The caller transposes X once per matrix
@@ -28,13 +29,23 @@ public final class MatMul {
         return (n + step - 1) / step * step;
     }
 
-    /** xT[c * padded(n) + t] = x[t * cols + c], the padding slots zero. xT needs cols * padded(n) floats. */
+    /**
+     * xT[c * padded(n) + t] = x[t * cols + c], the padding slots zero. xT needs cols * padded(n) floats. One gather per
+     * vector of tokens: the scalar loop cost 7% of a 124M prompt pass.
+     */
     public static void transpose(float[] x, int n, int cols, float[] xT) {
+        int step = F.length();
         int stride = padded(n);
-        for (int c = 0; c < cols; c++) {
-            int o = c * stride;
-            for (int t = 0; t < n; t++) xT[o + t] = x[t * cols + c];
-            for (int t = n; t < stride; t++) xT[o + t] = 0f;
+        int[] index = SCRATCH.get().index;
+        for (int k = 0; k < step; k++) index[k] = k * cols;
+        for (int t = 0; t < stride; t += step) {
+            if (t + step <= n) {
+                for (int c = 0, o = t; c < cols; c++, o += stride) FloatVector.fromArray(F, x, t * cols + c, index, 0).intoArray(xT, o);
+            } else { // the last, partial group: a masked gather still range-checks its idle lanes
+                for (int c = 0, o = t; c < cols; c++, o += stride) {
+                    for (int k = 0; k < step; k++) xT[o + k] = t + k < n ? x[(t + k) * cols + c] : 0f;
+                }
+            }
         }
     }
 
@@ -64,10 +75,11 @@ public final class MatMul {
         }
     }
 
-    /** A thread's decoded weight panel (grown, never shrunk) and a tile's output lanes. */
+    /** A thread's decoded weight panel (grown, never shrunk) a tile's output lanes and the transpose's gather offsets. */
     private static final class Scratch {
         float[] panel = new float[0];
         final float[] lanes = new float[2 * MatMulF32.ROWS * F.length()];
+        final int[] index = new int[F.length()];
 
         Scratch fit(int floats) {
             if (panel.length < floats) panel = new float[floats];
