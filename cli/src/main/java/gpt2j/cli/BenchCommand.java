@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", sortOptions = false, mixinStandardHelpOptions = true,
         description = {"Measure prompt and generation speed, like llama-bench.", "",
                 "ppN processes N random tokens as one prompt batch; tgN generates N tokens one at a time from an "
-                + "empty context. Each test runs once to warm up, then --repetitions times; rows give the mean and "
+                + "empty context. Each test first runs untimed for --warmup seconds (at least once), then --repetitions "
+                + "times; rows give the mean and "
                 + "standard deviation of tokens/s, one row per model x type x threads x test."})
 final class BenchCommand implements Callable<Integer> {
 
@@ -56,6 +57,12 @@ final class BenchCommand implements Callable<Integer> {
             description = "Timed runs per test (default: ${DEFAULT-VALUE}).")
     int repetitions;
 
+    @Option(names = "--warmup", paramLabel = "SECONDS", defaultValue = "1",
+            description = "Untimed runs of each test for at least this long, and at least one, so that the JIT has "
+                    + "compiled the kernels before timing starts; 0 = one run, as llama-bench does "
+                    + "(default: ${DEFAULT-VALUE}).")
+    double warmupSeconds;
+
     @Option(names = "--type", paramLabel = "TYPE", split = ",",
             description = "Convert the weights on load, comma separated: ${COMPLETION-CANDIDATES} (default: as stored).")
     List<WeightType> types = new ArrayList<>();
@@ -78,6 +85,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (repetitions < 1) {
             throw new ParameterException(spec.commandLine(), "--repetitions must be at least 1, got " + repetitions);
+        }
+        if (!(warmupSeconds >= 0 && warmupSeconds <= 600)) {
+            throw new ParameterException(spec.commandLine(), "--warmup must be between 0 and 600 seconds, got " + warmupSeconds);
         }
         for (int t : threads) {
             if (t < 1) {
@@ -138,29 +148,32 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** One test: a warm-up run, then the timed repetitions. */
+    /** One test: untimed warm-up runs (at least one, for at least --warmup seconds), then the timed repetitions. */
     private Row measure(String model, String type, int threads, Forward forward, int n, boolean prompt) {
         SplittableRandom random = new SplittableRandom(42);
         int vocab = forward.model().config().vocabSize();
+        long warmupEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
+        do {
+            run(forward, random.ints(n, 0, vocab).toArray(), prompt);
+        } while (System.nanoTime() < warmupEnd);
         double[] ts = new double[repetitions];
-        for (int rep = -1; rep < repetitions; rep++) {
-            int[] tokens = random.ints(n, 0, vocab).toArray();
-            forward.reset();
-            long start = System.nanoTime();
-            if (prompt) {
-                forward.prompt(tokens);
-            } else {
-                for (int token : tokens) {
-                    forward.next(token);
-                }
-            }
-            double seconds = (System.nanoTime() - start) / 1e9;
-            if (rep >= 0) {
-                ts[rep] = n / seconds;
-            }
+        for (int rep = 0; rep < repetitions; rep++) {
+            ts[rep] = n / run(forward, random.ints(n, 0, vocab).toArray(), prompt);
         }
         return new Row(model, type, threads, (prompt ? "pp" : "tg") + n, prompt ? n : 0, prompt ? 0 : n,
                 mean(ts), stddev(ts), ts);
+    }
+
+    /** Seconds for one prompt pass over tokens, or for decoding them one at a time, from an empty context. */
+    private static double run(Forward forward, int[] tokens, boolean prompt) {
+        forward.reset();
+        long start = System.nanoTime();
+        if (prompt) {
+            forward.prompt(tokens);
+        } else {
+            for (int token : tokens) forward.next(token);
+        }
+        return (System.nanoTime() - start) / 1e9;
     }
 
     private void header(PrintStream out) {

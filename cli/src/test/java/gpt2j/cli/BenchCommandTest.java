@@ -13,7 +13,7 @@ class BenchCommandTest {
     @Test
     void jsonHasOneRowPerThreadsTypeAndTest() {
         Cli r = Cli.run("bench", "-m", MODEL, "-p", "16", "-n", "8", "-t", "1,2", "-r", "2", "--type", "f32,q8_0",
-                "-o", "json");
+                "--warmup", "0", "-o", "json");
         assertEquals(0, r.code(), r.err());
         JsonNode rows = Fixtures.parse(r.out());
         assertEquals(2 * 2 * 2, rows.size());
@@ -38,11 +38,11 @@ class BenchCommandTest {
 
     @Test
     void markdownAndCsv() {
-        Cli md = Cli.run("bench", "-m", MODEL, "-p", "4", "-n", "0", "-t", "1", "-r", "1");
+        Cli md = Cli.run("bench", "-m", MODEL, "-p", "4", "-n", "0", "-t", "1", "-r", "1", "--warmup", "0");
         assertEquals(0, md.code(), md.err());
         assertTrue(md.out().startsWith("| model | type | threads | test | t/s |"), md.out());
         assertTrue(md.out().contains("| model | f32 | 1 | pp4 | "), md.out());
-        Cli csv = Cli.run("bench", "-m", MODEL, "-p", "0", "-n", "4", "-t", "1", "-r", "1", "-o", "csv");
+        Cli csv = Cli.run("bench", "-m", MODEL, "-p", "0", "-n", "4", "-t", "1", "-r", "1", "--warmup", "0", "-o", "csv");
         assertEquals(0, csv.code(), csv.err());
         assertEquals(2, csv.out().lines().count());
         assertTrue(csv.out().lines().skip(1).findFirst().orElseThrow().startsWith("model,f32,1,tg4,0,4,"), csv.out());
@@ -53,6 +53,18 @@ class BenchCommandTest {
         assertTrue(Cli.run("bench", "-m", MODEL, "-p", "64", "-r", "1").oneLineFailure().contains("context"));
         assertEquals(2, Cli.run("bench", "-m", MODEL, "-t", "0").code());
         assertEquals(2, Cli.run("bench", "-m", MODEL, "-o", "xml").code());
+    }
+
+    @Test
+    void warmupRunsForAtLeastTheGivenTime() {
+        long start = System.nanoTime();
+        Cli r = Cli.run("bench", "-m", MODEL, "-p", "4", "-n", "0", "-t", "1", "-r", "1", "--warmup", "0.5");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(System.nanoTime() - start >= 500_000_000L, "a 0.5 s warm-up ended early");
+        Cli negative = Cli.run("bench", "-m", MODEL, "--warmup", "-1");
+        assertEquals(2, negative.code());
+        assertTrue(negative.err().contains("--warmup must be between 0 and 600 seconds"), negative.err());
+        assertEquals(2, Cli.run("bench", "-m", MODEL, "--warmup", "NaN").code());
     }
 
     @Test
