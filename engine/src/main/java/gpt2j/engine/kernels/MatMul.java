@@ -17,8 +17,12 @@ import jdk.incubator.vector.FloatVector;
  */
 public final class MatMul {
 
-    /** Output rows per panel: decoded once, then reused by every token. */
-    static final int ROW_BLOCK = 16;
+    /**
+     * Output rows per panel, decoded once and then reused by every token: four tiles of {@link MatMulF32#ROWS}.
+     * Callers that split rows across threads should cut at multiples of it, or the rows left over at each cut take
+     * the slow one-row path.
+     */
+    public static final int ROW_BLOCK = 4 * MatMulF32.ROWS;
 
     private MatMul() {
     }
@@ -78,7 +82,7 @@ public final class MatMul {
     /** A thread's decoded weight panel (grown, never shrunk) a tile's output lanes and the transpose's gather offsets. */
     private static final class Scratch {
         float[] panel = new float[0];
-        final float[] lanes = new float[2 * MatMulF32.ROWS * F.length()];
+        final float[] lanes = new float[MatMulF32.ROWS * MatMulF32.VECTORS * F.length()];
         final int[] index = new int[F.length()];
 
         Scratch fit(int floats) {
