@@ -10,6 +10,7 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -23,6 +24,8 @@ final class MatVecQ8_0 {
 
     // One 32-byte load per block, widened to float vectors in parts (two at 512 bits, four at 256).
     static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
+    /** One float vector's worth of quants (16 bytes at 512 bits, 8 at 256). */
+    static final VectorSpecies<Byte> Q = VectorShape.forBitSize(F.length() * Byte.SIZE).withLanes(byte.class);
 
     private MatVecQ8_0() {
     }
@@ -64,10 +67,11 @@ final class MatVecQ8_0 {
         int o = 0;
         for (long block = (long) r0 * blocks * BLOCK_BYTES, end = (long) r1 * blocks * BLOCK_BYTES; block < end;
              block += BLOCK_BYTES) {
-            ByteVector q = ByteVector.fromMemorySegment(B256, w, block + 2, LITTLE_ENDIAN);
             FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, block)));
+            // One load per float vector: the upper half of a 32-byte load cost a byte permute and a blend.
             for (int p = 0; p < BLOCK / step; p++, o += step) {
-                ((FloatVector) q.convertShape(VectorOperators.B2F, F, p)).mul(d).intoArray(panel, o);
+                ByteVector q = ByteVector.fromMemorySegment(Q, w, block + 2 + (long) p * step, LITTLE_ENDIAN);
+                ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(panel, o);
             }
         }
     }
