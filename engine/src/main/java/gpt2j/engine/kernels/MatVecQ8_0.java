@@ -23,7 +23,6 @@ final class MatVecQ8_0 {
     static final int BLOCK_BYTES = 34;
 
     // One 32-byte load per block, widened to float vectors in parts (two at 512 bits, four at 256).
-    static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
     /** One float vector's worth of quants (16 bytes at 512 bits, 8 at 256). */
     static final VectorSpecies<Byte> Q = VectorShape.forBitSize(F.length() * Byte.SIZE).withLanes(byte.class);
 
@@ -52,12 +51,16 @@ final class MatVecQ8_0 {
     private static FloatVector block(MemorySegment w, long block, float[] x, int xb, FloatVector acc) {
         int step = F.length();
         // Sum the block's products unscaled, then apply its scale with one FMA.
-        ByteVector q = ByteVector.fromMemorySegment(B256, w, block + 2, LITTLE_ENDIAN);
-        FloatVector sum = ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, x, xb));
+        FloatVector sum = quants(w, block + 2).mul(FloatVector.fromArray(F, x, xb));
         for (int p = 1; p < BLOCK / step; p++) {
-            sum = ((FloatVector) q.convertShape(VectorOperators.B2F, F, p)).fma(FloatVector.fromArray(F, x, xb + p * step), sum);
+            sum = quants(w, block + 2 + (long) p * step).fma(FloatVector.fromArray(F, x, xb + p * step), sum);
         }
         return sum.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, block))), acc);
+    }
+
+    /** F.length() quants from byte offset o, as floats. */
+    private static FloatVector quants(MemorySegment w, long o) {
+        return (FloatVector) ByteVector.fromMemorySegment(Q, w, o, LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0);
     }
 
     /** Rows [r0, r1) of w as floats, row-major from offset 0 of panel (the batched kernel's input). */
@@ -70,8 +73,7 @@ final class MatVecQ8_0 {
             FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, block)));
             // One load per float vector: the upper half of a 32-byte load cost a byte permute and a blend.
             for (int p = 0; p < BLOCK / step; p++, o += step) {
-                ByteVector q = ByteVector.fromMemorySegment(Q, w, block + 2 + (long) p * step, LITTLE_ENDIAN);
-                ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(panel, o);
+                quants(w, block + 2 + (long) p * step).mul(d).intoArray(panel, o);
             }
         }
     }
