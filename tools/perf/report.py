@@ -145,9 +145,9 @@ def main():
       " pp128 = one 128-token prompt batch from an empty cache (logits of the last position only); tg64 = 64 tokens "
       "decoded one at a time from an empty cache. Numbers are tokens/s, mean ± standard deviation over the "
       "repetitions. Before timing, llama-bench and torch_bench.py run each test once; `gpt2j bench` runs it for at "
-      "least 1 s (`--warmup`, at least once), since its kernels are still being JIT-compiled after one short run "
-      "(the first timed pp128 came out 10-30% low). The cold cost is not hidden: it is the time to first token "
-      "below.\n")
+      "least 2 s (`--warmup`, at least once), since C2 is still compiling its kernels about 2 s after start (with "
+      "one warm-up run the first timed pp128 came out 10-30% low, with 1 s still up to 30% low). The cold cost is "
+      "not hidden: it is the time to first token below.\n")
     w("## Machine and versions\n")
     for k in ["date", "cpu", "cores", "load_before", "load_after", "gpt2j_commit", "java", "llama_cpp_commit",
               "torch", "repetitions", "runtime_s"]:

@@ -57,7 +57,7 @@ final class BenchCommand implements Callable<Integer> {
             description = "Timed runs per test (default: ${DEFAULT-VALUE}).")
     int repetitions;
 
-    @Option(names = "--warmup", paramLabel = "SECONDS", defaultValue = "1",
+    @Option(names = "--warmup", paramLabel = "SECONDS", defaultValue = "2",
             description = "Untimed runs of each test for at least this long, and at least one, so that the JIT has "
                     + "compiled the kernels before timing starts; 0 = one run, as llama-bench does "
                     + "(default: ${DEFAULT-VALUE}).")
