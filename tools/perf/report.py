@@ -260,25 +260,32 @@ def main():
         w("## What limits them\n")
         w("Profiled with JFR, C2's assembly (`-XX:+PrintAssembly`) and JMH; the numbers of the latest profiles are in "
           "the closing note of issue 5.\n")
-        w("- **pp, all types**: gpt2j's prompt pass is float32 matrix-matrix work (JFR: three quarters of it in the "
-          "batched F32 kernel, two weight rows by four tokens per step). In JMH (docs/KERNELS.md) that kernel runs "
-          "85-95 GFLOP/s on 768-wide rows but 53-68 on mlp down's 3072-wide rows, C2 spilled registers for the larger "
-          "tiles tried (four rows by four tokens), and blocking the columns traded the 768-wide speed for the "
-          "3072-wide one, so it stays well under the FMA peak in the table above. llama.cpp's Q8_0 and Q4_0 passes multiply "
-          "int8 with AVX512-VNNI dot products; the Vector API has no int8 dot product, so gpt2j cannot follow it "
-          "there from Java.")
-        w("- **tg Q4_0**: compute, not memory: unpacking nibbles to floats costs about a dozen vector instructions "
-          "per 32 weights, and one core's Q4_0 mat-vec streams well under its read bandwidth (JMH `MatVecBench`). A "
-          "256-bit variant ran at half the speed; folding the -8 offset into block sums of x ran slower.")
-        w("- **tg F32 and the 1-thread rows**: one C2-compiled row of 768 floats costs a fixed overhead that a "
-          "C loop does not (a 768-wide row streamed at half the rate of a 3072-wide one); four rows at once halved "
-          "it, eight rows or more accumulators did not help further.")
+        w("- **pp**: gpt2j's prompt pass is float32 matrix-matrix work with the tokens along the vector lanes: the "
+          "batch is transposed once per matrix, 24 weight rows at a time are decoded into a float panel, and a tile "
+          "of 6 rows x 64 tokens (24 accumulators) takes 24 FMAs per 4 loads and 6 broadcasts. On its own that tile "
+          "runs 165-223 GFLOP/s on one core (70-90% of the FMA peak; a same-process harness, L2-resident panel), but "
+          "JFR of a Q4_0 pp128 on one thread puts only ~58% of the pass in it: ~11% decoding Q4_0 panels, ~10% "
+          "attention (one query at a time, scalar exp), ~3% transposing. llama.cpp's Q4_0 and Q8_0 passes multiply "
+          "int8 with AVX512-VNNI dot products, which the float32 peak in the table does not bound; the Vector API "
+          "has no int8 dot product.")
+        w("- **tg Q8_0 and Q4_0**: compute, not memory. Each 32-weight block costs two byte-to-float widenings (Q4_0: "
+          "plus the nibble split and the -8), an f16 scale moved from a general register, converted and broadcast, "
+          "and an FMA; C2's assembly also keeps a bounds check per block on the mapped segment and on x, and a "
+          "safepoint poll, in these loops (it removes them from the F32 loop). Measured and dropped: offsets affine "
+          "in the loop counter (checks stayed), per-row segment slices (+6% in a harness, noise end to end), Q4_0 "
+          "with two accumulators, the -8 folded into block sums of x, a 16-entry lookup, 256-bit vectors.")
+        w("- **tg F32**: 95% of it is the mat-vec kernel (JFR), which streams ~21-23 GB/s on one core from the mapped "
+          "file, against 26-31 GB/s for the same four-rows loop in C (gcc -O3) and 33-36 GB/s for C taking one row at "
+          "a time, on the same mapping in the same minutes. The C2 loop is clean (four rows, unrolled four times, no "
+          "checks); a single flat loop over the row range measured within noise.")
         w("- **bandwidth bound**: `bandwidth.c` reads with the given threads and does no compute; gpt2j's kernels "
           "also convert and multiply (see the items above), and llama.cpp's share of the same bound is in the table.")
         w("- **time to first token**: the JVM and picocli take ~0.35 s before `main` runs. Until C2 has compiled the "
           "Vector API kernels they run hundreds of times slower (C1 and the interpreter box every vector), and "
           "compiling them takes the two cores: in a cold 5-token prompt on the 7M embedded model (0.86 s), JFR "
-          "sampling every 1 ms found the main thread running for only ~0.13 s of it. Measured and dropped, each no "
+          "sampling every 1 ms found the main thread running for only ~0.13 s of it, and boxing vectors in the "
+          "interpreter allocates ~2 GB during a cold 10-token prompt on the 124M shape (six young GCs, ~110 ms). "
+          "Measured and dropped, each no "
           "better than noise: a JDK 25 AOT cache, compiling sooner (`CompileThresholdScaling`, globally or for the "
           "engine's methods), calling every kernel once on a spare thread at start-up (the Vector API's first-use "
           "linking), and a background warm-up on the real weights during loading (worse: it competes for the cores).")

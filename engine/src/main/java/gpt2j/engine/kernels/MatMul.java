@@ -79,7 +79,7 @@ public final class MatMul {
         }
     }
 
-    /** A thread's decoded weight panel (grown, never shrunk) a tile's output lanes and the transpose's gather offsets. */
+    /** A thread's decoded weight panel (grown, never shrunk), a tile's output lanes and the transpose's gather offsets. */
     private static final class Scratch {
         float[] panel = new float[0];
         final float[] lanes = new float[MatMulF32.ROWS * MatMulF32.VECTORS * F.length()];
