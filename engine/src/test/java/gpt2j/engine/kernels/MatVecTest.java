@@ -39,9 +39,10 @@ class MatVecTest {
         Random rnd = new Random(42 + kind.ordinal());
         try (Arena arena = Arena.ofConfined()) {
             for (int trial = 0; trial < 12; trial++) {
-                // Quantized types need whole blocks; F32/F16 get odd sizes to hit the scalar tails.
+                // Quantized types need whole blocks; F32/F16 alternate odd sizes (the scalar tails) and whole vectors
+                // of either width (F32's one-stream path).
                 int unit = kind.type.blockSize;
-                int cols = unit == 1 ? 1 + rnd.nextInt(300) : unit * (1 + rnd.nextInt(12));
+                int cols = unit > 1 ? unit * (1 + rnd.nextInt(12)) : trial % 2 == 0 ? 1 + rnd.nextInt(300) : 16 * (1 + rnd.nextInt(16));
                 int rows = 1 + rnd.nextInt(150);
                 Weights w = Weights.random(kind.type, rows, cols, kind.inputMajor, rnd, arena);
                 int xOff = rnd.nextInt(40);
