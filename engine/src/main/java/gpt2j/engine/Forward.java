@@ -244,7 +244,7 @@ public final class Forward {
         jobBias = bias;
         jobResidual = residual;
         jobGelu = gelu;
-        parallel.forRows(w.rows(), n > 1 ? MatMul.ROW_BLOCK : Parallel.ROW_GRAIN, matmulRows);
+        parallel.forRows(w.rows(), n > 1 ? MatMul.rowGrain(w) : Parallel.ROW_GRAIN, matmulRows);
     }
 
     private void matmulRows(int start, int end) {

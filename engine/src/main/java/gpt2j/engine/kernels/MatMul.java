@@ -19,10 +19,15 @@ public final class MatMul {
 
     /**
      * Output rows per panel, decoded once and then reused by every token: four tiles of {@link MatMulF32#ROWS}.
-     * Callers that split rows across threads should cut at multiples of it, or the rows left over at each cut take
-     * the slow one-row path.
+     * Callers that split rows across threads should cut at multiples of {@link #rowGrain}, or the rows left over at
+     * each cut take the slow one-row path.
      */
     public static final int ROW_BLOCK = 4 * MatMulF32.ROWS;
+
+    /** Where callers should cut w's rows between threads for a batch: whole panels, or whole input-major strips. */
+    public static int rowGrain(WeightMatrix w) {
+        return w.inputMajor() ? MatMulF32InputMajor.STRIP : ROW_BLOCK;
+    }
 
     private MatMul() {
     }
@@ -62,7 +67,8 @@ public final class MatMul {
         int rows = w.rows();
         int cols = w.cols();
         if (w.inputMajor()) {
-            MatMulF32InputMajor.apply(data, rows, cols, xT, n, out, rowStart, rowEnd);
+            MatMulF32InputMajor.apply(data, rows, cols, xT, n, out, rowStart, rowEnd,
+                    SCRATCH.get().fit(MatMulF32InputMajor.STRIP * cols).panel);
             return;
         }
         Scratch s = SCRATCH.get().fit(ROW_BLOCK * cols);

@@ -61,7 +61,7 @@ class MatMulTest {
         try (Arena arena = Arena.ofConfined()) {
             // Rows as wide as GPT-2's mlp down (3072) and wider; for F32 not a whole number of vectors.
             int cols = kind.type.blockSize == 1 ? 3109 : 3168;
-            int rows = 21;
+            int rows = 150; // two whole input-major strips (64 rows at 512 bits) and a remainder; six panels of 24
             int n = 9;
             Weights w = Weights.random(kind.type, rows, cols, kind.inputMajor, rnd, arena);
             float[] x = Weights.randomVector(n * cols, rnd);
