@@ -72,6 +72,27 @@ class MatVecTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void tallMatricesAndThreadLikeRanges(Kind kind) {
+        // Enough rows for the widest strips (16 vectors of 16 lanes), with ranges cut where a pool would cut them.
+        Random rnd = new Random(7 + kind.ordinal());
+        try (Arena arena = Arena.ofConfined()) {
+            int cols = kind.type.blockSize == 1 ? 48 : 64;
+            int rows = 600;
+            Weights w = Weights.random(kind.type, rows, cols, kind.inputMajor, rnd, arena);
+            float[] x = Weights.randomVector(cols, rnd);
+            float[] vec = new float[rows];
+            for (int[] range : new int[][] {{0, rows}, {0, 288}, {288, 576}, {576, rows}, {5, 299}}) {
+                MatVec.apply(w.matrix, x, 0, vec, 0, range[0], range[1]);
+                for (int r = range[0]; r < range[1]; r++) {
+                    double tol = 1e-5 * w.absDot(r, x, 0) + 1e-6;
+                    assertEquals(w.dot(r, x, 0), vec[r], tol, kind + " row " + r + " of range " + range[0] + ".." + range[1]);
+                }
+            }
+        }
+    }
+
     @Test
     void f16ConversionCoversSubnormalsInfinitiesAndNaN() {
         // Every half bit pattern through the vector widening, against Float.float16ToFloat.
