@@ -265,7 +265,7 @@ def main():
           "of 6 rows x 64 tokens (24 accumulators) takes 24 FMAs per 4 loads and 6 broadcasts. On its own that tile "
           "runs 165-223 GFLOP/s on one core (70-90% of the FMA peak; a same-process harness, L2-resident panel), but "
           "JFR of a Q4_0 pp128 on one thread puts only ~58% of the pass in it: ~11% decoding Q4_0 panels, ~10% "
-          "attention (one query at a time, scalar exp), ~3% transposing. llama.cpp's Q4_0 and Q8_0 passes multiply "
+          "attention (one query at a time; since halved in JMH by a vector exp), ~3% transposing. llama.cpp's Q4_0 and Q8_0 passes multiply "
           "int8 with AVX512-VNNI dot products, which the float32 peak in the table does not bound; the Vector API "
           "has no int8 dot product.")
         w("- **tg Q8_0 and Q4_0**: compute, not memory. Each 32-weight block costs two byte-to-float widenings (Q4_0: "
