@@ -147,7 +147,7 @@ def main():
       "repetitions. Before timing, llama-bench and torch_bench.py run each test once; `gpt2j bench` runs it for at "
       "least 2 s (`--warmup`, at least once), since C2 is still compiling its kernels about 2 s after start (with "
       "one warm-up run the first timed pp128 came out 10-30% low). Even so, gpt2j's first timed pp128 is often still "
-      "10-70% below the rest (late recompilations; collecting the warm-up's garbage first did not change it), which "
+      "10-80% below the rest (late recompilations; collecting the warm-up's garbage first did not change it), which "
       "lowers its pp means and widens their spread: the per-repetition samples are in `build-out/perf/results`. The "
       "cold cost is not hidden: it is the time to first token below.\n")
     w("## Machine and versions\n")
