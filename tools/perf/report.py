@@ -276,10 +276,10 @@ def main():
           "safepoint poll, in these loops (it removes them from the F32 loop). Measured and dropped: offsets affine "
           "in the loop counter (checks stayed), per-row segment slices (+6% in a harness, noise end to end), Q4_0 "
           "with two accumulators, the -8 folded into block sums of x, a 16-entry lookup, 256-bit vectors.")
-        w("- **tg F32**: 95% of it is the mat-vec kernel (JFR), which streams ~21-23 GB/s on one core from the mapped "
-          "file, against 26-31 GB/s for the same four-rows loop in C (gcc -O3) and 33-36 GB/s for C taking one row at "
-          "a time, on the same mapping in the same minutes. The C2 loop is clean (four rows, unrolled four times, no "
-          "checks); a single flat loop over the row range measured within noise.")
+        w("- **tg F32**: 95% of it is the mat-vec kernel (JFR). It now runs the row range as one sequential stream "
+          "with two accumulators, ~26-29 GB/s on one core from the mapped file (the four-rows-at-once loop it replaced "
+          "streamed 19-25), against 33-36 GB/s for C (gcc -O3) taking one row at a time on the same mapping in the same "
+          "minutes. Hugging Face F32 weights (input-major, read in place) walk down w in strips of 16 row vectors.")
         w("- **bandwidth bound**: `bandwidth.c` reads with the given threads and does no compute; gpt2j's kernels "
           "also convert and multiply (see the items above), and llama.cpp's share of the same bound is in the table.")
         w("- **time to first token**: the JVM and picocli take ~0.35 s before `main` runs. Until C2 has compiled the "
