@@ -274,8 +274,10 @@ def main():
           "plus the nibble split and the -8), an f16 scale moved from a general register, converted and broadcast, "
           "and an FMA; C2's assembly also keeps a bounds check per block on the mapped segment and on x, and a "
           "safepoint poll, in these loops (it removes them from the F32 loop). Measured and dropped: offsets affine "
-          "in the loop counter (checks stayed), per-row segment slices (+6% in a harness, noise end to end), Q4_0 "
-          "with two accumulators, the -8 folded into block sums of x, a 16-entry lookup, 256-bit vectors.")
+          "in the loop counter (checks stayed), the F32 kernel's one-stream loop for Q8_0 (20-30% slower), two Q4_0 "
+          "rows sharing the loads of x (15-35% slower), a float-bits nibble decode (2^23 + n, one subtraction; net "
+          "slower on one thread), Q4_0 with two accumulators, the -8 folded into block sums of x, a 16-entry lookup, "
+          "256-bit vectors. Per-row segment slices were 6% faster in a harness only.")
         w("- **tg F32**: 95% of it is the mat-vec kernel (JFR). It now runs the row range as one sequential stream "
           "with two accumulators, ~26-29 GB/s on one core from the mapped file (the four-rows-at-once loop it replaced "
           "streamed 19-25), against 33-36 GB/s for C (gcc -O3) taking one row at a time on the same mapping in the same "
