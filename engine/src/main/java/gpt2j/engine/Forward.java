@@ -64,6 +64,7 @@ public final class Forward {
     private int jobN;
     private int jobLayer;
     private int jobPosition;
+    private final Parallel.RowRange matvecRows = this::matvecRows;
     private final Parallel.RowRange matmulRows = this::matmulRows;
     private final Parallel.RowRange attentionRows = this::attentionRows;
 
@@ -244,15 +245,26 @@ public final class Forward {
         jobBias = bias;
         jobResidual = residual;
         jobGelu = gelu;
-        parallel.forRows(w.rows(), n > 1 ? MatMul.rowGrain(w) : Parallel.ROW_GRAIN, matmulRows);
+        if (n > 1) parallel.forRows(w.rows(), MatMul.rowGrain(w), matmulRows);
+        else parallel.forRows(w.rows(), matvecRows);
+    }
+
+    // One token (generation, and the prompt's last logits) and a batch (the prompt) are separate bodies, so that C2
+    // profiles each alone: one body branching on n deoptimized when a prompt pass first reached its n == 1 head.
+    private void matvecRows(int start, int end) {
+        MatVec.apply(jobWeight, jobIn, 0, jobOut, 0, start, end);
+        finish(start, end);
     }
 
     private void matmulRows(int start, int end) {
-        WeightMatrix w = jobWeight;
-        int n = jobN, rows = w.rows();
+        MatMul.apply(jobWeight, jobIn, jobN, jobOut, start, end);
+        finish(start, end);
+    }
+
+    // Bias, GELU and the residual for rows [start, end) of every position.
+    private void finish(int start, int end) {
+        int n = jobN, rows = jobWeight.rows();
         float[] out = jobOut, bias = jobBias, residual = jobResidual;
-        if (n == 1) MatVec.apply(w, jobIn, 0, out, 0, start, end);
-        else MatMul.apply(w, jobIn, n, out, start, end);
         for (int i = 0; i < n; i++) {
             int o = i * rows;
             if (bias != null) {
