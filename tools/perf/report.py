@@ -116,6 +116,20 @@ def row(rows, test):
     return None
 
 
+def both(d, t, n, test):
+    """gpt2j's and llama.cpp's rows for one type, thread count and test (None where missing)."""
+    return (row(load(os.path.join(d, f"gpt2j-{t}-t{n}.json")), test),
+            row(load(os.path.join(d, f"llama-{t}-t{n}.json")), test))
+
+
+def gguf_files(meta):
+    """(type, GGUF path) for every type whose file the run recorded and that still exists."""
+    for t in TYPES:
+        gguf = meta.get("gguf", {}).get(t)
+        if gguf and os.path.exists(gguf):
+            yield t, gguf
+
+
 def fmt(x, digits=1):
     return "n/a" if x is None else f"{x:.{digits}f}"
 
@@ -189,18 +203,14 @@ def main():
       f"Target: gpt2j tg >= {TARGET_BW:.0%} of the bound.\n")
     w("| type | threads | MB read / token | bandwidth GB/s | bound tok/s | gpt2j tg64 | gpt2j % of bound | llama.cpp % of bound | met |")
     w("|---|---|---|---|---|---|---|---|---|")
-    for t in TYPES:
-        gguf = meta.get("gguf", {}).get(t)
-        if not gguf or not os.path.exists(gguf):
-            continue
+    for t, gguf in gguf_files(meta):
         per_token = bytes_per_token(gguf)
         for n in threads:
             bw = better_of_start_and_end(d, "bandwidth", n, "best_gbs")
             if not bw:
                 continue
             bound = bw["best_gbs"] * 1e9 / per_token
-            gr = row(load(os.path.join(d, f"gpt2j-{t}-t{n}.json")), "tg64")
-            lr = row(load(os.path.join(d, f"llama-{t}-t{n}.json")), "tg64")
+            gr, lr = both(d, t, n, "tg64")
             gp = gr["avg_ts"] / bound if gr else None
             lp = lr["avg_ts"] / bound if lr else None
             met = "n/a" if gp is None else ("yes" if gp >= TARGET_BW else "**no**")
@@ -221,16 +231,12 @@ def main():
     w("| type | threads | GFLOP / token | float32 FMA peak GFLOP/s | gpt2j GFLOP/s | gpt2j % of peak | "
       "llama.cpp GFLOP/s | llama.cpp % of peak |")
     w("|---|---|---|---|---|---|---|---|")
-    for t in TYPES:
-        gguf = meta.get("gguf", {}).get(t)
-        if not gguf or not os.path.exists(gguf):
-            continue
+    for t, gguf in gguf_files(meta):
         per_token = flops_per_token(gguf)
         for n in threads:
             fp = better_of_start_and_end(d, "fmapeak", n, "best_gflops")
             peak = fp and fp["best_gflops"]
-            gr = row(load(os.path.join(d, f"gpt2j-{t}-t{n}.json")), "pp128")
-            lr = row(load(os.path.join(d, f"llama-{t}-t{n}.json")), "pp128")
+            gr, lr = both(d, t, n, "pp128")
             gf = gr["avg_ts"] * per_token / 1e9 if gr else None
             lf = lr["avg_ts"] * per_token / 1e9 if lr else None
             pct = (lambda f: fmt(f and peak and 100 * f / peak, 0) + "%")
