@@ -82,7 +82,7 @@ public final class Attention {
         }
     }
 
-    /** {@link #softmax} with the exponentials a vector at a time ({@link Exp}). */
+    /** {@link #softmax} with the exponentials and the scaling a vector at a time ({@link Exp}). */
     private static void softmaxVector(float[] att, int off, int len, float max) {
         int end = off + len;
         int t = off;
@@ -92,26 +92,25 @@ public final class Attention {
             e.intoArray(att, t);
             sums = sums.add(e);
         }
-        float sum = sums.reduceLanes(VectorOperators.ADD);
-        for (; t < end; t++) {
-            float e = (float) Math.exp(att[t] - max);
-            att[t] = e;
-            sum += e;
-        }
-        float inv = 1f / sum;
+        float inv = 1f / (sums.reduceLanes(VectorOperators.ADD) + exp(att, t, end, max));
         for (t = off; t + F.length() <= end; t += F.length()) FloatVector.fromArray(F, att, t).mul(inv).intoArray(att, t);
         for (; t < end; t++) att[t] *= inv;
     }
 
     private static void softmax(float[] att, int off, int len, float max) {
+        float inv = 1f / exp(att, off, off + len, max);
+        for (int t = off; t < off + len; t++) att[t] *= inv;
+    }
+
+    /** att[t] = e^(att[t] - max) for t in [from, end); returns their sum. */
+    private static float exp(float[] att, int from, int end, float max) {
         float sum = 0f;
-        for (int t = off; t < off + len; t++) {
+        for (int t = from; t < end; t++) {
             float e = (float) Math.exp(att[t] - max);
             att[t] = e;
             sum += e;
         }
-        float inv = 1f / sum;
-        for (int t = off; t < off + len; t++) att[t] *= inv;
+        return sum;
     }
 
     static float dot(float[] a, int aOff, float[] b, int bOff, int n) {

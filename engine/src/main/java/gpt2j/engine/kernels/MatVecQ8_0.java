@@ -22,8 +22,10 @@ final class MatVecQ8_0 {
     static final int BLOCK = 32;
     static final int BLOCK_BYTES = 34;
 
-    // One 32-byte load per block, widened to float vectors in parts (two at 512 bits, four at 256).
-    /** One float vector's worth of quants (16 bytes at 512 bits, 8 at 256). */
+    /**
+     * One float vector's worth of quants (16 bytes at 512 bits, 8 at 256), one load each: widening the upper half of
+     * a 32-byte load cost C2 a byte permute and a blend.
+     */
     static final VectorSpecies<Byte> Q = VectorShape.forBitSize(F.length() * Byte.SIZE).withLanes(byte.class);
 
     private MatVecQ8_0() {
@@ -71,7 +73,6 @@ final class MatVecQ8_0 {
         for (long block = (long) r0 * blocks * BLOCK_BYTES, end = (long) r1 * blocks * BLOCK_BYTES; block < end;
              block += BLOCK_BYTES) {
             FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, block)));
-            // One load per float vector: the upper half of a 32-byte load cost a byte permute and a blend.
             for (int p = 0; p < BLOCK / step; p++, o += step) {
                 quants(w, block + 2 + (long) p * step).mul(d).intoArray(panel, o);
             }
