@@ -3,12 +3,12 @@ package gpt2j.engine;
 import gpt2j.engine.kernels.Attention;
 import gpt2j.engine.kernels.Embedding;
 import gpt2j.engine.kernels.Gelu;
+import gpt2j.engine.kernels.KernelMatrix;
 import gpt2j.engine.kernels.LayerNorm;
 import gpt2j.engine.kernels.MatMul;
 import gpt2j.engine.kernels.MatVec;
 import gpt2j.weights.Gpt2Config;
 import gpt2j.weights.Gpt2Weights;
-import gpt2j.weights.WeightMatrix;
 
 import java.util.Arrays;
 
@@ -55,7 +55,7 @@ public final class Forward {
     private AttentionProbe probe;
 
     // The job that the pool's threads read; set right before each forRows call.
-    private WeightMatrix jobWeight;
+    private KernelMatrix jobWeight;
     private float[] jobIn;
     private float[] jobOut;
     private float[] jobBias;
@@ -197,18 +197,18 @@ public final class Forward {
             for (int i = 0; i < n; i++) {
                 LayerNorm.apply(x, i * embd, xb, i * embd, embd, w.attnNormWeight().data(), w.attnNormBias().data(), eps);
             }
-            matmul(w.qkv(), xb, n, qkv, model.qkvBias[l], null, false);
+            matmul(model.qkv[l], xb, n, qkv, model.qkvBias[l], null, false);
             for (int i = 0; i < n; i++) cache.store(l, position0 + i, qkv, (3 * i + 1) * embd, (3 * i + 2) * embd);
             jobLayer = l;
             jobN = n;
             jobPosition = position0;
             parallel.forRows(heads, 1, attentionRows);
-            matmul(w.attnOut(), attOut, n, xb, model.attnOutBias[l], x, false);
+            matmul(model.attnOut[l], attOut, n, xb, model.attnOutBias[l], x, false);
             for (int i = 0; i < n; i++) {
                 LayerNorm.apply(x, i * embd, xb, i * embd, embd, w.mlpNormWeight().data(), w.mlpNormBias().data(), eps);
             }
-            matmul(w.mlpUp(), xb, n, hidden, model.mlpUpBias[l], null, true);
-            matmul(w.mlpDown(), hidden, n, xb, model.mlpDownBias[l], x, false);
+            matmul(model.mlpUp[l], xb, n, hidden, model.mlpUpBias[l], null, true);
+            matmul(model.mlpDown[l], hidden, n, xb, model.mlpDownBias[l], x, false);
         }
         cache.setLength(position0 + n);
     }
@@ -216,7 +216,7 @@ public final class Forward {
     // Logits of position n-1 of the last batch into logits.
     private float[] lastLogits(int n) {
         finalNorm(n - 1, 0);
-        matmul(weights.head(), xb, 1, logits, null, null, false);
+        matmul(model.head, xb, 1, logits, null, null, false);
         return logits;
     }
 
@@ -224,7 +224,7 @@ public final class Forward {
     private void allLogits(int n) {
         if (batchLogits == null) batchLogits = new float[BATCH * vocab];
         for (int i = 0; i < n; i++) finalNorm(i, i);
-        matmul(weights.head(), xb, n, batchLogits, null, null, false);
+        matmul(model.head, xb, n, batchLogits, null, null, false);
     }
 
     private void finalNorm(int from, int to) {
@@ -233,7 +233,7 @@ public final class Forward {
     }
 
     // out = W in (+ bias) (then GELU), for n positions; with residual != null, residual += that instead.
-    private void matmul(WeightMatrix w, float[] in, int n, float[] out, float[] bias, float[] residual, boolean gelu) {
+    private void matmul(KernelMatrix w, float[] in, int n, float[] out, float[] bias, float[] residual, boolean gelu) {
         jobWeight = w;
         if (n > 1) {
             MatMul.transpose(in, n, w.cols(), inT);

@@ -1,5 +1,6 @@
 package gpt2j.engine;
 
+import gpt2j.engine.kernels.KernelMatrix;
 import gpt2j.weights.GgmlType;
 import gpt2j.weights.Gpt2Config;
 import gpt2j.weights.Gpt2Weights;
@@ -15,7 +16,8 @@ import java.util.Arrays;
 /**
  * A GPT-2 ready to run: the checkpoint's weights, checked against the config once here so the forward pass can trust
  * every shape. Matrices and embeddings stay in their stored type and memory; only the (small) bias vectors are copied
- * to the heap, where the forward pass adds them. Immutable and shareable between threads and {@link Forward}s.
+ * to the heap, where the forward pass adds them, and Q4_0 matrices' block scales are converted to floats
+ * ({@link KernelMatrix}). Immutable and shareable between threads and {@link Forward}s.
  */
 public final class Gpt2Model {
 
@@ -28,6 +30,11 @@ public final class Gpt2Model {
     final float[][] attnOutBias;
     final float[][] mlpUpBias;
     final float[][] mlpDownBias;
+    final KernelMatrix[] qkv;
+    final KernelMatrix[] attnOut;
+    final KernelMatrix[] mlpUp;
+    final KernelMatrix[] mlpDown;
+    final KernelMatrix head;
 
     public Gpt2Model(Gpt2Weights weights) {
         this.weights = weights;
@@ -42,6 +49,10 @@ public final class Gpt2Model {
         attnOutBias = new float[layers][];
         mlpUpBias = new float[layers][];
         mlpDownBias = new float[layers][];
+        qkv = new KernelMatrix[layers];
+        attnOut = new KernelMatrix[layers];
+        mlpUp = new KernelMatrix[layers];
+        mlpDown = new KernelMatrix[layers];
         for (int l = 0; l < layers; l++) {
             Gpt2Weights.Layer w = weights.layers().get(l);
             checkVector(w.attnNormWeight(), c);
@@ -56,10 +67,15 @@ public final class Gpt2Model {
             attnOutBias[l] = toArray(w.attnOutBias(), c);
             mlpUpBias[l] = toArray(w.mlpUpBias(), 4 * c);
             mlpDownBias[l] = toArray(w.mlpDownBias(), c);
+            qkv[l] = KernelMatrix.of(w.qkv());
+            attnOut[l] = KernelMatrix.of(w.attnOut());
+            mlpUp[l] = KernelMatrix.of(w.mlpUp());
+            mlpDown[l] = KernelMatrix.of(w.mlpDown());
         }
         checkVector(weights.finalNormWeight(), c);
         checkVector(weights.finalNormBias(), c);
         checkMatrix(weights.head(), v, c);
+        head = KernelMatrix.of(weights.head());
     }
 
     public Gpt2Weights weights() {

@@ -17,7 +17,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import gpt2j.weights.WeightMatrix;
 
 /**
  * A prompt batch of n tokens through one weight matrix, single thread: the batched kernel, the same vector mat-vec
@@ -42,7 +41,7 @@ public class MatMulBench {
     public int n;
 
     private Arena arena;
-    private WeightMatrix w;
+    private KernelMatrix w;
     private float[] x;
     private float[] xT;
     private float[] out;
@@ -50,7 +49,7 @@ public class MatMulBench {
     @Setup(Level.Trial)
     public void setup() {
         arena = Arena.ofShared();
-        w = BenchWeights.matrix(type, shape, arena);
+        w = KernelMatrix.of(BenchWeights.matrix(type, shape, arena));
         x = BenchWeights.vector(n * w.cols(), 3);
         out = new float[n * w.rows()];
         xT = new float[MatMul.padded(n) * w.cols()];

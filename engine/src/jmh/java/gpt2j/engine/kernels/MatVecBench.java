@@ -17,7 +17,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import gpt2j.weights.WeightMatrix;
 
 /**
  * One token's y = W x, single thread, vector kernel against its scalar twin. Build, run (short version; the
@@ -45,14 +44,14 @@ public class MatVecBench {
     public String shape;
 
     private Arena arena;
-    private WeightMatrix w;
+    private KernelMatrix w;
     private float[] x;
     private float[] out;
 
     @Setup(Level.Trial)
     public void setup() {
         arena = Arena.ofShared();
-        w = BenchWeights.matrix(type, shape, arena);
+        w = KernelMatrix.of(BenchWeights.matrix(type, shape, arena));
         x = BenchWeights.vector(w.cols(), 2);
         out = new float[w.rows()];
         float[] ref = new float[w.rows()];

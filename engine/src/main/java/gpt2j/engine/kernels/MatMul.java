@@ -25,8 +25,8 @@ public final class MatMul {
     public static final int ROW_BLOCK = 4 * MatMulF32.ROWS;
 
     /** Where callers should cut w's rows between threads for a batch: whole panels, or whole input-major strips. */
-    public static int rowGrain(WeightMatrix w) {
-        return w.inputMajor() ? MatMulF32InputMajor.STRIP : ROW_BLOCK;
+    public static int rowGrain(KernelMatrix m) {
+        return m.weight().inputMajor() ? MatMulF32InputMajor.STRIP : ROW_BLOCK;
     }
 
     private MatMul() {
@@ -62,7 +62,8 @@ public final class MatMul {
      * xT holds n vectors of w.cols() floats transposed by {@link #transpose}; out holds n vectors of w.rows() floats
      * (vector i at i*rows). Computes rows [rowStart, rowEnd) of every output vector.
      */
-    public static void apply(WeightMatrix w, float[] xT, int n, float[] out, int rowStart, int rowEnd) {
+    public static void apply(KernelMatrix m, float[] xT, int n, float[] out, int rowStart, int rowEnd) {
+        WeightMatrix w = m.weight();
         MemorySegment data = w.tensor().data();
         int rows = w.rows();
         int cols = w.cols();
@@ -101,9 +102,9 @@ public final class MatMul {
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     /** The scalar twin of {@link #apply} on untransposed x (n, cols): one scalar mat-vec per input vector. */
-    static void scalar(WeightMatrix w, float[] x, int n, float[] out, int rowStart, int rowEnd) {
-        int cols = w.cols();
-        int rows = w.rows();
-        for (int t = 0; t < n; t++) MatVec.scalar(w, x, t * cols, out, t * rows, rowStart, rowEnd);
+    static void scalar(KernelMatrix m, float[] x, int n, float[] out, int rowStart, int rowEnd) {
+        int cols = m.cols();
+        int rows = m.rows();
+        for (int t = 0; t < n; t++) MatVec.scalar(m, x, t * cols, out, t * rows, rowStart, rowEnd);
     }
 }

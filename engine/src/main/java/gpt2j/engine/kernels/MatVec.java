@@ -15,7 +15,8 @@ public final class MatVec {
     }
 
     /** out[outOff + r] = sum_c W[r][c] * x[xOff + c] for r in [rowStart, rowEnd). */
-    public static void apply(WeightMatrix w, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
+    public static void apply(KernelMatrix m, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
+        WeightMatrix w = m.weight();
         MemorySegment data = w.tensor().data();
         int cols = w.cols();
         switch (w.type()) {
@@ -25,13 +26,14 @@ public final class MatVec {
             }
             case F16 -> MatVecF16.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q8_0 -> MatVecQ8_0.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
-            case Q4_0 -> MatVecQ4_0.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+            case Q4_0 -> MatVecQ4_0.apply(data, m.scales(), cols, x, xOff, out, outOff, rowStart, rowEnd);
             default -> throw new IllegalArgumentException("no mat-vec kernel for " + w.tensor());
         }
     }
 
     /** The scalar twin of {@link #apply}, the reference for tests and benchmarks. */
-    static void scalar(WeightMatrix w, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
+    static void scalar(KernelMatrix m, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
+        WeightMatrix w = m.weight();
         MemorySegment data = w.tensor().data();
         int cols = w.cols();
         switch (w.type()) {

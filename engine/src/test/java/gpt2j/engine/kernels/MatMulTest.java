@@ -34,8 +34,8 @@ class MatMulTest {
                 float[] sca = new float[n * rows];
                 Arrays.fill(vec, Float.NaN);
                 Arrays.fill(sca, Float.NaN);
-                MatMul.apply(w.matrix, transposed(x, n, cols), n, vec, r0, r1);
-                MatMul.scalar(w.matrix, x, n, sca, r0, r1);
+                MatMul.apply(w.kernel, transposed(x, n, cols), n, vec, r0, r1);
+                MatMul.scalar(w.kernel, x, n, sca, r0, r1);
                 for (int t = 0; t < n; t++) {
                     for (int r = 0; r < rows; r++) {
                         int o = t * rows + r;
@@ -66,7 +66,7 @@ class MatMulTest {
             Weights w = Weights.random(kind.type, rows, cols, kind.inputMajor, rnd, arena);
             float[] x = Weights.randomVector(n * cols, rnd);
             float[] vec = new float[n * rows];
-            MatMul.apply(w.matrix, transposed(x, n, cols), n, vec, 0, rows);
+            MatMul.apply(w.kernel, transposed(x, n, cols), n, vec, 0, rows);
             for (int t = 0; t < n; t++) {
                 for (int r = 0; r < rows; r++) {
                     double expected = w.dot(r, x, t * cols);

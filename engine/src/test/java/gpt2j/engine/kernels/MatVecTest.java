@@ -55,8 +55,8 @@ class MatVecTest {
                 float[] sca = new float[outOff + rows];
                 java.util.Arrays.fill(vec, Float.NaN);
                 java.util.Arrays.fill(sca, Float.NaN);
-                MatVec.apply(w.matrix, x, xOff, vec, outOff, r0, r1);
-                MatVec.scalar(w.matrix, x, xOff, sca, outOff, r0, r1);
+                MatVec.apply(w.kernel, x, xOff, vec, outOff, r0, r1);
+                MatVec.scalar(w.kernel, x, xOff, sca, outOff, r0, r1);
 
                 for (int r = 0; r < rows; r++) {
                     if (r < r0 || r >= r1) {
@@ -84,7 +84,7 @@ class MatVecTest {
             float[] x = Weights.randomVector(cols, rnd);
             float[] vec = new float[rows];
             for (int[] range : new int[][] {{0, rows}, {0, 288}, {288, 576}, {576, rows}, {5, 299}}) {
-                MatVec.apply(w.matrix, x, 0, vec, 0, range[0], range[1]);
+                MatVec.apply(w.kernel, x, 0, vec, 0, range[0], range[1]);
                 for (int r = range[0]; r < range[1]; r++) {
                     double tol = 1e-5 * w.absDot(r, x, 0) + 1e-6;
                     assertEquals(w.dot(r, x, 0), vec[r], tol, kind + " row " + r + " of range " + range[0] + ".." + range[1]);

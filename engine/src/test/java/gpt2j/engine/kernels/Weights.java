@@ -18,11 +18,14 @@ import gpt2j.weights.WeightMatrix;
 final class Weights {
 
     final WeightMatrix matrix;
+    /** matrix as the kernels take it (for Q4_0, with its scales converted by the code under test). */
+    final KernelMatrix kernel;
     /** values[r][c] = W[r][c] in output-major terms, whatever the storage layout. */
     final double[][] values;
 
     private Weights(WeightMatrix matrix, double[][] values) {
         this.matrix = matrix;
+        this.kernel = KernelMatrix.of(matrix);
         this.values = values;
     }
 
