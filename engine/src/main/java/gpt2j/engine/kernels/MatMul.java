@@ -43,15 +43,22 @@ public final class MatMul {
      * vector of tokens: the scalar loop cost 7% of a 124M prompt pass.
      */
     public static void transpose(float[] x, int n, int cols, float[] xT) {
+        transpose(x, n, cols, xT, 0, cols);
+    }
+
+    /** {@link #transpose} of columns [c0, c1) only, so that threads can share one transposition. */
+    public static void transpose(float[] x, int n, int cols, float[] xT, int c0, int c1) {
         int step = F.length();
         int stride = padded(n);
         int[] index = SCRATCH.get().index;
         for (int k = 0; k < step; k++) index[k] = k * cols;
         for (int t = 0; t < stride; t += step) {
             if (t + step <= n) {
-                for (int c = 0, o = t; c < cols; c++, o += stride) FloatVector.fromArray(F, x, t * cols + c, index, 0).intoArray(xT, o);
+                for (int c = c0, o = c0 * stride + t; c < c1; c++, o += stride) {
+                    FloatVector.fromArray(F, x, t * cols + c, index, 0).intoArray(xT, o);
+                }
             } else { // the last, partial group: a masked gather still range-checks its idle lanes
-                for (int c = 0, o = t; c < cols; c++, o += stride) {
+                for (int c = c0, o = c0 * stride + t; c < c1; c++, o += stride) {
                     for (int k = 0; k < step; k++) xT[o + k] = t + k < n ? x[(t + k) * cols + c] : 0f;
                 }
             }

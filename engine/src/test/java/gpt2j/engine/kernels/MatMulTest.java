@@ -7,6 +7,7 @@ import java.lang.foreign.Arena;
 import java.util.Arrays;
 import java.util.Random;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -72,6 +73,30 @@ class MatMulTest {
                     double expected = w.dot(r, x, t * cols);
                     double tol = 1e-5 * w.absDot(r, x, t * cols) + 1e-6;
                     assertEquals(expected, vec[t * rows + r], tol, kind + " token " + t + " row " + r);
+                }
+            }
+        }
+    }
+
+    @Test
+    void transposeInColumnPiecesMatchesTheDefinition() {
+        Random rnd = new Random(300);
+        for (int trial = 0; trial < 20; trial++) {
+            int n = 1 + rnd.nextInt(70);
+            int cols = 1 + rnd.nextInt(200);
+            float[] x = Weights.randomVector(n * cols, rnd);
+            int stride = MatMul.padded(n);
+            float[] xT = new float[stride * cols];
+            Arrays.fill(xT, Float.NaN);
+            // Pieces as threads would take them: [0, a), [a, b), [b, cols), some possibly empty.
+            int a = rnd.nextInt(cols + 1), b = a + rnd.nextInt(cols - a + 1);
+            MatMul.transpose(x, n, cols, xT, b, cols);
+            MatMul.transpose(x, n, cols, xT, 0, a);
+            MatMul.transpose(x, n, cols, xT, a, b);
+            for (int c = 0; c < cols; c++) {
+                for (int t = 0; t < stride; t++) {
+                    float expected = t < n ? x[t * cols + c] : 0f;
+                    assertEquals(expected, xT[c * stride + t], 0f, "column " + c + " slot " + t + " of n=" + n);
                 }
             }
         }
