@@ -15,7 +15,7 @@ class AttentionKernelTest {
     void vectorMatchesScalar() {
         SplittableRandom r = new SplittableRandom(3);
         for (int headSize : new int[] {64, 8, 13, 80, 1}) {
-            for (int len : new int[] {1, 2, 7, 100}) {
+            for (int len : new int[] {1, 2, 7, 8, 16, 31, 100, 129}) {
                 int qOff = r.nextInt(5), kvOff = r.nextInt(5), attOff = r.nextInt(5), outOff = r.nextInt(5);
                 float[] q = random(r, qOff + headSize, 2);
                 float[] keys = random(r, kvOff + len * headSize, 2);

@@ -1,6 +1,7 @@
 package gpt2j.engine.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -82,7 +83,10 @@ public final class Attention {
         }
     }
 
-    /** {@link #softmax} with the exponentials and the scaling a vector at a time ({@link Exp}). */
+    /**
+     * {@link #softmax} with the exponentials and the scaling a vector at a time ({@link Exp}); the last, partial
+     * vector under a mask (as a scalar Math.exp loop, that tail took most of the softmax at prompt lengths).
+     */
     private static void softmaxVector(float[] att, int off, int len, float max) {
         int end = off + len;
         int t = off;
@@ -92,25 +96,29 @@ public final class Attention {
             e.intoArray(att, t);
             sums = sums.add(e);
         }
-        float inv = 1f / (sums.reduceLanes(VectorOperators.ADD) + exp(att, t, end, max));
+        if (t < end) {
+            VectorMask<Float> m = F.indexInRange(t, end);
+            FloatVector e = Exp.of(FloatVector.fromArray(F, att, t, m).sub(max));
+            e.intoArray(att, t, m);
+            sums = sums.add(e, m);
+        }
+        FloatVector inv = FloatVector.broadcast(F, 1f / sums.reduceLanes(VectorOperators.ADD));
         for (t = off; t + F.length() <= end; t += F.length()) FloatVector.fromArray(F, att, t).mul(inv).intoArray(att, t);
-        for (; t < end; t++) att[t] *= inv;
+        if (t < end) {
+            VectorMask<Float> m = F.indexInRange(t, end);
+            FloatVector.fromArray(F, att, t, m).mul(inv).intoArray(att, t, m);
+        }
     }
 
     private static void softmax(float[] att, int off, int len, float max) {
-        float inv = 1f / exp(att, off, off + len, max);
-        for (int t = off; t < off + len; t++) att[t] *= inv;
-    }
-
-    /** att[t] = e^(att[t] - max) for t in [from, end); returns their sum. */
-    private static float exp(float[] att, int from, int end, float max) {
         float sum = 0f;
-        for (int t = from; t < end; t++) {
+        for (int t = off; t < off + len; t++) {
             float e = (float) Math.exp(att[t] - max);
             att[t] = e;
             sum += e;
         }
-        return sum;
+        float inv = 1f / sum;
+        for (int t = off; t < off + len; t++) att[t] *= inv;
     }
 
     static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
