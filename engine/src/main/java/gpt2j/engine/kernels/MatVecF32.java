@@ -2,9 +2,11 @@ package gpt2j.engine.kernels;
 
 import static gpt2j.engine.kernels.Simd.F;
 import static gpt2j.engine.kernels.Simd.LE_FLOAT;
+import static gpt2j.engine.kernels.Simd.MEMORY;
 import static java.nio.ByteOrder.LITTLE_ENDIAN;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Objects;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -19,8 +21,8 @@ final class MatVecF32 {
         int step = F.length();
         int bound = F.loopBound(cols);
         long rowBytes = (long) cols * Float.BYTES;
-        if (cols % (2 * step) == 0) {
-            stream(w, cols, x, xOff, out, outOff, rowStart, rowEnd); // rows of whole vector pairs
+        if (cols % (4 * step) == 0 && w.isNative()) {
+            stream(w, cols, x, xOff, out, outOff, rowStart, rowEnd); // GPT-2's widths: rows of whole vector quads
             return;
         }
         int r = rowStart;
@@ -68,27 +70,38 @@ final class MatVecF32 {
     }
 
     /**
-     * Rows of whole vector pairs as one loop over the range, a single sequential stream: a row ends at a branch inside
-     * the loop, not at a loop exit. On the mapped 124M file this streamed 26-29 GB/s on one core against 19-25 for the
-     * four-row loop (same process, alternating), and tg64 F32 gained 3-20% on 1 thread, 2-24% on 2 (six back-to-back
-     * pairs, all positive). Two accumulators, even and odd vectors: with one FMA chain a matrix in cache ran 24% slower
-     * (JMH 2304x768: 6.8K vs 8.4K ops/s; the head, streaming from memory, the same).
+     * Rows of whole groups of four vectors as one loop over the range, a single sequential stream: a row ends at a
+     * branch inside the loop, not at a loop exit (one row at a time, with a loop exit per row, ran at half the
+     * bandwidth on 768-wide rows). The loop reads w through {@link Simd#MEMORY} at absolute addresses, after checking
+     * once here that the whole range lies inside w: through w itself C2 reloaded the segment's bounds and liveness and
+     * checked them on every iteration (PrintAssembly), and the stream ran at 26-30 GB/s on one core against 34-37 for
+     * this loop and for C one row at a time, in one harness run over the mapped 124M file (two accumulators through
+     * w 53-61 tokens/s, through MEMORY 59-69; four through MEMORY 62-75).
      */
     private static void stream(MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
         int step = F.length();
-        long end = (long) rowEnd * cols * Float.BYTES;
+        long first = (long) rowStart * cols * Float.BYTES, last = (long) rowEnd * cols * Float.BYTES;
+        Objects.checkFromToIndex(first, last, w.byteSize());
+        if (!w.scope().isAlive()) throw new IllegalStateException("the weights' memory is already unmapped");
+        long base = w.address();
         long stepBytes = (long) step * Float.BYTES;
-        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         int c = 0, r = outOff + rowStart;
-        for (long o = (long) rowStart * cols * Float.BYTES; o < end; o += 2 * stepBytes) {
-            a0 = FloatVector.fromMemorySegment(F, w, o, LITTLE_ENDIAN).fma(FloatVector.fromArray(F, x, xOff + c), a0);
-            a1 = FloatVector.fromMemorySegment(F, w, o + stepBytes, LITTLE_ENDIAN)
+        for (long o = base + first, end = base + last; o < end; o += 4 * stepBytes) {
+            a0 = FloatVector.fromMemorySegment(F, MEMORY, o, LITTLE_ENDIAN).fma(FloatVector.fromArray(F, x, xOff + c), a0);
+            a1 = FloatVector.fromMemorySegment(F, MEMORY, o + stepBytes, LITTLE_ENDIAN)
                     .fma(FloatVector.fromArray(F, x, xOff + c + step), a1);
-            c += 2 * step;
+            a2 = FloatVector.fromMemorySegment(F, MEMORY, o + 2 * stepBytes, LITTLE_ENDIAN)
+                    .fma(FloatVector.fromArray(F, x, xOff + c + 2 * step), a2);
+            a3 = FloatVector.fromMemorySegment(F, MEMORY, o + 3 * stepBytes, LITTLE_ENDIAN)
+                    .fma(FloatVector.fromArray(F, x, xOff + c + 3 * step), a3);
+            c += 4 * step;
             if (c == cols) {
-                out[r++] = a0.add(a1).reduceLanes(VectorOperators.ADD);
+                out[r++] = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
                 a0 = FloatVector.zero(F);
-                a1 = FloatVector.zero(F);
+                a1 = a0;
+                a2 = a0;
+                a3 = a0;
                 c = 0;
             }
         }

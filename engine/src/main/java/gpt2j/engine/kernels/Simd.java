@@ -1,5 +1,6 @@
 package gpt2j.engine.kernels;
 
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
@@ -21,6 +22,14 @@ final class Simd {
     // Unaligned: Q8_0/Q4_0 scales sit at 34*i and 18*i, which are not 2-byte aligned in general.
     static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /**
+     * All of native memory as one segment, for the few loops that check their whole range against the real segment
+     * once and then read at absolute addresses ({@code segment.address() + offset}): per-access checks on a segment
+     * that is not a constant cost those loops up to a fifth of their speed. A restricted method: the JVM needs
+     * {@code --enable-native-access=ALL-UNNAMED} (the launcher, tests and benchmarks pass it) or it warns once.
+     */
+    static final MemorySegment MEMORY = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
     private Simd() {
     }

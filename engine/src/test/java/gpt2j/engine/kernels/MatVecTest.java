@@ -1,6 +1,7 @@
 package gpt2j.engine.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
@@ -39,10 +40,11 @@ class MatVecTest {
         Random rnd = new Random(42 + kind.ordinal());
         try (Arena arena = Arena.ofConfined()) {
             for (int trial = 0; trial < 12; trial++) {
-                // Quantized types need whole blocks; F32/F16 alternate odd sizes (the scalar tails) and whole vectors
-                // of either width (F32's one-stream path).
+                // Quantized types need whole blocks; F32/F16 take odd sizes (the scalar tails), whole vectors of either
+                // width, and whole groups of four 16-lane vectors (F32's one-stream path, GPT-2's widths).
                 int unit = kind.type.blockSize;
-                int cols = unit > 1 ? unit * (1 + rnd.nextInt(12)) : trial % 2 == 0 ? 1 + rnd.nextInt(300) : 16 * (1 + rnd.nextInt(16));
+                int cols = unit > 1 ? unit * (1 + rnd.nextInt(12))
+                        : trial % 3 == 0 ? 1 + rnd.nextInt(300) : trial % 3 == 1 ? 16 * (1 + rnd.nextInt(16)) : 64 * (1 + rnd.nextInt(6));
                 int rows = 1 + rnd.nextInt(150);
                 Weights w = Weights.random(kind.type, rows, cols, kind.inputMajor, rnd, arena);
                 int xOff = rnd.nextInt(40);
@@ -78,18 +80,33 @@ class MatVecTest {
         // Enough rows for the widest strips (16 vectors of 16 lanes), with ranges cut where a pool would cut them.
         Random rnd = new Random(7 + kind.ordinal());
         try (Arena arena = Arena.ofConfined()) {
-            int cols = kind.type.blockSize == 1 ? 48 : 64;
-            int rows = 600;
-            Weights w = Weights.random(kind.type, rows, cols, kind.inputMajor, rnd, arena);
-            float[] x = Weights.randomVector(cols, rnd);
-            float[] vec = new float[rows];
-            for (int[] range : new int[][] {{0, rows}, {0, 288}, {288, 576}, {576, rows}, {5, 299}}) {
-                MatVec.apply(w.kernel, x, 0, vec, 0, range[0], range[1]);
-                for (int r = range[0]; r < range[1]; r++) {
-                    double tol = 1e-5 * w.absDot(r, x, 0) + 1e-6;
-                    assertEquals(w.dot(r, x, 0), vec[r], tol, kind + " row " + r + " of range " + range[0] + ".." + range[1]);
+            for (int cols : kind.type.blockSize == 1 ? new int[] {48, 128} : new int[] {64}) {
+                int rows = 600;
+                Weights w = Weights.random(kind.type, rows, cols, kind.inputMajor, rnd, arena);
+                float[] x = Weights.randomVector(cols, rnd);
+                float[] vec = new float[rows];
+                for (int[] range : new int[][] {{0, rows}, {0, 288}, {288, 576}, {576, rows}, {5, 299}}) {
+                    MatVec.apply(w.kernel, x, 0, vec, 0, range[0], range[1]);
+                    for (int r = range[0]; r < range[1]; r++) {
+                        double tol = 1e-5 * w.absDot(r, x, 0) + 1e-6;
+                        assertEquals(w.dot(r, x, 0), vec[r], tol,
+                                kind + " " + cols + " columns, row " + r + " of range " + range[0] + ".." + range[1]);
+                    }
                 }
             }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void rowsPastTheEndAreRefusedNotRead(Kind kind) {
+        // F32's stream reads at absolute addresses after one range check; every kernel must refuse, not read past w.
+        try (Arena arena = Arena.ofConfined()) {
+            int rows = 40, cols = 128;
+            Weights w = Weights.random(kind.type, rows, cols, kind.inputMajor, new Random(9), arena);
+            float[] x = new float[cols];
+            assertThrows(IndexOutOfBoundsException.class, () -> MatVec.apply(w.kernel, x, 0, new float[rows + 8], 0, 0, rows + 1));
+            assertThrows(IndexOutOfBoundsException.class, () -> MatVec.apply(w.kernel, x, 0, new float[rows + 8], 0, rows + 2, rows + 3));
         }
     }
 
