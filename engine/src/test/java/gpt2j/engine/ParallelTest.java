@@ -10,7 +10,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
+// A lost wake-up or a miscounted job hangs the caller: fail instead of hanging the build.
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ParallelTest {
 
     @Test
@@ -26,6 +29,19 @@ class ParallelTest {
                     for (int r = 0; r < rows; r++) assertEquals(1, hits.get(r), "row " + r + " of " + rows);
                 }
             }
+        }
+    }
+
+    @Test
+    void moreGrainsThanTheTicketCountsAreCoarsenedToMultiplesOfTheGrain() {
+        try (Parallel p = new Parallel(2)) {
+            int rows = 1_500_007; // 93,751 grains of 16 rows: more than the 65,535 a ticket counts
+            AtomicIntegerArray hits = new AtomicIntegerArray(rows);
+            p.forRows(rows, (start, end) -> {
+                assertTrue(start % Parallel.ROW_GRAIN == 0, "chunk start " + start);
+                for (int r = start; r < end; r++) hits.incrementAndGet(r);
+            });
+            for (int r = 0; r < rows; r++) assertEquals(1, hits.get(r), "row " + r);
         }
     }
 
