@@ -269,25 +269,31 @@ def main():
         w("Profiled with JFR, C2's assembly (`-XX:+PrintAssembly`) and JMH; the numbers of the latest profiles are in "
           "the closing note of issue 5.\n")
         w("- **pp**: gpt2j's prompt pass is float32 matrix-matrix work with the tokens along the vector lanes: the "
-          "batch is transposed once per matrix, 24 weight rows at a time are decoded into a float panel, and a tile "
-          "of 6 rows x 64 tokens (24 accumulators) takes 24 FMAs per 4 loads and 6 broadcasts. On its own that tile "
-          "runs 165-223 GFLOP/s on one core (70-90% of the FMA peak; a same-process harness, L2-resident panel), but "
-          "JFR of a Q4_0 pp128 on one thread puts only ~58% of the pass in it: ~11% decoding Q4_0 panels, ~10% "
-          "attention (one query at a time; since halved in JMH by a vector exp), ~3% transposing. llama.cpp's Q4_0 and Q8_0 passes multiply "
-          "int8 with AVX512-VNNI dot products, which the float32 peak in the table does not bound; the Vector API "
-          "has no int8 dot product.")
+          "batch is transposed once per matrix (on the pool), 24 weight rows at a time are decoded into a float "
+          "panel, and a tile of 6 rows x 64 tokens (24 accumulators) takes 24 FMAs per 4 loads and 6 broadcasts. On "
+          "its own that tile runs 165-223 GFLOP/s on one core (70-90% of the FMA peak; a same-process harness, "
+          "L2-resident panel), but JFR of a Q4_0 pp128 on one thread puts ~55% of the pass in it: ~8% decoding Q4_0 "
+          "panels, ~6% attention (one query at a time), ~3% transposing. llama.cpp repacks Q4_0 at load into "
+          "interleaved 8x8 blocks (its log: `CPU_AARCH64 model buffer`) and multiplies them as int8 with "
+          "AVX512-VNNI dot products, which the float32 peak in the table does not bound; the Vector API has no int8 "
+          "dot product, so Q4_0's pp stays below 0.8 of it while F32 and Q8_0 pass.")
         w("- **tg Q8_0 and Q4_0**: compute, not memory. Each 32-weight block costs two byte-to-float widenings (Q4_0: "
-          "plus the nibble split and the -8), an f16 scale moved from a general register, converted and broadcast, "
-          "and an FMA; C2's assembly also keeps a bounds check per block on the mapped segment and on x, and a "
-          "safepoint poll, in these loops (it removes them from the F32 loop). Measured and dropped: offsets affine "
-          "in the loop counter (checks stayed), the F32 kernel's one-stream loop for Q8_0 (20-30% slower), two Q4_0 "
-          "rows sharing the loads of x (15-35% slower), a float-bits nibble decode (2^23 + n, one subtraction; net "
-          "slower on one thread), Q4_0 with two accumulators, the -8 folded into block sums of x, a 16-entry lookup, "
-          "256-bit vectors. Per-row segment slices were 6% faster in a harness only.")
-        w("- **tg F32**: 95% of it is the mat-vec kernel (JFR). It now runs the row range as one sequential stream "
-          "with two accumulators, ~26-29 GB/s on one core from the mapped file (the four-rows-at-once loop it replaced "
-          "streamed 19-25), against 33-36 GB/s for C (gcc -O3) taking one row at a time on the same mapping in the same "
-          "minutes. Hugging Face F32 weights (input-major, read in place) walk down w in strips of 16 row vectors.")
+          "plus the nibble split and the -8), a scale broadcast and an FMA: C2's Q4_0 loop is ~13 vector "
+          "instructions per block with no bounds checks left (PrintAssembly), so one core decodes ~12 GB/s of Q4_0 "
+          "where llama.cpp's int8 VNNI path does more. Q4_0 block scales are converted to floats once at load "
+          "(+15-25% Q4_0 tg; 4 bytes per 32 weights of heap); Q8_0 gained nothing from that, nor from reading at "
+          "absolute addresses. Measured and dropped earlier: offsets affine in the loop counter, the F32 kernel's "
+          "one-stream loop for Q8_0 (20-30% slower), two Q4_0 rows sharing the loads of x (15-35% slower), a "
+          "float-bits nibble decode, two accumulators for Q4_0 (again slower with float scales), the -8 folded into "
+          "block sums of x, a 16-entry lookup, 256-bit vectors, 64-byte quant loads split in the byte domain.")
+        w("- **tg F32**: 95% of it is the mat-vec kernel (JFR). It runs the row range as one sequential stream with "
+          "four accumulators, reading the mapped weights at absolute addresses after one range check per call "
+          "(through the segment itself C2 re-checked its bounds and liveness every iteration): 34-37 GB/s on one "
+          "core, C's rate (gcc -O3, one row at a time) on the same mapping. Hugging Face F32 weights (input-major, "
+          "read in place) walk down w in strips of 16 row vectors.")
+        w("- **threads**: a 124M token is ~61 pool jobs of tens of microseconds each; chunks are claimed guided "
+          "(half of what is left, down to one grain), since eight equal chunks left the two threads up to a chunk "
+          "apart at the end of every job.")
         w("- **bandwidth bound**: `bandwidth.c` reads with the given threads and does no compute; gpt2j's kernels "
           "also convert and multiply (see the items above), and llama.cpp's share of the same bound is in the table.")
         w("- **time to first token**: the JVM and picocli take ~0.35 s before `main` runs. Until C2 has compiled the "
@@ -295,6 +301,8 @@ def main():
           "compiling them takes the two cores: in a cold 5-token prompt on the 7M embedded model (0.86 s), JFR "
           "sampling every 1 ms found the main thread running for only ~0.13 s of it, and boxing vectors in the "
           "interpreter allocates ~2 GB during a cold 10-token prompt on the 124M shape (six young GCs, ~110 ms). "
+          "A short first prompt (up to 32 tokens) therefore runs token by token, so that only the one-token "
+          "kernels must be compiled (time to first token 1.35-1.42 -> 1.14-1.15 s on this file). "
           "Measured and dropped, each no "
           "better than noise: a JDK 25 AOT cache, compiling sooner (`CompileThresholdScaling`, globally or for the "
           "engine's methods), calling every kernel once on a spare thread at start-up (the Vector API's first-use "
