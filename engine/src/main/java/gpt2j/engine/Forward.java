@@ -263,7 +263,7 @@ public final class Forward {
         if (n > 1) {
             // Transposed on the pool: on the calling thread alone it left the other threads waiting ~3% of a pass.
             jobIn = in;
-            jobN = n;
+            jobN = n; // read by transposeColumns, and below by the matmul
             jobCols = w.cols();
             parallel.forRows(w.cols(), TRANSPOSE_GRAIN, transposeColumns);
             in = inT;

@@ -10,8 +10,8 @@ import java.util.concurrent.locks.LockSupport;
  * workers. Chunks are claimed from a shared counter (ggml's scheme), guided: each claim takes a share of what is left,
  * so chunks start large and end at one grain, and the threads finish within one grain of each other. The call returns
  * when every row is done, not when every worker has reported: on a busy machine a worker that is slow to wake simply
- * finds less or nothing left, instead of holding the caller back. Workers spin briefly between calls (a token's matmuls follow each other within
- * microseconds), then park. Nothing is allocated per call: callers keep their {@link RowRange} bodies in fields.
+ * finds less or nothing left, instead of holding the caller back. Workers spin briefly between calls (a token's
+ * matmuls follow each other within microseconds), then park. Nothing is allocated per call: callers keep their {@link RowRange} bodies in fields.
  * One caller at a time; a body must not call back into the same pool.
  */
 public final class Parallel implements AutoCloseable {
@@ -27,12 +27,6 @@ public final class Parallel implements AutoCloseable {
 
     // onSpinWait iterations before parking: long enough to bridge the gap between two matmuls of one token.
     private static final int SPINS = 1 << 13;
-    // A claim takes 1/threads of the grains left: halves, quarters, ... down to one grain. Eight equal chunks (four
-    // per thread on two) left the threads up to a chunk apart at the end of each job: in generation, where a job is
-    // tens of microseconds, the worker sat idle ~17% of the time inside jobs and the caller waited ~5%. tg64 medians
-    // at 2 threads against those equal chunks: Q4_0 x1.04-1.05, Q8_0 x1.09, F32 x1.01; claims of 1/(2 threads)
-    // instead (twice as many claims) were slower, x0.91-0.96.
-    private static final int SHARE = 1;
     // Claims count grains in 16 bits of the ticket.
     private static final int MAX_GRAINS = 0xffff;
 
@@ -134,7 +128,12 @@ public final class Parallel implements AutoCloseable {
             long t = ticket.get();
             int count = (int) (t >>> 16) & 0xffff, next = (int) t & 0xffff;
             if (next >= count) break;
-            int take = Math.max(1, (count - next) / (SHARE * threads));
+            // 1/threads of the grains left: halves, quarters, ... down to one grain. Eight equal chunks (four per
+            // thread on two) left the threads up to a chunk apart at the end of each job: in generation, where a job
+            // is tens of microseconds, the worker sat idle ~17% of the time inside jobs and the caller waited ~5%.
+            // tg64 medians at 2 threads against those equal chunks: Q4_0 x1.04-1.05, Q8_0 x1.09, F32 x1.01; claims of
+            // 1/(2 threads) instead (twice as many claims) were slower, x0.91-0.96.
+            int take = Math.max(1, (count - next) / threads);
             if (!ticket.compareAndSet(t, t + take)) continue;
             try {
                 if (failure == null) body.run(next * grain, Math.min(rows, (next + take) * grain));
