@@ -88,7 +88,8 @@ final class MatVecF32 {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         int c = 0, r = outOff + rowStart;
         for (long o = base + first, end = base + last; o < end; o += 4 * stepBytes) {
-            a0 = FloatVector.fromMemorySegment(F, MEMORY, o, LITTLE_ENDIAN).fma(FloatVector.fromArray(F, x, xOff + c), a0);
+            a0 = FloatVector.fromMemorySegment(F, MEMORY, o, LITTLE_ENDIAN)
+                    .fma(FloatVector.fromArray(F, x, xOff + c), a0);
             a1 = FloatVector.fromMemorySegment(F, MEMORY, o + stepBytes, LITTLE_ENDIAN)
                     .fma(FloatVector.fromArray(F, x, xOff + c + step), a1);
             a2 = FloatVector.fromMemorySegment(F, MEMORY, o + 2 * stepBytes, LITTLE_ENDIAN)
