@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -41,13 +42,15 @@ final class BenchCommand implements Callable<Integer> {
             description = "Models to measure, comma separated or repeated (default: the embedded model).")
     List<Path> models = new ArrayList<>();
 
-    @Option(names = {"-p", "--n-prompt"}, paramLabel = "N", defaultValue = "128",
-            description = "Prompt tokens for the pp test; 0 skips it (default: ${DEFAULT-VALUE}).")
-    int nPrompt;
+    @Option(names = {"-p", "--n-prompt"}, paramLabel = "N", split = ",", defaultValue = "128",
+            description = "Prompt tokens for the pp tests, comma separated, e.g. 128,512; 0 skips them "
+                    + "(default: ${DEFAULT-VALUE}).")
+    List<Integer> nPrompt;
 
-    @Option(names = {"-n", "--n-gen"}, paramLabel = "N", defaultValue = "64",
-            description = "Generated tokens for the tg test; 0 skips it (default: ${DEFAULT-VALUE}).")
-    int nGen;
+    @Option(names = {"-n", "--n-gen"}, paramLabel = "N", split = ",", defaultValue = "64",
+            description = "Generated tokens for the tg tests, comma separated, e.g. 64,512; 0 skips them "
+                    + "(default: ${DEFAULT-VALUE}).")
+    List<Integer> nGen;
 
     @Option(names = {"-t", "--threads"}, paramLabel = "N", split = ",",
             description = "Thread counts, e.g. 1,2 (default: the available cores).")
@@ -77,12 +80,15 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (nPrompt < 0 || nGen < 0) {
+        if (nPrompt.stream().anyMatch(n -> n < 0) || nGen.stream().anyMatch(n -> n < 0)) {
             throw new ParameterException(spec.commandLine(), "-p and -n must not be negative");
         }
-        if (nPrompt == 0 && nGen == 0) {
+        List<Integer> prompts = nPrompt.stream().filter(n -> n > 0).toList();
+        List<Integer> gens = nGen.stream().filter(n -> n > 0).toList();
+        if (prompts.isEmpty() && gens.isEmpty()) {
             throw new ParameterException(spec.commandLine(), "nothing to measure: -p and -n are both 0");
         }
+        int longest = Stream.concat(prompts.stream(), gens.stream()).mapToInt(Integer::intValue).max().orElse(0);
         if (repetitions < 1) {
             throw new ParameterException(spec.commandLine(), "--repetitions must be at least 1, got " + repetitions);
         }
@@ -106,9 +112,9 @@ final class BenchCommand implements Callable<Integer> {
                 try (LoadedModel m = LoadedModel.load(path, type)) {
                     Gpt2Model model = new Gpt2Model(m.weights());
                     int context = model.config().contextLength();
-                    if (nPrompt > context || nGen > context) {
+                    if (longest > context) {
                         throw new UserException(path + ": the model's context holds " + context
-                                + " tokens; lower -p/-n (got -p " + nPrompt + ", -n " + nGen + ")");
+                                + " tokens; lower -p/-n (got a test of " + longest + ")");
                     }
                     String name = String.valueOf(path.toAbsolutePath().normalize().getFileName());
                     String typeName = type != null ? type.name() : InfoCommand.matrixTypes(m.weights()).stream()
@@ -116,12 +122,8 @@ final class BenchCommand implements Callable<Integer> {
                     for (int t : threadCounts) {
                         try (Parallel parallel = new Parallel(t)) {
                             Forward forward = new Forward(model, parallel);
-                            if (nPrompt > 0) {
-                                rows.add(print(out, measure(name, typeName, t, forward, nPrompt, true)));
-                            }
-                            if (nGen > 0) {
-                                rows.add(print(out, measure(name, typeName, t, forward, nGen, false)));
-                            }
+                            for (int n : prompts) rows.add(print(out, measure(name, typeName, t, forward, n, true)));
+                            for (int n : gens) rows.add(print(out, measure(name, typeName, t, forward, n, false)));
                         }
                     }
                 }

@@ -37,6 +37,17 @@ class BenchCommandTest {
     }
 
     @Test
+    void commaSeparatedTestSizesGiveOneRowEach() {
+        // As llama-bench: -p 4,8 -n 0,6 is pp4, pp8 and tg6 (a 0 skips); the longest test is checked against the context.
+        Cli r = Cli.run("bench", "-m", MODEL, "-p", "4,8", "-n", "0,6", "-t", "1", "-r", "1", "--warmup", "0", "-o", "csv");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(java.util.List.of("pp4", "pp8", "tg6"),
+                r.out().lines().skip(1).map(l -> l.split(",")[3]).toList(), r.out());
+        assertTrue(Cli.run("bench", "-m", MODEL, "-p", "4", "-n", "8,40", "-r", "1").oneLineFailure().contains("context"));
+        assertEquals(2, Cli.run("bench", "-m", MODEL, "-p", "4,-1").code());
+    }
+
+    @Test
     void markdownAndCsv() {
         Cli md = Cli.run("bench", "-m", MODEL, "-p", "4", "-n", "0", "-t", "1", "-r", "1", "--warmup", "0");
         assertEquals(0, md.code(), md.err());
