@@ -79,7 +79,7 @@ public final class MatMul {
                     SCRATCH.get().fit(MatMulF32InputMajor.STRIP * cols).panel);
             return;
         }
-        Scratch s = SCRATCH.get().fit(ROW_BLOCK * cols);
+        Scratch s = SCRATCH.get().fit(ROW_BLOCK * cols).fitLanes(MatMulF32.lanes(n));
         for (int rb = rowStart; rb < rowEnd; rb += ROW_BLOCK) {
             int re = Math.min(rowEnd, rb + ROW_BLOCK);
             switch (w.type()) {
@@ -96,11 +96,16 @@ public final class MatMul {
     /** A thread's decoded weight panel (grown, never shrunk), a tile's output lanes and the transpose's gather offsets. */
     private static final class Scratch {
         float[] panel = new float[0];
-        final float[] lanes = new float[MatMulF32.ROWS * MatMulF32.VECTORS * F.length()];
+        float[] lanes = new float[0];
         final int[] index = new int[F.length()];
 
         Scratch fit(int floats) {
             if (panel.length < floats) panel = new float[floats];
+            return this;
+        }
+
+        Scratch fitLanes(int floats) {
+            if (lanes.length < floats) lanes = new float[floats];
             return this;
         }
     }

@@ -24,27 +24,52 @@ final class MatMulF32 {
     private MatMulF32() {
     }
 
-    /** out[t * rows + r] for panel rows r - r0, r in [r0, r1), tokens t < n; tmp holds ROWS * VECTORS vectors. */
+    /** Columns per pass over xT: a 768-column slab of 64 transposed tokens (196 KB) stays in L2 for all the tiles. */
+    static final int SLAB = 768;
+
+    /** Floats of tmp that {@link #apply} needs for n tokens: every tile of a panel keeps its partial sums. */
+    static int lanes(int n) {
+        int groups = Math.max(1, MatMul.padded(n) / (VECTORS * F.length()));
+        return MatMul.ROW_BLOCK / ROWS * groups * ROWS * VECTORS * F.length();
+    }
+
+    /**
+     * out[t * rows + r] for panel rows r - r0, r in [r0, r1) (at most {@link MatMul#ROW_BLOCK}), tokens t < n; tmp holds
+     * {@link #lanes}(n) floats.
+     */
     static void apply(float[] panel, int cols, float[] xT, int n, float[] out, int rows, int r0, int r1, float[] tmp) {
         int step = F.length();
         int stride = MatMul.padded(n);
         int r = r0;
-        for (; r + ROWS <= r1; r += ROWS) {
-            int p0 = (r - r0) * cols;
-            int t = 0;
-            if (VECTORS == 4) {
-                for (; t + 4 * step <= stride; t += 4 * step) {
-                    rows6x4(panel, p0, cols, xT, stride, t, tmp);
-                    store6(tmp, 4, out, rows, r, t, n);
+        int tile = ROWS * VECTORS * step;
+        int full = VECTORS == 4 ? stride / (4 * step) * (4 * step) : 0; // token slots the 6 x 4 tiles cover
+        int tiles = (r1 - r0) / ROWS;
+        if (full > 0 && tiles > 0) {
+            // Whole 6 x 4 tiles, the panel's columns a slab at a time: with all of xT per tile, mlp down's 3072
+            // columns of 64 tokens (786 KB) and its panel spilled out of L2 for every tile.
+            java.util.Arrays.fill(tmp, 0, tiles * (full / (4 * step)) * tile, 0f);
+            for (int k0 = 0; k0 < cols; k0 += SLAB) {
+                int k1 = Math.min(cols, k0 + SLAB);
+                for (int i = 0, o = 0; i < tiles; i++) {
+                    for (int t = 0; t < full; t += 4 * step, o += tile) {
+                        rows6x4(panel, i * ROWS * cols, cols, k0, k1, xT, stride, t, tmp, o);
+                    }
                 }
             }
+            for (int i = 0, o = 0; i < tiles; i++) {
+                for (int t = 0; t < full; t += 4 * step, o += tile) store6(tmp, o, 4, out, rows, r0 + i * ROWS, t, n);
+            }
+        }
+        for (; r + ROWS <= r1; r += ROWS) {
+            int p0 = (r - r0) * cols;
+            int t = full;
             for (; t + 2 * step <= stride; t += 2 * step) {
                 rows6x2(panel, p0, cols, xT, stride, t, tmp);
-                store6(tmp, 2, out, rows, r, t, n);
+                store6(tmp, 0, 2, out, rows, r, t, n);
             }
             if (t < stride) {
                 rows6x1(panel, p0, cols, xT, stride, t, tmp);
-                store6(tmp, 1, out, rows, r, t, n);
+                store6(tmp, 0, 1, out, rows, r, t, n);
             }
         }
         for (; r < r1; r++) {
@@ -52,14 +77,27 @@ final class MatMulF32 {
         }
     }
 
-    /** Six rows, four token vectors from slot t: row i's vector v goes to tmp[(4 * i + v) * F.length()]. */
-    private static void rows6x4(float[] p, int p0, int cols, float[] xT, int stride, int t, float[] tmp) {
+    /**
+     * Six rows, four token vectors from slot t, columns [k0, k1): adds to the partial sums at tmp[o..], where row i's
+     * vector v is at o + (4 * i + v) * F.length().
+     */
+    private static void rows6x4(float[] p, int p0, int cols, int k0, int k1, float[] xT, int stride, int t, float[] tmp,
+                                int o) {
         int step = F.length();
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-        FloatVector c0 = a0, c1 = a0, c2 = a0, c3 = a0, d0 = a0, d1 = a0, d2 = a0, d3 = a0;
-        FloatVector e0 = a0, e1 = a0, e2 = a0, e3 = a0, f0 = a0, f1 = a0, f2 = a0, f3 = a0;
+        FloatVector a0 = FloatVector.fromArray(F, tmp, o), a1 = FloatVector.fromArray(F, tmp, o + step);
+        FloatVector a2 = FloatVector.fromArray(F, tmp, o + 2 * step), a3 = FloatVector.fromArray(F, tmp, o + 3 * step);
+        FloatVector b0 = FloatVector.fromArray(F, tmp, o + 4 * step), b1 = FloatVector.fromArray(F, tmp, o + 5 * step);
+        FloatVector b2 = FloatVector.fromArray(F, tmp, o + 6 * step), b3 = FloatVector.fromArray(F, tmp, o + 7 * step);
+        FloatVector c0 = FloatVector.fromArray(F, tmp, o + 8 * step), c1 = FloatVector.fromArray(F, tmp, o + 9 * step);
+        FloatVector c2 = FloatVector.fromArray(F, tmp, o + 10 * step), c3 = FloatVector.fromArray(F, tmp, o + 11 * step);
+        FloatVector d0 = FloatVector.fromArray(F, tmp, o + 12 * step), d1 = FloatVector.fromArray(F, tmp, o + 13 * step);
+        FloatVector d2 = FloatVector.fromArray(F, tmp, o + 14 * step), d3 = FloatVector.fromArray(F, tmp, o + 15 * step);
+        FloatVector e0 = FloatVector.fromArray(F, tmp, o + 16 * step), e1 = FloatVector.fromArray(F, tmp, o + 17 * step);
+        FloatVector e2 = FloatVector.fromArray(F, tmp, o + 18 * step), e3 = FloatVector.fromArray(F, tmp, o + 19 * step);
+        FloatVector f0 = FloatVector.fromArray(F, tmp, o + 20 * step), f1 = FloatVector.fromArray(F, tmp, o + 21 * step);
+        FloatVector f2 = FloatVector.fromArray(F, tmp, o + 22 * step), f3 = FloatVector.fromArray(F, tmp, o + 23 * step);
         int p1 = p0 + cols, p2 = p1 + cols, p3 = p2 + cols, p4 = p3 + cols, p5 = p4 + cols;
-        for (int c = 0, xo = t; c < cols; c++, xo += stride) {
+        for (int c = k0, xo = t + k0 * stride; c < k1; c++, xo += stride) {
             FloatVector u0 = FloatVector.fromArray(F, xT, xo);
             FloatVector u1 = FloatVector.fromArray(F, xT, xo + step);
             FloatVector u2 = FloatVector.fromArray(F, xT, xo + 2 * step);
@@ -77,12 +115,17 @@ final class MatMulF32 {
             w = FloatVector.broadcast(F, p[p5 + c]);
             f0 = u0.fma(w, f0); f1 = u1.fma(w, f1); f2 = u2.fma(w, f2); f3 = u3.fma(w, f3);
         }
-        a0.intoArray(tmp, 0); a1.intoArray(tmp, step); a2.intoArray(tmp, 2 * step); a3.intoArray(tmp, 3 * step);
-        b0.intoArray(tmp, 4 * step); b1.intoArray(tmp, 5 * step); b2.intoArray(tmp, 6 * step); b3.intoArray(tmp, 7 * step);
-        c0.intoArray(tmp, 8 * step); c1.intoArray(tmp, 9 * step); c2.intoArray(tmp, 10 * step); c3.intoArray(tmp, 11 * step);
-        d0.intoArray(tmp, 12 * step); d1.intoArray(tmp, 13 * step); d2.intoArray(tmp, 14 * step); d3.intoArray(tmp, 15 * step);
-        e0.intoArray(tmp, 16 * step); e1.intoArray(tmp, 17 * step); e2.intoArray(tmp, 18 * step); e3.intoArray(tmp, 19 * step);
-        f0.intoArray(tmp, 20 * step); f1.intoArray(tmp, 21 * step); f2.intoArray(tmp, 22 * step); f3.intoArray(tmp, 23 * step);
+        a0.intoArray(tmp, o); a1.intoArray(tmp, o + step); a2.intoArray(tmp, o + 2 * step); a3.intoArray(tmp, o + 3 * step);
+        b0.intoArray(tmp, o + 4 * step); b1.intoArray(tmp, o + 5 * step); b2.intoArray(tmp, o + 6 * step);
+        b3.intoArray(tmp, o + 7 * step);
+        c0.intoArray(tmp, o + 8 * step); c1.intoArray(tmp, o + 9 * step); c2.intoArray(tmp, o + 10 * step);
+        c3.intoArray(tmp, o + 11 * step);
+        d0.intoArray(tmp, o + 12 * step); d1.intoArray(tmp, o + 13 * step); d2.intoArray(tmp, o + 14 * step);
+        d3.intoArray(tmp, o + 15 * step);
+        e0.intoArray(tmp, o + 16 * step); e1.intoArray(tmp, o + 17 * step); e2.intoArray(tmp, o + 18 * step);
+        e3.intoArray(tmp, o + 19 * step);
+        f0.intoArray(tmp, o + 20 * step); f1.intoArray(tmp, o + 21 * step); f2.intoArray(tmp, o + 22 * step);
+        f3.intoArray(tmp, o + 23 * step);
     }
 
     /** Six rows, two token vectors: row i's vector v goes to tmp[(2 * i + v) * F.length()]. */
@@ -134,14 +177,14 @@ final class MatMulF32 {
     }
 
     /**
-     * A six-row tile of {@code vectors} token vectors from slot t into out (row 0's vectors are adjacent in tmp, so
+     * A six-row tile of {@code vectors} token vectors from slot t, at tmp[from..], into out (row 0's vectors are adjacent in tmp, so
      * token k is its lane k), token by token, skipping the padding slots past n: rows r..r+5 of one token are adjacent in out, so each token touches one cache line, not six (the
      * head's rows are 200 KB apart).
      */
-    private static void store6(float[] tmp, int vectors, float[] out, int rows, int r, int t, int n) {
+    private static void store6(float[] tmp, int from, int vectors, float[] out, int rows, int r, int t, int n) {
         int rowStride = vectors * F.length();
-        for (int k = 0, end = Math.min(rowStride, n - t); k < end; k++) {
-            int o = (t + k) * rows + r;
+        for (int k = from, end = from + Math.min(rowStride, n - t); k < end; k++) {
+            int o = (t + k - from) * rows + r;
             out[o] = tmp[k];
             out[o + 1] = tmp[k + rowStride];
             out[o + 2] = tmp[k + 2 * rowStride];

@@ -63,16 +63,18 @@ class MatMulTest {
             // Rows as wide as GPT-2's mlp down (3072) and wider; for F32 not a whole number of vectors.
             int cols = kind.type.blockSize == 1 ? 3109 : 3168;
             int rows = 150; // two whole input-major strips (64 rows at 512 bits) and a remainder; six panels of 24
-            int n = 9;
             Weights w = Weights.random(kind.type, rows, cols, kind.inputMajor, rnd, arena);
-            float[] x = Weights.randomVector(n * cols, rnd);
-            float[] vec = new float[n * rows];
-            MatMul.apply(w.kernel, transposed(x, n, cols), n, vec, 0, rows);
-            for (int t = 0; t < n; t++) {
-                for (int r = 0; r < rows; r++) {
-                    double expected = w.dot(r, x, t * cols);
-                    double tol = 1e-5 * w.absDot(r, x, t * cols) + 1e-6;
-                    assertEquals(expected, vec[t * rows + r], tol, kind + " token " + t + " row " + r);
+            // 9 tokens: one- and two-vector tiles; 67: a four-vector tile over several column slabs, the last partial.
+            for (int n : new int[] {9, 67}) {
+                float[] x = Weights.randomVector(n * cols, rnd);
+                float[] vec = new float[n * rows];
+                MatMul.apply(w.kernel, transposed(x, n, cols), n, vec, 0, rows);
+                for (int t = 0; t < n; t++) {
+                    for (int r = 0; r < rows; r++) {
+                        double expected = w.dot(r, x, t * cols);
+                        double tol = 1e-5 * w.absDot(r, x, t * cols) + 1e-6;
+                        assertEquals(expected, vec[t * rows + r], tol, kind + " n=" + n + " token " + t + " row " + r);
+                    }
                 }
             }
         }
