@@ -270,7 +270,8 @@ def main():
           "the closing note of issue 5.\n")
         w("- **pp**: gpt2j's prompt pass is float32 matrix-matrix work with the tokens along the vector lanes: the "
           "batch is transposed once per matrix (on the pool), 24 weight rows at a time are decoded into a float "
-          "panel, and a tile of 6 rows x 64 tokens (24 accumulators) takes 24 FMAs per 4 loads and 6 broadcasts. On "
+          "panel, and a tile of 6 rows x 64 tokens (24 accumulators) takes 24 FMAs per 4 loads and 6 broadcasts, "
+          "768 columns at a time so that the inputs' slab stays in L2 for every tile of the panel. On "
           "its own that tile runs 165-223 GFLOP/s on one core (70-90% of the FMA peak; a same-process harness, "
           "L2-resident panel), but JFR of a Q4_0 pp128 on one thread puts ~55% of the pass in it: ~8% decoding Q4_0 "
           "panels, ~6% attention (one query at a time), ~3% transposing. llama.cpp repacks Q4_0 at load into "
