@@ -83,28 +83,11 @@ public final class Attention {
         }
     }
 
-    /**
-     * {@link #softmax} with the exponentials and the scaling a vector at a time ({@link Exp}); the last, partial
-     * vector under a mask (as a scalar Math.exp loop, that tail took most of the softmax at prompt lengths).
-     */
+    /** {@link #softmax} with the exponentials and the scaling a vector at a time, the last under a mask. */
     private static void softmaxVector(float[] att, int off, int len, float max) {
         int end = off + len;
-        int t = off;
-        FloatVector sums = FloatVector.zero(F);
-        for (; t + F.length() <= end; t += F.length()) {
-            FloatVector e = Exp.of(FloatVector.fromArray(F, att, t).sub(max));
-            e.intoArray(att, t);
-            sums = sums.add(e);
-        }
-        if (t < end) {
-            VectorMask<Float> m = F.indexInRange(t, end);
-            FloatVector e = Exp.of(FloatVector.fromArray(F, att, t, m).sub(max));
-            e.intoArray(att, t, m);
-            sums = sums.add(e, m);
-        }
-        FloatVector inv = FloatVector.broadcast(F, 1f / sums.reduceLanes(VectorOperators.ADD));
-        for (t = off; t + F.length() <= end; t += F.length()) FloatVector.fromArray(F, att, t).mul(inv).intoArray(att, t);
-        if (t < end) {
+        FloatVector inv = FloatVector.broadcast(F, 1f / Exp.expAndSum(att, off, len, max));
+        for (int t = off; t < end; t += F.length()) {
             VectorMask<Float> m = F.indexInRange(t, end);
             FloatVector.fromArray(F, att, t, m).mul(inv).intoArray(att, t, m);
         }

@@ -1,7 +1,10 @@
 package gpt2j.engine.kernels;
 
+import static gpt2j.engine.kernels.Simd.F;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -23,23 +26,33 @@ final class Exp {
     private Exp() {
     }
 
-    /** e^x lane-wise, for x <= 0 (a softmax's scores minus their maximum). NaN stays NaN. */
-    static FloatVector of(FloatVector x) {
-        FloatVector v = x.max(MIN);
-        FloatVector k = v.fma(LOG2E, ROUND).sub(ROUND);
-        FloatVector r = v.sub(k.mul(LN2_HI)).sub(k.mul(LN2_LO)); // k * LN2_HI is exact, v minus it too
-        FloatVector p = r.fma(1f / 5040, 1f / 720);
-        p = p.fma(r, c(x, 1f / 120));
-        p = p.fma(r, c(x, 1f / 24));
-        p = p.fma(r, c(x, 1f / 6));
-        p = p.fma(r, c(x, 0.5f));
-        p = p.fma(r, c(x, 1f));
-        p = p.fma(r, c(x, 1f));
-        IntVector bits = ((IntVector) k.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
-        return p.mul(bits.reinterpretAsFloats());
-    }
-
-    private static FloatVector c(FloatVector like, float value) {
-        return FloatVector.broadcast(like.species(), value);
+    /**
+     * a[t] = e^(a[t] - max) for t in [off, off + len), a vector at a time, the last one under a mask; returns their sum.
+     * For a[t] <= max (a softmax's scores); NaN stays NaN. Arrays in and out, no vector across a call: with an
+     * {@code of(FloatVector)} helper, C2 sometimes left a call to it (or to its constant helper) in the compiled
+     * attention ("NodeCountInliningCutoff" in PrintInlining) and boxed the vectors: ~15% of a 2-thread Q4_0 pp128
+     * pass by JFR.
+     */
+    static float expAndSum(float[] a, int off, int len, float max) {
+        int end = off + len;
+        FloatVector sums = FloatVector.zero(F);
+        for (int t = off; t < end; t += F.length()) {
+            VectorMask<Float> m = F.indexInRange(t, end);
+            FloatVector v = FloatVector.fromArray(F, a, t, m).sub(max).max(MIN);
+            FloatVector k = v.fma(LOG2E, ROUND).sub(ROUND);
+            FloatVector r = v.sub(k.mul(LN2_HI)).sub(k.mul(LN2_LO)); // k * LN2_HI is exact, v minus it too
+            FloatVector p = r.fma(1f / 5040, 1f / 720);
+            p = p.fma(r, FloatVector.broadcast(F, 1f / 120));
+            p = p.fma(r, FloatVector.broadcast(F, 1f / 24));
+            p = p.fma(r, FloatVector.broadcast(F, 1f / 6));
+            p = p.fma(r, FloatVector.broadcast(F, 0.5f));
+            p = p.fma(r, FloatVector.broadcast(F, 1f));
+            p = p.fma(r, FloatVector.broadcast(F, 1f));
+            IntVector bits = ((IntVector) k.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+            FloatVector e = p.mul(bits.reinterpretAsFloats());
+            e.intoArray(a, t, m);
+            sums = sums.add(e, m);
+        }
+        return sums.reduceLanes(VectorOperators.ADD);
     }
 }
