@@ -11,8 +11,8 @@ import java.util.concurrent.locks.LockSupport;
  * so chunks start large and end at one grain, and the threads finish within one grain of each other. The call returns
  * when every row is done, not when every worker has reported: on a busy machine a worker that is slow to wake simply
  * finds less or nothing left, instead of holding the caller back. Workers spin briefly between calls (a token's
- * matmuls follow each other within microseconds), then park. Nothing is allocated per call: callers keep their {@link RowRange} bodies in fields.
- * One caller at a time; a body must not call back into the same pool.
+ * matmuls follow each other within microseconds), then park. Nothing is allocated per call: callers keep their
+ * {@link RowRange} bodies in fields. One caller at a time; a body must not call back into the same pool.
  */
 public final class Parallel implements AutoCloseable {
 

@@ -2,6 +2,8 @@ package gpt2j.engine.kernels;
 
 import static gpt2j.engine.kernels.Simd.F;
 
+import java.util.Arrays;
+
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -47,7 +49,7 @@ final class MatMulF32 {
         if (full > 0 && tiles > 0) {
             // Whole 6 x 4 tiles, the panel's columns a slab at a time: with all of xT per tile, mlp down's 3072
             // columns of 64 tokens (786 KB) and its panel spilled out of L2 for every tile.
-            java.util.Arrays.fill(tmp, 0, tiles * (full / (4 * step)) * tile, 0f);
+            Arrays.fill(tmp, 0, tiles * (full / (4 * step)) * tile, 0f);
             for (int k0 = 0; k0 < cols; k0 += SLAB) {
                 int k1 = Math.min(cols, k0 + SLAB);
                 for (int i = 0, o = 0; i < tiles; i++) {
@@ -177,9 +179,9 @@ final class MatMulF32 {
     }
 
     /**
-     * A six-row tile of {@code vectors} token vectors from slot t, at tmp[from..], into out (row 0's vectors are adjacent in tmp, so
-     * token k is its lane k), token by token, skipping the padding slots past n: rows r..r+5 of one token are adjacent in out, so each token touches one cache line, not six (the
-     * head's rows are 200 KB apart).
+     * A six-row tile of {@code vectors} token vectors from slot t, at tmp[from..], into out (row 0's vectors are
+     * adjacent in tmp, so token k is its lane k), token by token, skipping the padding slots past n: rows r..r+5 of one
+     * token are adjacent in out, so each token touches one cache line, not six (the head's rows are 200 KB apart).
      */
     private static void store6(float[] tmp, int from, int vectors, float[] out, int rows, int r, int t, int n) {
         int rowStride = vectors * F.length();

@@ -11,9 +11,9 @@ import jdk.incubator.vector.FloatVector;
 /**
  * F32 input-major mat-vec (Hugging Face Conv1D layout): w is (cols, rows) row-major, so out[r] = sum_c x[c] * w[c][r].
  * A strip of output rows lives in registers while c walks down the matrix, so each weight is read once and out is
- * written once. Strips are 16 vectors wide where the registers allow: each step down w crosses a line (on a mapped file, a 4 KB
- * page), so wider strips cross fewer (124M Hugging Face F32, tg64 on 1 thread: 4 vectors 39-40 tokens/s, 8 44-48,
- * 16 49).
+ * written once. Strips are 16 vectors wide where the registers allow: each step down w crosses a line (on a mapped
+ * file, a 4 KB page), so wider strips cross fewer (124M Hugging Face F32, tg64 on 1 thread: 4 vectors 39-40 tokens/s,
+ * 8 44-48, 16 49).
  */
 final class MatVecF32InputMajor {
 
@@ -50,10 +50,14 @@ final class MatVecF32InputMajor {
                 a15 = FloatVector.fromMemorySegment(F, w, o + 15 * vb, LITTLE_ENDIAN).fma(xc, a15);
             }
             int q = outOff + r;
-            a0.intoArray(out, q); a1.intoArray(out, q + step); a2.intoArray(out, q + 2 * step); a3.intoArray(out, q + 3 * step);
-            a4.intoArray(out, q + 4 * step); a5.intoArray(out, q + 5 * step); a6.intoArray(out, q + 6 * step); a7.intoArray(out, q + 7 * step);
-            a8.intoArray(out, q + 8 * step); a9.intoArray(out, q + 9 * step); a10.intoArray(out, q + 10 * step); a11.intoArray(out, q + 11 * step);
-            a12.intoArray(out, q + 12 * step); a13.intoArray(out, q + 13 * step); a14.intoArray(out, q + 14 * step); a15.intoArray(out, q + 15 * step);
+            a0.intoArray(out, q); a1.intoArray(out, q + step);
+            a2.intoArray(out, q + 2 * step); a3.intoArray(out, q + 3 * step);
+            a4.intoArray(out, q + 4 * step); a5.intoArray(out, q + 5 * step);
+            a6.intoArray(out, q + 6 * step); a7.intoArray(out, q + 7 * step);
+            a8.intoArray(out, q + 8 * step); a9.intoArray(out, q + 9 * step);
+            a10.intoArray(out, q + 10 * step); a11.intoArray(out, q + 11 * step);
+            a12.intoArray(out, q + 12 * step); a13.intoArray(out, q + 13 * step);
+            a14.intoArray(out, q + 14 * step); a15.intoArray(out, q + 15 * step);
         }
         for (; r + 4 * step <= rowEnd; r += 4 * step) {
             FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
