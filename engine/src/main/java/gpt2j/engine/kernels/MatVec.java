@@ -26,7 +26,7 @@ public final class MatVec {
             }
             case F16 -> MatVecF16.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q8_0 -> MatVecQ8_0.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
-            case Q4_0 -> MatVecQ4_0.apply(data, m.scales(), cols, x, xOff, out, outOff, rowStart, rowEnd);
+            case Q4_0 -> MatVecQ4_0.apply(m.quants(), m.scales(), cols, x, xOff, out, outOff, rowStart, rowEnd);
             default -> throw new IllegalArgumentException("no mat-vec kernel for " + w.tensor());
         }
     }
