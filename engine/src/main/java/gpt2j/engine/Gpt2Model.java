@@ -16,8 +16,8 @@ import java.util.Arrays;
 /**
  * A GPT-2 ready to run: the checkpoint's weights, checked against the config once here so the forward pass can trust
  * every shape. Matrices and embeddings stay in their stored type and memory; only the (small) bias vectors are copied
- * to the heap, where the forward pass adds them, and Q4_0 matrices' block scales are converted to floats
- * ({@link KernelMatrix}). Immutable and shareable between threads and {@link Forward}s.
+ * to the heap, where the forward pass adds them, and Q4_0 matrices are repacked there for the one-token kernel
+ * ({@link KernelMatrix}: 1.1x their bytes). Immutable and shareable between threads and {@link Forward}s.
  */
 public final class Gpt2Model {
 
