@@ -4,9 +4,9 @@
 #   LLAMA_CPP=/path/to/llama.cpp tools/perf/performance.sh
 #
 # LLAMA_CPP is a llama.cpp checkout built with llama-bench and llama-cli in build/bin (not part of this repository).
-# Optional: REPS (default 3), THREADS (default "1 2"), PERF_WORK (default build-out/perf: models and raw results),
-# GPT2J (default ./gpt2j; e.g. the launcher of a clean `git archive HEAD` copy, so that edits in progress in this
-# working tree cannot break or change the run).
+# Optional: REPS (repetitions per round, default 3), ROUNDS (default 2), THREADS (default "1 2"), PERF_WORK (default
+# build-out/perf: models and raw results), GPT2J (default ./gpt2j; e.g. the launcher of a fresh `git clone` of this
+# repository, so that edits in progress in this working tree cannot break or change the run, and its commit is named).
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
 cd "$root"
@@ -14,6 +14,7 @@ llama=${LLAMA_CPP:-/tmp/llama.cpp}
 bin=$llama/build/bin
 work=${PERF_WORK:-$root/build-out/perf}
 reps=${REPS:-3}
+rounds=${ROUNDS:-2}
 threads=${THREADS:-"1 2"}
 res=$work/results
 gpt2j=${GPT2J:-./gpt2j}
@@ -25,6 +26,7 @@ for b in llama-bench llama-cli; do
   [ -x "$bin/$b" ] || { echo "performance.sh: $bin/$b not found (set LLAMA_CPP to a built llama.cpp)" >&2; exit 1; }
 done
 mkdir -p "$res"
+rm -f "$res"/*.json "$res"/*.err # a previous run's files must not be pooled with this one's
 start=$(date +%s)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -45,14 +47,22 @@ for n in $threads; do
   "$work/fmapeak" "$n" > "$res/fmapeak-t$n.json"
 done
 
-# 3. Throughput, engine after engine for each (type, threads) so that drift in machine load hits all alike.
+# 3. Throughput, engine after engine for each (type, threads), in ROUNDS rounds whose order alternates (gpt2j first,
+#    then llama.cpp first, ...), so that drift in machine load hits both engines alike; the report pools the rounds.
 for n in $threads; do
   for t in f32 q8_0 q4_0; do
-    echo "performance.sh: $t, $n thread(s)" >&2
-    "$gpt2j" bench -m "${gguf[$t]}" -p 128 -n 64 -t "$n" -r "$reps" --output json > "$res/gpt2j-$t-t$n.json" 2> "$res/gpt2j-$t-t$n.err" \
-      || echo "performance.sh: gpt2j bench failed for $t/$n" >&2
-    "$bin/llama-bench" -m "${gguf[$t]}" -p 128 -n 64 -t "$n" -r "$reps" -o json > "$res/llama-$t-t$n.json" 2> "$res/llama-$t-t$n.err" \
-      || echo "performance.sh: llama-bench failed for $t/$n" >&2
+    for r in $(seq "$rounds"); do
+      echo "performance.sh: $t, $n thread(s), round $r" >&2
+      run_gpt2j() {
+        "$gpt2j" bench -m "${gguf[$t]}" -p 128 -n 64 -t "$n" -r "$reps" --output json > "$res/gpt2j-$t-t$n-r$r.json" \
+          2> "$res/gpt2j-$t-t$n-r$r.err" || echo "performance.sh: gpt2j bench failed for $t/$n" >&2
+      }
+      run_llama() {
+        "$bin/llama-bench" -m "${gguf[$t]}" -p 128 -n 64 -t "$n" -r "$reps" -o json > "$res/llama-$t-t$n-r$r.json" \
+          2> "$res/llama-$t-t$n-r$r.err" || echo "performance.sh: llama-bench failed for $t/$n" >&2
+      }
+      if [ $((r % 2)) -eq 1 ]; then run_gpt2j; run_llama; else run_llama; run_gpt2j; fi
+    done
   done
   LD_LIBRARY_PATH=$openblas OMP_NUM_THREADS=$n $py tools/perf/torch_bench.py -m "$model" -p 128 -n 64 -t "$n" \
     -r "$reps" > "$res/torch-t$n.json"
@@ -86,7 +96,7 @@ json.dump({
     "java": sh(". tools/jdk.sh && \"\$JAVA_HOME/bin/java\" -version 2>&1 | head -1"),
     "llama_cpp_commit": sh("cat '$llama/.commit' 2>/dev/null || git -C '$llama' rev-parse --short HEAD 2>/dev/null"),
     "torch": sh("$py -c 'import torch; print(torch.__version__)'") + " (OpenBLAS OpenMP via LD_LIBRARY_PATH)",
-    "repetitions": $reps, "threads": [int(t) for t in "$threads".split()],
+    "repetitions": $reps, "rounds": $rounds, "threads": [int(t) for t in "$threads".split()],
     "runtime_s": $(date +%s) - $start,
     "gguf": {"f32": "${gguf[f32]}", "q8_0": "${gguf[q8_0]}", "q4_0": "${gguf[q4_0]}"},
 }, open(sys.argv[1], "w"), indent=1)

@@ -5,6 +5,7 @@
 import glob
 import json
 import os
+import statistics
 import struct
 import sys
 
@@ -116,10 +117,27 @@ def row(rows, test):
     return None
 
 
+def rounds(d, engine, t, n):
+    """The result files of one engine, type and thread count, one per round, in round order."""
+    files = sorted(glob.glob(os.path.join(d, f"{engine}-{t}-t{n}-r*.json")),
+                   key=lambda f: int(f.rsplit("-r", 1)[1].split(".")[0]))
+    return [load(f) for f in files] or [load(os.path.join(d, f"{engine}-{t}-t{n}.json"))]
+
+
+def pooled(d, engine, t, n, test):
+    """One row for a test with every round's repetitions pooled: mean and standard deviation over all samples, and
+    the rounds' own means (None where no round has the test)."""
+    rows = [r for r in (row(x, test) for x in rounds(d, engine, t, n)) if r]
+    if not rows:
+        return None
+    samples = [s for r in rows for s in r.get("samples_ts") or [r["avg_ts"]]]
+    sd = statistics.stdev(samples) if len(samples) > 1 else 0.0
+    return {"avg_ts": statistics.fmean(samples), "stddev_ts": sd, "round_ts": [r["avg_ts"] for r in rows]}
+
+
 def both(d, t, n, test):
-    """gpt2j's and llama.cpp's rows for one type, thread count and test (None where missing)."""
-    return (row(load(os.path.join(d, f"gpt2j-{t}-t{n}.json")), test),
-            row(load(os.path.join(d, f"llama-{t}-t{n}.json")), test))
+    """gpt2j's and llama.cpp's pooled rows for one type, thread count and test (None where missing)."""
+    return pooled(d, "gpt2j", t, n, test), pooled(d, "llama", t, n, test)
 
 
 def gguf_files(meta):
@@ -158,7 +176,9 @@ def main():
       "`llama-bench`. PyTorch is our own float32 GPT-2 with a KV cache on Debian's torch (`tools/perf/torch_bench.py`)."
       " pp128 = one 128-token prompt batch from an empty cache (logits of the last position only); tg64 = 64 tokens "
       "decoded one at a time from an empty cache. Numbers are tokens/s, mean ± standard deviation over the "
-      "repetitions. Before timing, llama-bench and torch_bench.py run each test once; `gpt2j bench` runs it for at "
+      "repetitions of all rounds: each (type, threads) pair runs the two engines back to back, in as many rounds as "
+      "`ROUNDS`, alternating which goes first, and the table pools them; 'per round' is each round's own ratio, to "
+      "show how far the shared machine moves it. Before timing, llama-bench and torch_bench.py run each test once; `gpt2j bench` runs it for at "
       "least 2 s (`--warmup`, at least once), since C2 is still compiling its kernels about 2 s after start (with "
       "one warm-up run the first timed pp128 came out 10-30% low). Even so, gpt2j's first timed pp128 still tends to "
       "run 5-30% below the rest (late recompilations; up to 80% before a deoptimization at the end of warm-up was "
@@ -166,7 +186,7 @@ def main():
       "`build-out/perf/results`. The cold cost is not hidden: it is the time to first token below.\n")
     w("## Machine and versions\n")
     for k in ["date", "cpu", "cores", "load_before", "load_after", "gpt2j_commit", "java", "llama_cpp_commit",
-              "torch", "repetitions", "runtime_s"]:
+              "torch", "repetitions", "rounds", "runtime_s"]:
         if k in meta:
             w(f"- {k.replace('_', ' ')}: {meta[k]}")
     w("")
@@ -175,22 +195,22 @@ def main():
 
     w("## Throughput: gpt2j vs llama.cpp vs PyTorch\n")
     w(f"Targets: pp ratio gpt2j/llama.cpp >= {TARGET_PP}, tg ratio >= {TARGET_TG}.\n")
-    w("| type | threads | test | gpt2j | llama.cpp | PyTorch f32 | gpt2j / llama.cpp | target | met |")
-    w("|---|---|---|---|---|---|---|---|---|")
+    w("| type | threads | test | gpt2j | llama.cpp | PyTorch f32 | gpt2j / llama.cpp | per round | target | met |")
+    w("|---|---|---|---|---|---|---|---|---|---|")
     missed = []
     for t in TYPES:
         for n in threads:
-            g = load(os.path.join(d, f"gpt2j-{t}-t{n}.json"))
-            lc = load(os.path.join(d, f"llama-{t}-t{n}.json"))
             pt = load(os.path.join(d, f"torch-t{n}.json")) if t == "f32" else None
             for test, target in (("pp128", TARGET_PP), ("tg64", TARGET_TG)):
-                gr, lr, pr = row(g, test), row(lc, test), row(pt, test)
+                (gr, lr), pr = both(d, t, n, test), row(pt, test)
                 ratio = gr["avg_ts"] / lr["avg_ts"] if gr and lr else None
+                per_round = ", ".join(f"{a / b:.2f}" for a, b in zip(gr["round_ts"], lr["round_ts"])) \
+                    if gr and lr else "n/a"
                 met = "n/a" if ratio is None else ("yes" if ratio >= target else "**no**")
                 if met == "**no**":
                     missed.append(f"{t} {test} at {n} thread(s): ratio {ratio_text(ratio, target)} < {target}")
                 w(f"| {t} | {n} | {test} | {ts(gr) or 'n/a'} | {ts(lr) or 'n/a'} | {ts(pr) or '-'} | "
-                  f"{ratio_text(ratio, target)} | >= {target} | {met} |")
+                  f"{ratio_text(ratio, target)} | {per_round} | >= {target} | {met} |")
     w("")
 
     w("## Token generation against the memory-bandwidth bound\n")
@@ -279,14 +299,18 @@ def main():
           "AVX512-VNNI dot products, which the float32 peak in the table does not bound; the Vector API has no int8 "
           "dot product, so Q4_0's pp stays below 0.8 of it while F32 and Q8_0 pass.")
         w("- **tg Q8_0 and Q4_0**: compute, not memory. Each 32-weight block costs two byte-to-float widenings (Q4_0: "
-          "plus the nibble split and the -8), a scale broadcast and an FMA: C2's Q4_0 loop is ~13 vector "
-          "instructions per block with no bounds checks left (PrintAssembly), so one core decodes ~12 GB/s of Q4_0 "
-          "where llama.cpp's int8 VNNI path does more. Q4_0 block scales are converted to floats once at load "
-          "(+15-25% Q4_0 tg; 4 bytes per 32 weights of heap); Q8_0 gained nothing from that, nor from reading at "
-          "absolute addresses. Measured and dropped earlier: offsets affine in the loop counter, the F32 kernel's "
-          "one-stream loop for Q8_0 (20-30% slower), two Q4_0 rows sharing the loads of x (15-35% slower), a "
-          "float-bits nibble decode, two accumulators for Q4_0 (again slower with float scales), the -8 folded into "
-          "block sums of x, a 16-entry lookup, 256-bit vectors, 64-byte quant loads split in the byte domain.")
+          "plus the nibble split and the -8), a scale broadcast and an FMA: C2's Q4_0 loop is ~10 vector "
+          "instructions per block with no bounds checks left (PrintAssembly), so one core decodes ~15 GB/s of Q4_0 "
+          "(JMH) where llama.cpp's int8 VNNI path does more; the Vector API has no int8 dot product. Q4_0 matrices "
+          "are repacked on the heap at load, float scales and 16 quant bytes per block (1.1x their bytes): float "
+          "scales gave +15-25% Q4_0 tg, the packed quants in a Java array another 1.08-1.21x on one thread (a "
+          "segment's index checks did not all leave the loop). Q8_0 gained nothing from either (+2.5% in a "
+          "harness), nor from reading at absolute addresses. Measured and dropped: offsets affine in the loop "
+          "counter, the F32 kernel's one-stream loop for Q8_0 (20-30% slower), two Q4_0 rows sharing the loads of x "
+          "(15-35% slower), a float-bits nibble decode, two accumulators for Q4_0, the scale applied by a multiply "
+          "and an add, the -8 folded into block sums of x, a 16-entry lookup (`selectFrom`, one vpermd per 16 "
+          "nibbles: no faster), 256-bit vectors (half the speed), 64-byte quant loads split in the byte domain. "
+          "Fewer instructions per block did not mean faster here: C2's schedule, not the instruction count, decides.")
         w("- **tg F32**: 95% of it is the mat-vec kernel (JFR). It runs the row range as one sequential stream with "
           "four accumulators, reading the mapped weights at absolute addresses after one range check per call "
           "(through the segment itself C2 re-checked its bounds and liveness every iteration): 34-37 GB/s on one "
