@@ -1,6 +1,10 @@
 # Sourced by ./gpt2j and tools/mvn: sets JAVA_HOME to a JDK 25 or newer, or exits with one clear line.
 # Order: $JAVA_HOME if it is 25+, then /usr/lib/jvm/*25* (and newer), then `java` on the PATH.
 gpt2j_java_major() {
+  # The JDK's release file says it without starting a JVM (~50 ms on every launch); ask java itself if there is none.
+  local v
+  v=$(sed -n 's/^JAVA_VERSION="\([0-9][0-9]*\).*/\1/p' "$1/release" 2>/dev/null | head -n1)
+  if [ -n "$v" ]; then echo "$v"; return; fi
   "$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p' | head -n1
 }
 gpt2j_find_jdk() {
