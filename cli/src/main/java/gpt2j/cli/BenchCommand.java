@@ -121,7 +121,8 @@ final class BenchCommand implements Callable<Integer> {
                             .map(t -> t.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining("+"));
                     for (int t : threadCounts) {
                         try (Parallel parallel = new Parallel(t)) {
-                            Forward forward = new Forward(model, parallel);
+                            // Sized for the longest test, as llama-bench sizes its context (n_prompt + n_gen).
+                            Forward forward = new Forward(model, parallel, Math.max(1, longest));
                             for (int n : prompts) rows.add(print(out, measure(name, typeName, t, forward, n, true)));
                             for (int n : gens) rows.add(print(out, measure(name, typeName, t, forward, n, false)));
                         }
