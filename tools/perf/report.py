@@ -178,11 +178,11 @@ def main():
       "decoded one at a time from an empty cache. Numbers are tokens/s, mean ± standard deviation over the "
       "repetitions of all rounds: each (type, threads) pair runs the two engines back to back, in as many rounds as "
       "`ROUNDS`, alternating which goes first, and the table pools them; 'per round' is each round's own ratio, to "
-      "show how far the shared machine moves it. Before timing, llama-bench and torch_bench.py run each test once; `gpt2j bench` runs it for at "
-      "least 2 s (`--warmup`, at least once), since C2 is still compiling its kernels about 2 s after start (with "
-      "one warm-up run the first timed pp128 came out 10-30% low). Even so, gpt2j's first timed pp128 still tends to "
-      "run 5-30% below the rest (late recompilations; up to 80% before a deoptimization at the end of warm-up was "
-      "removed), which lowers its pp means and widens their spread: the per-repetition samples are in "
+      "show how far the shared machine moves it. Before timing, llama-bench and torch_bench.py run each test once; "
+      "`gpt2j bench` runs it for at least 2 s (`--warmup`, at least once) and then on while the JIT is still "
+      "compiling (up to 8 s): C2 is still compiling kernels about 2 s after start, and a method called once per "
+      "pass (the head's mat-vec in pp128) was still interpreted or C1 code after 2 s, which made the first timed "
+      "pp128 runs 5-30% slow. The per-repetition samples are in "
       "`build-out/perf/results`. The cold cost is not hidden: it is the time to first token below.\n")
     w("## Machine and versions\n")
     for k in ["date", "cpu", "cores", "load_before", "load_after", "gpt2j_commit", "java", "llama_cpp_commit",

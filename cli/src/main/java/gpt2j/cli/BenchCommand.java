@@ -4,6 +4,8 @@ import gpt2j.engine.Forward;
 import gpt2j.engine.Gpt2Model;
 import gpt2j.engine.Parallel;
 import java.io.PrintStream;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,8 +27,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", sortOptions = false, mixinStandardHelpOptions = true,
         description = {"Measure prompt and generation speed, like llama-bench.", "",
                 "ppN processes N random tokens as one prompt batch; tgN generates N tokens one at a time from an "
-                + "empty context. Each test first runs untimed for --warmup seconds (at least once), then --repetitions "
-                + "times; rows give the mean and "
+                + "empty context. Each test first runs untimed for --warmup seconds (at least once, longer while the "
+                + "JIT is still compiling), then --repetitions times; rows give the mean and "
                 + "standard deviation of tokens/s, one row per model x type x threads x test."})
 final class BenchCommand implements Callable<Integer> {
 
@@ -62,8 +64,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--warmup", paramLabel = "SECONDS", defaultValue = "2",
             description = "Untimed runs of each test for at least this long, and at least one, so that the JIT has "
-                    + "compiled the kernels before timing starts; 0 = one run, as llama-bench does "
-                    + "(default: ${DEFAULT-VALUE}).")
+                    + "compiled the kernels before timing starts; then more while it is still compiling, up to 4x "
+                    + "this long; 0 = one run, as llama-bench does (default: ${DEFAULT-VALUE}).")
     double warmupSeconds;
 
     @Option(names = "--type", paramLabel = "TYPE", split = ",",
@@ -151,20 +153,39 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** One test: untimed warm-up runs (at least one, for at least --warmup seconds), then the timed repetitions. */
+    /**
+     * One test: untimed warm-up runs, then the timed repetitions. The warm-up lasts at least --warmup seconds (and one
+     * run), then goes on while the JIT is still compiling, up to four times that: a method called once per run, such as
+     * the head's mat-vec in a pp test, was still being compiled after 2 s and slowed the first timed runs by up to 25%.
+     */
     private Row measure(String model, String type, int threads, Forward forward, int n, boolean prompt) {
         SplittableRandom random = new SplittableRandom(42);
         int vocab = forward.model().config().vocabSize();
-        long warmupEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
+        long start = System.nanoTime();
+        long warmupEnd = start + (long) (warmupSeconds * 1e9);
+        long settleEnd = start + (long) (4 * warmupSeconds * 1e9);
+        long compiling;
         do {
+            compiling = jitMillis();
             run(forward, random.ints(n, 0, vocab).toArray(), prompt);
-        } while (System.nanoTime() < warmupEnd);
+        } while (keepWarming(System.nanoTime(), warmupEnd, settleEnd, compiling, jitMillis()));
         double[] ts = new double[repetitions];
         for (int rep = 0; rep < repetitions; rep++) {
             ts[rep] = n / run(forward, random.ints(n, 0, vocab).toArray(), prompt);
         }
         return new Row(model, type, threads, (prompt ? "pp" : "tg") + n, prompt ? n : 0, prompt ? 0 : n,
                 mean(ts), stddev(ts), ts);
+    }
+
+    /** After a warm-up run that ended at {@code now}: until warmupEnd always, then until settleEnd while the JIT worked. */
+    static boolean keepWarming(long now, long warmupEnd, long settleEnd, long jitBefore, long jitAfter) {
+        return now < warmupEnd || (now < settleEnd && jitAfter != jitBefore);
+    }
+
+    /** Milliseconds the JIT has spent compiling so far, or 0 where the JVM does not say. */
+    private static long jitMillis() {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
     }
 
     /** Seconds for one prompt pass over tokens, or for decoding them one at a time, from an empty context. */

@@ -1,6 +1,7 @@
 package gpt2j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -64,6 +65,16 @@ class BenchCommandTest {
         assertTrue(Cli.run("bench", "-m", MODEL, "-p", "64", "-r", "1").oneLineFailure().contains("context"));
         assertEquals(2, Cli.run("bench", "-m", MODEL, "-t", "0").code());
         assertEquals(2, Cli.run("bench", "-m", MODEL, "-o", "xml").code());
+    }
+
+    @Test
+    void warmupGoesOnWhileTheJitCompilesUpToItsLimit() {
+        // (now, warm-up end, settle end, JIT ms before the run, after it)
+        assertTrue(BenchCommand.keepWarming(1, 10, 40, 5, 5), "the minimum time comes first");
+        assertTrue(BenchCommand.keepWarming(20, 10, 40, 5, 9), "past it, a run during which the JIT compiled");
+        assertFalse(BenchCommand.keepWarming(20, 10, 40, 9, 9), "a run without compilation ends it");
+        assertFalse(BenchCommand.keepWarming(40, 10, 40, 5, 9), "the limit ends it even while compiling");
+        assertFalse(BenchCommand.keepWarming(0, 0, 0, 5, 9), "--warmup 0: one run");
     }
 
     @Test
