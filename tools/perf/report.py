@@ -297,7 +297,8 @@ def main():
           "panels, ~6% attention (one query at a time), ~3% transposing. llama.cpp repacks Q4_0 at load into "
           "interleaved 8x8 blocks (its log: `CPU_AARCH64 model buffer`) and multiplies them as int8 with "
           "AVX512-VNNI dot products, which the float32 peak in the table does not bound; the Vector API has no int8 "
-          "dot product, so Q4_0's pp stays below 0.8 of it while F32 and Q8_0 pass.")
+          "dot product, so Q4_0's pp is the closest of the three (0.68-1.11 of llama.cpp's in the day's runs, "
+          "where F32 and Q8_0 were 1.0-1.4).")
         w("- **tg Q8_0 and Q4_0**: compute, not memory. Each 32-weight block costs two byte-to-float widenings (Q4_0: "
           "plus the nibble split and the -8), a scale broadcast and an FMA: C2's Q4_0 loop is ~10 vector "
           "instructions per block with no bounds checks left (PrintAssembly), so one core decodes ~15 GB/s of Q4_0 "
@@ -315,23 +316,29 @@ def main():
           "four accumulators, reading the mapped weights at absolute addresses after one range check per call "
           "(through the segment itself C2 re-checked its bounds and liveness every iteration): 34-37 GB/s on one "
           "core, C's rate (gcc -O3, one row at a time) on the same mapping. Hugging Face F32 weights (input-major, "
-          "read in place) walk down w in strips of 16 row vectors.")
+          "read in place) walk down w in strips of 16 row vectors. Both engines sit at ~90% of the bandwidth bound "
+          "on one thread, so the ratio there moves between 0.95 and 1.08 from run to run.")
         w("- **threads**: a 124M token is ~61 pool jobs of tens of microseconds each; chunks are claimed guided "
           "(half of what is left, down to one grain), since eight equal chunks left the two threads up to a chunk "
           "apart at the end of every job.")
         w("- **bandwidth bound**: `bandwidth.c` reads with the given threads and does no compute; gpt2j's kernels "
           "also convert and multiply (see the items above), and llama.cpp's share of the same bound is in the table.")
-        w("- **time to first token**: the JVM and picocli take ~0.35 s before `main` runs. Until C2 has compiled the "
+        w("- **time to first token**: the launcher, the JVM and picocli take ~0.25-0.35 s before the command runs "
+          "(the launcher reads the JDK's version from its `release` file instead of starting a JVM for it: -50 ms), "
+          "loading the file and building the tokenizer ~0.25 s. Until C2 has compiled the "
           "Vector API kernels they run hundreds of times slower (C1 and the interpreter box every vector), and "
           "compiling them takes the two cores: in a cold 5-token prompt on the 7M embedded model (0.86 s), JFR "
           "sampling every 1 ms found the main thread running for only ~0.13 s of it, and boxing vectors in the "
-          "interpreter allocates ~2 GB during a cold 10-token prompt on the 124M shape (six young GCs, ~110 ms). "
+          "interpreter allocates ~2 GB during a cold 10-token prompt on the 124M shape. "
           "A short first prompt (up to 32 tokens) therefore runs token by token, so that only the one-token "
-          "kernels must be compiled (time to first token 1.35-1.42 -> 1.14-1.15 s on this file). "
-          "Measured and dropped, each no "
-          "better than noise: a JDK 25 AOT cache, compiling sooner (`CompileThresholdScaling`, globally or for the "
-          "engine's methods), calling every kernel once on a spare thread at start-up (the Vector API's first-use "
-          "linking), and a background warm-up on the real weights during loading (worse: it competes for the cores).")
+          "kernels must be compiled (time to first token 1.35-1.42 -> 1.14-1.15 s on this file); `generate` sizes "
+          "its KV cache for prompt + `-n` rather than the whole context (75 MB fewer floats for the young GCs to "
+          "copy: 74 -> 36 ms, within noise end to end). Measured and dropped, each no better than noise: a JDK 25 "
+          "AOT cache (-3% when trained on the embedded model), compiling sooner (`CompileThresholdScaling`, "
+          "globally or for the engine's methods), calling every kernel once on a spare thread at start-up (the "
+          "Vector API's first-use linking), a background warm-up on the real weights during loading, also when "
+          "overlapped with building the tokenizer (it competes for the cores); `-XX:-BackgroundCompilation` was 2x "
+          "slower.")
         w("")
     w("## Reproduce\n")
     w("```\nLLAMA_CPP=/path/to/built/llama.cpp tools/perf/performance.sh   # writes docs/PERFORMANCE.md\n```\n")
