@@ -124,7 +124,7 @@ final class BenchCommand implements Callable<Integer> {
                     for (int t : threadCounts) {
                         try (Parallel parallel = new Parallel(t)) {
                             // Sized for the longest test, as llama-bench sizes its context (n_prompt + n_gen).
-                            Forward forward = new Forward(model, parallel, Math.max(1, longest));
+                            Forward forward = new Forward(model, parallel, longest);
                             for (int n : prompts) rows.add(print(out, measure(name, typeName, t, forward, n, true)));
                             for (int n : gens) rows.add(print(out, measure(name, typeName, t, forward, n, false)));
                         }

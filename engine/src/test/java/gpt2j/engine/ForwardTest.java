@@ -1,6 +1,7 @@
 package gpt2j.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -81,7 +82,7 @@ class ForwardTest {
         Forward f = new Forward(new Gpt2Model(w), TWO);
         Forward.FIRST_PROMPT.set(true);
         assertClose(ref[tokens.length - 1], f.prompt(tokens), 0, "cold first prompt, token by token");
-        assertTrue(!Forward.FIRST_PROMPT.get(), "the first prompt consumes the flag");
+        assertFalse(Forward.FIRST_PROMPT.get(), "the first prompt consumes the flag");
         assertEquals(tokens.length, f.position());
         f.reset();
         assertClose(ref[tokens.length - 1], f.prompt(tokens), 0, "the same prompt again, batched");

@@ -17,7 +17,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-
 /**
  * A prompt batch of n tokens through one weight matrix, single thread: the batched kernel, the same vector mat-vec
  * called once per token ({@code perToken}, what batching must beat), and the scalar twin. Run command: see

@@ -17,7 +17,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-
 /**
  * One token's y = W x, single thread, vector kernel against its scalar twin. Build, run (short version; the
  * machine is shared) and turn ops/s into weight GB/s and vector/scalar ratios:

@@ -24,10 +24,10 @@ final class Simd {
     static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /**
-     * All of native memory as one segment, for the few loops that check their whole range against the real segment
-     * once and then read at absolute addresses ({@code segment.address() + offset}): per-access checks on a segment
-     * that is not a constant cost those loops up to a fifth of their speed. A restricted method: the JVM needs
-     * {@code --enable-native-access=ALL-UNNAMED} (the launcher, tests and benchmarks pass it) or it warns once.
+     * All of native memory as one segment, for a loop that checks its whole range against the real segment once and
+     * then reads at absolute addresses, {@code segment.address() + offset} (F32's mat-vec stream): per-access checks
+     * on a segment that is not a constant cost that loop up to a fifth of its speed. A restricted method: the JVM
+     * needs {@code --enable-native-access=ALL-UNNAMED} (the launcher, tests and benchmarks pass it) or it warns once.
      */
     static final MemorySegment MEMORY = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
