@@ -5,7 +5,17 @@ public enum GgmlType {
     F32(0, 1, 4),
     F16(1, 1, 2),
     Q4_0(2, 32, 18), // fp16 scale + 16 bytes of nibbles: low nibble of byte j is element j, high nibble element j+16
+    Q4_1(3, 32, 20), // fp16 scale d, fp16 minimum m + 16 bytes of nibbles
+    Q5_0(6, 32, 22), // fp16 scale + 4 bytes of fifth bits + 16 bytes of nibbles
+    Q5_1(7, 32, 24), // fp16 scale d, fp16 minimum m + 4 bytes of fifth bits + 16 bytes of nibbles
     Q8_0(8, 32, 34), // fp16 scale + 32 int8
+    Q2_K(10, 256, 84), // 16 scale/min bytes + 64 bytes of 2-bit quants + fp16 d, dmin
+    Q3_K(11, 256, 110), // 32 bytes high-bit mask + 64 bytes of 2-bit quants + 12 bytes of 6-bit scales + fp16 d
+    Q4_K(12, 256, 144), // fp16 d, dmin + 12 bytes of 6-bit scales/mins + 128 bytes of nibbles
+    Q5_K(13, 256, 176), // fp16 d, dmin + 12 bytes of 6-bit scales/mins + 32 bytes high bits + 128 bytes of nibbles
+    Q6_K(14, 256, 210), // 128 bytes low nibbles + 64 bytes high 2 bits + 16 int8 scales + fp16 d
+    IQ4_NL(20, 32, 18), // fp16 scale + 16 bytes of nibbles indexing a fixed non-linear table
+    IQ4_XS(23, 256, 136), // fp16 d + 2 bytes high scale bits + 4 bytes low scale bits + 128 bytes of nibbles
     BF16(30, 1, 2);
 
     public final int id;

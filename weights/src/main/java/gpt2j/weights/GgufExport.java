@@ -99,6 +99,7 @@ public final class GgufExport {
             case Q4_0 -> 2;
             case Q8_0 -> 7;
             case BF16 -> 32;
+            default -> throw new IllegalArgumentException("gpt2j does not write " + type);
         };
     }
 

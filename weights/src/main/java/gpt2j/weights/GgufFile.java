@@ -155,7 +155,7 @@ public final class GgufFile implements AutoCloseable {
         long typeId = rec[nDims], offset = rec[nDims + 1];
         GgmlType type = typeId > Integer.MAX_VALUE ? null : GgmlType.byId((int) typeId);
         if (type == null) throw bad(path, "tensor " + name + " has ggml type " + typeId
-                + ", which gpt2j does not support (F32, F16, BF16, Q8_0, Q4_0)");
+                + ", which gpt2j does not support (it reads " + java.util.Arrays.toString(GgmlType.values()) + ")");
         long n;
         try {
             n = 1;

@@ -173,8 +173,8 @@ class GgufFileTest {
 
     @Test
     void unsupportedGgmlType() throws IOException {
-        Raw r = new Raw().header(3, 1, 0).str("t").u32(1).u64(256).u32(12).u64(0).padTo(32).bytes(new byte[256]);
-        assertMessage(r.out.toByteArray(), "tensor t has ggml type 12");
+        Raw r = new Raw().header(3, 1, 0).str("t").u32(1).u64(256).u32(16).u64(0).padTo(32).bytes(new byte[256]);
+        assertMessage(r.out.toByteArray(), "tensor t has ggml type 16");
         r = new Raw().header(3, 1, 0).str("t").u32(1).u64(48).u32(8).u64(0).padTo(32).bytes(new byte[256]);
         assertMessage(r.out.toByteArray(), "rows of 48 values are not whole blocks of 32");
     }
