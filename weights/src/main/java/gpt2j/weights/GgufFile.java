@@ -154,8 +154,8 @@ public final class GgufFile implements AutoCloseable {
         long[] ne = Arrays.copyOf(rec, nDims);
         long typeId = rec[nDims], offset = rec[nDims + 1];
         GgmlType type = typeId > Integer.MAX_VALUE ? null : GgmlType.byId((int) typeId);
-        if (type == null) throw bad(path, "tensor " + name + " has ggml type " + typeId
-                + ", which gpt2j does not support (it reads " + java.util.Arrays.toString(GgmlType.values()) + ")");
+        if (type == null) throw bad(path, "tensor " + name + " has ggml type " + GgmlType.describe(typeId)
+                + ", which gpt2j does not read (it reads " + GgmlType.readable() + ")");
         long n;
         try {
             n = 1;

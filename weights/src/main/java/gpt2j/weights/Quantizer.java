@@ -45,6 +45,7 @@ public final class Quantizer {
             }
             case Q8_0 -> dequantizeRowQ8_0(src, srcOff, out, outOff, n);
             case Q4_0 -> dequantizeRowQ4_0(src, srcOff, out, outOff, n);
+            default -> Dequantizer.row(type, src, srcOff, out, outOff, n);
         }
     }
 
