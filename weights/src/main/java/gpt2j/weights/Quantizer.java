@@ -6,7 +6,8 @@ import java.nio.ByteOrder;
 
 /**
  * Row conversions between float and ggml's storage types, bit-exact with ggml's reference code
- * ({@code quantize_row_q8_0_ref}, {@code quantize_row_q4_0_ref}, {@code dequantize_row_*} in ggml-quants.c).
+ * ({@code quantize_row_q8_0_ref}, {@code quantize_row_q4_0_ref}, {@code dequantize_row_*} in ggml-quants.c; the other
+ * types' quantizers live in {@link LegacyQuants}, {@link KQuants} and {@link Iq4Quants}).
  * Scales are fp16 rounded to nearest even, as {@code GGML_FP32_TO_FP16} does. All reads and writes are
  * little-endian and unaligned (Q8_0 blocks are 34 bytes, so scales sit at odd offsets).
  */
@@ -28,6 +29,16 @@ public final class Quantizer {
             }
             case Q8_0 -> quantizeRowQ8_0(x, xOff, n, dst, dstOff);
             case Q4_0 -> quantizeRowQ4_0(x, xOff, n, dst, dstOff);
+            case Q4_1 -> LegacyQuants.q4_1(x, xOff, checkBlocks(type, n), dst, dstOff);
+            case Q5_0 -> LegacyQuants.q5_0(x, xOff, checkBlocks(type, n), dst, dstOff);
+            case Q5_1 -> LegacyQuants.q5_1(x, xOff, checkBlocks(type, n), dst, dstOff);
+            case Q2_K -> KQuants.q2_K(x, xOff, checkBlocks(type, n), dst, dstOff);
+            case Q3_K -> KQuants.q3_K(x, xOff, checkBlocks(type, n), dst, dstOff);
+            case Q4_K -> KQuants.q4_K(x, xOff, checkBlocks(type, n), dst, dstOff);
+            case Q5_K -> KQuants.q5_K(x, xOff, checkBlocks(type, n), dst, dstOff);
+            case Q6_K -> KQuants.q6_K(x, xOff, checkBlocks(type, n), dst, dstOff);
+            case IQ4_NL -> Iq4Quants.iq4_nl(x, xOff, checkBlocks(type, n), dst, dstOff);
+            case IQ4_XS -> Iq4Quants.iq4_xs(x, xOff, checkBlocks(type, n), dst, dstOff);
             case BF16 -> throw new IllegalArgumentException("gpt2j does not write BF16");
         }
     }
@@ -118,6 +129,13 @@ public final class Quantizer {
     /** C's roundf: halves away from zero (Math.round rounds -2.5 to -2). */
     static int roundf(float v) {
         return v >= 0 ? Math.round(v) : -Math.round(-v);
+    }
+
+    private static int checkBlocks(GgmlType type, int n) {
+        if (n % type.blockSize != 0) {
+            throw new IllegalArgumentException(type + " needs rows of a multiple of " + type.blockSize + " values, got " + n);
+        }
+        return n;
     }
 
     private static void checkBlocks(int n) {
