@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "gpt2j", mixinStandardHelpOptions = true, version = "gpt2j 0.1.0",
         description = "GPT-2 inference on the CPU in pure Java.",
         subcommands = {GenerateCommand.class, PerplexityCommand.class, TokenizeCommand.class, DetokenizeCommand.class,
-                InfoCommand.class, QuantizeCommand.class, BenchCommand.class, AttentionCommand.class})
+                InfoCommand.class, QuantizeCommand.class, BenchCommand.class, AttentionCommand.class, ServeCommand.class})
 public final class Main implements Runnable {
 
     @Spec
