@@ -2,11 +2,12 @@ package gpt2j.engine;
 
 import gpt2j.engine.kernels.Attention;
 import gpt2j.engine.kernels.Embedding;
-import gpt2j.engine.kernels.Gelu;
+import gpt2j.engine.kernels.Activations;
 import gpt2j.engine.kernels.KernelMatrix;
 import gpt2j.engine.kernels.LayerNorm;
 import gpt2j.engine.kernels.MatMul;
 import gpt2j.engine.kernels.MatVec;
+import gpt2j.weights.Activation;
 import gpt2j.weights.Gpt2Config;
 import gpt2j.weights.Gpt2Weights;
 
@@ -49,10 +50,12 @@ public final class Forward {
     private final int heads;
     private final int headSize;
     private final int vocab;
+    private final int inner;
     private final float eps;
-    private final float scale;
+    private final float[] scales;   // per layer: Gpt2Config.attentionScale
+    private final Activation activation;
 
-    // Activations for up to BATCH positions, position-major: x is (n, C), qkv (n, 3C), hidden (n, 4C).
+    // Activations for up to BATCH positions, position-major: x is (n, C), qkv (n, 3C), hidden (n, n_inner).
     private final float[] x;
     private final float[] xb;
     private final float[] qkv;
@@ -71,7 +74,7 @@ public final class Forward {
     private float[] jobOut;
     private float[] jobBias;
     private float[] jobResidual;
-    private boolean jobGelu;
+    private boolean jobActivate;
     private int jobN;
     private int jobLayer;
     private int jobPosition;
@@ -100,14 +103,17 @@ public final class Forward {
         this.heads = c.headCount();
         this.headSize = c.headSize();
         this.vocab = c.vocabSize();
+        this.inner = c.innerSize();
         this.eps = c.layerNormEpsilon();
-        this.scale = (float) (1.0 / Math.sqrt(headSize));
+        this.scales = new float[c.layerCount()];
+        for (int l = 0; l < scales.length; l++) scales[l] = c.attentionScale(l);
+        this.activation = c.activation();
         x = new float[BATCH * embd];
         xb = new float[BATCH * embd];
         qkv = new float[BATCH * 3 * embd];
         attOut = new float[BATCH * embd];
-        hidden = new float[BATCH * 4 * embd];
-        inT = new float[MatMul.padded(BATCH) * 4 * embd];
+        hidden = new float[BATCH * inner];
+        inT = new float[MatMul.padded(BATCH) * Math.max(embd, inner)];
         positionRow = new float[embd];
         att = new float[heads * contextLength];
         logits = new float[vocab];
@@ -257,8 +263,8 @@ public final class Forward {
                 weights.finalNormBias().data(), eps);
     }
 
-    // out = W in (+ bias) (then GELU), for n positions; with residual != null, residual += that instead.
-    private void matmul(KernelMatrix w, float[] in, int n, float[] out, float[] bias, float[] residual, boolean gelu) {
+    // out = W in (+ bias) (then the activation), for n positions; with residual != null, residual += that instead.
+    private void matmul(KernelMatrix w, float[] in, int n, float[] out, float[] bias, float[] residual, boolean activate) {
         jobWeight = w;
         if (n > 1) {
             // Transposed on the pool: on the calling thread alone it left the other threads waiting ~3% of a pass.
@@ -273,7 +279,7 @@ public final class Forward {
         jobOut = out;
         jobBias = bias;
         jobResidual = residual;
-        jobGelu = gelu;
+        jobActivate = activate;
         if (n > 1) parallel.forRows(w.rows(), MatMul.rowGrain(w), matmulRows);
         else parallel.forRows(w.rows(), matvecRows);
     }
@@ -290,7 +296,7 @@ public final class Forward {
         finish(start, end);
     }
 
-    // Bias, GELU and the residual for rows [start, end) of every position.
+    // Bias, the activation and the residual for rows [start, end) of every position.
     private void finish(int start, int end) {
         int n = jobN, rows = jobWeight.rows();
         float[] out = jobOut, bias = jobBias, residual = jobResidual;
@@ -299,7 +305,7 @@ public final class Forward {
             if (bias != null) {
                 for (int r = start; r < end; r++) out[o + r] += bias[r];
             }
-            if (jobGelu) Gelu.apply(out, o + start, end - start);
+            if (jobActivate) Activations.apply(activation, out, o + start, end - start);
             if (residual != null) {
                 for (int r = start; r < end; r++) residual[o + r] += out[o + r];
             }
@@ -318,7 +324,7 @@ public final class Forward {
             for (int i = 0; i < n; i++) {
                 int position = position0 + i;
                 Attention.head(qkv, 3 * i * embd + h * headSize, keys, values, cache.offset(h, 0), headSize,
-                        position + 1, scale, att, h * capacity, attOut, i * embd + h * headSize);
+                        position + 1, scales[layer], att, h * capacity, attOut, i * embd + h * headSize);
                 if (p != null) p.onAttention(layer, h, position, att, h * capacity);
             }
         }

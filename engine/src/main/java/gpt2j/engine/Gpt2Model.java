@@ -39,7 +39,7 @@ public final class Gpt2Model {
     public Gpt2Model(Gpt2Weights weights) {
         this.weights = weights;
         this.config = weights.config();
-        int v = config.vocabSize(), c = config.embeddingSize(), layers = config.layerCount();
+        int v = config.vocabSize(), c = config.embeddingSize(), f = config.innerSize(), layers = config.layerCount();
         checkShape(weights.tokenEmbedding(), v, c);
         checkShape(weights.positionEmbedding(), config.contextLength(), c);
         if (weights.layers().size() != layers) {
@@ -61,11 +61,11 @@ public final class Gpt2Model {
             checkVector(w.mlpNormBias(), c);
             checkMatrix(w.qkv(), 3 * c, c);
             checkMatrix(w.attnOut(), c, c);
-            checkMatrix(w.mlpUp(), 4 * c, c);
-            checkMatrix(w.mlpDown(), c, 4 * c);
+            checkMatrix(w.mlpUp(), f, c);
+            checkMatrix(w.mlpDown(), c, f);
             qkvBias[l] = toArray(w.qkvBias(), 3 * c);
             attnOutBias[l] = toArray(w.attnOutBias(), c);
-            mlpUpBias[l] = toArray(w.mlpUpBias(), 4 * c);
+            mlpUpBias[l] = toArray(w.mlpUpBias(), f);
             mlpDownBias[l] = toArray(w.mlpDownBias(), c);
             qkv[l] = KernelMatrix.of(w.qkv());
             attnOut[l] = KernelMatrix.of(w.attnOut());
@@ -106,7 +106,7 @@ public final class Gpt2Model {
     private static void checkMatrix(WeightMatrix m, int rows, int cols) {
         if (m.rows() != rows || m.cols() != cols) {
             throw new WeightsException("tensor " + m.tensor().name() + " is " + m.rows() + " outputs x " + m.cols()
-                    + " inputs, expected " + rows + " x " + cols);
+                    + " inputs, expected " + rows + " x " + cols + " (n_embd x n_inner for the MLP)");
         }
     }
 

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  */
 class ForwardTest {
 
-    static final Gpt2Config CONFIG = new Gpt2Config(67, 80, 32, 2, 4, 1e-5f);
+    static final Gpt2Config CONFIG = Gpt2Config.builder().vocabSize(67).contextLength(80).embeddingSize(32).layerCount(2).headCount(4).build();
     static final Parallel TWO = new Parallel(2);
     static final Parallel ONE = new Parallel(1);
 
@@ -106,7 +106,7 @@ class ForwardTest {
     @Test
     void modelRejectsMismatchedShapes() {
         Gpt2Weights w = TinyGpt2.random(CONFIG, 7, false);
-        Gpt2Config wrong = new Gpt2Config(67, 80, 32, 3, 4, 1e-5f);
+        Gpt2Config wrong = CONFIG.toBuilder().layerCount(3).build();
         Gpt2Weights bad = new Gpt2Weights(wrong, w.tokenEmbedding(), w.positionEmbedding(), w.layers(),
                 w.finalNormWeight(), w.finalNormBias(), w.head());
         var e = assertThrows(gpt2j.weights.WeightsException.class, () -> new Gpt2Model(bad));

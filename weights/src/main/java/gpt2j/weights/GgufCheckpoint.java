@@ -19,6 +19,11 @@ final class GgufCheckpoint {
 
     static final String ARCH = "gpt2";
 
+    // gpt2j's own keys for the GPT2Config fields that llama.cpp's GPT-2 has none for (absent: GPT-2's value).
+    static final String SCALE_WEIGHTS = "gpt2j.attention.scale_weights";
+    static final String SCALE_BY_INVERSE_LAYER_IDX = "gpt2j.attention.scale_by_inverse_layer_idx";
+    static final String ACTIVATION = "gpt2j.activation_function";
+
     private GgufCheckpoint() {
     }
 
@@ -50,16 +55,26 @@ final class GgufCheckpoint {
 
     private static Gpt2Config config(GgufFile f, Tensor wte) {
         int embd = positive(f, ARCH + ".embedding_length");
-        Long ff = f.integer(ARCH + ".feed_forward_length");
-        if (ff != null && ff != 4L * embd) {
-            throw new WeightsException(f.path() + ": " + ARCH + ".feed_forward_length is " + ff + ", GPT-2 needs 4 * n_embd = "
-                    + 4L * embd);
-        }
         Double eps = f.number(ARCH + ".attention.layer_norm_epsilon");
         if (wte.dim(0) > Integer.MAX_VALUE) throw new WeightsException(f.path() + ": token_embd.weight is too large");
-        return new Gpt2Config((int) wte.dim(0), positive(f, ARCH + ".context_length"), embd,
-                positive(f, ARCH + ".block_count"), positive(f, ARCH + ".attention.head_count"),
-                eps == null ? 1e-5f : eps.floatValue());
+        Gpt2Config.Builder b = Gpt2Config.builder().vocabSize((int) wte.dim(0))
+                .contextLength(positive(f, ARCH + ".context_length")).embeddingSize(embd)
+                .layerCount(positive(f, ARCH + ".block_count")).headCount(positive(f, ARCH + ".attention.head_count"));
+        if (eps != null) b.layerNormEpsilon(eps.floatValue());
+        if (f.integer(ARCH + ".feed_forward_length") != null) b.innerSize(positive(f, ARCH + ".feed_forward_length"));
+        Boolean scale = f.bool(SCALE_WEIGHTS), inverse = f.bool(SCALE_BY_INVERSE_LAYER_IDX);
+        if (scale != null) b.scaleAttnWeights(scale);
+        if (inverse != null) b.scaleAttnByInverseLayerIdx(inverse);
+        String act = f.string(ACTIVATION);
+        if (act != null) {
+            Activation a = Activation.forName(act);
+            if (a == null) {
+                throw new WeightsException(f.path() + ": " + ACTIVATION + " is " + act + ", which gpt2j does not compute ("
+                        + Activation.names() + ")");
+            }
+            b.activation(a);
+        }
+        return b.build();
     }
 
     private static int positive(GgufFile f, String key) {
@@ -92,7 +107,7 @@ final class GgufCheckpoint {
     private record Builder(GgufFile f, Gpt2Config c, Arena arena) {
 
         Gpt2Weights build() {
-            int e = c.embeddingSize();
+            int e = c.embeddingSize(), ff = c.innerSize();
             Tensor wte = tensor("token_embd.weight", c.vocabSize(), e);
             if (wte.type() == GgmlType.BF16) wte = Conversions.toF32(wte, arena);
             Tensor wpe = Conversions.toF32(tensor("position_embd.weight", c.contextLength(), e), arena);
@@ -103,8 +118,8 @@ final class GgufCheckpoint {
                         matrix(blk(i, "attn_qkv.weight"), 3 * e, e), vector(blk(i, "attn_qkv.bias"), 3 * e),
                         matrix(blk(i, "attn_output.weight"), e, e), vector(blk(i, "attn_output.bias"), e),
                         vector(blk(i, "ffn_norm.weight"), e), vector(blk(i, "ffn_norm.bias"), e),
-                        matrix(blk(i, "ffn_up.weight"), 4 * e, e), vector(blk(i, "ffn_up.bias"), 4 * e),
-                        matrix(blk(i, "ffn_down.weight"), e, 4 * e), vector(blk(i, "ffn_down.bias"), e)));
+                        matrix(blk(i, "ffn_up.weight"), ff, e), vector(blk(i, "ffn_up.bias"), ff),
+                        matrix(blk(i, "ffn_down.weight"), e, ff), vector(blk(i, "ffn_down.bias"), e)));
             }
             WeightMatrix head = f.tensorInfos().containsKey("output.weight")
                     ? matrix("output.weight", c.vocabSize(), e)
@@ -129,8 +144,10 @@ final class GgufCheckpoint {
                 throw new WeightsException(f.path() + ": missing tensor " + name + " (expected " + Arrays.toString(shape) + ")");
             }
             if (!Arrays.equals(t.shape(), shape)) {
+                String ff = name.contains("ffn_up") || name.contains("ffn_down")
+                        ? " (" + ARCH + ".feed_forward_length " + c.innerSize() + ")" : "";
                 throw new WeightsException(f.path() + ": tensor " + name + " has shape " + Arrays.toString(t.shape())
-                        + " but the metadata implies " + Arrays.toString(shape));
+                        + " but the metadata implies " + Arrays.toString(shape) + ff);
             }
             return t;
         }

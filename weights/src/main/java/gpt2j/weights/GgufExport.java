@@ -2,7 +2,9 @@ package gpt2j.weights;
 
 import java.nio.file.Path;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Writes GPT-2 weights as a GGUF file llama.cpp loads: the metadata keys and tensor names of llama.cpp's GPT-2
@@ -51,6 +53,10 @@ public final class GgufExport {
             throw new WeightsException(out + ": n_embd " + c.embeddingSize() + " is not a multiple of " + type.blockSize
                     + ", so the model cannot be stored as " + type);
         }
+        if (c.innerSize() % type.blockSize != 0) {
+            throw new WeightsException(out + ": n_inner " + c.innerSize() + " is not a multiple of " + type.blockSize
+                    + ", so the model cannot be stored as " + type);
+        }
         String a = GgufCheckpoint.ARCH;
         GgufWriter g = new GgufWriter()
                 .putString("general.architecture", a)
@@ -60,10 +66,14 @@ public final class GgufExport {
                 .putU32("general.alignment", GgufFile.DEFAULT_ALIGNMENT)
                 .putU32(a + ".context_length", c.contextLength())
                 .putU32(a + ".embedding_length", c.embeddingSize())
-                .putU32(a + ".feed_forward_length", 4 * c.embeddingSize())
+                .putU32(a + ".feed_forward_length", c.innerSize())
                 .putU32(a + ".block_count", c.layerCount())
                 .putU32(a + ".attention.head_count", c.headCount())
                 .putF32(a + ".attention.layer_norm_epsilon", c.layerNormEpsilon());
+        gpt2jKeys(c).forEach((k, v) -> {
+            if (v instanceof Boolean b) g.putBool(k, b);
+            else g.putString(k, (String) v);
+        });
         putTokenizer(g, tokenizer);
 
         matrix(g, "token_embd.weight", new WeightMatrix(w.tokenEmbedding(), c.vocabSize(), c.embeddingSize(), false), type);
@@ -89,6 +99,19 @@ public final class GgufExport {
             matrix(g, "output.weight", w.head(), type);
         }
         g.write(out, sourceFiles, progress);
+    }
+
+    /**
+     * The metadata gpt2j writes under its own keys because llama.cpp's GPT-2 has none: the attention scaling flags and
+     * the activation, each only when it differs from GPT-2's (key -> Boolean or String). llama.cpp ignores these
+     * keys, so a file that has any gives other logits there than in gpt2j.
+     */
+    public static Map<String, Object> gpt2jKeys(Gpt2Config c) {
+        Map<String, Object> keys = new LinkedHashMap<>();
+        if (!c.scaleAttnWeights()) keys.put(GgufCheckpoint.SCALE_WEIGHTS, false);
+        if (c.scaleAttnByInverseLayerIdx()) keys.put(GgufCheckpoint.SCALE_BY_INVERSE_LAYER_IDX, true);
+        if (c.activation() != Activation.GELU_TANH) keys.put(GgufCheckpoint.ACTIVATION, c.activation().configName());
+        return keys;
     }
 
     /** llama.cpp's llama_ftype: ALL_F32 0, MOSTLY_F16 1, MOSTLY_Q4_0 2, MOSTLY_Q8_0 7. */

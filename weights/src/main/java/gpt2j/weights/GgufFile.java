@@ -380,6 +380,14 @@ public final class GgufFile implements AutoCloseable {
         throw new WeightsException(path + ": metadata " + key + " should be an integer, got " + describe(v));
     }
 
+    /** A bool value, or null when absent. */
+    public Boolean bool(String key) {
+        Object v = metadata.get(key);
+        if (v == null) return null;
+        if (v instanceof Boolean b) return b;
+        throw new WeightsException(path + ": metadata " + key + " should be a bool, got " + describe(v));
+    }
+
     /** A float or integer value, or null when absent. */
     public Double number(String key) {
         Object v = metadata.get(key);

@@ -49,6 +49,11 @@ public final class GgufWriter {
         return this;
     }
 
+    public GgufWriter putBool(String key, boolean value) {
+        kvs.add(new Kv(key, 7, value));
+        return this;
+    }
+
     public GgufWriter putF32(String key, float value) {
         kvs.add(new Kv(key, 6, value));
         return this;
@@ -133,6 +138,7 @@ public final class GgufWriter {
                 case String s -> o.string(s);
                 case Integer i -> o.u32(i);
                 case Float f -> o.u32(Float.floatToRawIntBits(f));
+                case Boolean b -> o.u8(b ? 1 : 0);
                 case List<?> l -> {
                     o.u32(8);
                     o.u64(l.size());
@@ -183,6 +189,11 @@ public final class GgufWriter {
 
         private void room(int n) throws IOException {
             if (buf.remaining() < n) flush();
+        }
+
+        void u8(int v) throws IOException {
+            room(1);
+            buf.put((byte) v);
         }
 
         void u32(int v) throws IOException {

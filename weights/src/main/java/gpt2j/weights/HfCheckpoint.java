@@ -55,7 +55,8 @@ final class HfCheckpoint {
             }
             Arena arena = Arena.ofShared();
             resources.add(arena);
-            Gpt2Weights weights = new Builder(dir, config, tensors, arena).build();
+            boolean tied = HfConfig.tiesWordEmbeddings(dir.resolve("config.json"));
+            Gpt2Weights weights = new Builder(dir, config, tied, tensors, arena).build();
             return new LoadedCheckpoint(weights, null, "safetensors", files, bytes, typeCounts(tensors), resources);
         } catch (RuntimeException e) {
             closeAll(resources);
@@ -108,11 +109,11 @@ final class HfCheckpoint {
     }
 
     /** Resolves names, checks every shape against the config, converts to F32 where needed. */
-    private record Builder(Path dir, Gpt2Config c, Map<String, Tensor> tensors, Arena arena) {
+    private record Builder(Path dir, Gpt2Config c, boolean tied, Map<String, Tensor> tensors, Arena arena) {
 
         Gpt2Weights build() {
             String prefix = tensors.containsKey("transformer.wte.weight") ? "transformer." : "";
-            int e = c.embeddingSize();
+            int e = c.embeddingSize(), f = c.innerSize();
             Tensor wte = f32(prefix + "wte.weight", c.vocabSize(), e);
             Tensor wpe = f32(prefix + "wpe.weight", c.contextLength(), e);
             List<Gpt2Weights.Layer> layers = new ArrayList<>();
@@ -123,11 +124,15 @@ final class HfCheckpoint {
                         conv1d(p + "attn.c_attn.weight", 3 * e, e), f32(p + "attn.c_attn.bias", 3 * e),
                         conv1d(p + "attn.c_proj.weight", e, e), f32(p + "attn.c_proj.bias", e),
                         f32(p + "ln_2.weight", e), f32(p + "ln_2.bias", e),
-                        conv1d(p + "mlp.c_fc.weight", 4 * e, e), f32(p + "mlp.c_fc.bias", 4 * e),
-                        conv1d(p + "mlp.c_proj.weight", e, 4 * e), f32(p + "mlp.c_proj.bias", e)));
+                        conv1d(p + "mlp.c_fc.weight", f, e), f32(p + "mlp.c_fc.bias", f),
+                        conv1d(p + "mlp.c_proj.weight", e, f), f32(p + "mlp.c_proj.bias", e)));
             }
             Tensor lnfW = f32(prefix + "ln_f.weight", e), lnfB = f32(prefix + "ln_f.bias", e);
-            Tensor head = tensors.containsKey("lm_head.weight") ? f32("lm_head.weight", c.vocabSize(), e) : wte;
+            if (!tied && !tensors.containsKey("lm_head.weight")) {
+                throw new WeightsException(dir + ": config.json sets tie_word_embeddings to false but there is no "
+                        + "lm_head.weight");
+            }
+            Tensor head = tied ? wte : f32("lm_head.weight", c.vocabSize(), e);
             return new Gpt2Weights(c, wte, wpe, List.copyOf(layers), lnfW, lnfB,
                     new WeightMatrix(head, c.vocabSize(), e, false));
         }
@@ -143,8 +148,10 @@ final class HfCheckpoint {
                 throw new WeightsException(dir + ": missing tensor " + name + " (expected " + Arrays.toString(shape) + ")");
             }
             if (!Arrays.equals(t.shape(), shape)) {
+                String inner = name.contains(".mlp.") ? " (n_inner " + c.innerSize() + ", n_embd " + c.embeddingSize() + ")"
+                        : "";
                 throw new WeightsException(dir + ": tensor " + name + " has shape " + Arrays.toString(t.shape())
-                        + " but config.json implies " + Arrays.toString(shape));
+                        + " but config.json implies " + Arrays.toString(shape) + inner);
             }
             return Conversions.toF32(t, arena);
         }

@@ -78,7 +78,7 @@ class GgufExportTest {
         }
         try (LoadedCheckpoint g = Gpt2Checkpoint.open(out)) {
             assertEquals("gguf", g.format());
-            assertEquals(new Gpt2Config(V, C, E, L, H, 1e-5f), g.weights().config());
+            assertEquals(Gpt2Config.builder().vocabSize(V).contextLength(C).embeddingSize(E).layerCount(L).headCount(H).build(), g.weights().config());
             assertEquals(tokenizer(), g.tokenizer());
             assertEquals(Map.of(GgmlType.Q8_0, 2 + 4 * L, GgmlType.F32, 1 + 8 * L + 2), g.sourceTypes());
             Gpt2Weights w = g.weights();

@@ -34,7 +34,7 @@ class HfCheckpointTest {
         Path d = TestCheckpoints.writeHfDir(dir.resolve("m"), V, C, E, L, H, TestCheckpoints.hfTensors(V, C, E, L, "F32", ""));
         try (LoadedCheckpoint ck = Gpt2Checkpoint.open(d)) {
             Gpt2Weights w = ck.weights();
-            assertEquals(new Gpt2Config(V, C, E, L, H, 1e-5f), w.config());
+            assertEquals(Gpt2Config.builder().vocabSize(V).contextLength(C).embeddingSize(E).layerCount(L).headCount(H).build(), w.config());
             assertEquals("safetensors", ck.format());
             assertNull(ck.tokenizer());
             assertEquals(Files.size(d.resolve("model.safetensors")), ck.fileBytes());
@@ -54,6 +54,10 @@ class HfCheckpointTest {
         }
         t.put("lm_head.weight", TestCheckpoints.f32(77, V, E));
         Path d = TestCheckpoints.writeHfDir(dir.resolve("m"), V, C, E, L, H, t);
+        try (LoadedCheckpoint ck = Gpt2Checkpoint.open(d)) {
+            assertSame(ck.weights().tokenEmbedding(), ck.weights().head().tensor(), "tied by default, as in transformers");
+        }
+        Files.writeString(d.resolve("config.json"), untied(TestCheckpoints.configJson(V, C, E, L, H)));
         try (LoadedCheckpoint ck = Gpt2Checkpoint.open(d)) {
             Gpt2Weights w = ck.weights();
             checkValues(w, v -> v);
@@ -106,13 +110,14 @@ class HfCheckpointTest {
     @Test
     void readsCheckpointsWrittenByTorch() throws Exception {
         try (LoadedCheckpoint ck = Gpt2Checkpoint.open(resource("/hf/tiny-openai-f32"))) {
-            assertEquals(new Gpt2Config(V, C, E, L, H, 1e-5f), ck.weights().config());
+            assertEquals(Gpt2Config.builder().vocabSize(V).contextLength(C).embeddingSize(E).layerCount(L).headCount(H).build(), ck.weights().config());
             checkValues(ck.weights(), v -> v);
             assertSame(ck.weights().tokenEmbedding(), ck.weights().head().tensor());
         }
         try (LoadedCheckpoint ck = Gpt2Checkpoint.open(resource("/hf/tiny-sharded-f16"))) {
             checkValues(ck.weights(), v -> Float.float16ToFloat(Float.floatToFloat16(v)));
-            assertEquals("lm_head.weight", ck.weights().head().tensor().name());
+            // tie_word_embeddings true: transformers ties the head to wte whatever lm_head.weight holds.
+            assertSame(ck.weights().tokenEmbedding(), ck.weights().head().tensor());
             assertEquals(Map.of(GgmlType.F16, ORDER.size() + 1), ck.sourceTypes());
         }
     }
@@ -153,8 +158,8 @@ class HfCheckpointTest {
         assertMessage(d, "missing n_layer");
         Files.writeString(d.resolve("config.json"), "{\"n_vocab\":40,\"n_ctx\":8,\"n_embd\":16,\"n_layer\":\"two\",\"n_head\":2}");
         assertMessage(d, "n_layer must be a positive integer");
-        Files.writeString(d.resolve("config.json"), TestCheckpoints.configJson(V, C, E, L, H).replace("gelu_new", "relu"));
-        assertMessage(d, "activation_function relu is not supported");
+        Files.writeString(d.resolve("config.json"), TestCheckpoints.configJson(V, C, E, L, H).replace("gelu_new", "relu6"));
+        assertMessage(d, "activation_function \"relu6\" is not supported (gpt2j computes gelu_new, gelu_pytorch_tanh");
         Files.writeString(d.resolve("config.json"), TestCheckpoints.configJson(V, C, E, L, 3));
         assertMessage(d, "n_embd 16 is not divisible by n_head 3");
         Files.writeString(d.resolve("config.json"), "{not json");
@@ -162,6 +167,67 @@ class HfCheckpointTest {
         Files.delete(d.resolve("config.json"));
         assertMessage(d, "config.json: file not found");
         assertMessage(dir.resolve("absent"), "no such file or directory");
+    }
+
+    /** Each config that is not plain GPT-2 math is refused in one line that names the field and its value. */
+    @Test
+    void refusalsNameTheField() throws IOException {
+        Path d = TestCheckpoints.writeHfDir(dir.resolve("m"), V, C, E, L, H, TestCheckpoints.hfTensors(V, C, E, L, "F32", ""));
+        String plain = TestCheckpoints.configJson(V, C, E, L, H);
+        Map<String, String> refusals = new java.util.LinkedHashMap<>();
+        refusals.put("\"auto_map\":{\"AutoModelForCausalLM\":\"modeling.MyGPT\"}",
+                "auto_map names custom model code {\"AutoModelForCausalLM\":\"modeling.MyGPT\"}");
+        refusals.put("\"attention_head_type\":\"multiquery\"", "attention_head_type is \"multiquery\"");
+        refusals.put("\"architectures\":[\"GPT2ForSequenceClassification\"]",
+                "architectures names \"GPT2ForSequenceClassification\", which is not a language-model head");
+        refusals.put("\"activation_function\":\"mish\"", "activation_function \"mish\" is not supported");
+        refusals.put("\"scale_attn_weights\":\"yes\"", "scale_attn_weights must be true or false, got \"yes\"");
+        refusals.put("\"scale_attn_by_inverse_layer_idx\":1", "scale_attn_by_inverse_layer_idx must be true or false");
+        refusals.put("\"n_inner\":0", "n_inner must be a positive integer, got 0");
+        refusals.put("\"layer_norm_epsilon\":0", "layer_norm_epsilon must be positive");
+        for (Map.Entry<String, String> r : refusals.entrySet()) {
+            // later keys win in Jackson's tree, so appending overrides the plain value
+            Files.writeString(d.resolve("config.json"), plain.substring(0, plain.length() - 1) + "," + r.getKey() + "}");
+            assertMessage(d, r.getValue());
+        }
+        Files.writeString(d.resolve("config.json"), plain.substring(0, plain.length() - 1) + ",\"n_inner\":48}");
+        assertMessage(d, "tensor h.0.mlp.c_fc.weight has shape [16, 64] but config.json implies [16, 48] (n_inner 48, n_embd 16)");
+        Files.writeString(d.resolve("config.json"), untied(plain));
+        assertMessage(d, "config.json sets tie_word_embeddings to false but there is no lm_head.weight");
+    }
+
+    @Test
+    void readsEveryFieldThatChangesTheMath() throws IOException {
+        String plain = TestCheckpoints.configJson(V, C, E, L, H);
+        Gpt2Config c = HfConfig.parse("c", plain);
+        assertEquals(4 * E, c.innerSize());
+        assertEquals(Activation.GELU_TANH, c.activation());
+        assertTrue(c.scaleAttnWeights());
+        assertFalse(c.scaleAttnByInverseLayerIdx());
+        assertEquals((float) (1 / Math.sqrt(E / H)), c.attentionScale(1));
+        c = HfConfig.parse("c", plain.substring(0, plain.length() - 1) + ",\"n_inner\":37,\"layer_norm_epsilon\":0.25,"
+                + "\"scale_attn_weights\":false,\"scale_attn_by_inverse_layer_idx\":true,\"reorder_and_upcast_attn\":true,"
+                + "\"architectures\":[\"GPT2LMHeadModel\"]}");
+        assertEquals(37, c.innerSize());
+        assertEquals(0.25f, c.layerNormEpsilon());
+        assertEquals(1f / 3, c.attentionScale(2));
+        c = HfConfig.parse("c", plain.substring(0, plain.length() - 1) + ",\"scale_attn_by_inverse_layer_idx\":true}");
+        assertEquals((float) (1 / Math.sqrt(E / H) / 2), c.attentionScale(1));
+        c = HfConfig.parse("c", plain.substring(0, plain.length() - 1) + ",\"n_inner\":null}");
+        assertEquals(4 * E, c.innerSize());
+        Map<String, Activation> names = Map.ofEntries(Map.entry("gelu_new", Activation.GELU_TANH),
+                Map.entry("gelu_pytorch_tanh", Activation.GELU_TANH), Map.entry("gelu_fast", Activation.GELU_TANH),
+                Map.entry("gelu_accurate", Activation.GELU_TANH), Map.entry("gelu", Activation.GELU_ERF),
+                Map.entry("gelu_python", Activation.GELU_ERF), Map.entry("quick_gelu", Activation.QUICK_GELU),
+                Map.entry("relu", Activation.RELU), Map.entry("silu", Activation.SILU), Map.entry("swish", Activation.SILU),
+                Map.entry("tanh", Activation.TANH));
+        for (Map.Entry<String, Activation> n : names.entrySet()) {
+            assertEquals(n.getValue(), HfConfig.parse("c", plain.replace("gelu_new", n.getKey())).activation(), n.getKey());
+        }
+    }
+
+    private static String untied(String config) {
+        return config.substring(0, config.length() - 1) + ",\"tie_word_embeddings\":false}";
     }
 
     @Test

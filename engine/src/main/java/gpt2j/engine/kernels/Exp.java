@@ -17,11 +17,11 @@ import jdk.incubator.vector.VectorOperators;
  */
 final class Exp {
 
-    private static final float LOG2E = 1.44269504088896341f;
-    private static final float LN2_HI = 0.693145751953125f;   // 11 significant bits: k * LN2_HI is exact
-    private static final float LN2_LO = 1.42860682030941723e-6f;
-    private static final float ROUND = 0x1.8p23f;              // adding it rounds to an integer in the low bits
-    private static final float MIN = -87f;
+    static final float LOG2E = 1.44269504088896341f;
+    static final float LN2_HI = 0.693145751953125f;   // 11 significant bits: k * LN2_HI is exact
+    static final float LN2_LO = 1.42860682030941723e-6f;
+    static final float ROUND = 0x1.8p23f;              // adding it rounds to an integer in the low bits
+    static final float MIN = -87f;
 
     private Exp() {
     }

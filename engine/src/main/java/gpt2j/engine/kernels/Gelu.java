@@ -18,11 +18,11 @@ public final class Gelu {
     static final float SQRT_2_OVER_PI = (float) Math.sqrt(2.0 / Math.PI);
     static final float CUBIC = 0.044715f;
 
-    private static final float CLAMP = 7.90531110763549805f;
-    private static final float A1 = 4.89352455891786e-03f, A3 = 6.37261928875436e-04f, A5 = 1.48572235717979e-05f,
+    static final float CLAMP = 7.90531110763549805f;
+    static final float A1 = 4.89352455891786e-03f, A3 = 6.37261928875436e-04f, A5 = 1.48572235717979e-05f,
             A7 = 5.12229709037114e-08f, A9 = -8.60467152213735e-11f, A11 = 2.00018790482477e-13f,
             A13 = -2.76076847742355e-16f;
-    private static final float B0 = 4.89352518554385e-03f, B2 = 2.26843463243900e-03f, B4 = 1.18534705686654e-04f,
+    static final float B0 = 4.89352518554385e-03f, B2 = 2.26843463243900e-03f, B4 = 1.18534705686654e-04f,
             B6 = 1.19825839466702e-06f;
 
     private Gelu() {
