@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -20,7 +21,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "gpt2j", mixinStandardHelpOptions = true, version = "gpt2j 0.1.0",
         description = "GPT-2 inference on the CPU in pure Java.",
         subcommands = {GenerateCommand.class, PerplexityCommand.class, TokenizeCommand.class, DetokenizeCommand.class,
-                InfoCommand.class, QuantizeCommand.class, BenchCommand.class, AttentionCommand.class, ServeCommand.class})
+                InfoCommand.class, QuantizeCommand.class, BenchCommand.class, AttentionCommand.class, ServeCommand.class,
+                PullCommand.class, ListCommand.class})
 public final class Main implements Runnable {
 
     @Spec
@@ -29,11 +31,13 @@ public final class Main implements Runnable {
     private final InputStream in;
     private final PrintStream out;
     private final PrintStream err;
+    private final Map<String, String> env;
 
-    private Main(InputStream in, PrintStream out, PrintStream err) {
+    private Main(InputStream in, PrintStream out, PrintStream err, Map<String, String> env) {
         this.in = in;
         this.out = out;
         this.err = err;
+        this.env = env;
     }
 
     InputStream in() {
@@ -50,6 +54,11 @@ public final class Main implements Runnable {
         return err;
     }
 
+    /** The environment (HF_HOME, HF_TOKEN, ...); tests pass their own. */
+    Map<String, String> env() {
+        return env;
+    }
+
     @Override
     public void run() {
         throw new ParameterException(spec.commandLine(), "missing subcommand");
@@ -59,6 +68,7 @@ public final class Main implements Runnable {
         // UTF-8 whatever the locale: generated text and JSON must not turn into '?'.
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
         PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
+        Terminal.registerStderr(err);
         int code = run(args, new FileInputStream(FileDescriptor.in), out, err);
         out.flush();
         err.flush();
@@ -71,8 +81,13 @@ public final class Main implements Runnable {
 
     /** Runs the CLI and returns the exit code: 0 success, 1 failure, 2 bad usage. Never throws. */
     public static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
+        return run(args, in, out, err, System.getenv());
+    }
+
+    /** As {@link #run(String[], InputStream, PrintStream, PrintStream)}, with {@code env} in place of the process's. */
+    static int run(String[] args, InputStream in, PrintStream out, PrintStream err, Map<String, String> env) {
         try {
-            CommandLine cl = new CommandLine(new Main(in, out, err));
+            CommandLine cl = new CommandLine(new Main(in, out, err, env));
             cl.setOut(new PrintWriter(out, true));
             cl.setErr(new PrintWriter(err, true));
             cl.setCaseInsensitiveEnumValuesAllowed(true);

@@ -1,22 +1,36 @@
 package gpt2j.cli;
 
+import gpt2j.weights.hub.HubId;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code -m/--model}, shared by every command; without it, the embedded default model the launcher points to. */
 final class ModelOption {
 
     static final String DEFAULT_MODEL_PROPERTY = "gpt2j.defaultModel";
 
-    @Option(names = {"-m", "--model"}, paramLabel = "MODEL",
-            description = "Hugging Face GPT-2 directory (config.json + *.safetensors) or .gguf file "
-                    + "(default: the embedded model)")
-    Path model;
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
 
-    /** The model path to load: the one given, else the default model, which must exist. */
+    @Option(names = {"-m", "--model"}, paramLabel = "MODEL",
+            description = "Hugging Face GPT-2 directory (config.json + *.safetensors), .gguf file, or hub id: "
+                    + "org/name[@revision][:QUANT], e.g. openai-community/gpt2, downloaded into the Hugging Face "
+                    + "cache when missing (default: the embedded model)")
+    String model;
+
+    /** The model path to load: the one given (a hub id resolved to its cached files), else the default model. */
     Path path() {
-        return model != null ? model : defaultModel();
+        if (model == null) return defaultModel();
+        return HubModels.resolve(model, (Main) command.root().userObject());
+    }
+
+    /** What to call the model {@link #path()} gave: the hub id when -m named one, else the file or directory name. */
+    String name(Path resolved) {
+        if (model != null && !Files.exists(Path.of(model)) && HubId.parse(model) != null) return model;
+        return resolved.getFileName().toString();
     }
 
     /** The embedded default model, which must exist. */

@@ -6,6 +6,7 @@ import gpt2j.server.CompletionServer;
 import gpt2j.server.ServerOptions;
 import java.io.IOException;
 import java.net.BindException;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -75,9 +76,10 @@ final class ServeCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         int threadCount = threads.count(spec);
-        try (LoadedModel m = LoadedModel.load(modelOption.path(), null); Parallel pool = new Parallel(threadCount)) {
+        Path path = modelOption.path();
+        try (LoadedModel m = LoadedModel.load(path, null); Parallel pool = new Parallel(threadCount)) {
             Gpt2Model model = new Gpt2Model(m.weights());
-            String id = alias != null ? alias : modelOption.path().getFileName().toString();
+            String id = alias != null ? alias : modelOption.name(path);
             CompletionServer server;
             try {
                 server = CompletionServer.start(model, m.tokenizer(), pool, id, options);

@@ -4,6 +4,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 
 /** Runs the CLI in-process with captured streams. */
 record Cli(int code, String out, String err) {
@@ -13,12 +14,21 @@ record Cli(int code, String out, String err) {
     }
 
     static Cli runWithInput(byte[] stdin, String... args) {
+        return runWithEnv(System.getenv(), stdin, args);
+    }
+
+    /** Runs with {@code env} in place of the process's environment (HF_HOME, HF_ENDPOINT, ...). */
+    static Cli runWithEnv(Map<String, String> env, String... args) {
+        return runWithEnv(env, new byte[0], args);
+    }
+
+    private static Cli runWithEnv(Map<String, String> env, byte[] stdin, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code;
         try (PrintStream o = new PrintStream(out, false, StandardCharsets.UTF_8);
              PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            code = Main.run(args, new ByteArrayInputStream(stdin), o, e);
+            code = Main.run(args, new ByteArrayInputStream(stdin), o, e, env);
         }
         return new Cli(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
