@@ -3,14 +3,17 @@ package gpt2j.cli;
 import gpt2j.cli.attention.AtomicFile;
 import gpt2j.cli.attention.AttentionData;
 import gpt2j.cli.attention.AttentionJson;
+import gpt2j.cli.attention.AttentionSteps;
 import gpt2j.cli.attention.HtmlPage;
 import gpt2j.cli.attention.PngImages;
 import gpt2j.cli.attention.TerminalView;
+import gpt2j.cli.attention.TokenText;
 import gpt2j.engine.AttentionCapture;
 import gpt2j.engine.Gpt2Model;
 import gpt2j.engine.HeadStat;
 import gpt2j.engine.HeadStats;
 import gpt2j.engine.Parallel;
+import gpt2j.engine.TopTokens;
 import gpt2j.tokenizer.Gpt2Tokenizer;
 import java.io.Console;
 import java.io.IOException;
@@ -35,7 +38,8 @@ import picocli.CommandLine.Spec;
                 "mean entropy; share of attention on the previous, the first and the same token; an induction score",
                 "on a repeated random sequence. Clear previous-token and induction heads are labelled. With --layer",
                 "and --head: that head's most-attended earlier tokens and a heatmap; otherwise a table of the",
-                "selected heads. --png draws that one head, or else the grid of all; --html is always the full grid."})
+                "selected heads. --png draws that one head, or else the grid of all; --html is always the full grid.",
+                "With --steps: one query's scores q\u00b7k, the scale, the causal mask and the softmax, key by key."})
 final class AttentionCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -60,6 +64,18 @@ final class AttentionCommand implements Callable<Integer> {
     @Option(names = "--head", paramLabel = "H", description = "Only this head (from 0); with --layer, one head in detail.")
     Integer head;
 
+    @Option(names = "--query", paramLabel = "N",
+            description = "The query position (from 0) for --steps; default the last token.")
+    Integer query;
+
+    @Option(names = "--steps", description = "With --layer and --head: how the query's weights are made, key by key:"
+            + " the score q\u00b7k, the scale, the causal mask (-inf), the softmax.")
+    boolean steps;
+
+    @Option(names = "--top-k", paramLabel = "K", defaultValue = "5",
+            description = "Next tokens to show at each position, with probabilities (default ${DEFAULT-VALUE}).")
+    int topK;
+
     @Option(names = "--html", paramLabel = "FILE",
             description = "Write one self-contained page: every layer x head, hover to read a weight, click to enlarge.")
     Path html;
@@ -69,7 +85,7 @@ final class AttentionCommand implements Callable<Integer> {
     Path png;
 
     @Option(names = "--json", description = "Print {\"tokens\", \"layers\", \"heads\", \"attention\": [layer][head][query][key],"
-            + " \"heads_stats\"} instead of the terminal view.")
+            + " \"heads_stats\", \"scales\", \"next\"} (and \"steps\" with --steps) instead of the terminal view.")
     boolean json;
 
     @Mixin
@@ -83,8 +99,17 @@ final class AttentionCommand implements Callable<Integer> {
         if ((prompt == null) == (promptIds == null)) {
             throw new ParameterException(spec.commandLine(), "give either --prompt or --prompt-ids");
         }
-        if (layer != null && layer < 0 || head != null && head < 0) {
-            throw new ParameterException(spec.commandLine(), "--layer and --head count from 0");
+        if (layer != null && layer < 0 || head != null && head < 0 || query != null && query < 0) {
+            throw new ParameterException(spec.commandLine(), "--layer, --head and --query count from 0");
+        }
+        if (steps && (layer == null || head == null)) {
+            throw new ParameterException(spec.commandLine(), "--steps needs --layer and --head");
+        }
+        if (query != null && !steps) {
+            throw new ParameterException(spec.commandLine(), "--query goes with --steps");
+        }
+        if (topK < 0) {
+            throw new ParameterException(spec.commandLine(), "--top-k must be 0 or more");
         }
         int threadCount = threads.count(spec);
         PrintStream out = root.out();
@@ -106,19 +131,27 @@ final class AttentionCommand implements Callable<Integer> {
             if (ids.length == 0) {
                 throw new UserException("the prompt has no tokens");
             }
+            if (query != null && query >= ids.length) {
+                throw new UserException("--query " + query + ": the prompt has tokens 0.." + (ids.length - 1));
+            }
             long start = System.nanoTime();
             Gpt2Model model = new Gpt2Model(m.weights());
-            float[][][][] weights = AttentionCapture.capture(model, ids, parallel).weights();
-            List<HeadStat> stats = HeadStats.compute(model, weights, parallel);
+            AttentionCapture capture = AttentionCapture.capture(model, ids, parallel, steps || html != null, topK);
+            List<HeadStat> stats = HeadStats.compute(model, capture.weights(), parallel);
             double seconds = (System.nanoTime() - start) / 1e9;
-            AttentionData data = new AttentionData(tokenStrings(m, ids), weights, stats);
+            AttentionData data = new AttentionData(tokenStrings(m, ids), capture.weights(), stats, capture.scores(),
+                    capture.scores() != null ? capture.scales() : null, next(m, capture.next()));
+            AttentionSteps querySteps = steps
+                    ? AttentionSteps.of(data, layer, head, query != null ? query : ids.length - 1) : null;
 
             if (json) {
-                AttentionJson.write(data, out);
+                AttentionJson.write(data, querySteps, out);
                 out.println();
             } else {
                 TerminalView view = new TerminalView(data, colour());
-                if (layer != null && head != null) {
+                if (querySteps != null) {
+                    view.steps(querySteps, out);
+                } else if (layer != null && head != null) {
                     view.head(layer, head, out);
                 } else {
                     view.summary(selected(stats), out);
@@ -142,14 +175,36 @@ final class AttentionCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Each token's text, or "[id]" where the model has no tokenizer or the id is past its vocabulary. */
+    /**
+     * Each token's text (byte tokens readable: {@link TokenText#readable}), or "[id]" where the model has no
+     * tokenizer or the id is past its vocabulary.
+     */
     private static List<String> tokenStrings(LoadedModel m, int[] ids) {
-        List<String> tokens = new ArrayList<>(ids.length);
         Gpt2Tokenizer tokenizer = m.hasTokenizer() ? m.tokenizer() : null;
+        List<byte[]> bytes = new ArrayList<>(ids.length);
         for (int id : ids) {
-            tokens.add(tokenizer != null && id < tokenizer.vocabSize() ? tokenizer.tokenText(id) : "[" + id + "]");
+            bytes.add(tokenizer != null && id < tokenizer.vocabSize() ? tokenizer.tokenBytes(id)
+                    : ("[" + id + "]").getBytes(StandardCharsets.UTF_8));
         }
-        return tokens;
+        return TokenText.readable(bytes);
+    }
+
+    /** The next-token candidates with their text (one token alone, so a partial character shows its bytes). */
+    private static List<List<AttentionData.Candidate>> next(LoadedModel m, TopTokens[] next) {
+        Gpt2Tokenizer tokenizer = m.hasTokenizer() ? m.tokenizer() : null;
+        List<List<AttentionData.Candidate>> out = new ArrayList<>(next.length);
+        for (TopTokens t : next) {
+            int[] ids = t.ids();
+            double[] p = t.probabilities();
+            List<AttentionData.Candidate> position = new ArrayList<>(ids.length);
+            for (int i = 0; i < ids.length; i++) {
+                String text = tokenizer != null && ids[i] < tokenizer.vocabSize()
+                        ? TokenText.readable(List.of(tokenizer.tokenBytes(ids[i]))).getFirst() : "[" + ids[i] + "]";
+                position.add(new AttentionData.Candidate(ids[i], text, p[i]));
+            }
+            out.add(position);
+        }
+        return out;
     }
 
     private List<HeadStat> selected(List<HeadStat> stats) {

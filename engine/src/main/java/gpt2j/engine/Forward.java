@@ -67,6 +67,7 @@ public final class Forward {
     private final float[] logits;    // (V)
     private float[] batchLogits;     // (BATCH, V), allocated on first use by the every-position path
     private AttentionProbe probe;
+    private boolean probeScores;
 
     // The job that the pool's threads read; set right before each forRows call.
     private KernelMatrix jobWeight;
@@ -143,6 +144,7 @@ public final class Forward {
      */
     public void setProbe(AttentionProbe probe) {
         this.probe = probe;
+        this.probeScores = probe != null && probe.wantsScores();
     }
 
     /** Processes one token at the current position and returns the logits for the next one. */
@@ -320,9 +322,16 @@ public final class Forward {
         int layer = jobLayer, n = jobN, position0 = jobPosition, capacity = cache.capacity();
         float[] keys = cache.keys[layer], values = cache.values[layer];
         AttentionProbe p = probe;
+        boolean scores = probeScores;
         for (int h = start; h < end; h++) {
             for (int i = 0; i < n; i++) {
                 int position = position0 + i;
+                if (scores) {
+                    // Computed again for the probe, into the scratch row that the kernel overwrites next.
+                    Attention.scores(qkv, 3 * i * embd + h * headSize, keys, cache.offset(h, 0), headSize,
+                            position + 1, att, h * capacity);
+                    p.onScores(layer, h, position, att, h * capacity, scale);
+                }
                 Attention.head(qkv, 3 * i * embd + h * headSize, keys, values, cache.offset(h, 0), headSize,
                         position + 1, scales[layer], att, h * capacity, attOut, i * embd + h * headSize);
                 if (p != null) p.onAttention(layer, h, position, att, h * capacity);

@@ -10,8 +10,12 @@ package gpt2j.engine;
  * @param sameToken     mean weight on key q (the query itself)
  * @param induction     mean weight, over the second copy of a repeated random sequence, on the token right after the
  *                      query token's earlier occurrence
- * @param label         "induction", "previous-token", "first-token", "self", or "other"
+ * @param label         "induction", "previous-token", "first-token", "self", or "other" (rules in {@link HeadStats})
+ * @param uniformEntropy   the entropy a head attending uniformly would have on the same prompt
+ * @param uniformShare     the previous-, first- or same-token share a uniform head would have on the same prompt
+ * @param uniformInduction the induction score a uniform head would have on the induction probe
  */
 public record HeadStat(int layer, int head, double entropy, double previousToken, double firstToken, double sameToken,
-                       double induction, String label) {
+                       double induction, String label, double uniformEntropy, double uniformShare,
+                       double uniformInduction) {
 }

@@ -5,12 +5,16 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Per-head attention statistics and a label for heads with a recognizable job. Labels are tried in this order, the
- * first that applies wins: induction score above {@value #INDUCTION_THRESHOLD} (random tokens repeated once are
- * uninformative except through copying, so a clear share on the "next token last time" is the induction signature),
- * previous-token share above {@value #PREVIOUS_TOKEN_THRESHOLD} (most of the weight on one key), first-token share
- * above {@value #FIRST_TOKEN_THRESHOLD} (an attention sink), same-token share above {@value #SAME_TOKEN_THRESHOLD};
- * otherwise "other".
+ * Per-head attention statistics, each beside what a head attending uniformly (weight 1/(q+1) on every key) would
+ * score on the same prompt, and a label for heads with a recognizable job. A label needs its share above its
+ * threshold and at least {@value #MARGIN} above the uniform baseline; the prompt labels (all but induction) also need
+ * a prompt of at least {@value #MIN_TOKENS} tokens, since on a short prompt every key is "previous" or "first" to a
+ * large share of the queries (on 2 tokens, uniform attention puts 1/2 on each). Labels are tried in this order, the
+ * first that applies wins: induction score above {@value #INDUCTION_THRESHOLD}, measured on a repeated random sequence
+ * (random tokens repeated once are uninformative except through copying, so a clear share on the "next token last
+ * time" is the induction signature), previous-token share above {@value #PREVIOUS_TOKEN_THRESHOLD} (most of the
+ * weight on one key), first-token share above {@value #FIRST_TOKEN_THRESHOLD} (an attention sink), same-token share
+ * above {@value #SAME_TOKEN_THRESHOLD}; otherwise "other".
  */
 public final class HeadStats {
 
@@ -21,6 +25,10 @@ public final class HeadStats {
     /** Length of the random sequence that is repeated for the induction score (fewer if the context is shorter). */
     public static final int INDUCTION_LENGTH = 50;
     public static final long INDUCTION_SEED = 42;
+    /** How far above the uniform baseline a share must be for a label. */
+    public static final double MARGIN = 0.25;
+    /** The shortest prompt whose previous/first/self shares can earn a label. */
+    public static final int MIN_TOKENS = 16;
 
     private HeadStats() {
     }
@@ -61,8 +69,10 @@ public final class HeadStats {
                     same /= rows;
                 }
                 double induction = inductionScore(repeated[l][h], n);
+                double uniformShare = uniformShare(a.length), uniformInduction = uniformInduction(n);
                 stats.add(new HeadStat(l, h, entropy, previous, first, same, induction,
-                        label(previous, first, same, induction)));
+                        label(a.length, previous, first, same, induction, uniformShare, uniformInduction),
+                        uniformEntropy(a.length), uniformShare, uniformInduction));
             }
         }
         return stats;
@@ -99,11 +109,35 @@ public final class HeadStats {
         return h;
     }
 
-    private static String label(double previous, double first, double same, double induction) {
-        if (induction > INDUCTION_THRESHOLD) return "induction";
-        if (previous > PREVIOUS_TOKEN_THRESHOLD) return "previous-token";
-        if (first > FIRST_TOKEN_THRESHOLD) return "first-token";
-        if (same > SAME_TOKEN_THRESHOLD) return "self";
+    /** Mean entropy (nats) of uniform attention over query rows 1..tokens-1: the mean of ln(q+1). */
+    public static double uniformEntropy(int tokens) {
+        double sum = 0;
+        for (int q = 1; q < tokens; q++) sum += Math.log(q + 1);
+        return tokens > 1 ? sum / (tokens - 1) : 0;
+    }
+
+    /** Mean weight uniform attention puts on any one named key (previous, first or self): the mean of 1/(q+1). */
+    public static double uniformShare(int tokens) {
+        double sum = 0;
+        for (int q = 1; q < tokens; q++) sum += 1.0 / (q + 1);
+        return tokens > 1 ? sum / (tokens - 1) : 0;
+    }
+
+    /** The induction score of uniform attention on the probe of 2n tokens: the mean of 1/(i+1) over i in [n, 2n). */
+    public static double uniformInduction(int n) {
+        double sum = 0;
+        for (int i = n; i < 2 * n; i++) sum += 1.0 / (i + 1);
+        return sum / n;
+    }
+
+    private static String label(int tokens, double previous, double first, double same, double induction,
+                                double uniformShare, double uniformInduction) {
+        if (induction > INDUCTION_THRESHOLD && induction >= uniformInduction + MARGIN) return "induction";
+        if (tokens < MIN_TOKENS) return "other";
+        double bar = uniformShare + MARGIN;
+        if (previous > PREVIOUS_TOKEN_THRESHOLD && previous >= bar) return "previous-token";
+        if (first > FIRST_TOKEN_THRESHOLD && first >= bar) return "first-token";
+        if (same > SAME_TOKEN_THRESHOLD && same >= bar) return "self";
         return "other";
     }
 }

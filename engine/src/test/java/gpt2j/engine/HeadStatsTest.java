@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 /** Head statistics on hand-made attention patterns whose values follow from the definitions. */
 class HeadStatsTest {
 
-    static final int T = 6;
+    static final int T = HeadStats.MIN_TOKENS;
 
     /** One layer, five heads: previous-token, first-token, uniform, self, and (in the repeated run) induction. */
     static float[][][][] patterns(int t, int n) {
@@ -38,7 +38,7 @@ class HeadStatsTest {
 
         assertEquals(1.0, previous.previousToken(), 1e-9);
         assertEquals(0.0, previous.entropy(), 1e-9);
-        assertEquals(1.0 / 5, previous.firstToken(), 1e-9); // only query 1's previous token is the first token
+        assertEquals(1.0 / (T - 1), previous.firstToken(), 1e-9); // only query 1's previous token is the first token
         assertEquals("previous-token", previous.label());
 
         assertEquals(1.0, first.firstToken(), 1e-9);
@@ -63,6 +63,42 @@ class HeadStatsTest {
         assertEquals(0.0, previous.induction(), 1e-9);
         assertEquals(1, induction.layer() + 1);
         assertEquals(4, induction.head());
+
+        // Baselines: uniform attention's own statistics equal them, which is why it earns no label.
+        assertEquals(uniform.entropy(), uniform.uniformEntropy(), 1e-6);
+        assertEquals(uniform.previousToken(), previous.uniformShare(), 1e-6);
+        assertEquals(uniform.firstToken(), first.uniformShare(), 1e-6);
+        double inductionBaseline = 0;
+        for (int i = n; i < 2 * n; i++) inductionBaseline += 1.0 / (i + 1);
+        assertEquals(inductionBaseline / n, induction.uniformInduction(), 1e-12);
+    }
+
+    /** Harmonic numbers: uniform attention's mean weight on one key over rows 1..T-1 is (H_T - 1) / (T - 1). */
+    @Test
+    void uniformBaselinesHaveClosedForms() {
+        double harmonic = 0, logFactorial = 0;
+        for (int k = 1; k <= 32; k++) {
+            harmonic += 1.0 / k;
+            logFactorial += Math.log(k);
+        }
+        assertEquals((harmonic - 1) / 31, HeadStats.uniformShare(32), 1e-12);
+        assertEquals(logFactorial / 31, HeadStats.uniformEntropy(32), 1e-12);
+        assertEquals(0.0, HeadStats.uniformShare(1), 0.0);
+    }
+
+    /** On a prompt shorter than MIN_TOKENS no head gets a prompt label, however peaked; induction still can. */
+    @Test
+    void shortPromptsEarnNoPromptLabels() {
+        int n = 4;
+        List<HeadStat> stats = HeadStats.compute(patterns(HeadStats.MIN_TOKENS - 1, 0), patterns(2 * n, n), n);
+        assertEquals(1.0, stats.get(0).previousToken(), 1e-9);
+        assertEquals(List.of("other", "other", "other", "other", "induction"),
+                stats.stream().map(HeadStat::label).toList());
+        // Two tokens: a uniform head scores 1/2 on previous, first and self alike, above every share threshold.
+        List<HeadStat> two = HeadStats.compute(patterns(2, 0), patterns(2 * n, n), n);
+        assertEquals(0.5, two.get(2).previousToken(), 1e-6);
+        assertEquals(0.5, two.get(2).uniformShare(), 1e-12);
+        assertEquals("other", two.get(0).label());
     }
 
     @Test

@@ -50,6 +50,52 @@ public final class TerminalView {
         heatmap(w, out);
     }
 
+    /**
+     * How one query's weights are made, a key per line: q·k, times the scale, the mask (later keys -inf, greyed in
+     * colour), the softmax. Numbers to 6 decimals so the table can be checked against a reference.
+     */
+    public void steps(AttentionSteps s, PrintStream out) {
+        int t = data.length();
+        out.println("layer " + s.layer() + ", head " + s.head() + ", query " + s.query() + " " + label(s.query())
+                + ": from scores to weights");
+        int d = AttentionSteps.impliedHeadSize(s.scale());
+        out.println(String.format(Locale.ROOT, "  1. score  = q\u00b7k, the query's dot product with each key%n"
+                + "  2. scaled = score \u00d7 %.6g%s%n"
+                + "  3. mask   : keys after the query are -inf (a token may not look ahead)%n"
+                + "  4. weight = softmax = e^(scaled - max) / sum of e^(scaled - max) over the unmasked keys",
+                s.scale(), d > 0 ? " (1/\u221a" + d + ", the scale this layer uses)" : " (the scale this layer uses)"));
+        out.println();
+        int idx = Math.max(3, Integer.toString(t - 1).length());
+        out.println(pad("key", idx, true) + "  " + pad("token", LABEL_WIDTH, false)
+                + "         score        scaled        masked     weight");
+        double max = Double.NEGATIVE_INFINITY, sum = 0;
+        for (int k = 0; k <= s.query(); k++) max = Math.max(max, s.masked()[k]);
+        for (int k = 0; k < t; k++) {
+            StringBuilder line = new StringBuilder();
+            line.append(pad(Integer.toString(k), idx, true)).append("  ").append(pad(label(k), LABEL_WIDTH, false));
+            if (k <= s.query()) {
+                line.append(String.format(Locale.ROOT, " %13.6f %13.6f %13.6f %10.6f  ", s.scores()[k], s.scaled()[k],
+                        s.masked()[k], s.weights()[k]));
+                line.append(bar(s.weights()[k]));
+                if (s.masked()[k] == max) line.append(" max");
+                sum += s.weights()[k];
+            } else {
+                line.append(String.format(Locale.ROOT, " %13s %13s %13s %10s  (after the query)", "\u00b7", "\u00b7",
+                        "-inf", "0"));
+            }
+            String text = line.toString().stripTrailing();
+            out.println(color && k > s.query() ? "\u001b[90m" + text + RESET : text);
+        }
+        out.println(String.format(Locale.ROOT, "weights sum to %.6f over keys 0..%d", sum, s.query()));
+    }
+
+    /** Up to 20 eighth-blocks long: a weight of 1 fills 20 columns. */
+    private static String bar(double w) {
+        int eighths = (int) Math.round(w * 160);
+        String full = "\u2588".repeat(eighths / 8);
+        return eighths % 8 == 0 ? full : full + (char) ('\u2590' - eighths % 8);
+    }
+
     /** Rows: queries; columns: keys; the masked upper triangle stays blank. */
     void heatmap(float[][] w, PrintStream out) {
         int t = data.length();

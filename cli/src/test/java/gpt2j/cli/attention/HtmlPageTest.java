@@ -26,7 +26,7 @@ class HtmlPageTest {
     @Test
     void dataHoldsTheLowerTriangleOnlyAndTokensCannotCloseTheScript() throws Exception {
         float[][][][] w = {{{{1, 0, 0}, {0.25f, 0.75f, 0}, {0.123456f, 0.5f, 0.376544f}}}};
-        List<HeadStat> stats = List.of(new HeadStat(0, 0, 0.5, 0.6, 0.4, 0.3, 0.2, "previous-token"));
+        List<HeadStat> stats = List.of(new HeadStat(0, 0, 0.5, 0.6, 0.4, 0.3, 0.2, "previous-token", 1.5, 0.2, 0.02));
         AttentionData data = new AttentionData(List.of("</script>", "<b>&", " x"), w, stats);
         String html = HtmlPage.render(data, "</script><script>alert(1)</script>");
         assertEquals(3, count(html, "</script>"), "only the page's own three scripts end");

@@ -64,6 +64,12 @@ public final class Attention {
         }
     }
 
+    /** The raw scores q·k_t for t in [0, len) into out[outOff ..], unscaled: what an attention probe shows. */
+    public static void scores(float[] q, int qOff, float[] keys, int kvOff, int headSize, int len, float[] out,
+                              int outOff) {
+        for (int t = 0; t < len; t++) out[outOff + t] = dot(q, qOff, keys, kvOff + t * headSize, headSize);
+    }
+
     /** The scalar twin of {@link #head}, the reference for its tests. */
     public static void headScalar(float[] q, int qOff, float[] keys, float[] values, int kvOff, int headSize, int len,
                                   float scale, float[] att, int attOff, float[] out, int outOff) {
