@@ -160,7 +160,7 @@ final class AttentionCommand implements Callable<Integer> {
             out.flush();
             String title = prompt != null ? prompt : String.join("", data.tokens());
             if (html != null) {
-                AtomicFile.write(html, o -> o.write(HtmlPage.render(data, title).getBytes(StandardCharsets.UTF_8)));
+                AtomicFile.write(html, o -> HtmlPage.write(data, title, o));
                 err.println("gpt2j: wrote " + html);
             }
             if (png != null) {
