@@ -6,6 +6,7 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 import java.lang.foreign.MemorySegment;
 
+import gpt2j.weights.Quantizer;
 import gpt2j.weights.Tensor;
 
 /** Row lookup in an embedding table (one row per token or position), decoded to floats. */
@@ -14,7 +15,7 @@ public final class Embedding {
     private Embedding() {
     }
 
-    /** Copies row {@code row} of an F32/F16/Q8_0/Q4_0 tensor of shape {rows, n} into out[outOff, outOff + n). */
+    /** Copies row {@code row} of a tensor of any type gpt2j reads of shape {rows, n} into out[outOff, outOff + n). */
     public static void row(Tensor t, int row, float[] out, int outOff) {
         int n = Math.toIntExact(t.dim(1));
         if (row < 0 || row >= t.dim(0)) {
@@ -45,7 +46,7 @@ public final class Embedding {
                     }
                 }
             }
-            default -> throw new IllegalArgumentException("no embedding lookup for " + t);
+            default -> Quantizer.dequantizeRow(t.type(), d, base, out, outOff, n);
         }
     }
 }

@@ -12,8 +12,8 @@ import jdk.incubator.vector.FloatVector;
  * Y = X W^T for a batch of input vectors (the prompt pass). The caller transposes X once per matrix
  * ({@link #transpose}) so that tokens lie along vector lanes; each call computes output rows [rowStart, rowEnd) of
  * every token into out (n, rows) row-major, and threading is the caller's. Row-major weights of every type are
- * turned into a per-thread float panel {@link #ROW_BLOCK} rows at a time (a copy for F32, a dequantization for F16,
- * Q8_0 and Q4_0), which {@link MatMulF32} multiplies while it sits in L1/L2.
+ * turned into a per-thread float panel {@link #ROW_BLOCK} rows at a time (a copy for F32, a dequantization for every
+ * other type), which {@link MatMulF32} multiplies while it sits in L1/L2.
  */
 public final class MatMul {
 
@@ -87,6 +87,10 @@ public final class MatMul {
                 case F16 -> MatVecF16.dequantize(data, cols, rb, re, s.panel);
                 case Q8_0 -> MatVecQ8_0.dequantize(data, cols, rb, re, s.panel);
                 case Q4_0 -> MatVecQ4_0.dequantize(data, cols, rb, re, s.panel);
+                case Q4_K -> MatVecQ4_K.dequantize(data, cols, rb, re, s.panel);
+                case Q5_K -> MatVecQ5_K.dequantize(data, cols, rb, re, s.panel);
+                case Q6_K -> MatVecQ6_K.dequantize(data, cols, rb, re, s.panel);
+                case Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, IQ4_NL, IQ4_XS -> MatVecDecoded.dequantize(w.type(), data, cols, rb, re, s.panel);
                 default -> throw new IllegalArgumentException("no mat-mul kernel for " + w.tensor());
             }
             MatMulF32.apply(s.panel, cols, xT, n, out, rows, rb, re, s.lanes);

@@ -24,7 +24,7 @@ class MatMulTest {
         try (Arena arena = Arena.ofConfined()) {
             for (int trial = 0; trial < 8; trial++) {
                 int unit = kind.type.blockSize;
-                int cols = unit == 1 ? 1 + rnd.nextInt(200) : unit * (1 + rnd.nextInt(8));
+                int cols = unit == 1 ? 1 + rnd.nextInt(200) : unit * (1 + rnd.nextInt(unit == 256 ? 3 : 8));
                 int rows = 1 + rnd.nextInt(120);
                 int n = 1 + rnd.nextInt(70); // one and two token vectors per tile, padding
                 Weights w = Weights.random(kind.type, rows, cols, kind.inputMajor, rnd, arena);
@@ -61,7 +61,7 @@ class MatMulTest {
         Random rnd = new Random(200 + kind.ordinal());
         try (Arena arena = Arena.ofConfined()) {
             // Rows as wide as GPT-2's mlp down (3072) and wider; for F32 not a whole number of vectors.
-            int cols = kind.type.blockSize == 1 ? 3109 : 3168;
+            int cols = kind.type.blockSize == 1 ? 3109 : kind.type.blockSize == 256 ? 3328 : 3168;
             int rows = 150; // two whole input-major strips (64 rows at 512 bits) and a remainder; six panels of 24
             Weights w = Weights.random(kind.type, rows, cols, kind.inputMajor, rnd, arena);
             // 9 tokens: one- and two-vector tiles; 67: a four-vector tile over several column slabs, the last partial.

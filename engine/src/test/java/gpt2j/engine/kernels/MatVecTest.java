@@ -23,7 +23,10 @@ class MatVecTest {
 
     enum Kind {
         F32(GgmlType.F32, false), F32_INPUT_MAJOR(GgmlType.F32, true), F16(GgmlType.F16, false),
-        Q8_0(GgmlType.Q8_0, false), Q4_0(GgmlType.Q4_0, false);
+        Q8_0(GgmlType.Q8_0, false), Q4_0(GgmlType.Q4_0, false), Q4_1(GgmlType.Q4_1, false), Q5_0(GgmlType.Q5_0, false),
+        Q5_1(GgmlType.Q5_1, false), Q2_K(GgmlType.Q2_K, false), Q3_K(GgmlType.Q3_K, false), Q4_K(GgmlType.Q4_K, false),
+        Q5_K(GgmlType.Q5_K, false), Q6_K(GgmlType.Q6_K, false), IQ4_NL(GgmlType.IQ4_NL, false),
+        IQ4_XS(GgmlType.IQ4_XS, false);
 
         final GgmlType type;
         final boolean inputMajor;
@@ -43,7 +46,7 @@ class MatVecTest {
                 // Quantized types need whole blocks; F32/F16 take odd sizes (the scalar tails), whole vectors of either
                 // width, and whole groups of four 16-lane vectors (F32's one-stream path, GPT-2's widths).
                 int unit = kind.type.blockSize;
-                int cols = unit > 1 ? unit * (1 + rnd.nextInt(12))
+                int cols = unit > 1 ? unit * (1 + rnd.nextInt(unit == 256 ? 4 : 12))
                         : trial % 3 == 0 ? 1 + rnd.nextInt(300) : trial % 3 == 1 ? 16 * (1 + rnd.nextInt(16)) : 64 * (1 + rnd.nextInt(6));
                 int rows = 1 + rnd.nextInt(150);
                 Weights w = Weights.random(kind.type, rows, cols, kind.inputMajor, rnd, arena);
@@ -80,7 +83,7 @@ class MatVecTest {
         // Enough rows for the widest strips (16 vectors of 16 lanes), with ranges cut where a pool would cut them.
         Random rnd = new Random(7 + kind.ordinal());
         try (Arena arena = Arena.ofConfined()) {
-            for (int cols : kind.type.blockSize == 1 ? new int[] {48, 128} : new int[] {64}) {
+            for (int cols : kind.type.blockSize == 1 ? new int[] {48, 128} : new int[] {Math.max(64, kind.type.blockSize)}) {
                 int rows = 600;
                 Weights w = Weights.random(kind.type, rows, cols, kind.inputMajor, rnd, arena);
                 float[] x = Weights.randomVector(cols, rnd);
@@ -102,7 +105,7 @@ class MatVecTest {
     void rowsPastTheEndAreRefusedNotRead(Kind kind) {
         // F32's stream reads at absolute addresses after one range check; every kernel must refuse, not read past w.
         try (Arena arena = Arena.ofConfined()) {
-            int rows = 40, cols = 128;
+            int rows = 40, cols = Math.max(128, kind.type.blockSize);
             Weights w = Weights.random(kind.type, rows, cols, kind.inputMajor, new Random(9), arena);
             float[] x = new float[cols];
             assertThrows(IndexOutOfBoundsException.class, () -> MatVec.apply(w.kernel, x, 0, new float[rows + 8], 0, 0, rows + 1));

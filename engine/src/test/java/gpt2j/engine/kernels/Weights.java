@@ -7,6 +7,7 @@ import java.nio.ByteOrder;
 import java.util.Random;
 
 import gpt2j.weights.GgmlType;
+import gpt2j.weights.Quantizer;
 import gpt2j.weights.Tensor;
 import gpt2j.weights.WeightMatrix;
 
@@ -87,9 +88,35 @@ final class Weights {
                     }
                 }
             }
-            default -> throw new IllegalArgumentException(type.name());
+            default -> {
+                // Random quant bytes with small finite fp16 fields (scales, minimums); the values are what the weights
+                // module's dequantizer makes of them, itself checked value for value against llama.cpp's gguf-py.
+                byte[] bytes = new byte[(int) seg.byteSize()];
+                rnd.nextBytes(bytes);
+                MemorySegment.copy(MemorySegment.ofArray(bytes), 0, seg, 0, bytes.length);
+                for (long o = 0; o < bytes.length; o += type.bytesPerBlock) {
+                    for (int h : halves(type)) seg.set(SHORT, o + h, Float.floatToFloat16((rnd.nextFloat() - 0.3f) * 0.01f));
+                }
+                float[] row = new float[cols];
+                for (int r = 0; r < rows; r++) {
+                    Quantizer.dequantizeRow(type, seg, r * type.byteSize(cols), row, 0, cols);
+                    for (int c = 0; c < cols; c++) v[r][c] = row[c];
+                }
+            }
         }
         return new Weights(new WeightMatrix(new Tensor("w", type, shape, seg), rows, cols, inputMajor), v);
+    }
+
+    /** Byte offsets of a block's fp16 fields (ggml-common.h). */
+    private static int[] halves(GgmlType type) {
+        return switch (type) {
+            case Q4_1, Q5_1, Q4_K, Q5_K -> new int[] {0, 2};
+            case Q5_0, IQ4_NL, IQ4_XS -> new int[] {0};
+            case Q2_K -> new int[] {80, 82};
+            case Q3_K -> new int[] {108};
+            case Q6_K -> new int[] {208};
+            default -> throw new IllegalArgumentException(type.name());
+        };
     }
 
     static float[] randomVector(int n, Random rnd) {

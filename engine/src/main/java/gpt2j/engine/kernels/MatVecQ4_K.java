@@ -1,0 +1,136 @@
+package gpt2j.engine.kernels;
+
+import static gpt2j.engine.kernels.Simd.F;
+import static gpt2j.engine.kernels.Simd.LE_SHORT;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.nio.ByteOrder.LITTLE_ENDIAN;
+
+import java.lang.foreign.MemorySegment;
+
+import gpt2j.weights.BlockFormats;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Q4_K mat-vec: each row is cols/256 blocks of 144 bytes, {fp16 d, dmin; uint8 scales[12]; uint8 qs[128]} (ggml
+ * block_q4_K): 8 sub-blocks of 32 with 6-bit scales sc and mins m (get_scale_min_k4); 32 bytes of qs hold two
+ * sub-blocks, the first in the low nibbles. value = d * sc * q - dmin * m. cols must be a multiple of 256.
+ * The minimums' part of a row's dot product, dmin * m * (sum of x over the sub-block), uses sums of x taken once per
+ * call ({@link #subBlockSums}), so the inner loop is the nibbles' multiply-adds alone.
+ */
+final class MatVecQ4_K {
+
+    static final int BLOCK = 256;
+    static final int BLOCK_BYTES = 144;
+
+    static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
+    static final VectorSpecies<Integer> I = F.vectorShape().withLanes(int.class);
+
+    private MatVecQ4_K() {
+    }
+
+    static void apply(MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
+        int blocks = cols / BLOCK;
+        int step = F.length();
+        int parts = 16 / step;
+        float[] xs = subBlockSums(x, xOff, cols);
+        for (int r = rowStart; r < rowEnd; r++) {
+            FloatVector acc = FloatVector.zero(F);
+            float mins = 0f;
+            for (int b = 0; b < blocks; b++) {
+                long block = ((long) r * blocks + b) * BLOCK_BYTES;
+                float d = Float.float16ToFloat(w.get(LE_SHORT, block));
+                float dmin = Float.float16ToFloat(w.get(LE_SHORT, block + 2));
+                float m = 0f;
+                for (int j = 0; j < 8; j++) m += BlockFormats.minK4(w, block + 4, j) * xs[8 * b + j];
+                mins += dmin * m;
+                for (int g = 0; g < 4; g++) {
+                    int xb = xOff + b * BLOCK + 64 * g;
+                    FloatVector lo = FloatVector.zero(F), hi = lo;
+                    for (int k = 0; k < 2; k++) {
+                        ByteVector qs = ByteVector.fromMemorySegment(B128, w, block + 16 + 32 * g + 16 * k, LITTLE_ENDIAN);
+                        for (int p = 0; p < parts; p++) {
+                            IntVector q = (IntVector) qs.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
+                            int xo = xb + 16 * k + p * step;
+                            lo = ((FloatVector) q.and(0xF).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xo), lo);
+                            hi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0))
+                                    .fma(FloatVector.fromArray(F, x, xo + 32), hi);
+                        }
+                    }
+                    acc = lo.fma(FloatVector.broadcast(F, d * BlockFormats.scaleK4(w, block + 4, 2 * g)), acc);
+                    acc = hi.fma(FloatVector.broadcast(F, d * BlockFormats.scaleK4(w, block + 4, 2 * g + 1)), acc);
+                }
+            }
+            out[outOff + r] = acc.reduceLanes(VectorOperators.ADD) - mins;
+        }
+    }
+
+    /** The sums of x over each run of 32 (a K-quant sub-block), in a per-thread array. */
+    static float[] subBlockSums(float[] x, int xOff, int cols) {
+        float[] s = SUMS.get();
+        if (s.length < cols / 32) SUMS.set(s = new float[cols / 32]);
+        for (int j = 0; j < cols / 32; j++) {
+            FloatVector v = FloatVector.zero(F);
+            for (int i = 0; i < 32; i += F.length()) v = v.add(FloatVector.fromArray(F, x, xOff + 32 * j + i));
+            s[j] = v.reduceLanes(VectorOperators.ADD);
+        }
+        return s;
+    }
+
+    private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[0]);
+
+    /** Rows [r0, r1) of w as floats, row-major from offset 0 of panel (the batched kernel's input). */
+    static void dequantize(MemorySegment w, int cols, int r0, int r1, float[] panel) {
+        int step = F.length();
+        int parts = 16 / step;
+        int o = 0;
+        for (long block = (long) r0 * (cols / BLOCK) * BLOCK_BYTES, end = (long) r1 * (cols / BLOCK) * BLOCK_BYTES;
+             block < end; block += BLOCK_BYTES) {
+            float d = Float.float16ToFloat(w.get(LE_SHORT, block));
+            float dmin = Float.float16ToFloat(w.get(LE_SHORT, block + 2));
+            for (int g = 0; g < 4; g++, o += 64) {
+                FloatVector d1 = FloatVector.broadcast(F, d * BlockFormats.scaleK4(w, block + 4, 2 * g));
+                FloatVector m1 = FloatVector.broadcast(F, dmin * BlockFormats.minK4(w, block + 4, 2 * g));
+                FloatVector d2 = FloatVector.broadcast(F, d * BlockFormats.scaleK4(w, block + 4, 2 * g + 1));
+                FloatVector m2 = FloatVector.broadcast(F, dmin * BlockFormats.minK4(w, block + 4, 2 * g + 1));
+                for (int k = 0; k < 2; k++) {
+                    ByteVector qs = ByteVector.fromMemorySegment(B128, w, block + 16 + 32 * g + 16 * k, LITTLE_ENDIAN);
+                    for (int p = 0; p < parts; p++) {
+                        IntVector q = (IntVector) qs.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
+                        int po = o + 16 * k + p * step;
+                        ((FloatVector) q.and(0xF).convert(VectorOperators.I2F, 0)).mul(d1).sub(m1).intoArray(panel, po);
+                        ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).mul(d2).sub(m2)
+                                .intoArray(panel, po + 32);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The scalar twin of {@link #apply}, straight from dequantize_row_q4_K. */
+    static void scalar(MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
+        int blocks = cols / BLOCK;
+        for (int r = rowStart; r < rowEnd; r++) {
+            float acc = 0f;
+            for (int b = 0; b < blocks; b++) {
+                long block = ((long) r * blocks + b) * BLOCK_BYTES;
+                float d = Float.float16ToFloat(w.get(LE_SHORT, block));
+                float dmin = Float.float16ToFloat(w.get(LE_SHORT, block + 2));
+                for (int g = 0; g < 4; g++) {
+                    float d1 = d * BlockFormats.scaleK4(w, block + 4, 2 * g), m1 = dmin * BlockFormats.minK4(w, block + 4, 2 * g);
+                    float d2 = d * BlockFormats.scaleK4(w, block + 4, 2 * g + 1);
+                    float m2 = dmin * BlockFormats.minK4(w, block + 4, 2 * g + 1);
+                    int xb = xOff + b * BLOCK + 64 * g;
+                    for (int l = 0; l < 32; l++) {
+                        int q = w.get(JAVA_BYTE, block + 16 + 32 * g + l) & 0xFF;
+                        acc += (d1 * (q & 0xF) - m1) * x[xb + l] + (d2 * (q >> 4) - m2) * x[xb + 32 + l];
+                    }
+                }
+            }
+            out[outOff + r] = acc;
+        }
+    }
+}
