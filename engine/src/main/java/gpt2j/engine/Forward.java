@@ -68,6 +68,10 @@ public final class Forward {
     private float[] batchLogits;     // (BATCH, V), allocated on first use by the every-position path
     private AttentionProbe probe;
     private boolean probeScores;
+    // Where each row of the current pass lives: its sequence's cache and position (one sequence: consecutive positions).
+    private final KvCache[] rowCache = new KvCache[BATCH];
+    private final int[] rowPosition = new int[BATCH];
+    private final boolean alwaysBatched; // a decode host: every matrix goes through MatMul, whatever the row count
 
     // The job that the pool's threads read; set right before each forRows call.
     private KernelMatrix jobWeight;
@@ -78,7 +82,6 @@ public final class Forward {
     private boolean jobActivate;
     private int jobN;
     private int jobLayer;
-    private int jobPosition;
     private int jobCols;
     private final Parallel.RowRange matvecRows = this::matvecRows;
     private final Parallel.RowRange matmulRows = this::matmulRows;
@@ -95,11 +98,24 @@ public final class Forward {
 
     /** A forward pass whose cache holds {@code contextLength} positions (at most the model's). */
     public Forward(Gpt2Model model, Parallel parallel, int contextLength) {
+        this(model, parallel, contextLength, contextLength, false);
+    }
+
+    /**
+     * A host for {@link #decode}: scratch for attention over up to {@code contextLength} positions, but no cache of its
+     * own (the rows it computes belong to other Forwards).
+     */
+    public static Forward decodeHost(Gpt2Model model, Parallel parallel, int contextLength) {
+        return new Forward(model, parallel, 1, contextLength, true);
+    }
+
+    private Forward(Gpt2Model model, Parallel parallel, int cacheCapacity, int contextLength, boolean alwaysBatched) {
         Gpt2Config c = model.config();
         this.model = model;
         this.weights = model.weights();
         this.parallel = parallel;
-        this.cache = new KvCache(c, contextLength);
+        this.cache = new KvCache(c, cacheCapacity);
+        this.alwaysBatched = alwaysBatched;
         this.embd = c.embeddingSize();
         this.heads = c.headCount();
         this.headSize = c.headSize();
@@ -152,6 +168,7 @@ public final class Forward {
         checkFits(1);
         checkToken(token);
         embed(token, 0, position());
+        ownRows(1);
         layers(1);
         return lastLogits(1);
     }
@@ -197,6 +214,7 @@ public final class Forward {
         if (first && listener == null && to - from <= COLD_TOKENWISE) {
             for (int i = from; i < to; i++) {
                 embed(tokens[i], 0, position());
+                ownRows(1);
                 layers(1);
             }
             if (lastLogits) lastLogits(1);
@@ -206,6 +224,7 @@ public final class Forward {
             int n = Math.min(BATCH, to - start);
             int position0 = position();
             for (int i = 0; i < n; i++) embed(tokens[start + i], i, position0 + i);
+            ownRows(n);
             layers(n);
             if (listener != null) {
                 allLogits(n);
@@ -215,6 +234,37 @@ public final class Forward {
         if (lastLogits) lastLogits((to - from - 1) % BATCH + 1);
     }
 
+    /**
+     * One token for each of {@code n} sequences in one pass over the weights: {@code sequences[i]} (each with its own
+     * cache, at its own position) takes {@code tokens[i]}. Returns the logits, (n, V) row-major, valid until the next call.
+     * Row i's numbers do not depend on the other rows: the batched kernels keep each row in its own vector lane.
+     */
+    public float[] decode(Forward[] sequences, int[] tokens, int n) {
+        if (!alwaysBatched) throw new IllegalStateException("not a decode host");
+        if (n < 1 || n > BATCH) throw new EngineException("a decode step takes 1 to " + BATCH + " sequences, got " + n);
+        for (int i = 0; i < n; i++) {
+            Forward f = sequences[i];
+            if (f.model != model) throw new EngineException("every sequence of a decode step must run the same model");
+            if (f.position() >= f.contextLength()) throw new EngineException("sequence " + i + " has a full context");
+            checkToken(tokens[i]);
+            embed(tokens[i], i, f.position());
+            rowCache[i] = f.cache;
+            rowPosition[i] = f.position();
+        }
+        layers(n);
+        allLogits(n);
+        return batchLogits;
+    }
+
+    // This sequence's rows: n consecutive positions of its own cache.
+    private void ownRows(int n) {
+        int position0 = position();
+        for (int i = 0; i < n; i++) {
+            rowCache[i] = cache;
+            rowPosition[i] = position0 + i;
+        }
+    }
+
     // x[i] = wte[token] + wpe[position]
     private void embed(int token, int i, int position) {
         Embedding.row(weights.tokenEmbedding(), token, x, i * embd);
@@ -222,19 +272,17 @@ public final class Forward {
         for (int j = 0, o = i * embd; j < embd; j++) x[o + j] += positionRow[j];
     }
 
-    // The transformer blocks for n positions whose embeddings are in x; advances the cache by n.
+    // The transformer blocks for the n rows whose embeddings are in x; advances each row's cache past its position.
     private void layers(int n) {
-        int position0 = position();
         for (int l = 0; l < weights.layers().size(); l++) {
             Gpt2Weights.Layer w = weights.layers().get(l);
             for (int i = 0; i < n; i++) {
                 LayerNorm.apply(x, i * embd, xb, i * embd, embd, w.attnNormWeight().data(), w.attnNormBias().data(), eps);
             }
             matmul(model.qkv[l], xb, n, qkv, model.qkvBias[l], null, false);
-            for (int i = 0; i < n; i++) cache.store(l, position0 + i, qkv, (3 * i + 1) * embd, (3 * i + 2) * embd);
+            for (int i = 0; i < n; i++) rowCache[i].store(l, rowPosition[i], qkv, (3 * i + 1) * embd, (3 * i + 2) * embd);
             jobLayer = l;
             jobN = n;
-            jobPosition = position0;
             parallel.forRows(heads, 1, attentionRows);
             matmul(model.attnOut[l], attOut, n, xb, model.attnOutBias[l], x, false);
             for (int i = 0; i < n; i++) {
@@ -243,7 +291,7 @@ public final class Forward {
             matmul(model.mlpUp[l], xb, n, hidden, model.mlpUpBias[l], null, true);
             matmul(model.mlpDown[l], hidden, n, xb, model.mlpDownBias[l], x, false);
         }
-        cache.setLength(position0 + n);
+        for (int i = 0; i < n; i++) rowCache[i].setLength(rowPosition[i] + 1);
     }
 
     // Logits of position n-1 of the last batch into logits.
@@ -268,7 +316,8 @@ public final class Forward {
     // out = W in (+ bias) (then the activation), for n positions; with residual != null, residual += that instead.
     private void matmul(KernelMatrix w, float[] in, int n, float[] out, float[] bias, float[] residual, boolean activate) {
         jobWeight = w;
-        if (n > 1) {
+        boolean batched = n > 1 || alwaysBatched;
+        if (batched) {
             // Transposed on the pool: on the calling thread alone it left the other threads waiting ~3% of a pass.
             jobIn = in;
             jobN = n; // read by transposeColumns, and below by the matmul
@@ -282,7 +331,7 @@ public final class Forward {
         jobBias = bias;
         jobResidual = residual;
         jobActivate = activate;
-        if (n > 1) parallel.forRows(w.rows(), MatMul.rowGrain(w), matmulRows);
+        if (batched) parallel.forRows(w.rows(), MatMul.rowGrain(w), matmulRows);
         else parallel.forRows(w.rows(), matvecRows);
     }
 
@@ -319,20 +368,20 @@ public final class Forward {
     }
 
     private void attentionRows(int start, int end) {
-        int layer = jobLayer, n = jobN, position0 = jobPosition, capacity = cache.capacity();
-        float[] keys = cache.keys[layer], values = cache.values[layer];
+        int layer = jobLayer, n = jobN, capacity = att.length / heads;
         AttentionProbe p = probe;
         boolean scores = probeScores;
         for (int h = start; h < end; h++) {
             for (int i = 0; i < n; i++) {
-                int position = position0 + i;
+                int position = rowPosition[i];
+                KvCache c = rowCache[i];
                 if (scores) {
                     // Computed again for the probe, into the scratch row that the kernel overwrites next.
-                    Attention.scores(qkv, 3 * i * embd + h * headSize, keys, cache.offset(h, 0), headSize,
+                    Attention.scores(qkv, 3 * i * embd + h * headSize, c.keys[layer], c.offset(h, 0), headSize,
                             position + 1, att, h * capacity);
-                    p.onScores(layer, h, position, att, h * capacity, scale);
+                    p.onScores(layer, h, position, att, h * capacity, scales[layer]);
                 }
-                Attention.head(qkv, 3 * i * embd + h * headSize, keys, values, cache.offset(h, 0), headSize,
+                Attention.head(qkv, 3 * i * embd + h * headSize, c.keys[layer], c.values[layer], c.offset(h, 0), headSize,
                         position + 1, scales[layer], att, h * capacity, attOut, i * embd + h * headSize);
                 if (p != null) p.onAttention(layer, h, position, att, h * capacity);
             }

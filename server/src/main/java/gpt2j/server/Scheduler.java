@@ -28,7 +28,10 @@ final class Scheduler implements AutoCloseable {
     private final ArrayBlockingQueue<Sequence> queue;
     private final Metrics metrics;
     private final float[] work;
-    private final int[] decode;
+    private final Forward host;          // computes one decode step for every generating sequence at once
+    private final Forward[] decodeRows;
+    private final int[] decodeTokens;
+    private final Sequence[] decodeSequences;
     private final Thread loop;
     private volatile boolean accepting = true;
     private volatile boolean stopping;
@@ -44,7 +47,10 @@ final class Scheduler implements AutoCloseable {
         this.running = new Sequence[slots];
         this.queue = new ArrayBlockingQueue<>(queueCapacity);
         this.work = new float[model.config().vocabSize()];
-        this.decode = new int[slots];
+        this.host = Forward.decodeHost(model, parallel, contextLength);
+        this.decodeRows = new Forward[slots];
+        this.decodeTokens = new int[slots];
+        this.decodeSequences = new Sequence[slots];
         this.loop = Thread.ofPlatform().name("gpt2j-scheduler").daemon().start(this::run);
     }
 
@@ -134,7 +140,9 @@ final class Scheduler implements AutoCloseable {
                     if (s.request.echo()) s.echo();
                 }
                 if (sample(s, forwards[i], vocab)) {
-                    decode[decoding++] = i;
+                    decodeRows[decoding] = forwards[i];
+                    decodeTokens[decoding] = s.lastToken;
+                    decodeSequences[decoding++] = s;
                 } else {
                     running[i] = null;
                 }
@@ -143,13 +151,17 @@ final class Scheduler implements AutoCloseable {
                 running[i] = null;
             }
         }
+        if (decoding == 0) return;
+        // One pass over the weights for all of them; each row's numbers do not depend on the other rows.
         long start = System.nanoTime();
+        float[] logits = host.decode(decodeRows, decodeTokens, decoding);
         for (int k = 0; k < decoding; k++) {
-            Sequence s = running[decode[k]];
-            s.logits = forwards[decode[k]].next(s.lastToken);
-            s.logitsFrom = 0;
+            decodeSequences[k].logits = logits;
+            decodeSequences[k].logitsFrom = k * vocab;
+            decodeSequences[k] = null;
+            decodeRows[k] = null;
         }
-        if (decoding > 0) metrics.decodeStep(decoding, System.nanoTime() - start);
+        metrics.decodeStep(decoding, System.nanoTime() - start);
     }
 
     /** Feeds the next chunk of the prompt; after the last one the sequence holds the logits for its first token. */

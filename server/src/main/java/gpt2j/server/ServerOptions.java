@@ -14,9 +14,14 @@ package gpt2j.server;
 public record ServerOptions(String host, int port, int parallel, int contextLength, int queue, int maxBodyBytes,
                             String apiKey, boolean allowUnauthenticated) {
 
+    /** Sequences one decode step can carry (the forward pass's batch). */
+    public static final int MAX_PARALLEL = 64;
+
     public ServerOptions {
         if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be in [0, 65535], got " + port);
-        if (parallel < 1) throw new IllegalArgumentException("--parallel must be at least 1, got " + parallel);
+        if (parallel < 1 || parallel > MAX_PARALLEL) {
+            throw new IllegalArgumentException("--parallel must be in [1, " + MAX_PARALLEL + "], got " + parallel);
+        }
         if (contextLength < 1) throw new IllegalArgumentException("--ctx-size must be at least 1, got " + contextLength);
         if (queue < 1) throw new IllegalArgumentException("--queue must be at least 1, got " + queue);
         if (maxBodyBytes < 1024) throw new IllegalArgumentException("the body limit must be at least 1024 bytes");
