@@ -35,6 +35,7 @@ final class Scheduler implements AutoCloseable {
     private final Thread loop;
     private volatile boolean accepting = true;
     private volatile boolean stopping;
+    private volatile boolean abandon;
 
     Scheduler(Gpt2Model model, Gpt2Tokenizer tokenizer, Parallel parallel, int slots, int contextLength,
               int queueCapacity, Metrics metrics) {
@@ -81,7 +82,8 @@ final class Scheduler implements AutoCloseable {
 
     private void run() {
         try {
-            while (!stopping || active() > 0) {
+            while (!stopping || active() > 0 || !queue.isEmpty()) {
+                if (abandon) break;
                 admit();
                 if (active() == 0) {
                     Sequence next = queue.poll(50, TimeUnit.MILLISECONDS);
@@ -102,7 +104,6 @@ final class Scheduler implements AutoCloseable {
     }
 
     private void admit() {
-        if (stopping) return;
         for (int i = 0; i < running.length; i++) {
             if (running[i] != null) continue;
             Sequence s = queue.poll();
@@ -217,18 +218,20 @@ final class Scheduler implements AutoCloseable {
         return true;
     }
 
-    /** Stops taking requests; running sequences finish (up to {@code graceMillis}), queued ones get a 503. */
+    /**
+     * Stops taking requests; what was already accepted (running or queued) still finishes, for up to 30 s; whatever
+     * is left then gets a 503.
+     */
     @Override
     public void close() {
         synchronized (queue) {
             accepting = false;
         }
-        for (Sequence s; (s = queue.poll()) != null; ) s.fail(ApiException.shuttingDown());
         stopping = true;
         try {
             loop.join(30_000);
             if (loop.isAlive()) {
-                for (Sequence s : running) if (s != null) s.cancel();
+                abandon = true;
                 loop.join(5_000);
             }
         } catch (InterruptedException e) {
