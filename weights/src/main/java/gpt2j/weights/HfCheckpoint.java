@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -22,7 +23,8 @@ import java.util.Map;
  * The {@code h.N.attn.bias}/{@code masked_bias} buffers (the causal mask) are ignored.
  * <p>
  * Conv1D weights are stored [in, out]; F32 ones are used in place as input-major matrices. F16 and BF16 tensors are
- * converted to F32 once, here, into memory owned by the returned checkpoint: the engine only sees F32 from safetensors.
+ * converted to F32 once, here, into memory owned by the returned checkpoint: the engine only sees F32 from safetensors
+ * and pytorch_model.bin.
  */
 final class HfCheckpoint {
 
@@ -30,22 +32,26 @@ final class HfCheckpoint {
     }
 
     static LoadedCheckpoint load(Path dir) {
-        Path single = dir.resolve("model.safetensors");
-        return load(dir, Files.exists(single) ? single : null);
+        Gpt2Config config = HfConfig.read(dir.resolve("config.json"));
+        return load(dir, config, weightFiles(dir));
     }
 
-    /** {@code file} is the one safetensors file to read, or null to read the sharded index in {@code dir}. */
-    static LoadedCheckpoint load(Path dir, Path file) {
-        Gpt2Config config = HfConfig.read(dir.resolve("config.json"));
+    /** Reads {@code files}, the safetensors or pytorch_model.bin files (one, or every shard) of the model in {@code dir}. */
+    static LoadedCheckpoint load(Path dir, List<Path> files) {
+        return load(dir, HfConfig.read(dir.resolve("config.json")), files);
+    }
+
+    private static LoadedCheckpoint load(Path dir, Gpt2Config config, List<Path> files) {
         List<AutoCloseable> resources = new ArrayList<>();
         try {
             Map<String, Tensor> tensors = new HashMap<>();
             long bytes = 0;
-            List<Path> files = file != null ? List.of(file) : shardFiles(dir);
+            String format = null;
             for (Path p : files) {
-                SafetensorsFile f = SafetensorsFile.open(p);
+                TensorFile f = open(p);
                 resources.add(f);
                 bytes += f.fileBytes();
+                format = format(f);
                 for (String name : f.names()) {
                     if (name.endsWith(".attn.bias") || name.endsWith(".attn.masked_bias")) continue;
                     if (tensors.put(name, f.tensor(name)) != null) {
@@ -57,20 +63,34 @@ final class HfCheckpoint {
             resources.add(arena);
             boolean tied = HfConfig.tiesWordEmbeddings(dir.resolve("config.json"));
             Gpt2Weights weights = new Builder(dir, config, tied, tensors, arena).build();
-            return new LoadedCheckpoint(weights, null, "safetensors", files, bytes, typeCounts(tensors), resources);
+            return new LoadedCheckpoint(weights, null, format, files, bytes, typeCounts(tensors), resources);
         } catch (RuntimeException e) {
             closeAll(resources);
             throw e;
         }
     }
 
-    private static List<Path> shardFiles(Path dir) {
-        Path index = dir.resolve("model.safetensors.index.json");
-        if (!Files.exists(index)) {
-            String hint = Files.exists(dir.resolve("pytorch_model.bin")) ? " (pytorch_model.bin is not supported; "
-                    + "convert it to safetensors)" : "";
-            throw new WeightsException(dir + ": no model.safetensors or model.safetensors.index.json" + hint);
+    private static TensorFile open(Path file) {
+        return file.getFileName().toString().endsWith(".bin") ? PytorchFile.open(file) : SafetensorsFile.open(file);
+    }
+
+    /** "safetensors", "pytorch-zip" or "pytorch-legacy". */
+    private static String format(TensorFile f) {
+        return f instanceof PytorchFile p ? "pytorch-" + p.container().name().toLowerCase(Locale.ROOT) : "safetensors";
+    }
+
+    /** The weight files of {@code dir}: safetensors wins over pytorch_model.bin when both are there. */
+    private static List<Path> weightFiles(Path dir) {
+        for (String single : List.of("model.safetensors", "pytorch_model.bin")) {
+            Path p = dir.resolve(single);
+            Path index = dir.resolve(single + ".index.json");
+            if (Files.exists(p)) return List.of(p);
+            if (Files.exists(index)) return shardFiles(dir, index);
         }
+        throw new WeightsException(dir + ": no model.safetensors, pytorch_model.bin or their .index.json");
+    }
+
+    private static List<Path> shardFiles(Path dir, Path index) {
         JsonNode map;
         try {
             map = new ObjectMapper().readTree(Files.readString(index)).get("weight_map");

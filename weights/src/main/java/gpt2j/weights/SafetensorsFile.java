@@ -27,7 +27,7 @@ import java.util.Set;
  * {@code {name: {dtype, shape, data_offsets: [begin, end]}}} with offsets relative to the data region, then the data.
  * The header is validated in full before the file is mapped; the file is mapped once and tensors are zero-copy slices.
  */
-public final class SafetensorsFile implements AutoCloseable {
+public final class SafetensorsFile implements TensorFile {
 
     /** Headers of real checkpoints are a few hundred KiB; anything far larger is a corrupt length field. */
     private static final long MAX_HEADER_BYTES = 100L << 20;
@@ -172,10 +172,12 @@ public final class SafetensorsFile implements AutoCloseable {
         return path;
     }
 
+    @Override
     public long fileBytes() {
         return fileBytes;
     }
 
+    @Override
     public Set<String> names() {
         return entries.keySet();
     }
@@ -188,6 +190,7 @@ public final class SafetensorsFile implements AutoCloseable {
      * The tensor {@code name} as a zero-copy slice, or null if absent. Only F32, F16 and BF16 can be used by gpt2j;
      * other dtypes (masks stored as U8, say) are validated but rejected here, when someone actually asks for them.
      */
+    @Override
     public Tensor tensor(String name) {
         Entry e = entries.get(name);
         if (e == null) return null;

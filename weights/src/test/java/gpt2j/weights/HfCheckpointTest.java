@@ -237,7 +237,7 @@ class HfCheckpointTest {
             checkValues(ck.weights(), v -> v);
             assertEquals(List.of(d.resolve("model.safetensors")), ck.files());
         }
-        Path other = Files.writeString(dir.resolve("weights.bin"), "x");
+        Path other = Files.writeString(dir.resolve("weights.npz"), "x");
         assertMessage(other, "expected a Hugging Face model directory or a .gguf file");
     }
 
@@ -246,7 +246,7 @@ class HfCheckpointTest {
         Path d = dir.resolve("m");
         Files.createDirectories(d);
         Files.writeString(d.resolve("config.json"), TestCheckpoints.configJson(V, C, E, L, H));
-        assertMessage(d, "no model.safetensors or model.safetensors.index.json");
+        assertMessage(d, "no model.safetensors, pytorch_model.bin or their .index.json");
     }
 
     /** Every canonical tensor holds the values written for its HF counterpart, with Conv1D [in, out] read correctly. */
