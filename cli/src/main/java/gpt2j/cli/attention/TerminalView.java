@@ -1,6 +1,7 @@
 package gpt2j.cli.attention;
 
 import gpt2j.engine.HeadStat;
+import gpt2j.engine.HeadStats;
 import java.io.PrintStream;
 import java.util.Locale;
 
@@ -138,15 +139,22 @@ public final class TerminalView {
             out.println(color && !name.isEmpty() ? "\u001b[1m" + row.stripTrailing() + RESET : row.stripTrailing());
         }
         out.println();
+        HeadStat any = data.stats().getFirst();
+        out.println(String.format(Locale.ROOT, "uniform baseline (a head spreading its weight evenly) on these %d tokens:"
+                + " entropy %.3f, previous/first/same %.3f each, induction %.3f", data.length(), any.uniformEntropy(),
+                any.uniformShare(), any.uniformInduction()));
         out.println("entropy: mean over queries, in nats; previous/first/same: mean share of attention on that token;");
         out.println("induction: on a random sequence repeated once, share on the token after the earlier copy of the query.");
-        out.println("One head in detail: --layer L --head H");
+        out.println(String.format(Locale.ROOT, "A label needs its share %.2f above the baseline (and previous/first/self a"
+                + " prompt of %d+ tokens).", HeadStats.MARGIN, HeadStats.MIN_TOKENS));
+        out.println("One head in detail: --layer L --head H; one query's steps: --layer L --head H --query N --steps");
     }
 
     static String statsLine(HeadStat s) {
         return String.format(Locale.ROOT,
-                "entropy %.3f  previous %.3f  first %.3f  same %.3f  induction %.3f",
-                s.entropy(), s.previousToken(), s.firstToken(), s.sameToken(), s.induction());
+                "entropy %.3f  previous %.3f  first %.3f  same %.3f  induction %.3f  (uniform: %.3f, %.3f each, %.3f)",
+                s.entropy(), s.previousToken(), s.firstToken(), s.sameToken(), s.induction(), s.uniformEntropy(),
+                s.uniformShare(), s.uniformInduction());
     }
 
     /** Keys 0..query with the largest weights, heaviest first; ties go to the earlier key. */

@@ -72,6 +72,11 @@ class TerminalViewTest {
         assertTrue(rows.get(0).matches(" +0 +0 +0\\.000 +1\\.000 .*previous-token head"), rows.get(0));
         assertTrue(rows.get(1).matches(" +0 +1 +1\\.500 .*0\\.100"), "unlabelled head ends with its numbers: " + rows.get(1));
         assertTrue(rows.get(5).endsWith("first-token head (attention sink)"), rows.get(5));
+        // Samples' stats carry baselines 1.5 / 0.2 / 0.02: the summary states them and the label rule.
+        assertTrue(text.contains("uniform baseline (a head spreading its weight evenly) on these 12 tokens: entropy"
+                + " 1.500, previous/first/same 0.200 each, induction 0.020"), text);
+        assertTrue(text.contains("A label needs its share 0.25 above the baseline (and previous/first/self a prompt of"
+                + " 16+ tokens)."), text);
     }
 
     @Test
