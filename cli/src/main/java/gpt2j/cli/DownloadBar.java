@@ -52,7 +52,7 @@ final class DownloadBar implements DownloadProgress, AutoCloseable {
         this.startNanos = this.lastLineNanos = System.nanoTime();
         if (terminal) {
             bar = new ProgressBarBuilder().setTaskName(file).setInitialMax(size).startsFrom(resumedFrom, Duration.ZERO)
-                    .setUnit(" MiB", 1 << 20).showSpeed().setUpdateIntervalMillis(250)
+                    .setUnit(size >= 0 && size < 1 << 20 ? " KiB" : " MiB", size >= 0 && size < 1 << 20 ? 1 << 10 : 1 << 20).showSpeed().setUpdateIntervalMillis(250)
                     .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK).setConsumer(new ConsoleProgressBarConsumer(err))
                     .build();
         } else {

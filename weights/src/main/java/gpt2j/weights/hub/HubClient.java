@@ -297,6 +297,7 @@ final class HubClient {
 
     private static String message(IOException e) {
         String m = e.getMessage();
+        if ((m == null || m.isBlank()) && e instanceof java.net.ConnectException) return "connection refused";
         return m == null || m.isBlank() ? e.getClass().getSimpleName() : m.strip().replaceAll("\\s*\\R\\s*", " ");
     }
 

@@ -19,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A loopback imitation of the Hugging Face hub, written from the protocol huggingface_hub speaks (file_download.py):
@@ -34,6 +36,8 @@ public final class FakeHub implements AutoCloseable {
     /** One repository at one commit: its files, which of them are LFS, and the token it needs (null: public). */
     public record Repo(String commit, Map<String, byte[]> files, Set<String> lfs, String token) {
     }
+
+    private static final Pattern RANGE = Pattern.compile("bytes=(\\d+)-(\\d*)");
 
     private final HttpServer hub;
     private final HttpServer cdn;
@@ -161,12 +165,7 @@ public final class FakeHub implements AutoCloseable {
                 send(ex, 302, null, null);
             } else {
                 h.set("ETag", "\"" + gitSha1(bytes) + "\"");
-                if (ex.getRequestMethod().equals("HEAD")) {
-                    h.set("Content-Length", String.valueOf(bytes.length)); // the JDK server leaves a HEAD's to us
-                    send(ex, 200, null, null);
-                } else {
-                    send(ex, 200, null, bytes);
-                }
+                serve(ex, bytes, false);
             }
         }
     }
@@ -220,30 +219,42 @@ public final class FakeHub implements AutoCloseable {
                 bytes = bytes.clone();
                 bytes[bytes.length / 2] ^= 0x55;
             }
-            int from = 0;
-            String range = ex.getRequestHeaders().getFirst("Range");
-            if (range != null && range.matches("bytes=\\d+-")) {
-                from = Integer.parseInt(range.substring(6, range.length() - 1));
-                if (from >= bytes.length) {
-                    send(ex, 416, null, null);
-                    return;
-                }
-                ex.getResponseHeaders().set("Content-Range", "bytes " + from + "-" + (bytes.length - 1) + "/" + bytes.length);
-            }
-            int length = bytes.length - from;
-            if (ex.getRequestMethod().equals("HEAD")) {
-                send(ex, 200, null, null);
+            ex.getResponseHeaders().set("ETag", "\"" + sha + "\"");
+            serve(ex, bytes, cutOnce.remove(sha));
+        }
+    }
+
+    /** A body with Range support ("bytes=a-" and "bytes=a-b"); {@code cut} sends half of it, then drops the connection. */
+    private static void serve(HttpExchange ex, byte[] bytes, boolean cut) throws IOException {
+        int from = 0;
+        int to = bytes.length - 1;
+        String range = ex.getRequestHeaders().getFirst("Range");
+        Matcher m = range == null ? null : RANGE.matcher(range);
+        boolean partial = m != null && m.matches();
+        if (partial) {
+            from = Integer.parseInt(m.group(1));
+            if (!m.group(2).isEmpty()) to = Math.min(to, Integer.parseInt(m.group(2)));
+            if (from > to) {
+                ex.getResponseHeaders().set("Content-Range", "bytes */" + bytes.length);
+                send(ex, 416, null, null);
                 return;
             }
-            ex.sendResponseHeaders(from > 0 ? 206 : 200, length);
-            OutputStream out = ex.getResponseBody();
-            if (cutOnce.remove(sha)) {
-                out.write(bytes, from, length / 2);
-                out.flush();
-                return; // closing with bytes missing makes the server drop the connection
-            }
-            out.write(bytes, from, length);
+            ex.getResponseHeaders().set("Content-Range", "bytes " + from + "-" + to + "/" + bytes.length);
         }
+        int length = to - from + 1;
+        if (ex.getRequestMethod().equals("HEAD")) {
+            ex.getResponseHeaders().set("Content-Length", String.valueOf(length)); // the JDK server leaves a HEAD's to us
+            send(ex, partial ? 206 : 200, null, null);
+            return;
+        }
+        ex.sendResponseHeaders(partial ? 206 : 200, length == 0 ? -1 : length);
+        OutputStream out = ex.getResponseBody();
+        if (cut) {
+            out.write(bytes, from, length / 2);
+            out.flush();
+            return; // closing with bytes missing makes the server drop the connection
+        }
+        out.write(bytes, from, length);
     }
 
     private static void send(HttpExchange ex, int code, String errorCode, byte[] body) throws IOException {
