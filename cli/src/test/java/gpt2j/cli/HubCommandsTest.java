@@ -140,6 +140,35 @@ class HubCommandsTest {
     }
 
     @Test
+    void ggufRepositoriesByQuantTag() throws IOException {
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        Path source = TestVocabulary.copyWithVocabulary("f16", tmp.resolve("source")); // GGUF needs a vocabulary
+        for (String type : new String[] {"q8_0", "q4_0", "f16"}) {
+            Path out = tmp.resolve("tiny-gpt2." + type.toUpperCase(java.util.Locale.ROOT) + ".gguf");
+            Cli q = Cli.run("quantize", "-m", source.toString(), "--type", type, "-o", out.toString());
+            assertEquals(0, q.code(), q.err());
+            files.put(out.getFileName().toString(), Files.readAllBytes(out));
+        }
+        files.put("README.md", "# tiny".getBytes(StandardCharsets.UTF_8));
+        try (FakeHub hub = new FakeHub()) {
+            hub.add("test-org/tiny-gpt2-GGUF", COMMIT, files, null);
+            Map<String, String> env = env("HF_HUB_CACHE", tmp.resolve("hub").toString(), "HF_ENDPOINT", hub.url());
+            // info reads the matrix type from the file itself, so it shows which file was chosen
+            Cli r = Cli.runWithEnv(env, "info", "--json", "-m", "test-org/tiny-gpt2-GGUF:q4_0");
+            assertEquals(0, r.code(), r.err());
+            assertEquals("Q4_0", Fixtures.parse(r.out()).get("matrix_types").get(0).asText());
+            r = Cli.runWithEnv(env, "info", "--json", "-m", "test-org/tiny-gpt2-GGUF");
+            assertEquals(0, r.code(), r.err());
+            assertEquals("Q8_0", Fixtures.parse(r.out()).get("matrix_types").get(0).asText());
+            assertTrue(r.err().contains("test-org/tiny-gpt2-GGUF: using tiny-gpt2.Q8_0.gguf (Q8_0)"), r.err());
+            r = Cli.runWithEnv(env, "info", "--json", "-m", "test-org/tiny-gpt2-GGUF:F16");
+            assertEquals("F16", Fixtures.parse(r.out()).get("matrix_types").get(0).asText());
+            String line = Cli.runWithEnv(env, "info", "-m", "test-org/tiny-gpt2-GGUF:Q5_K_M").oneLineFailure();
+            assertTrue(line.contains("no GGUF file carries the tag Q5_K_M; it has Q8_0, F16, Q4_0"), line);
+        }
+    }
+
+    @Test
     void hubFailuresAreOneLine() {
         try (FakeHub hub = new FakeHub()) {
             hub.add("test-org/gated", COMMIT, Map.of("config.json", new byte[10]), "hf_x");
