@@ -117,7 +117,7 @@ public final class Attention {
         for (; i < bound; i += F.length()) {
             acc = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = Simd.sum(acc);
         for (; i < n; i++) s += a[aOff + i] * b[bOff + i];
         return s;
     }

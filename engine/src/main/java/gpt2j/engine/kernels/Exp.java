@@ -53,6 +53,6 @@ final class Exp {
             e.intoArray(a, t, m);
             sums = sums.add(e, m);
         }
-        return sums.reduceLanes(VectorOperators.ADD);
+        return Simd.sum(sums);
     }
 }

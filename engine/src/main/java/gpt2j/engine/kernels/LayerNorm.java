@@ -26,7 +26,7 @@ public final class LayerNorm {
         FloatVector vs = FloatVector.zero(F);
         int i = 0;
         for (; i < bound; i += step) vs = vs.add(FloatVector.fromArray(F, x, xOff + i));
-        float sum = vs.reduceLanes(VectorOperators.ADD);
+        float sum = Simd.sum(vs);
         for (; i < n; i++) sum += x[xOff + i];
         float mean = sum / n;
 
@@ -35,7 +35,7 @@ public final class LayerNorm {
             FloatVector d = FloatVector.fromArray(F, x, xOff + i).sub(mean);
             vv = d.fma(d, vv);
         }
-        float var = vv.reduceLanes(VectorOperators.ADD);
+        float var = Simd.sum(vv);
         for (; i < n; i++) {
             float d = x[xOff + i] - mean;
             var += d * d;

@@ -48,7 +48,7 @@ final class MatVecF16 {
             for (; c < bound; c += step) {
                 a0 = toFloat(w, row + (long) c * Short.BYTES).fma(FloatVector.fromArray(F, x, xOff + c), a0);
             }
-            float acc = a0.add(a1).reduceLanes(VectorOperators.ADD);
+            float acc = Simd.sum(a0.add(a1));
             for (; c < cols; c++) acc += Float.float16ToFloat(w.get(LE_SHORT, row + (long) c * Short.BYTES)) * x[xOff + c];
             out[outOff + r] = acc;
         }

@@ -40,8 +40,8 @@ final class MatVecF32 {
                 a2 = FloatVector.fromMemorySegment(F, w, o + 2 * rowBytes, LITTLE_ENDIAN).fma(xv, a2);
                 a3 = FloatVector.fromMemorySegment(F, w, o + 3 * rowBytes, LITTLE_ENDIAN).fma(xv, a3);
             }
-            float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-            float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+            float s0 = Simd.sum(a0), s1 = Simd.sum(a1);
+            float s2 = Simd.sum(a2), s3 = Simd.sum(a3);
             for (; c < cols; c++) {
                 long o = row + (long) c * Float.BYTES;
                 float xc = x[xOff + c];
@@ -63,7 +63,7 @@ final class MatVecF32 {
                 a = FloatVector.fromMemorySegment(F, w, row + (long) c * Float.BYTES, LITTLE_ENDIAN)
                         .fma(FloatVector.fromArray(F, x, xOff + c), a);
             }
-            float acc = a.reduceLanes(VectorOperators.ADD);
+            float acc = Simd.sum(a);
             for (; c < cols; c++) acc += w.get(LE_FLOAT, row + (long) c * Float.BYTES) * x[xOff + c];
             out[outOff + r] = acc;
         }
@@ -98,7 +98,7 @@ final class MatVecF32 {
                     .fma(FloatVector.fromArray(F, x, xOff + c + 3 * step), a3);
             c += 4 * step;
             if (c == cols) {
-                out[r++] = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+                out[r++] = Simd.sum(a0.add(a1).add(a2.add(a3)));
                 a0 = FloatVector.zero(F);
                 a1 = a0;
                 a2 = a0;

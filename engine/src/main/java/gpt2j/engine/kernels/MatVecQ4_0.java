@@ -58,7 +58,7 @@ final class MatVecQ4_0 {
                 }
                 acc = sum.fma(FloatVector.broadcast(F, scales[s + b]), acc);
             }
-            out[outOff + r] = acc.reduceLanes(VectorOperators.ADD);
+            out[outOff + r] = Simd.sum(acc);
         }
     }
 

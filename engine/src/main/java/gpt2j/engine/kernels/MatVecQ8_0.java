@@ -45,7 +45,7 @@ final class MatVecQ8_0 {
                 acc1 = block(w, block + BLOCK_BYTES, x, xb + BLOCK, acc1);
             }
             if (b < blocks) acc0 = block(w, block, x, xb, acc0);
-            out[outOff + r] = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+            out[outOff + r] = Simd.sum(acc0.add(acc1));
         }
     }
 

@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -31,6 +32,28 @@ final class Simd {
      */
     static final MemorySegment MEMORY = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
+    // Lane i -> lane i ^ h: adding a vector to itself rearranged by these folds its halves together.
+    private static final VectorShuffle<Float> XOR_8 = xor(8), XOR_4 = xor(4), XOR_2 = xor(2), XOR_1 = xor(1);
+
     private Simd() {
+    }
+
+    /**
+     * The sum of v's lanes, added as a fixed tree (halves, then quarters, ...). Used instead of
+     * {@code reduceLanes(ADD)}, which adds in lane order when interpreted and as a tree once C2 has compiled it, so the
+     * same input could give different last bits before and after warm-up. Lane-wise adds are exact IEEE operations in
+     * every mode, so this gives the same bits interpreted, in C1 and in C2.
+     */
+    static float sum(FloatVector v) {
+        int lanes = F.length();
+        if (lanes >= 16) v = v.add(v.rearrange(XOR_8));
+        if (lanes >= 8) v = v.add(v.rearrange(XOR_4));
+        if (lanes >= 4) v = v.add(v.rearrange(XOR_2));
+        if (lanes >= 2) v = v.add(v.rearrange(XOR_1));
+        return v.lane(0);
+    }
+
+    private static VectorShuffle<Float> xor(int h) {
+        return VectorShuffle.fromOp(F, i -> (i ^ h) < F.length() ? i ^ h : i);
     }
 }
