@@ -10,7 +10,7 @@ import gpt2j.cli.attention.TerminalView;
 import gpt2j.cli.attention.TokenText;
 import gpt2j.engine.AttentionCapture;
 import gpt2j.engine.Gpt2Model;
-import gpt2j.engine.HeadStat;
+import gpt2j.api.HeadStat;
 import gpt2j.engine.HeadStats;
 import gpt2j.engine.Parallel;
 import gpt2j.engine.TopTokens;

@@ -154,6 +154,29 @@ public final class Forward {
         cache.setLength(0);
     }
 
+    /** Forgets every position from {@code length} on: the next token gets position {@code length}. */
+    public void truncate(int length) {
+        if (length < 0 || length > position()) {
+            throw new EngineException("cannot truncate " + position() + " positions to " + length);
+        }
+        cache.setLength(length);
+    }
+
+    /**
+     * Makes this pass continue {@code other}'s sequence: its first {@code other.position()} cache positions and its
+     * last logits are copied. Both must run the same model; this capacity must hold other's positions.
+     */
+    public void copyFrom(Forward other) {
+        if (other.model != model) throw new EngineException("cannot copy a sequence of another model");
+        cache.copyFrom(other.cache, other.position());
+        System.arraycopy(other.logits, 0, logits, 0, vocab);
+    }
+
+    /** The logits of the last {@link #prompt} or {@link #next} call: scratch, valid until the next call. */
+    public float[] logits() {
+        return logits;
+    }
+
     /**
      * Listens to every head's attention weights, or null (the default) for none. The probe is called from the pool's
      * threads, concurrently for different heads, each (layer, head, position) once.

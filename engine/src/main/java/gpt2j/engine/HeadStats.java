@@ -1,5 +1,7 @@
 package gpt2j.engine;
 
+import gpt2j.api.HeadStat;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;

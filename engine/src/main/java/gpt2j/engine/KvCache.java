@@ -40,6 +40,20 @@ public final class KvCache {
         this.length = length;
     }
 
+    /** Makes the first {@code length} positions a copy of {@code other}'s (same model, any capacity of at least length). */
+    void copyFrom(KvCache other, int length) {
+        if (length > capacity || length > other.length) {
+            throw new EngineException("cannot copy " + length + " positions into a context of " + capacity);
+        }
+        for (int l = 0; l < keys.length; l++) {
+            for (int h = 0; h < headCount; h++) {
+                System.arraycopy(other.keys[l], other.offset(h, 0), keys[l], offset(h, 0), length * headSize);
+                System.arraycopy(other.values[l], other.offset(h, 0), values[l], offset(h, 0), length * headSize);
+            }
+        }
+        this.length = length;
+    }
+
     /** Offset of (head, position) in a layer's keys or values. */
     int offset(int head, int position) {
         return (head * capacity + position) * headSize;

@@ -18,14 +18,32 @@ public final class Perplexity {
     }
 
     public static PerplexityResult evaluate(Gpt2Model model, int[] tokens, int context, int stride, Parallel parallel) {
+        int vocab = model.config().vocabSize();
+        double[] sum = new double[1];
+        int scored = evaluate(model, tokens, context, stride, parallel,
+                (index, logits, offset) -> sum[0] += nll(logits, offset, vocab, tokens[index]));
+        double nll = sum[0] / scored;
+        return new PerplexityResult(scored, nll, Math.exp(nll));
+    }
+
+    /** Receives the logits that predict {@code tokens[index]}: scratch, valid during the call. */
+    @FunctionalInterface
+    public interface TargetListener {
+        void onTarget(int index, float[] logits, int offset);
+    }
+
+    /**
+     * Runs the sliding windows and hands {@code listener} the logits predicting each scored token, in text order;
+     * returns how many tokens were scored.
+     */
+    public static int evaluate(Gpt2Model model, int[] tokens, int context, int stride, Parallel parallel,
+                               TargetListener listener) {
         checkArguments(model, tokens, context);
         if (context < 2) throw new EngineException("perplexity needs a context of at least 2 tokens, got " + context);
         if (stride < 1 || stride > context) {
             throw new EngineException("stride must be between 1 and the context (" + context + "), got " + stride);
         }
         Forward forward = new Forward(model, parallel, context);
-        int vocab = model.config().vocabSize();
-        double[] sum = new double[1];
         int scored = 0;
         int previousEnd = 0;
         for (int begin = 0; ; begin += stride) {
@@ -37,14 +55,13 @@ public final class Perplexity {
             forward.feed(tokens, begin, first - 1);
             if (first < end) {
                 forward.prompt(tokens, first - 1, end - 1, (position, logits, offset) ->
-                        sum[0] += nll(logits, offset, vocab, tokens[windowStart + position + 1]));
+                        listener.onTarget(windowStart + position + 1, logits, offset));
                 scored += end - first;
             }
             previousEnd = end;
             if (end == tokens.length) break;
         }
-        double nll = sum[0] / scored;
-        return new PerplexityResult(scored, nll, Math.exp(nll));
+        return scored;
     }
 
     /**
@@ -81,7 +98,7 @@ public final class Perplexity {
     }
 
     /** -log softmax(logits)[target], with log-sum-exp in double. */
-    static double nll(float[] logits, int offset, int vocab, int target) {
+    public static double nll(float[] logits, int offset, int vocab, int target) {
         return logSumExp(logits, offset, vocab) - logits[offset + target];
     }
 
@@ -96,7 +113,7 @@ public final class Perplexity {
         return Math.max(0, sum); // rounding can dip below zero for identical distributions
     }
 
-    static double logSumExp(float[] x, int off, int n) {
+    public static double logSumExp(float[] x, int off, int n) {
         double max = Double.NEGATIVE_INFINITY;
         for (int i = off; i < off + n; i++) max = Math.max(max, x[i]);
         double sum = 0;

@@ -1,5 +1,6 @@
 package gpt2j.engine;
 
+import gpt2j.api.HeadStat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -3,7 +3,7 @@ package gpt2j.cli.attention;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import gpt2j.engine.HeadStat;
+import gpt2j.api.HeadStat;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.List;

@@ -1,6 +1,6 @@
 package gpt2j.cli.attention;
 
-import gpt2j.engine.HeadStat;
+import gpt2j.api.HeadStat;
 
 /** Words for the engine's head labels ({@link gpt2j.engine.HeadStats}); "other" means unlabelled. */
 public final class HeadLabels {

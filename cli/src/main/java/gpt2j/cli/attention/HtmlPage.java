@@ -2,7 +2,7 @@ package gpt2j.cli.attention;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import gpt2j.engine.HeadStat;
+import gpt2j.api.HeadStat;
 import gpt2j.engine.HeadStats;
 import java.io.IOException;
 import java.io.InputStream;

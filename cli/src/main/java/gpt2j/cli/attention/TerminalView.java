@@ -1,6 +1,6 @@
 package gpt2j.cli.attention;
 
-import gpt2j.engine.HeadStat;
+import gpt2j.api.HeadStat;
 import gpt2j.engine.HeadStats;
 import java.io.PrintStream;
 import java.util.Locale;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import gpt2j.engine.HeadStat;
+import gpt2j.api.HeadStat;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Base64;

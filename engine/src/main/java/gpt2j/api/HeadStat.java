@@ -1,7 +1,7 @@
-package gpt2j.engine;
+package gpt2j.api;
 
 /**
- * What one attention head does, from {@link HeadStats}. Shares are mean attention weights over query rows 1..T-1
+ * What one attention head does, from {@link Model#headStats}. Shares are mean attention weights over query rows 1..T-1
  * (row 0 can only attend to itself, so it says nothing); all are 0 for a one-token prompt.
  *
  * @param entropy       mean entropy of the attention rows, in nats (0 = all weight on one key; ln(q+1) = uniform)
