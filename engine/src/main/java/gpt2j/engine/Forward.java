@@ -12,7 +12,6 @@ import gpt2j.weights.Gpt2Config;
 import gpt2j.weights.Gpt2Weights;
 
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The GPT-2 forward pass over a KV cache: one sequence, processed a token ({@link #next}) or a batch of prompt tokens
@@ -31,16 +30,6 @@ public final class Forward {
 
     /** Prompt tokens per batch: enough to reuse each weight row across positions, few enough to stay in cache. */
     static final int BATCH = 64;
-
-    /**
-     * True until the first prompt of this JVM. A first prompt of up to {@link #COLD_TOKENWISE} tokens goes token by
-     * token: the batched kernels would still be running interpreted, and C2 would have to compile them as well as the
-     * one-token kernels before the first generated token. Cold {@code generate -n 16} on the 124M Q8_0 file, 2 threads,
-     * time to first token: 11-token prompt 1.43-1.71 s batched, 1.08-1.39 s token by token; ~32 tokens 2.04-2.09 s
-     * vs 1.53-1.73 s. Later prompts are always batched, so a long-lived process pays at most one slower short prompt.
-     */
-    static final AtomicBoolean FIRST_PROMPT = new AtomicBoolean(true);
-    static final int COLD_TOKENWISE = 32;
 
     private final Gpt2Model model;
     private final Gpt2Weights weights;
@@ -233,16 +222,6 @@ public final class Forward {
         }
         checkFits(to - from);
         for (int i = from; i < to; i++) checkToken(tokens[i]);
-        boolean first = FIRST_PROMPT.getAndSet(false);
-        if (first && listener == null && to - from <= COLD_TOKENWISE) {
-            for (int i = from; i < to; i++) {
-                embed(tokens[i], 0, position());
-                ownRows(1);
-                layers(1);
-            }
-            if (lastLogits) lastLogits(1);
-            return;
-        }
         for (int start = from; start < to; start += BATCH) {
             int n = Math.min(BATCH, to - start);
             int position0 = position();

@@ -75,20 +75,6 @@ class ForwardTest {
     }
 
     @Test
-    void aShortFirstPromptGoesTokenByTokenAndMatchesTheReference() {
-        Gpt2Weights w = TinyGpt2.random(CONFIG, 9, false);
-        int[] tokens = tokens(Forward.COLD_TOKENWISE, 3);
-        double[][] ref = TinyGpt2.referenceLogits(w, tokens);
-        Forward f = new Forward(new Gpt2Model(w), TWO);
-        Forward.FIRST_PROMPT.set(true);
-        assertClose(ref[tokens.length - 1], f.prompt(tokens), 0, "cold first prompt, token by token");
-        assertFalse(Forward.FIRST_PROMPT.get(), "the first prompt consumes the flag");
-        assertEquals(tokens.length, f.position());
-        f.reset();
-        assertClose(ref[tokens.length - 1], f.prompt(tokens), 0, "the same prompt again, batched");
-    }
-
-    @Test
     void overLengthAndBadTokensAreRejected() {
         Forward f = new Forward(new Gpt2Model(TinyGpt2.random(CONFIG, 7, false)), ONE, 10);
         EngineException e = assertThrows(EngineException.class, () -> f.prompt(tokens(11, 2)));
