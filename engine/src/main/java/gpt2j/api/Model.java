@@ -91,7 +91,10 @@ public final class Model implements AutoCloseable {
         return open(path, ModelOptions.defaults());
     }
 
-    /** Opens a path, or a Hugging Face hub id ({@code org/name}) once hub support is in, with default options. */
+    /**
+     * Opens a path, or a Hugging Face hub id ({@code org/name[@revision][:QUANT]}, from the Hugging Face cache or
+     * downloaded into it), with default options.
+     */
     public static Model open(String pathOrId) {
         return open(pathOrId, ModelOptions.defaults());
     }

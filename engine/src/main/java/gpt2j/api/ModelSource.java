@@ -1,6 +1,8 @@
 package gpt2j.api;
 
-import java.nio.file.Files;
+import gpt2j.weights.hub.DownloadProgress;
+import gpt2j.weights.hub.HubResolver;
+
 import java.nio.file.Path;
 
 /** Turns what {@link Model#open(String)} was given into a local path: the one place hub ids are resolved. */
@@ -10,17 +12,12 @@ final class ModelSource {
     }
 
     /**
-     * An existing file or directory as it is; anything else is a hub id ({@code org/name}) to resolve to a local
-     * snapshot directory. Until the hub resolver (weights) is plugged in here, ids are refused with a one-line message.
+     * An existing file or directory as it is; else a Hugging Face hub id ({@code org/name[@revision][:QUANT]}), from
+     * the Hugging Face cache or downloaded into it (the environment as huggingface_hub reads it: HF_HOME, HF_TOKEN,
+     * HF_HUB_OFFLINE, ...); else the path, for the reader's "no such file".
      */
     static Path resolve(String pathOrId) {
         if (pathOrId == null || pathOrId.isBlank()) throw new IllegalArgumentException("no model path or id given");
-        Path path = Path.of(pathOrId);
-        if (Files.exists(path)) return path;
-        if (pathOrId.matches("[A-Za-z0-9][\\w.-]*/[\\w.-]+") && !pathOrId.startsWith(".")) {
-            throw new IllegalArgumentException("no such file or directory: " + pathOrId
-                    + " (Hugging Face hub ids are not supported yet)");
-        }
-        throw new IllegalArgumentException("no such file or directory: " + pathOrId);
+        return HubResolver.fromEnvironment(System.getenv()).resolve(pathOrId, DownloadProgress.SILENT);
     }
 }

@@ -226,8 +226,8 @@ class ModelTest {
         assertThrows(IllegalArgumentException.class, () -> ScoreOptions.builder().context(8).stride(9).build());
         assertThrows(IllegalArgumentException.class,
                 () -> Model.open(FIXTURE.resolve("model").toString(), ModelOptions.builder().weightType("q3").build()));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Model.open("openai/gpt2-nowhere"));
-        assertTrue(e.getMessage().contains("openai/gpt2-nowhere"), e.getMessage());
+        RuntimeException e = assertThrows(RuntimeException.class, () -> Model.open("/no/such/dir/model.gguf"));
+        assertTrue(e.getMessage().contains("/no/such/dir/model.gguf"), e.getMessage());
     }
 
     @Test
