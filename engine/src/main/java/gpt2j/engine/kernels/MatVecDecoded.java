@@ -35,7 +35,7 @@ final class MatVecDecoded {
                 acc1 = FloatVector.fromArray(F, row, c + step).fma(FloatVector.fromArray(F, x, xOff + c + step), acc1);
             }
             for (; c < cols; c += step) acc0 = FloatVector.fromArray(F, row, c).fma(FloatVector.fromArray(F, x, xOff + c), acc0);
-            out[outOff + r] = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+            out[outOff + r] = Simd.sum(acc0.add(acc1));
         }
     }
 

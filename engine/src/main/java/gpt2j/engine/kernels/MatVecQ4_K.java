@@ -64,7 +64,7 @@ final class MatVecQ4_K {
                     acc = hi.fma(FloatVector.broadcast(F, d * BlockFormats.scaleK4(w, block + 4, 2 * g + 1)), acc);
                 }
             }
-            out[outOff + r] = acc.reduceLanes(VectorOperators.ADD) - mins;
+            out[outOff + r] = Simd.sum(acc) - mins;
         }
     }
 
@@ -75,7 +75,7 @@ final class MatVecQ4_K {
         for (int j = 0; j < cols / 32; j++) {
             FloatVector v = FloatVector.zero(F);
             for (int i = 0; i < 32; i += F.length()) v = v.add(FloatVector.fromArray(F, x, xOff + 32 * j + i));
-            s[j] = v.reduceLanes(VectorOperators.ADD);
+            s[j] = Simd.sum(v);
         }
         return s;
     }

@@ -67,7 +67,7 @@ final class MatVecQ5_K {
                     acc = hi.fma(FloatVector.broadcast(F, d * BlockFormats.scaleK4(w, block + 4, 2 * g + 1)), acc);
                 }
             }
-            out[outOff + r] = acc.reduceLanes(VectorOperators.ADD) - mins;
+            out[outOff + r] = Simd.sum(acc) - mins;
         }
     }
 

@@ -71,7 +71,7 @@ final class MatVecQ6_K {
                     }
                 }
             }
-            out[outOff + r] = acc.reduceLanes(VectorOperators.ADD);
+            out[outOff + r] = Simd.sum(acc);
         }
     }
 
