@@ -169,6 +169,29 @@ class HubCommandsTest {
     }
 
     @Test
+    void shardedPytorchWeightsThroughTheIndex() throws IOException {
+        Path fixture = Fixtures.ROOT.resolve("pytorch/f32");
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        try (Stream<Path> s = Files.list(fixture.resolve("zip-sharded"))) {
+            for (Path p : s.toList()) files.put(p.getFileName().toString(), Files.readAllBytes(p));
+        }
+        files.put("tf_model.h5", new byte[2000]);
+        try (FakeHub hub = new FakeHub()) {
+            hub.add("test-org/tiny-pytorch", COMMIT, files, null);
+            Map<String, String> env = env("HF_HUB_CACHE", tmp.resolve("hub").toString(), "HF_ENDPOINT", hub.url());
+            JsonNode f = Fixtures.parse(Files.readString(fixture.resolve("fixture.json")));
+            int[] expected = Fixtures.ints(f.get("greedy").get("new_tokens"));
+            Cli r = Cli.runWithEnv(env, "generate", "-m", "test-org/tiny-pytorch", "--prompt-ids",
+                    Fixtures.idList(Fixtures.ints(f.get("tokens"))), "-n", String.valueOf(expected.length),
+                    "--temperature", "0", "--json");
+            assertEquals(0, r.code(), r.err());
+            assertArrayEquals(expected, Fixtures.ints(Fixtures.parse(r.out()).get("tokens")));
+            assertTrue(r.err().contains("pytorch_model-00002-of-00002.bin: done"), r.err());
+            assertFalse(hub.log.stream().anyMatch(l -> l.contains("tf_model.h5")), hub.log.toString());
+        }
+    }
+
+    @Test
     void hubFailuresAreOneLine() {
         try (FakeHub hub = new FakeHub()) {
             hub.add("test-org/gated", COMMIT, Map.of("config.json", new byte[10]), "hf_x");
