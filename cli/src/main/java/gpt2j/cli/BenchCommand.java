@@ -41,7 +41,8 @@ final class BenchCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = {"-m", "--model"}, paramLabel = "MODEL", split = ",",
-            description = "Models to measure, comma separated or repeated (default: the embedded model).")
+            description = "Models to measure (paths or hub ids), comma separated or repeated "
+                    + "(default: the embedded model).")
     List<Path> models = new ArrayList<>();
 
     @Option(names = {"-p", "--n-prompt"}, paramLabel = "N", split = ",", defaultValue = "128",
@@ -102,7 +103,8 @@ final class BenchCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(), "--threads must be at least 1, got " + t);
             }
         }
-        List<Path> paths = models.isEmpty() ? List.of(ModelOption.defaultModel()) : models;
+        List<Path> paths = models.isEmpty() ? List.of(ModelOption.defaultModel())
+                : models.stream().map(p -> HubModels.resolve(p.toString(), root)).toList(); // hub ids too
         List<Integer> threadCounts = threads.isEmpty() ? List.of(Runtime.getRuntime().availableProcessors()) : threads;
         List<WeightType> typeList = types.isEmpty() ? Arrays.asList((WeightType) null) : types;
 

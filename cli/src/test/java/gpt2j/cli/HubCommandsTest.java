@@ -77,6 +77,11 @@ class HubCommandsTest {
         r = Cli.runWithEnv(env("HF_HOME", tmp.toString(), "HF_HUB_OFFLINE", "true", "HF_ENDPOINT", NOWHERE),
                 greedy("test-org/tiny-gpt2@" + COMMIT));
         assertReferenceContinuation(r);
+        // every command's -m, bench's list included
+        Cli bench = Cli.runWithEnv(env("HF_HOME", tmp.toString(), "HF_HUB_OFFLINE", "1"), "bench", "-m",
+                "test-org/tiny-gpt2", "-p", "4", "-n", "0", "-r", "1", "--warmup", "0", "-t", "1", "-o", "json");
+        assertEquals(0, bench.code(), bench.err());
+        assertEquals(1, Fixtures.parse(bench.out()).size(), bench.out());
     }
 
     @Test
