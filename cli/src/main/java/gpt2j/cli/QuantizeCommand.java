@@ -20,8 +20,10 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "quantize", mixinStandardHelpOptions = true,
         description = {"Write a model as a GGUF file, quantized.", "",
-                "The file is one llama.cpp can load, its matrices and token embeddings stored as TYPE (position "
-                + "embeddings, norms and biases stay F32). The vocabulary comes from the source. The output is "
+                "The file is one llama.cpp can load, each matrix stored as llama-quantize stores it for the preset "
+                + "TYPE (no importance matrix): most as TYPE's type, the head as Q6_K, some layers with more bits "
+                + "in the _M/_L presets; --pure gives every matrix the one type. Position embeddings, norms and "
+                + "biases stay F32. The vocabulary comes from the source. The output is "
                 + "written to a temporary file and renamed, so OUT is never left half-written; the source is never "
                 + "overwritten. Progress goes to stderr."})
 final class QuantizeCommand implements Callable<Integer> {
@@ -35,8 +37,12 @@ final class QuantizeCommand implements Callable<Integer> {
     @Mixin
     ModelOption modelOption;
 
-    @Option(names = "--type", paramLabel = "TYPE", required = true, description = "Storage type: ${COMPLETION-CANDIDATES}.")
-    WeightType type;
+    @Option(names = "--type", paramLabel = "TYPE", required = true, description = "Preset: ${COMPLETION-CANDIDATES}.")
+    QuantizeType type;
+
+    @Option(names = "--pure", description = "Store every matrix (token embeddings and head included) as TYPE's type, "
+            + "as llama-quantize --pure does.")
+    boolean pure;
 
     @Option(names = {"-o", "--output"}, paramLabel = "OUT.gguf", required = true, description = "The GGUF file to write.")
     Path output;
@@ -69,7 +75,7 @@ final class QuantizeCommand implements Callable<Integer> {
                 vocabulary = new TokenizerData(t.tokenStrings(), t.mergeStrings());
             }
             int[] reported = {0};
-            GgufExport.write(m.checkpoint(), vocabulary, type.ggml, output, !omitTiedOutput, (done, total, name) -> {
+            GgufExport.write(m.checkpoint(), vocabulary, type.preset, pure, output, !omitTiedOutput, (done, total, name) -> {
                 int tenth = done * 10 / total;
                 if (tenth > reported[0] || done == total) {
                     reported[0] = tenth;

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import gpt2j.weights.GgmlType;
+import gpt2j.weights.GgufFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,6 +83,37 @@ class QuantizeCommandTest {
     }
 
     @Test
+    void presetsChooseTypesPerTensorAsLlamaQuantize() throws IOException {
+        // n_embd 32: K-quant rows fall back to 32-value types (Q4_K -> Q5_0, Q5_K -> Q5_1, Q6_K -> Q8_0), and the
+        // head, whose row fits no 256-value block, takes Q8_0. QuantPresetTest checks the rules on larger widths.
+        Path gguf = quantize("q4_k_m");
+        try (GgufFile f = GgufFile.open(gguf)) {
+            assertEquals(15L, ((Number) f.metadata().get("general.file_type")).longValue());
+            assertEquals(GgmlType.Q8_0, f.tensorInfos().get("output.weight").type());
+            assertEquals(GgmlType.Q5_0, f.tensorInfos().get("token_embd.weight").type());
+            assertEquals(GgmlType.Q5_1, f.tensorInfos().get("blk.0.attn_qkv.weight").type());
+            assertEquals(GgmlType.Q8_0, f.tensorInfos().get("blk.1.ffn_down.weight").type()); // Q6_K in the last layer
+            assertEquals(GgmlType.F32, f.tensorInfos().get("position_embd.weight").type());
+        }
+        Path pure = quantize("q5_0", "--pure");
+        try (GgufFile f = GgufFile.open(pure)) {
+            for (GgufFile.TensorInfo t : f.tensorInfos().values()) {
+                if (t.ne().length == 2 && !t.name().equals("position_embd.weight")) assertEquals(GgmlType.Q5_0, t.type());
+            }
+        }
+    }
+
+    @Test
+    void pureRefusesRowsThatFitNoBlockNamingTheType() throws IOException {
+        quantize("f32");
+        Path out = tmp.resolve("pure.gguf");
+        Cli r = Cli.run("quantize", "-m", tmp.resolve("model").toString(), "--type", "q6_k", "--pure", "-o", out.toString());
+        String line = r.oneLineFailure();
+        assertTrue(line.contains("as Q6_K") && line.contains("not a multiple of 256"), line);
+        assertTrue(Files.notExists(out));
+    }
+
+    @Test
     void refusesToOverwriteTheSource() throws IOException {
         Path gguf = quantize("f32");
         byte[] before = Files.readAllBytes(gguf);
@@ -121,13 +154,16 @@ class QuantizeCommandTest {
         return Fixtures.ints(Fixtures.parse(r.out()).get("tokens"));
     }
 
-    private Path quantize(String type) throws IOException {
+    private Path quantize(String type, String... more) throws IOException {
         Path dir = tmp.resolve("model");
         if (!Files.exists(dir)) {
             TestVocabulary.copyWithVocabulary(FIXTURE, dir);
         }
-        Path out = tmp.resolve("model-" + type + ".gguf");
-        Cli r = Cli.run("quantize", "-m", dir.toString(), "--type", type, "-o", out.toString());
+        Path out = tmp.resolve("model-" + type + String.join("", more) + ".gguf");
+        List<String> args = new java.util.ArrayList<>(List.of("quantize", "-m", dir.toString(), "--type", type, "-o",
+                out.toString()));
+        args.addAll(List.of(more));
+        Cli r = Cli.run(args.toArray(String[]::new));
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("wrote"), r.err());
         return out;

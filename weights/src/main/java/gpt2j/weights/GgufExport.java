@@ -5,12 +5,13 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 
 /**
  * Writes GPT-2 weights as a GGUF file llama.cpp loads: the metadata keys and tensor names of llama.cpp's GPT-2
  * converter, matrices output-major, and {@code output.weight} always present (older llama.cpp GPT-2 loaders require
- * it; a tied head is written as a copy of token_embd). Which tensors take {@code type} follows
- * {@link ModelQuantizer}: the 2-D weights and token_embd/output; position_embd, norms and biases stay F32.
+ * it; a tied head is written as a copy of token_embd). The 2-D weights and token_embd/output are quantized, each
+ * to the type llama-quantize would choose ({@link QuantPreset}); position_embd, norms and biases stay F32.
  */
 public final class GgufExport {
 
@@ -37,31 +38,50 @@ public final class GgufExport {
     }
 
     /**
-     * Writes {@code w} with every matrix stored as {@code type} (F32, F16, Q8_0 or Q4_0) to {@code out}, atomically;
-     * refuses when {@code out} is one of {@code sourceFiles}. The tokenizer is required: llama.cpp needs the vocabulary.
+     * Writes {@code w} with every matrix stored as {@code type} (one type everywhere, as llama-quantize's --pure) to
+     * {@code out}, atomically; refuses when {@code out} is one of {@code sourceFiles}. The tokenizer is required:
+     * llama.cpp needs the vocabulary.
      */
     public static void write(Gpt2Weights w, TokenizerData tokenizer, GgmlType type, Path out, Collection<Path> sourceFiles,
                              boolean writeTiedHead, GgufWriter.Progress progress) {
         if (type == GgmlType.BF16) throw new WeightsException("gpt2j cannot write BF16; use F32, F16, Q8_0 or Q4_0");
+        write(w, tokenizer, QuantPreset.of(type), true, out, sourceFiles, writeTiedHead, progress);
+    }
+
+    /** As below, for a loaded checkpoint (its files are never overwritten). */
+    public static void write(LoadedCheckpoint source, TokenizerData tokenizer, QuantPreset preset, boolean pure, Path out,
+                             boolean writeTiedHead, GgufWriter.Progress progress) {
+        write(source.weights(), tokenizer, preset, pure, out, source.files(), writeTiedHead, progress);
+    }
+
+    /**
+     * Writes {@code w} as llama-quantize writes it for {@code preset}: each 2-D tensor's type chosen by
+     * {@link QuantPreset#typeOf} ({@code pure}: the preset's type everywhere), general.file_type the preset's.
+     * Every tensor's type is checked before anything is written.
+     */
+    public static void write(Gpt2Weights w, TokenizerData tokenizer, QuantPreset preset, boolean pure, Path out,
+                             Collection<Path> sourceFiles, boolean writeTiedHead, GgufWriter.Progress progress) {
         Gpt2Config c = w.config();
         if (tokenizer == null) throw new WeightsException(out + ": writing GGUF needs the tokenizer vocabulary");
         if (tokenizer.tokens().size() != c.vocabSize()) {
             throw new WeightsException(out + ": the tokenizer has " + tokenizer.tokens().size() + " tokens but the model has "
                     + c.vocabSize());
         }
-        if (c.embeddingSize() % type.blockSize != 0) {
-            throw new WeightsException(out + ": n_embd " + c.embeddingSize() + " is not a multiple of " + type.blockSize
-                    + ", so the model cannot be stored as " + type);
-        }
-        if (c.innerSize() % type.blockSize != 0) {
-            throw new WeightsException(out + ": n_inner " + c.innerSize() + " is not a multiple of " + type.blockSize
-                    + ", so the model cannot be stored as " + type);
-        }
+        boolean hasOutput = writeTiedHead || w.head().tensor() != w.tokenEmbedding();
+        int layers = c.layerCount();
+        BiFunction<String, WeightMatrix, GgmlType> typeOf = (name, m) -> {
+            int layer = name.startsWith("blk.") ? Integer.parseInt(name.substring(4, name.indexOf('.', 4))) : -1;
+            try {
+                return preset.typeOf(name, layer, layers, m.cols(), hasOutput, pure);
+            } catch (WeightsException e) {
+                throw new WeightsException(out + ": " + e.getMessage());
+            }
+        };
         String a = GgufCheckpoint.ARCH;
         GgufWriter g = new GgufWriter()
                 .putString("general.architecture", a)
                 .putString("general.name", "GPT-2")
-                .putU32("general.file_type", fileType(type))
+                .putU32("general.file_type", preset.fileType)
                 .putU32("general.quantization_version", 2)
                 .putU32("general.alignment", GgufFile.DEFAULT_ALIGNMENT)
                 .putU32(a + ".context_length", c.contextLength())
@@ -76,27 +96,27 @@ public final class GgufExport {
         });
         putTokenizer(g, tokenizer);
 
-        matrix(g, "token_embd.weight", new WeightMatrix(w.tokenEmbedding(), c.vocabSize(), c.embeddingSize(), false), type);
+        matrix(g, "token_embd.weight", new WeightMatrix(w.tokenEmbedding(), c.vocabSize(), c.embeddingSize(), false), typeOf);
         vector(g, "position_embd.weight", w.positionEmbedding());
         for (int i = 0; i < c.layerCount(); i++) {
             Gpt2Weights.Layer l = w.layers().get(i);
             vector(g, GgufCheckpoint.blk(i, "attn_norm.weight"), l.attnNormWeight());
             vector(g, GgufCheckpoint.blk(i, "attn_norm.bias"), l.attnNormBias());
-            matrix(g, GgufCheckpoint.blk(i, "attn_qkv.weight"), l.qkv(), type);
+            matrix(g, GgufCheckpoint.blk(i, "attn_qkv.weight"), l.qkv(), typeOf);
             vector(g, GgufCheckpoint.blk(i, "attn_qkv.bias"), l.qkvBias());
-            matrix(g, GgufCheckpoint.blk(i, "attn_output.weight"), l.attnOut(), type);
+            matrix(g, GgufCheckpoint.blk(i, "attn_output.weight"), l.attnOut(), typeOf);
             vector(g, GgufCheckpoint.blk(i, "attn_output.bias"), l.attnOutBias());
             vector(g, GgufCheckpoint.blk(i, "ffn_norm.weight"), l.mlpNormWeight());
             vector(g, GgufCheckpoint.blk(i, "ffn_norm.bias"), l.mlpNormBias());
-            matrix(g, GgufCheckpoint.blk(i, "ffn_up.weight"), l.mlpUp(), type);
+            matrix(g, GgufCheckpoint.blk(i, "ffn_up.weight"), l.mlpUp(), typeOf);
             vector(g, GgufCheckpoint.blk(i, "ffn_up.bias"), l.mlpUpBias());
-            matrix(g, GgufCheckpoint.blk(i, "ffn_down.weight"), l.mlpDown(), type);
+            matrix(g, GgufCheckpoint.blk(i, "ffn_down.weight"), l.mlpDown(), typeOf);
             vector(g, GgufCheckpoint.blk(i, "ffn_down.bias"), l.mlpDownBias());
         }
         vector(g, "output_norm.weight", w.finalNormWeight());
         vector(g, "output_norm.bias", w.finalNormBias());
-        if (writeTiedHead || w.head().tensor() != w.tokenEmbedding()) {
-            matrix(g, "output.weight", w.head(), type);
+        if (hasOutput) {
+            matrix(g, "output.weight", w.head(), typeOf);
         }
         g.write(out, sourceFiles, progress);
     }
@@ -112,18 +132,6 @@ public final class GgufExport {
         if (c.scaleAttnByInverseLayerIdx()) keys.put(GgufCheckpoint.SCALE_BY_INVERSE_LAYER_IDX, true);
         if (c.activation() != Activation.GELU_TANH) keys.put(GgufCheckpoint.ACTIVATION, c.activation().configName());
         return keys;
-    }
-
-    /** llama.cpp's llama_ftype: ALL_F32 0, MOSTLY_F16 1, MOSTLY_Q4_0 2, MOSTLY_Q8_0 7. */
-    static int fileType(GgmlType type) {
-        return switch (type) {
-            case F32 -> 0;
-            case F16 -> 1;
-            case Q4_0 -> 2;
-            case Q8_0 -> 7;
-            case BF16 -> 32;
-            default -> throw new IllegalArgumentException("gpt2j does not write " + type);
-        };
     }
 
     /**
@@ -149,6 +157,11 @@ public final class GgufExport {
                     .putU32("tokenizer.ggml.eos_token_id", special)
                     .putU32("tokenizer.ggml.unknown_token_id", special);
         }
+    }
+
+    private static void matrix(GgufWriter g, String name, WeightMatrix m,
+                               BiFunction<String, WeightMatrix, GgmlType> typeOf) {
+        matrix(g, name, m, typeOf.apply(name, m));
     }
 
     private static void matrix(GgufWriter g, String name, WeightMatrix m, GgmlType type) {
