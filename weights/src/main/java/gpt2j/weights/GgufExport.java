@@ -44,7 +44,6 @@ public final class GgufExport {
      */
     public static void write(Gpt2Weights w, TokenizerData tokenizer, GgmlType type, Path out, Collection<Path> sourceFiles,
                              boolean writeTiedHead, GgufWriter.Progress progress) {
-        if (type == GgmlType.BF16) throw new WeightsException("gpt2j cannot write BF16; use F32, F16, Q8_0 or Q4_0");
         write(w, tokenizer, QuantPreset.of(type), true, out, sourceFiles, writeTiedHead, progress);
     }
 

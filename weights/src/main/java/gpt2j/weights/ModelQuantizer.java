@@ -7,8 +7,8 @@ import java.util.List;
 /**
  * Converts a model's weights to one storage type in memory (the {@code --type} option), following llama.cpp's rule
  * for which tensors to quantize (llama-quant.cpp): 2-D weights only, never norms, never {@code position_embd}.
- * For GPT-2 that is token_embd, attn_qkv, attn_output, ffn_up, ffn_down and output. Unlike llama-quantize we give
- * token_embd/output the target type too (it would pick Q6_K for them, which gpt2j does not implement).
+ * For GPT-2 that is token_embd, attn_qkv, attn_output, ffn_up, ffn_down and output. Unlike llama-quantize (and
+ * {@code gpt2j quantize}, see {@link QuantPreset}) every one of them takes the target type, the head included.
  * Position embeddings, norms and biases stay F32.
  */
 public final class ModelQuantizer {
