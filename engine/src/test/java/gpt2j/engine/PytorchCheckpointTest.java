@@ -19,9 +19,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * pytorch_model.bin checkpoints written by torch.save (tools/make_pytorch_fixtures.py: both containers, shared and
- * strided storages, shards, F16/BF16): the logits at every position equal, bit for bit, those of the safetensors copy
- * of the same weights, lie within 1e-4 (relative to the largest) of the float64 reference, and greedy decoding
- * continues as the reference does.
+ * strided storages, shards, F16/BF16): the logits at every position equal those of the safetensors copy of the same
+ * weights (to 1e-6; the weights themselves are bit-equal) and lie within 1e-4 (relative to the largest) of the float64
+ * reference, and greedy decoding continues as the reference does.
  */
 class PytorchCheckpointTest {
 
@@ -44,14 +44,18 @@ class PytorchCheckpointTest {
         int vocab = json.get("config").get("vocab_size").asInt();
         float[][] fromBin = logits(dir.resolve(variant), tokens), fromSafetensors = logits(dir.resolve("safetensors"), tokens);
         for (int t = 0; t < tokens.length; t++) {
-            assertArrayEquals(fromSafetensors[t], fromBin[t], "position " + t);
-            double max = 0, diff = 0;
+            double max = 0, diff = 0, copyDiff = 0;
             for (int v = 0; v < vocab; v++) {
                 double ref = reference[t * vocab + v];
                 max = Math.max(max, Math.abs(ref));
                 diff = Math.max(diff, Math.abs(ref - fromBin[t][v]));
+                copyDiff = Math.max(copyDiff, Math.abs(fromSafetensors[t][v] - fromBin[t][v]));
             }
             assertTrue(diff <= 1e-4 * max, variant + " position " + t + ": max diff " + diff + " vs max |ref| " + max);
+            // The weights are equal bit for bit (PytorchFileTest); the logits may still differ in the last bits when
+            // C2 compiles a kernel between the two passes (reduceLanes adds in another order than the interpreter).
+            assertTrue(copyDiff <= 1e-6 * max, variant + " position " + t + ": differs from the safetensors copy by "
+                    + copyDiff);
         }
         int[] expected = FixtureTest.ints(json.get("greedy").get("new_tokens"));
         try (LoadedCheckpoint c = Gpt2Checkpoint.open(dir.resolve(variant))) {
