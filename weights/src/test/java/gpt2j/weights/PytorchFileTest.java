@@ -235,6 +235,37 @@ class PytorchFileTest {
         assertRefused(zip(pickle, Map.of()), "the state dict maps epoch to something other than a tensor");
     }
 
+    /** Corrupted bytes anywhere give a WeightsException or a file that reads, never another exception or a crash. */
+    @ParameterizedTest
+    @ValueSource(strings = {"f32/zip-hf/pytorch_model.bin", "f32/legacy-openai/pytorch_model.bin"})
+    void corruptedFilesFailCleanly(String fixture) throws IOException {
+        byte[] original = Files.readAllBytes(FIXTURES.resolve(fixture));
+        java.util.Random random = new java.util.Random(14);
+        Path p = tmp.resolve("corrupt.bin");
+        int refused = 0;
+        for (int trial = 0; trial < 400; trial++) {
+            byte[] b = original.clone();
+            // most of a .bin is tensor data; aim half the flips at the first and last 2 KB, where the structure is
+            int at = trial % 2 == 0 ? random.nextInt(b.length)
+                    : (random.nextBoolean() ? random.nextInt(2048) : b.length - 1 - random.nextInt(2048));
+            b[at] ^= (byte) (1 << random.nextInt(8));
+            Files.write(p, trial % 10 == 9 ? Arrays.copyOf(b, random.nextInt(b.length)) : b);
+            try (PytorchFile f = PytorchFile.open(p)) {
+                for (String name : f.names()) {
+                    try {
+                        f.tensor(name);
+                    } catch (WeightsException e) {
+                        refused++; // a mask's storage type, say, changed into another non-float one
+                    }
+                }
+            } catch (WeightsException e) {
+                assertFalse(e.getMessage().contains("\n"), e.getMessage());
+                refused++;
+            }
+        }
+        assertTrue(refused > 50, "only " + refused + " of 400 corruptions were noticed");
+    }
+
     private Path zip(byte[] pickle, Map<String, byte[]> storages) throws IOException {
         Path p = Files.createTempFile(tmp, "crafted", ".bin");
         TorchFiles.writeZip(p, pickle, storages);
