@@ -243,7 +243,7 @@ class PytorchFileTest {
         java.util.Random random = new java.util.Random(14);
         Path p = tmp.resolve("corrupt.bin");
         int refused = 0;
-        for (int trial = 0; trial < 400; trial++) {
+        for (int trial = 0; trial < 150; trial++) {
             byte[] b = original.clone();
             // most of a .bin is tensor data; aim half the flips at the first and last 2 KB, where the structure is
             int at = trial % 2 == 0 ? random.nextInt(b.length)
@@ -263,7 +263,7 @@ class PytorchFileTest {
                 refused++;
             }
         }
-        assertTrue(refused > 50, "only " + refused + " of 400 corruptions were noticed");
+        assertTrue(refused > 20, "only " + refused + " of 150 corruptions were noticed");
     }
 
     private Path zip(byte[] pickle, Map<String, byte[]> storages) throws IOException {
