@@ -8,16 +8,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.zip.CRC32;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** {@code -m DIR} with only pytorch_model.bin (tools/make_pytorch_fixtures.py), and every refusal as one line. */
+/**
+ * {@code -m DIR} with only pytorch_model.bin (tools/make_pytorch_fixtures.py), and every refusal as one line: unknown
+ * opcode, unknown global (the malicious fixtures), truncated files, bad zip, a tensor outside its storage, deep nesting.
+ */
 class PytorchModelTest {
 
     static final Path PYTORCH = Fixtures.ROOT.resolve("pytorch");
@@ -87,6 +94,38 @@ class PytorchModelTest {
     @Test
     void badZip() throws IOException {
         assertTrue(info(modelDir(new byte[] {'P', 'K', 3, 4, 9, 9, 9, 9, 9, 9})).contains("not a valid zip file"));
+    }
+
+    @Test
+    void aTensorOutsideItsStorage() throws IOException {
+        // {"w": a [2, 3] tensor over a FloatStorage of 4 elements}, in torch.save's zip container
+        String pickle = "\u0080\u0002ccollections\nOrderedDict\n)R(" + str("w") + "ctorch._utils\n_rebuild_tensor_v2\n(("
+                + str("storage") + "ctorch\nFloatStorage\n" + str("0") + str("cpu") + "K\u0004tQK\u0000K\u0002K\u0003\u0086"
+                + "K\u0003K\u0001\u0086\u0089ccollections\nOrderedDict\n)RtRu.";
+        Path dir = Files.createTempDirectory(tmp, "m");
+        Files.copy(PYTORCH.resolve("f32/zip-hf/config.json"), dir.resolve("config.json"));
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(dir.resolve("pytorch_model.bin")))) {
+            stored(zip, "archive/data.pkl", pickle.getBytes(StandardCharsets.ISO_8859_1));
+            stored(zip, "archive/data/0", new byte[16]);
+        }
+        String line = info(dir);
+        assertTrue(line.contains("a tensor reaches element 5 of storage 0, which holds 4"), line);
+    }
+
+    private static String str(String s) {
+        return "X" + (char) s.length() + "\u0000\u0000\u0000" + s;
+    }
+
+    private static void stored(ZipOutputStream zip, String name, byte[] data) throws IOException {
+        ZipEntry e = new ZipEntry(name);
+        e.setMethod(ZipEntry.STORED);
+        e.setSize(data.length);
+        CRC32 crc = new CRC32();
+        crc.update(data);
+        e.setCrc(crc.getValue());
+        zip.putNextEntry(e);
+        zip.write(data);
+        zip.closeEntry();
     }
 
     private String info(Path dir) {
