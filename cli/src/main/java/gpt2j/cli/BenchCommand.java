@@ -1,8 +1,8 @@
 package gpt2j.cli;
 
-import gpt2j.engine.Forward;
-import gpt2j.engine.Gpt2Model;
-import gpt2j.engine.Parallel;
+import gpt2j.api.Model;
+import gpt2j.api.ModelOptions;
+import gpt2j.api.Session;
 import java.io.PrintStream;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
@@ -113,23 +113,21 @@ final class BenchCommand implements Callable<Integer> {
         header(out);
         for (Path path : paths) {
             for (WeightType type : typeList) {
-                try (LoadedModel m = LoadedModel.load(path, type)) {
-                    Gpt2Model model = new Gpt2Model(m.weights());
-                    int context = model.config().contextLength();
-                    if (longest > context) {
-                        throw new UserException(path + ": the model's context holds " + context
-                                + " tokens; lower -p/-n (got a test of " + longest + ")");
-                    }
-                    String name = String.valueOf(path.toAbsolutePath().normalize().getFileName());
-                    String typeName = type != null ? type.name() : InfoCommand.matrixTypes(m.weights()).stream()
-                            .map(t -> t.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining("+"));
-                    for (int t : threadCounts) {
-                        try (Parallel parallel = new Parallel(t)) {
-                            // Sized for the longest test, as llama-bench sizes its context (n_prompt + n_gen).
-                            Forward forward = new Forward(model, parallel, longest);
-                            for (int n : prompts) rows.add(print(out, measure(name, typeName, t, forward, n, true)));
-                            for (int n : gens) rows.add(print(out, measure(name, typeName, t, forward, n, false)));
+                for (int t : threadCounts) {
+                    try (Model m = Model.open(path, ModelOptions.builder().threads(t)
+                            .weightType(type == null ? null : type.name()).build())) {
+                        int context = m.contextLength();
+                        if (longest > context) {
+                            throw new UserException(path + ": the model's context holds " + context
+                                    + " tokens; lower -p/-n (got a test of " + longest + ")");
                         }
+                        String name = String.valueOf(path.toAbsolutePath().normalize().getFileName());
+                        String typeName = type != null ? type.name() : m.info().matrixTypes().stream()
+                                .map(n -> n.toLowerCase(Locale.ROOT)).collect(Collectors.joining("+"));
+                        // Sized for the longest test, as llama-bench sizes its context (n_prompt + n_gen).
+                        Session session = m.newSession(longest);
+                        for (int n : prompts) rows.add(print(out, measure(name, typeName, t, m, session, n, true)));
+                        for (int n : gens) rows.add(print(out, measure(name, typeName, t, m, session, n, false)));
                     }
                 }
             }
@@ -160,20 +158,20 @@ final class BenchCommand implements Callable<Integer> {
      * run), then goes on while the JIT is still compiling, up to four times that: a method called once per run, such as
      * the head's mat-vec in a pp test, was still being compiled after 2 s and slowed the first timed runs by up to 25%.
      */
-    private Row measure(String model, String type, int threads, Forward forward, int n, boolean prompt) {
+    private Row measure(String model, String type, int threads, Model m, Session session, int n, boolean prompt) {
         SplittableRandom random = new SplittableRandom(42);
-        int vocab = forward.model().config().vocabSize();
+        int vocab = m.vocabSize();
         long start = System.nanoTime();
         long warmupEnd = start + (long) (warmupSeconds * 1e9);
         long settleEnd = start + (long) (4 * warmupSeconds * 1e9);
         long compiling;
         do {
             compiling = jitMillis();
-            run(forward, random.ints(n, 0, vocab).toArray(), prompt);
+            run(session, random.ints(n, 0, vocab).toArray(), prompt);
         } while (keepWarming(System.nanoTime(), warmupEnd, settleEnd, compiling, jitMillis()));
         double[] ts = new double[repetitions];
         for (int rep = 0; rep < repetitions; rep++) {
-            ts[rep] = n / run(forward, random.ints(n, 0, vocab).toArray(), prompt);
+            ts[rep] = n / run(session, random.ints(n, 0, vocab).toArray(), prompt);
         }
         return new Row(model, type, threads, (prompt ? "pp" : "tg") + n, prompt ? n : 0, prompt ? 0 : n,
                 mean(ts), stddev(ts), ts);
@@ -191,13 +189,13 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** Seconds for one prompt pass over tokens, or for decoding them one at a time, from an empty context. */
-    private static double run(Forward forward, int[] tokens, boolean prompt) {
-        forward.reset();
+    private static double run(Session session, int[] tokens, boolean prompt) {
+        session.reset();
         long start = System.nanoTime();
         if (prompt) {
-            forward.prompt(tokens);
+            session.append(tokens);
         } else {
-            for (int token : tokens) forward.next(token);
+            for (int token : tokens) session.append(token);
         }
         return (System.nanoTime() - start) / 1e9;
     }

@@ -1,14 +1,10 @@
 package gpt2j.cli;
 
-import gpt2j.engine.EngineException;
-import gpt2j.engine.Forward;
-import gpt2j.engine.GenerationResult;
-import gpt2j.engine.Generator;
-import gpt2j.engine.Gpt2Model;
-import gpt2j.engine.Parallel;
-import gpt2j.engine.Sampler;
-import gpt2j.engine.SamplerConfig;
-import gpt2j.tokenizer.StreamingDecoder;
+import gpt2j.api.Completion;
+import gpt2j.api.CompletionListener;
+import gpt2j.api.CompletionOptions;
+import gpt2j.api.Model;
+import gpt2j.api.ModelOptions;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -101,59 +97,47 @@ final class GenerateCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--max-tokens must not be negative, got " + maxTokens);
         }
         long seedValue = seed != null ? seed : System.nanoTime();
-        SamplerConfig config;
+        CompletionOptions options;
         try {
-            config = new SamplerConfig(temperature, topK, topP, minP, repeatPenalty, seedValue);
-        } catch (EngineException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
-        }
-        StopFilter filter;
-        try {
-            filter = new StopFilter(stops);
+            options = CompletionOptions.builder().temperature(temperature).topK(topK).topP(topP).minP(minP)
+                    .repeatPenalty(repeatPenalty).seed(seedValue).maxTokens(maxTokens).stop(stops).build();
         } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
+            throw new ParameterException(spec.commandLine(), e.getMessage().replace("stop strings", "--stop strings"));
         }
         int threadCount = threads.count(spec);
 
         PrintStream out = root.out();
         PrintStream err = root.err();
-        try (LoadedModel m = LoadedModel.load(modelOption.path(), type); Parallel parallel = new Parallel(threadCount)) {
-            int vocab = m.weights().config().vocabSize();
+        try (Model m = Model.open(modelOption.path(), ModelOptions.builder().threads(threadCount)
+                .weightType(type == null ? null : type.name()).build())) {
             int[] input = promptIds != null
-                    ? TokenIds.checkRange(TokenIds.parse(promptIds), vocab)
-                    : prompt == null || prompt.isEmpty() ? new int[0] : m.tokenizer().encode(prompt);
+                    ? TokenIds.checkRange(TokenIds.parse(promptIds), m.vocabSize())
+                    : prompt == null || prompt.isEmpty() ? new int[0] : Models.withTokenizer(m).tokenize(prompt);
             if (input.length == 0 && m.endOfTextId() < 0) {
                 throw new UserException("an empty prompt starts from <|endoftext|>, which this model has no tokenizer for; "
                         + "give --prompt-ids");
             }
-            StreamingDecoder decoder = m.hasTokenizer() ? m.tokenizer().newStreamingDecoder() : null;
-            if (!json && decoder == null) {
+            if (!json && !m.hasTokenizer()) {
                 throw new UserException(m.tokenizerProblem() + "; without one, use --prompt-ids with --json");
             }
-            Gpt2Model model = new Gpt2Model(m.weights());
-            // A cache for what this run can use, not the model's whole context: for a 16-token generation after a short
-            // prompt on the 124M model that is ~2 MB instead of 75 MB of floats to allocate and have young GCs copy.
-            int context = model.config().contextLength();
-            int capacity = (int) Math.min(context, (long) Math.max(input.length, 1) + maxTokens);
-            Generator generator = new Generator(new Forward(model, parallel, capacity));
-            generator.checkPrompt(input.length); // before the echo, so a refused prompt prints nothing on stdout
+            m.checkPrompt(input.length); // before the echo, so a refused prompt prints nothing on stdout
             if (!json && !noEcho) {
-                out.print(prompt != null ? prompt : m.tokenizer().decode(input));
+                out.print(prompt != null ? prompt : Models.withTokenizer(m).detokenize(input));
                 out.flush();
             }
-            StringBuilder text = new StringBuilder();
-            GenerationResult r = generator.generate(input, maxTokens, new Sampler(config, vocab), m.endOfTextId(), id -> {
-                if (decoder == null) {
-                    return true;
+            Completion r = m.complete(input, options, new CompletionListener() {
+                @Override
+                public boolean onToken(int id, String text) {
+                    emit(text, out);
+                    return !out.checkError(); // a closed pipe (| head) ends generation
                 }
-                String piece = filter.accept(decoder.push(id));
-                emit(piece, text, out);
-                return !filter.stopped() && !out.checkError(); // a closed pipe (| head) ends generation
+
+                @Override
+                public void onFinish(String text) {
+                    emit(text, out);
+                }
             });
-            if (decoder != null && !filter.stopped()) {
-                emit(filter.accept(decoder.flush()), text, out);
-                emit(filter.finish(), text, out);
-            }
+            String stopReason = r.stopReason().name().toLowerCase(Locale.ROOT);
             Map<String, Object> timings = new LinkedHashMap<>();
             timings.put("load_ms", m.loadMillis());
             timings.put("prompt_ms", r.promptMillis());
@@ -162,10 +146,10 @@ final class GenerateCommand implements Callable<Integer> {
             timings.put("generated_tokens_per_s", r.generationTokensPerSecond());
             if (json) {
                 Map<String, Object> o = new LinkedHashMap<>();
-                o.put("prompt_tokens", input.length == 0 ? new int[] {m.endOfTextId()} : input);
+                o.put("prompt_tokens", r.promptTokens());
                 o.put("tokens", r.tokens());
-                o.put("text", decoder == null ? null : text.toString());
-                o.put("stop_reason", filter.stopped() ? "stop_string" : r.stopReason().name().toLowerCase(Locale.ROOT));
+                o.put("text", r.text());
+                o.put("stop_reason", stopReason);
                 o.put("seed", seedValue);
                 o.put("timings", timings);
                 out.println(Json.write(o));
@@ -175,20 +159,15 @@ final class GenerateCommand implements Callable<Integer> {
             }
             err.printf(Locale.ROOT, "gpt2j: load %.0f ms | prompt %d tokens, %.1f ms, %.2f tokens/s | generated %d tokens,"
                             + " %.1f ms, %.2f tokens/s | stop: %s | seed %d | threads %d%n",
-                    m.loadMillis(), r.promptTokens(), r.promptMillis(), r.promptTokensPerSecond(), r.tokens().length,
-                    r.generationMillis(), r.generationTokensPerSecond(),
-                    filter.stopped() ? "stop string" : r.stopReason().name().toLowerCase(Locale.ROOT).replace('_', ' '),
+                    m.loadMillis(), r.promptTokens().length, r.promptMillis(), r.promptTokensPerSecond(),
+                    r.tokens().length, r.generationMillis(), r.generationTokensPerSecond(), stopReason.replace('_', ' '),
                     seedValue, threadCount);
         }
         return 0;
     }
 
-    private void emit(String piece, StringBuilder text, PrintStream out) {
-        if (piece.isEmpty()) {
-            return;
-        }
-        text.append(piece);
-        if (!json) {
+    private void emit(String piece, PrintStream out) {
+        if (!json && !piece.isEmpty()) {
             out.print(piece);
             out.flush();
         }

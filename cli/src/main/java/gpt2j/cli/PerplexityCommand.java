@@ -1,9 +1,9 @@
 package gpt2j.cli;
 
-import gpt2j.engine.Gpt2Model;
-import gpt2j.engine.Parallel;
-import gpt2j.engine.Perplexity;
-import gpt2j.engine.PerplexityResult;
+import gpt2j.api.Model;
+import gpt2j.api.ModelOptions;
+import gpt2j.api.ScoreOptions;
+import gpt2j.api.Scores;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -75,8 +75,9 @@ final class PerplexityCommand implements Callable<Integer> {
         }
         int threadCount = threads.count(spec);
         PrintStream out = root.out();
-        try (LoadedModel m = LoadedModel.load(modelOption.path(), type); Parallel parallel = new Parallel(threadCount)) {
-            int modelContext = m.weights().config().contextLength();
+        try (Model m = Model.open(modelOption.path(), ModelOptions.builder().threads(threadCount)
+                .weightType(type == null ? null : type.name()).build())) {
+            int modelContext = m.contextLength();
             int window = context != null ? context : modelContext;
             if (window > modelContext) {
                 throw new UserException("--context " + window + " is longer than the model's context " + modelContext);
@@ -86,23 +87,23 @@ final class PerplexityCommand implements Callable<Integer> {
                 throw new UserException("--stride " + step + " is longer than the window " + window);
             }
             int[] tokens = input.ids != null
-                    ? TokenIds.checkRange(TokenIds.parse(read(input.ids)), m.weights().config().vocabSize())
-                    : m.tokenizer().encode(Text.utf8(readBytes(input.text), input.text.toString()));
+                    ? TokenIds.checkRange(TokenIds.parse(read(input.ids)), m.vocabSize())
+                    : Models.withTokenizer(m).tokenize(Text.utf8(readBytes(input.text), input.text.toString()));
             if (tokens.length < 2) {
                 throw new UserException("need at least 2 tokens to score, got " + tokens.length);
             }
             long start = System.nanoTime();
-            PerplexityResult r = Perplexity.evaluate(new Gpt2Model(m.weights()), tokens, window, step, parallel);
+            Scores r = m.score(tokens, ScoreOptions.builder().context(window).stride(step).build());
             double seconds = (System.nanoTime() - start) / 1e9;
             if (json) {
                 Map<String, Object> o = new LinkedHashMap<>();
-                o.put("tokens", r.tokens());
+                o.put("tokens", r.scored().size());
                 o.put("nll", r.nll());
                 o.put("perplexity", r.perplexity());
                 out.println(Json.write(o));
             } else {
                 out.printf(Locale.ROOT, "perplexity %.4f (mean NLL %.6f nats over %d scored tokens; context %d, stride %d)%n",
-                        r.perplexity(), r.nll(), r.tokens(), window, step);
+                        r.perplexity(), r.nll(), r.scored().size(), window, step);
             }
             root.err().printf(Locale.ROOT, "gpt2j: load %.0f ms | %d tokens in %.2f s, %.1f tokens/s | threads %d%n",
                     m.loadMillis(), tokens.length, seconds, tokens.length / seconds, threadCount);

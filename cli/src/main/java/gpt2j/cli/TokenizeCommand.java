@@ -1,5 +1,7 @@
 package gpt2j.cli;
 
+import gpt2j.api.Model;
+import gpt2j.api.ModelOptions;
 import gpt2j.tokenizer.Gpt2Tokenizer;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -37,8 +39,8 @@ final class TokenizeCommand implements Callable<Integer> {
         String input = text != null ? text : Text.utf8(readAll(), "stdin");
         int[] ids;
         if (modelOption.given()) {
-            try (LoadedModel m = LoadedModel.load(modelOption.path(), null)) {
-                ids = encode(m.tokenizer(), input);
+            try (Model m = Model.open(modelOption.path(), ModelOptions.builder().threads(1).build())) {
+                ids = specials ? Models.withTokenizer(m).tokenizeWithSpecials(input) : m.tokenize(input);
             }
         } else {
             ids = encode(Gpt2Tokenizer.gpt2(), input);

@@ -1,4 +1,4 @@
-package gpt2j.cli;
+package gpt2j.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
