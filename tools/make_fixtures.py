@@ -99,7 +99,8 @@ def gelu_tanh(x):
 
 
 def forward64(w, tokens, n_head):
-    """w: name -> float64 array (HF names, Conv1D [in, out]). Returns logits (T, V) and attention (L, H, T, T)."""
+    """w: name -> float64 array (HF names, Conv1D [in, out]; lm_head.weight when untied). Returns logits (T, V) and
+    attention (L, H, T, T)."""
     t = len(tokens)
     x = w["wte.weight"][tokens] + w["wpe.weight"][:t]             # (T, C)
     c = x.shape[1]
@@ -129,7 +130,7 @@ def forward64(w, tokens, n_head):
         x = x + m @ w[h + "mlp.c_proj.weight"] + w[h + "mlp.c_proj.bias"]
         i += 1
     x = layer_norm(x, w["ln_f.weight"], w["ln_f.bias"])
-    return x @ w["wte.weight"].T, np.array(attention)
+    return x @ w.get("lm_head.weight", w["wte.weight"]).T, np.array(attention)
 
 
 def log_softmax(logits):
