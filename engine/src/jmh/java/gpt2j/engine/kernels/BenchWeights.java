@@ -6,6 +6,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
 
 import gpt2j.weights.GgmlType;
+import gpt2j.weights.Quantizer;
 import gpt2j.weights.Tensor;
 import gpt2j.weights.WeightMatrix;
 
@@ -15,7 +16,7 @@ final class BenchWeights {
     private BenchWeights() {
     }
 
-    /** kind: F32, F32_IM (input-major), F16, Q8_0 or Q4_0; shape: "ROWSxCOLS" (outputs x inputs). */
+    /** kind: F32, F32_IM (input-major) or a GgmlType name; shape: "ROWSxCOLS" (outputs x inputs). */
     static WeightMatrix matrix(String kind, String shape, Arena arena) {
         String[] rc = shape.split("x");
         int rows = Integer.parseInt(rc[0]);
@@ -34,11 +35,20 @@ final class BenchWeights {
                     seg.setAtIndex(ValueLayout.JAVA_SHORT, i, Float.floatToFloat16((float) (rnd.nextDouble() - 0.5)));
                 }
             }
-            default -> {
+            case Q8_0, Q4_0 -> {
                 // Random quants, then a sane fp16 scale in every block (random bits could be NaN or subnormal).
                 for (long i = 0; i < seg.byteSize(); i++) seg.set(ValueLayout.JAVA_BYTE, i, (byte) rnd.nextInt());
                 for (long o = 0; o < seg.byteSize(); o += type.bytesPerBlock) {
                     seg.set(Simd.LE_SHORT, o, Float.floatToFloat16((float) (0.001 + 0.01 * rnd.nextDouble())));
+                }
+            }
+            default -> {
+                // Other block types keep scales at several offsets: quantize random rows with the real quantizer.
+                float[] row = new float[cols];
+                long rowBytes = type.byteSize(cols);
+                for (int r = 0; r < rows; r++) {
+                    for (int c = 0; c < cols; c++) row[c] = (float) (rnd.nextDouble() - 0.5);
+                    Quantizer.quantizeRow(type, row, 0, cols, seg, r * rowBytes);
                 }
             }
         }

@@ -30,7 +30,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 3, time = 1)
 public class MatMulBench {
 
-    @Param({"F32", "F32_IM", "F16", "Q8_0", "Q4_0"})
+    @Param({"F32", "F32_IM", "F16", "Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
     public String type;
 
     @Param({"768x768", "2304x768", "3072x768", "768x3072", "50257x768"})

@@ -35,7 +35,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 3, time = 1)
 public class MatVecBench {
 
-    @Param({"F32", "F32_IM", "F16", "Q8_0", "Q4_0"})
+    @Param({"F32", "F32_IM", "F16", "Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
     public String type;
 
     /** outputs x inputs: attention q/k/v or out, fused qkv, mlp up, mlp down, tied head. */
