@@ -5,6 +5,7 @@ import gpt2j.weights.Gpt2Checkpoint;
 import gpt2j.weights.Gpt2Config;
 import gpt2j.weights.Gpt2Weights;
 import gpt2j.weights.LoadedCheckpoint;
+import gpt2j.weights.Tensor;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.EnumSet;
@@ -48,15 +49,45 @@ final class InfoCommand implements Callable<Integer> {
             info.put("matrix_types", matrixTypes(w).stream().map(Enum::name).toList());
             info.put("embedding_type", w.tokenEmbedding().type().name());
             info.put("stored_types", checkpoint.typeSummary());
+            Map<String, Integer> counts = new LinkedHashMap<>();
+            checkpoint.sourceTypes().forEach((t, n) -> counts.put(t.name(), n));
+            info.put("tensor_types", counts);
+            info.put("bits_per_weight", bitsPerWeight(w));
             PrintStream out = root.out();
             if (json) {
                 out.println(Json.write(info));
             } else {
-                info.forEach((k, v) -> out.printf("%-15s %s%n", k.replace('_', ' ') + ":",
-                        k.equals("file_bytes") ? v + " (" + Units.bytes((Long) v) + ")" : v));
+                info.remove("tensor_types"); // stored types says the same in words
+                info.forEach((k, v) -> out.printf("%-16s %s%n", k.replace('_', ' ') + ":",
+                        k.equals("file_bytes") ? v + " (" + Units.bytes((Long) v) + ")"
+                                : k.equals("bits_per_weight") ? String.format("%.2f", (Double) v) : v));
             }
         }
         return 0;
+    }
+
+    /**
+     * Bits per weight of the tensors as loaded, as llama.cpp counts them: 8 * bytes / values over every tensor once
+     * (a tied head is the embedding itself). For a GGUF file that is its tensor data; norms and biases count as F32.
+     */
+    static double bitsPerWeight(Gpt2Weights w) {
+        Set<Tensor> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        seen.add(w.tokenEmbedding());
+        seen.add(w.positionEmbedding());
+        seen.add(w.finalNormWeight());
+        seen.add(w.finalNormBias());
+        seen.add(w.head().tensor());
+        for (Gpt2Weights.Layer l : w.layers()) {
+            seen.addAll(java.util.List.of(l.attnNormWeight(), l.attnNormBias(), l.qkv().tensor(), l.qkvBias(),
+                    l.attnOut().tensor(), l.attnOutBias(), l.mlpNormWeight(), l.mlpNormBias(), l.mlpUp().tensor(),
+                    l.mlpUpBias(), l.mlpDown().tensor(), l.mlpDownBias()));
+        }
+        long bytes = 0, values = 0;
+        for (Tensor t : seen) {
+            bytes += t.data().byteSize();
+            values += t.size();
+        }
+        return 8.0 * bytes / values;
     }
 
     /** The types of the large matrices (attention, MLP, head), as the engine will use them. */
