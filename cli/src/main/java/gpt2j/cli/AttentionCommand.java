@@ -140,7 +140,7 @@ final class AttentionCommand implements Callable<Integer> {
             List<HeadStat> stats = HeadStats.compute(model, capture.weights(), parallel);
             double seconds = (System.nanoTime() - start) / 1e9;
             AttentionData data = new AttentionData(tokenStrings(m, ids), capture.weights(), stats, capture.scores(),
-                    capture.scores() != null ? capture.scales() : null, next(m, capture.next()));
+                    capture.scores() != null ? capture.scales() : null, config.headSize(), next(m, capture.next()));
             AttentionSteps querySteps = steps
                     ? AttentionSteps.of(data, layer, head, query != null ? query : ids.length - 1) : null;
 

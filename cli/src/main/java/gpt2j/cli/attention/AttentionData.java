@@ -6,18 +6,18 @@ import java.util.List;
 /**
  * What every view shows: the prompt's token strings, the weights {@code [layer][head][query][key]} (after mask and
  * softmax; keys after the query are 0) and one statistic per head, in layer-then-head order; optionally the raw scores
- * q·k {@code [layer][head][query][key]} with the scale each layer multiplies them by (as the engine applied it), and
- * the model's most probable next tokens after each position.
+ * q·k {@code [layer][head][query][key]} with the scale each layer multiplies them by (as the engine applied it) and
+ * the heads' width (0 if unknown), and the model's most probable next tokens after each position.
  */
 public record AttentionData(List<String> tokens, float[][][][] weights, List<HeadStat> stats, float[][][][] scores,
-                            float[] scales, List<List<Candidate>> next) {
+                            float[] scales, int headSize, List<List<Candidate>> next) {
 
     /** One possible next token. */
     public record Candidate(int id, String token, double probability) {
     }
 
     public AttentionData(List<String> tokens, float[][][][] weights, List<HeadStat> stats) {
-        this(tokens, weights, stats, null, null, List.of());
+        this(tokens, weights, stats, null, null, 0, List.of());
     }
 
     public AttentionData {

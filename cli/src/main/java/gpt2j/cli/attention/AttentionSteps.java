@@ -23,10 +23,15 @@ public record AttentionSteps(int layer, int head, int query, double scale, doubl
         return new AttentionSteps(layer, head, query, scale, scores, scaled, masked, weights);
     }
 
-    /** The length of the query and key vectors that a 1/sqrt(d) scale implies (e.g. 64 for 0.125), or 0 if none. */
-    public static int impliedHeadSize(double scale) {
-        double d = 1 / (scale * scale);
-        long r = Math.round(d);
-        return r > 0 && Math.abs(d - r) < 1e-3 * r ? (int) r : 0;
+    /**
+     * The scale in words: "1/√d" when it is GPT-2's usual 1/sqrt(head width), else how it compares (a model with
+     * scale_attn_by_inverse_layer_idx divides by the layer number too; one without scale_attn_weights uses 1).
+     */
+    public static String explainScale(double scale, int headSize) {
+        if (headSize <= 0) return "the scale this layer uses";
+        double usual = 1 / Math.sqrt(headSize);
+        if (Math.abs(scale - usual) < 1e-6 * usual) return "1/\u221a" + headSize + ", the scale this layer uses";
+        return String.format(java.util.Locale.ROOT, "this layer's own scale: 1/\u221a%d would be %.6g, so %.4g times that",
+                headSize, usual, scale / usual);
     }
 }

@@ -119,6 +119,7 @@ public final class HtmlPage {
                 for (float s : data.scales()) g.writeNumber(s);
                 g.writeEndArray();
             }
+            g.writeNumberField("head_size", data.headSize());
             g.writeNumberField("margin", HeadStats.MARGIN);
             g.writeNumberField("min_tokens", HeadStats.MIN_TOKENS);
             g.writeArrayFieldStart("data");

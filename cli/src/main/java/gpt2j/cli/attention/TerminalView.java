@@ -59,12 +59,11 @@ public final class TerminalView {
         int t = data.length();
         out.println("layer " + s.layer() + ", head " + s.head() + ", query " + s.query() + " " + label(s.query())
                 + ": from scores to weights");
-        int d = AttentionSteps.impliedHeadSize(s.scale());
         out.println(String.format(Locale.ROOT, "  1. score  = q\u00b7k, the query's dot product with each key%n"
                 + "  2. scaled = score \u00d7 %.6g%s%n"
                 + "  3. mask   : keys after the query are -inf (a token may not look ahead)%n"
                 + "  4. weight = softmax = e^(scaled - max) / sum of e^(scaled - max) over the unmasked keys",
-                s.scale(), d > 0 ? " (1/\u221a" + d + ", the scale this layer uses)" : " (the scale this layer uses)"));
+                s.scale(), " (" + AttentionSteps.explainScale(s.scale(), data.headSize()) + ")"));
         out.println();
         int idx = Math.max(3, Integer.toString(t - 1).length());
         out.println(pad("key", idx, true) + "  " + pad("token", LABEL_WIDTH, false)

@@ -13,6 +13,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
+import java.nio.file.Files;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -136,6 +139,43 @@ class AttentionStepsTest {
             }
         }
         assertTrue(r[1].contains("weights sum to 1.000000 over keys 0.." + query), r[1]);
+    }
+
+    /**
+     * With scale_attn_by_inverse_layer_idx, layer 1 divides by 2 more: its raw scores stay the reference's (layer 0,
+     * divided by 1, is unchanged) and its weights are their softmax at 0.25 / 2. The steps show that scale, the
+     * engine's, and say it is not 1/sqrt(16).
+     */
+    @Test
+    void theStepsShowTheScaleTheModelReallyUses(@TempDir Path dir) throws Exception {
+        JsonNode ref = reference("f32-hf");
+        Path model = dir.resolve("model");
+        Files.createDirectories(model);
+        Path source = FIXTURES.resolve("f32-hf").resolve("model");
+        Files.copy(source.resolve("model.safetensors"), model.resolve("model.safetensors"));
+        com.fasterxml.jackson.databind.node.ObjectNode config = (com.fasterxml.jackson.databind.node.ObjectNode)
+                new ObjectMapper().readTree(source.resolve("config.json").toFile());
+        config.put("scale_attn_by_inverse_layer_idx", true);
+        Files.writeString(model.resolve("config.json"), config.toString());
+        int query = 13;
+        String[] r = run("attention", "-m", model.toString(), "--prompt-ids", ids(ref), "--layer", "1", "--head", "2",
+                "--query", "" + query, "--steps", "--json");
+        assertEquals("0", r[0], r[2]);
+        JsonNode steps = new ObjectMapper().readTree(r[1]).get("steps");
+        assertEquals(0.125, steps.get("scale").asDouble(), 1e-9);
+        JsonNode raw = ref.get("scores").get(1).get(2).get(query);
+        double max = Double.NEGATIVE_INFINITY, sum = 0;
+        for (int k = 0; k <= query; k++) max = Math.max(max, raw.get(k).asDouble() * 0.125);
+        for (int k = 0; k <= query; k++) sum += Math.exp(raw.get(k).asDouble() * 0.125 - max);
+        for (int k = 0; k <= query; k++) {
+            assertEquals(raw.get(k).asDouble(), steps.get("scores").get(k).asDouble(), 1e-4, "score " + k);
+            assertEquals(Math.exp(raw.get(k).asDouble() * 0.125 - max) / sum, steps.get("weights").get(k).asDouble(),
+                    1e-4, "weight " + k);
+        }
+        String[] text = run("attention", "-m", model.toString(), "--prompt-ids", ids(ref), "--layer", "1", "--head",
+                "2", "--query", "" + query, "--steps");
+        assertTrue(text[1].contains("scaled = score \u00d7 0.125000 (this layer's own scale: 1/\u221a16 would be 0.250000,"
+                + " so 0.5000 times that)"), text[1]);
     }
 
     @ParameterizedTest

@@ -196,6 +196,6 @@ class HtmlPageBrowserTest {
         java.util.Arrays.fill(scales, scale);
         List<String> tokens = new ArrayList<>();
         for (int i = 0; i < t; i++) tokens.add(" word" + i % 97);
-        return new AttentionData(tokens, weights, stats, scores, scales, List.of());
+        return new AttentionData(tokens, weights, stats, scores, scales, 64, List.of());
     }
 }

@@ -80,7 +80,7 @@ class HtmlPageTest {
         }
         List<HeadStat> stats = List.of(new HeadStat(0, 0, 0, 0, 0, 0, 0, "other", 0, 0, 0));
         List<String> tokens = java.util.Collections.nCopies(t, "a");
-        AttentionData data = new AttentionData(tokens, w, stats, s, new float[] {0.5f}, List.of());
+        AttentionData data = new AttentionData(tokens, w, stats, s, new float[] {0.5f}, 4, List.of());
         ByteBuffer b = ByteBuffer.wrap(HtmlPage.sparseHead(data, 0, 0)).order(ByteOrder.LITTLE_ENDIAN);
         for (int q = 0; q < t; q++) {
             double sum = 0;
