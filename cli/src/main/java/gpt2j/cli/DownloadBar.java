@@ -51,8 +51,9 @@ final class DownloadBar implements DownloadProgress, AutoCloseable {
         this.resumedFrom = resumedFrom;
         this.startNanos = this.lastLineNanos = System.nanoTime();
         if (terminal) {
+            boolean small = size >= 0 && size < 1 << 20;
             bar = new ProgressBarBuilder().setTaskName(file).setInitialMax(size).startsFrom(resumedFrom, Duration.ZERO)
-                    .setUnit(size >= 0 && size < 1 << 20 ? " KiB" : " MiB", size >= 0 && size < 1 << 20 ? 1 << 10 : 1 << 20).showSpeed().setUpdateIntervalMillis(250)
+                    .setUnit(small ? " KiB" : " MiB", small ? 1 << 10 : 1 << 20).showSpeed().setUpdateIntervalMillis(250)
                     .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK).setConsumer(new ConsoleProgressBarConsumer(err))
                     .build();
         } else {

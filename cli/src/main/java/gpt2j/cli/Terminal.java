@@ -25,7 +25,8 @@ final class Terminal {
             Linker linker = Linker.nativeLinker();
             var isatty = linker.defaultLookup().find("isatty");
             if (isatty.isPresent()) {
-                MethodHandle h = linker.downcallHandle(isatty.get(), FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+                MethodHandle h = linker.downcallHandle(isatty.get(),
+                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
                 return (int) h.invokeExact(2) == 1;
             }
         } catch (Throwable e) {

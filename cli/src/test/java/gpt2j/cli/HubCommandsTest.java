@@ -140,7 +140,8 @@ class HubCommandsTest {
             assertEquals(0, table.code(), table.err());
             assertTrue(table.out().lines().findFirst().orElseThrow().matches("ID\\s+REVISION\\s+COMMIT\\s+FILES\\s+SIZE"));
             assertTrue(table.out().lines().skip(1).findFirst().orElseThrow()
-                    .matches("test-org/tiny-gpt2\\s+main\\s+" + COMMIT.substring(0, 12) + "\\s+2\\s+" + String.format(java.util.Locale.ROOT, "%.1f", bytes / 1024.0) + " KiB"), table.out());
+                    .matches("test-org/tiny-gpt2\\s+main\\s+" + COMMIT.substring(0, 12) + "\\s+2\\s+"
+                            + String.format(java.util.Locale.ROOT, "%.1f", bytes / 1024.0) + " KiB"), table.out());
         }
     }
 

@@ -105,7 +105,8 @@ public final class HubCache {
         Path target = snapshot(repo, commit).resolve(file);
         Files.createDirectories(target.getParent());
         Path relative = target.getParent().relativize(blob(repo, etag));
-        Path tmp = target.resolveSibling("." + target.getFileName() + "." + ProcessHandle.current().pid() + ".link");
+        Path tmp = target.resolveSibling("." + target.getFileName() + "." + ProcessHandle.current().pid() + "."
+                + Thread.currentThread().threadId() + ".link");
         Files.deleteIfExists(tmp);
         try {
             Files.createSymbolicLink(tmp, relative);

@@ -165,7 +165,8 @@ final class HubClient {
             progress.start(repo, file, meta.size, have);
             StandardOpenOption mode = have > 0 ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING;
             long done = have;
-            try (OutputStream out = Files.newOutputStream(incomplete, StandardOpenOption.CREATE, StandardOpenOption.WRITE, mode)) {
+            try (OutputStream out = Files.newOutputStream(incomplete, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    mode)) {
                 byte[] buffer = new byte[1 << 16];
                 while (true) {
                     int n;
@@ -286,8 +287,9 @@ final class HubClient {
                         : repo + ": no file " + file + " at revision " + revision + " (404)";
             });
         }
+        // A server error is the hub being down, as a refused connection is: the cache may answer instead.
         throw new HubException(what + ": " + endpoint.getHost() + " answered HTTP " + code
-                + r.headers().firstValue("X-Error-Message").map(m -> " (" + m + ")").orElse(""));
+                + r.headers().firstValue("X-Error-Message").map(m -> " (" + m + ")").orElse(""), code >= 500);
     }
 
     private HubException unreachable(IOException e) {

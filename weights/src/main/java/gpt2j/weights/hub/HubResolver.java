@@ -80,7 +80,8 @@ public final class HubResolver {
             Path cached = fromCache(id, progress);
             if (cached == null) {
                 throw new HubException(id + " is not in the Hugging Face cache at " + cache.root()
-                        + " and HF_HUB_OFFLINE is set; unset it to download, or run gpt2j pull " + id + " where the hub is reachable");
+                        + " and HF_HUB_OFFLINE is set; unset it to download, or run gpt2j pull " + id
+                        + " where the hub is reachable");
             }
             return cached;
         }
@@ -95,8 +96,8 @@ public final class HubResolver {
         } catch (HubException e) {
             Path cached = e.unreachable() ? fromCache(id, progress) : null;
             if (cached == null) throw e;
-            progress.note("cannot reach " + client.endpoint() + "; using " + id + " from the cache ("
-                    + cache.commit(id.repo(), id.revision()) + ")");
+            String why = e.getMessage().startsWith("cannot reach") ? "cannot reach " + client.endpoint() : e.getMessage();
+            progress.note(why + "; using " + id + " from the cache (" + cache.commit(id.repo(), id.revision()) + ")");
             return cached;
         }
         FileChoice choice = FileChoice.choose(id.repo(), info.files(), id.quant());

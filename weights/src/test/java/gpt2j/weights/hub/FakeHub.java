@@ -46,6 +46,7 @@ public final class FakeHub implements AutoCloseable {
     private final Map<String, byte[]> blobs = new ConcurrentHashMap<>();
     private final Set<String> corrupt = ConcurrentHashMap.newKeySet();
     private final Set<String> cutOnce = ConcurrentHashMap.newKeySet();
+    private volatile int failWith;
     /** Every request, in order: "HUB|CDN METHOD path range=... auth=...". */
     public final List<String> log = Collections.synchronizedList(new ArrayList<>());
 
@@ -100,6 +101,11 @@ public final class FakeHub implements AutoCloseable {
         cutOnce.add(sha256(content));
     }
 
+    /** The hub answers every request with {@code status} (0: as usual), as a hub in trouble does with 5xx. */
+    public void failWith(int status) {
+        failWith = status;
+    }
+
     public void heal() {
         corrupt.clear();
         cutOnce.clear();
@@ -120,6 +126,10 @@ public final class FakeHub implements AutoCloseable {
     private void hub(HttpExchange ex) throws IOException {
         try (ex) {
             record("HUB", ex);
+            if (failWith != 0) {
+                send(ex, failWith, null, null);
+                return;
+            }
             String path = ex.getRequestURI().getRawPath();
             if (path.startsWith("/api/models/")) {
                 api(ex, path.substring("/api/models/".length()));

@@ -143,6 +143,12 @@ class HubResolverTest {
         assertEquals(got, resolver(null, true).resolve(REPO + "@" + COMMIT, progress));
         assertEquals(before, hub.log.size(), "HF_HUB_OFFLINE never touches the network");
 
+        hub.failWith(503);
+        assertEquals(got, resolver(null, false).resolve(REPO, progress));
+        assertTrue(notes.getLast().contains("answered HTTP 503; using " + REPO + " from the cache (" + COMMIT + ")"),
+                notes.toString());
+        hub.failWith(0);
+
         hub.close();
         assertEquals(got, resolver(null, false).resolve(REPO, progress));
         assertTrue(notes.getLast().startsWith("cannot reach "), notes.toString());
