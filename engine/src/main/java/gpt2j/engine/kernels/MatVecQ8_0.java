@@ -24,9 +24,11 @@ final class MatVecQ8_0 {
 
     /**
      * One float vector's worth of quants (16 bytes at 512 bits, 8 at 256), one load each: widening the upper half of
-     * a 32-byte load cost C2 a byte permute and a blend.
+     * a 32-byte load cost C2 a byte permute and a blend. At 128 bits (4 floats) no byte vector is that short: 8 bytes
+     * are loaded and the floats taken from the half a step needs.
      */
-    static final VectorSpecies<Byte> Q = VectorShape.forBitSize(F.length() * Byte.SIZE).withLanes(byte.class);
+    static final VectorSpecies<Byte> Q = VectorShape.forBitSize(Math.max(64, F.length() * Byte.SIZE))
+            .withLanes(byte.class);
 
     private MatVecQ8_0() {
     }
@@ -53,16 +55,21 @@ final class MatVecQ8_0 {
     private static FloatVector block(MemorySegment w, long block, float[] x, int xb, FloatVector acc) {
         int step = F.length();
         // Sum the block's products unscaled, then apply its scale with one FMA.
-        FloatVector sum = quants(w, block + 2).mul(FloatVector.fromArray(F, x, xb));
+        FloatVector sum = quants(w, block + 2, 0).mul(FloatVector.fromArray(F, x, xb));
         for (int p = 1; p < BLOCK / step; p++) {
-            sum = quants(w, block + 2 + (long) p * step).fma(FloatVector.fromArray(F, x, xb + p * step), sum);
+            sum = quants(w, block + 2 + (long) p * step, p).fma(FloatVector.fromArray(F, x, xb + p * step), sum);
         }
         return sum.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, block))), acc);
     }
 
-    /** F.length() quants from byte offset o, as floats. */
-    private static FloatVector quants(MemorySegment w, long o) {
-        return (FloatVector) ByteVector.fromMemorySegment(Q, w, o, LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0);
+    /** F.length() quants from byte offset o (step {@code p} of its block), as floats. */
+    private static FloatVector quants(MemorySegment w, long o, int p) {
+        if (Q.length() == F.length()) {
+            return (FloatVector) ByteVector.fromMemorySegment(Q, w, o, LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0);
+        }
+        int part = p & 1; // odd steps: the upper half of the 8 bytes that start one step earlier, inside the block
+        return (FloatVector) ByteVector.fromMemorySegment(Q, w, o - (long) part * F.length(), LITTLE_ENDIAN)
+                .convertShape(VectorOperators.B2F, F, part);
     }
 
     /** Rows [r0, r1) of w as floats, row-major from offset 0 of panel (the batched kernel's input). */
@@ -74,7 +81,7 @@ final class MatVecQ8_0 {
              block += BLOCK_BYTES) {
             FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, block)));
             for (int p = 0; p < BLOCK / step; p++, o += step) {
-                quants(w, block + 2 + (long) p * step).mul(d).intoArray(panel, o);
+                quants(w, block + 2 + (long) p * step, p).mul(d).intoArray(panel, o);
             }
         }
     }
