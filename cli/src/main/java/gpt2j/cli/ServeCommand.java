@@ -1,7 +1,7 @@
 package gpt2j.cli;
 
-import gpt2j.engine.Gpt2Model;
-import gpt2j.engine.Parallel;
+import gpt2j.api.Model;
+import gpt2j.api.ModelOptions;
 import gpt2j.server.CompletionServer;
 import gpt2j.server.ServerOptions;
 import java.io.IOException;
@@ -77,12 +77,11 @@ final class ServeCommand implements Callable<Integer> {
         }
         int threadCount = threads.count(spec);
         Path path = modelOption.path();
-        try (LoadedModel m = LoadedModel.load(path, null); Parallel pool = new Parallel(threadCount)) {
-            Gpt2Model model = new Gpt2Model(m.weights());
+        try (Model model = Model.open(path, ModelOptions.builder().threads(threadCount).build())) {
             String id = alias != null ? alias : modelOption.name(path);
             CompletionServer server;
             try {
-                server = CompletionServer.start(model, m.tokenizer(), pool, id, options);
+                server = CompletionServer.start(model, id, options);
             } catch (BindException e) {
                 throw new UserException("cannot listen on " + host + ":" + port + ": " + e.getMessage());
             } catch (IllegalArgumentException e) {
@@ -97,7 +96,7 @@ final class ServeCommand implements Callable<Integer> {
             Runtime.getRuntime().addShutdownHook(hook);
             root.err().printf("gpt2j: serving %s on http://%s:%d (parallel %d, context %d, threads %d)%n", id,
                     server.address().getHostString(), server.address().getPort(), parallel,
-                    Math.min(options.contextLength(), model.config().contextLength()), threadCount);
+                    Math.min(options.contextLength(), model.contextLength()), threadCount);
             stopped.await();
         }
         return 0;

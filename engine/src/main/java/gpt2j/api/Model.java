@@ -1,13 +1,13 @@
 package gpt2j.api;
 
 import gpt2j.engine.AttentionCapture;
+import gpt2j.engine.EngineException;
 import gpt2j.engine.Forward;
 import gpt2j.engine.Gpt2Model;
 import gpt2j.engine.HeadStats;
 import gpt2j.engine.Parallel;
 import gpt2j.engine.Perplexity;
 import gpt2j.tokenizer.Gpt2Tokenizer;
-import gpt2j.tokenizer.StreamingDecoder;
 import gpt2j.weights.GgmlType;
 import gpt2j.weights.Gpt2Checkpoint;
 import gpt2j.weights.Gpt2Config;
@@ -73,6 +73,7 @@ public final class Model implements AutoCloseable {
     private final String noTokenizer;      // why, when tokenizer is null
     private final long loadNanos;
     private final ReentrantLock lock = new ReentrantLock(true);
+    private Forward decodeHost; // scratch for appendEach, made on first use
     private volatile boolean closed;
 
     private Model(LoadedCheckpoint checkpoint, Arena arena, Gpt2Model model, Parallel parallel, Gpt2Tokenizer tokenizer,
@@ -244,6 +245,16 @@ public final class Model implements AutoCloseable {
         return tokenizer().tokenBytes(id);
     }
 
+    /** One token as display text: its bytes decoded alone, so part of a UTF-8 character shows as U+FFFD. */
+    public String tokenText(int id) {
+        return tokenizer().tokenText(id);
+    }
+
+    /** A decoder of generated tokens into final text, cut at the first of {@code stops} (see {@link TextStream}). */
+    public TextStream textStream(List<String> stops) {
+        return new TextStream(tokenizer(), stops);
+    }
+
     /** The end-of-text token's id, or -1 for a model without a tokenizer. */
     public int endOfTextId() {
         return tokenizer == null ? -1 : tokenizer.endOfTextId();
@@ -269,6 +280,39 @@ public final class Model implements AutoCloseable {
             throw new IllegalArgumentException("a session holds between 1 and " + contextLength() + " tokens, got " + capacity);
         }
         return new Session(this, new Forward(model, parallel, capacity));
+    }
+
+    /**
+     * Appends {@code tokens[i]} to {@code sessions[i]} for every i below {@code n}, all in one pass over the weights
+     * (continuous batching: each session at its own position, in its own cache). A session's results do not depend on
+     * which other sessions share the step, or on whether it steps alone: each row is computed in its own vector lanes
+     * by the batched kernels. They can differ in the last bits from {@link Session#append} of the same token, which
+     * takes the one-token kernels; a caller that wants batch-independent results steps every token this way.
+     *
+     * @throws IllegalArgumentException when a session is full, of another model, listed twice, or a token is out of range
+     */
+    public void appendEach(Session[] sessions, int[] tokens, int n) {
+        if (n < 1 || n > Forward.BATCH) {
+            throw new IllegalArgumentException("a step takes 1 to " + Forward.BATCH + " sessions, got " + n);
+        }
+        Forward[] rows = new Forward[n];
+        for (int i = 0; i < n; i++) {
+            if (sessions[i].model() != this) throw new IllegalArgumentException("session " + i + " belongs to another model");
+            rows[i] = sessions[i].forward();
+            for (int j = 0; j < i; j++) {
+                if (rows[j] == rows[i]) throw new IllegalArgumentException("session " + i + " is listed twice");
+            }
+        }
+        locked(() -> {
+            if (decodeHost == null) decodeHost = Forward.decodeHost(model, parallel, contextLength());
+            try {
+                decodeHost.decode(rows, tokens, n);
+            } catch (EngineException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
+            return null;
+        });
+        for (int i = 0; i < n; i++) sessions[i].appended(tokens[i]);
     }
 
     /** A sampler for a session driven by hand: {@code options}' filters and seed (its maxTokens and stop are unused). */
@@ -307,8 +351,7 @@ public final class Model implements AutoCloseable {
         int limit = Math.min(maxTokens, context - input.length);
         Completion.StopReason reason = limit < maxTokens ? Completion.StopReason.CONTEXT_FULL
                 : Completion.StopReason.MAX_TOKENS;
-        StreamingDecoder decoder = tokenizer == null ? null : tokenizer.newStreamingDecoder();
-        StopFilter filter = new StopFilter(options.stop());
+        TextStream stream = tokenizer == null ? null : new TextStream(tokenizer, options.stop());
         StringBuilder text = new StringBuilder();
 
         // A cache for what this completion can use, not the whole context: ~2 MB instead of 75 MB of floats for a
@@ -329,10 +372,10 @@ public final class Model implements AutoCloseable {
             }
             tokens[count++] = id;
             sampler.accept(id);
-            String piece = decoder == null ? "" : filter.accept(decoder.push(id));
+            String piece = stream == null ? "" : stream.push(id);
             text.append(piece);
             boolean go = listener.onToken(id, piece);
-            if (filter.stopped()) {
+            if (stream != null && stream.stopped()) {
                 reason = Completion.StopReason.STOP_STRING;
                 break;
             }
@@ -342,15 +385,14 @@ public final class Model implements AutoCloseable {
             }
             if (count < limit) session.append(id);
         }
-        if (decoder != null && !filter.stopped()) {
-            String tail = filter.accept(decoder.flush());
-            tail += filter.stopped() ? "" : filter.finish();
-            if (filter.stopped()) reason = Completion.StopReason.STOP_STRING;
+        if (stream != null && !stream.stopped()) {
+            String tail = stream.finish();
+            if (stream.stopped()) reason = Completion.StopReason.STOP_STRING;
             text.append(tail);
             if (!tail.isEmpty()) listener.onFinish(tail);
         }
         long end = System.nanoTime();
-        return new Completion(input, Arrays.copyOf(tokens, count), decoder == null ? null : text.toString(), reason,
+        return new Completion(input, Arrays.copyOf(tokens, count), stream == null ? null : text.toString(), reason,
                 options.seed(), prefilled - start, end - prefilled);
     }
 
@@ -402,7 +444,7 @@ public final class Model implements AutoCloseable {
     }
 
     // The n largest logits as log-probabilities, most likely first, ties to the lower id.
-    private static List<TokenLogProb> top(float[] logits, int offset, int vocab, int n) {
+    static List<TokenLogProb> top(float[] logits, int offset, int vocab, int n) {
         int[] best = new int[n];
         int size = 0;
         for (int i = 0; i < vocab; i++) {

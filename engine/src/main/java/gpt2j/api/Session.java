@@ -3,7 +3,9 @@ package gpt2j.api;
 import gpt2j.engine.Forward;
 import gpt2j.engine.Perplexity;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * One sequence in progress: its own KV cache over the {@link Model}'s weights, so several sessions run side by side
@@ -73,6 +75,46 @@ public final class Session {
         System.arraycopy(ids, 0, tokens, start, ids.length);
     }
 
+    /**
+     * Appends {@code ids} as {@link #append} does and returns how likely each of them was given everything before it:
+     * its log-probability and the {@code top} most likely tokens at its position (what a server's {@code echo} with
+     * {@code logprobs} returns). The first id is scored only when this session already has logits; each
+     * {@link TokenScore#index()} is the token's position in the session.
+     */
+    public List<TokenScore> appendScored(int[] ids, int top) {
+        if (ids.length == 0) throw new IllegalArgumentException("no tokens to append");
+        if (top < 0) throw new IllegalArgumentException("top must not be negative, got " + top);
+        int start = position();
+        int vocab = model.vocabSize(), n = Math.min(top, vocab);
+        List<TokenScore> out = new ArrayList<>(ids.length);
+        model.locked(() -> {
+            if (hasLogits) out.add(score(start, ids[0], forward.logits(), 0, vocab, n));
+            hasLogits = false;
+            forward.prompt(ids, 0, ids.length, (position, logits, offset) -> {
+                int next = position - start + 1;
+                if (next < ids.length) out.add(score(position + 1, ids[next], logits, offset, vocab, n));
+                else System.arraycopy(logits, offset, forward.logits(), 0, vocab);
+            });
+            hasLogits = true;
+            return null;
+        });
+        System.arraycopy(ids, 0, tokens, start, ids.length);
+        return out;
+    }
+
+    /** How likely {@code id} is as the next token: its log-probability and the {@code top} most likely tokens. */
+    public TokenScore scoreNext(int id, int top) {
+        float[] l = current();
+        if (id < 0 || id >= l.length) throw new IllegalArgumentException("token id " + id + " is outside the vocabulary");
+        if (top < 0) throw new IllegalArgumentException("top must not be negative, got " + top);
+        return score(position(), id, l, 0, l.length, Math.min(top, l.length));
+    }
+
+    private static TokenScore score(int index, int id, float[] logits, int offset, int vocab, int top) {
+        double logProb = logits[offset + id] - Perplexity.logSumExp(logits, offset, vocab);
+        return new TokenScore(index, id, logProb, top == 0 ? List.of() : Model.top(logits, offset, vocab, top));
+    }
+
     /** A copy of the logits (one per vocabulary entry) that predict the next token. */
     public float[] logits() {
         return current().clone();
@@ -135,6 +177,16 @@ public final class Session {
         model.checkOpen();
         if (!hasLogits) throw new IllegalStateException("no logits yet: append tokens first");
         return forward.logits();
+    }
+
+    Model model() {
+        return model;
+    }
+
+    /** After {@link Model#appendEach} wrote this session's cache and logits for {@code id}. */
+    void appended(int id) {
+        tokens[position() - 1] = id;
+        hasLogits = true;
     }
 
     Forward forward() {

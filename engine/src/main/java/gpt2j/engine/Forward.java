@@ -29,7 +29,7 @@ public final class Forward {
     }
 
     /** Prompt tokens per batch: enough to reuse each weight row across positions, few enough to stay in cache. */
-    static final int BATCH = 64;
+    public static final int BATCH = 64;
 
     private final Gpt2Model model;
     private final Gpt2Weights weights;
@@ -238,7 +238,8 @@ public final class Forward {
 
     /**
      * One token for each of {@code n} sequences in one pass over the weights: {@code sequences[i]} (each with its own
-     * cache, at its own position) takes {@code tokens[i]}. Returns the logits, (n, V) row-major, valid until the next call.
+     * cache, at its own position) takes {@code tokens[i]}. Returns the logits, (n, V) row-major, valid until the next
+     * call; each sequence's {@link #logits()} holds its row too.
      * Row i's numbers do not depend on the other rows: the batched kernels keep each row in its own vector lane.
      */
     public float[] decode(Forward[] sequences, int[] tokens, int n) {
@@ -255,6 +256,7 @@ public final class Forward {
         }
         layers(n);
         allLogits(n);
+        for (int i = 0; i < n; i++) System.arraycopy(batchLogits, i * vocab, sequences[i].logits, 0, vocab);
         return batchLogits;
     }
 

@@ -1,7 +1,7 @@
 package gpt2j.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import gpt2j.tokenizer.Gpt2Tokenizer;
+import gpt2j.api.Model;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -25,9 +25,10 @@ record CompletionRequest(String model, List<int[]> prompts, int maxTokens, float
     static final int MAX_N = 16;
     static final int MAX_STOPS = 4;
 
-    static CompletionRequest parse(JsonNode body, Gpt2Tokenizer tokenizer, int vocabSize) {
+    static CompletionRequest parse(JsonNode body, Model model) {
         if (body == null || !body.isObject()) throw ApiException.invalid(null, "the request body must be a JSON object");
-        List<int[]> prompts = prompts(body.get("prompt"), tokenizer, vocabSize);
+        int vocabSize = model.vocabSize();
+        List<int[]> prompts = prompts(body.get("prompt"), model, vocabSize);
         int maxTokens = integer(body, "max_tokens", 16, 0, Integer.MAX_VALUE);
         float temperature = number(body, "temperature", 1f, 0f, 2f);
         float topP = number(body, "top_p", 1f, 0f, 1f);
@@ -60,24 +61,24 @@ record CompletionRequest(String model, List<int[]> prompts, int maxTokens, float
         float presence = number(body, "presence_penalty", 0f, -2f, 2f);
         float frequency = number(body, "frequency_penalty", 0f, -2f, 2f);
         if (body.hasNonNull("suffix")) throw ApiException.invalid("suffix", "suffix is not supported by GPT-2");
-        String model = body.hasNonNull("model") && body.get("model").isTextual() ? body.get("model").asText() : null;
-        return new CompletionRequest(model, prompts, maxTokens, temperature, topP, topK, minP, repeatPenalty, n, stream,
+        String name = body.hasNonNull("model") && body.get("model").isTextual() ? body.get("model").asText() : null;
+        return new CompletionRequest(name, prompts, maxTokens, temperature, topP, topK, minP, repeatPenalty, n, stream,
                 includeUsage, logprobs, echo, stop, seed, bias, presence, frequency);
     }
 
     /** prompt: a string, an array of token ids, an array of strings, or an array of arrays of token ids. */
-    private static List<int[]> prompts(JsonNode p, Gpt2Tokenizer tokenizer, int vocabSize) {
+    private static List<int[]> prompts(JsonNode p, Model model, int vocabSize) {
         if (p == null || p.isNull()) throw ApiException.invalid("prompt", "prompt is required");
         List<int[]> out = new ArrayList<>();
         if (p.isTextual()) {
-            out.add(encode(p.asText(), tokenizer));
+            out.add(encode(p.asText(), model));
         } else if (p.isArray()) {
             if (p.isEmpty()) throw ApiException.invalid("prompt", "prompt must not be an empty array");
             if (p.get(0).isNumber()) {
                 out.add(ids(p, vocabSize));
             } else {
                 for (JsonNode e : p) {
-                    if (e.isTextual()) out.add(encode(e.asText(), tokenizer));
+                    if (e.isTextual()) out.add(encode(e.asText(), model));
                     else if (e.isArray()) out.add(ids(e, vocabSize));
                     else throw ApiException.invalid("prompt", "prompt arrays hold strings or arrays of token ids");
                 }
@@ -89,11 +90,8 @@ record CompletionRequest(String model, List<int[]> prompts, int maxTokens, float
         return out;
     }
 
-    private static int[] encode(String text, Gpt2Tokenizer tokenizer) {
-        if (tokenizer == null) {
-            throw ApiException.invalid("prompt", "this model has no tokenizer: send the prompt as token ids");
-        }
-        return tokenizer.encode(text);
+    private static int[] encode(String text, Model model) {
+        return model.tokenize(text);
     }
 
     private static int[] ids(JsonNode array, int vocabSize) {

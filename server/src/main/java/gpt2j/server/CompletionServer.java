@@ -9,9 +9,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import gpt2j.engine.Gpt2Model;
-import gpt2j.engine.Parallel;
-import gpt2j.tokenizer.Gpt2Tokenizer;
+import gpt2j.api.Model;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -42,8 +40,7 @@ public final class CompletionServer implements AutoCloseable {
         JSON.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build());
     }
 
-    private final Gpt2Tokenizer tokenizer;
-    private final int vocab;
+    private final Model model;
     private final String modelId;
     private final ServerOptions options;
     private final Scheduler scheduler;
@@ -53,17 +50,15 @@ public final class CompletionServer implements AutoCloseable {
     private final long created = System.currentTimeMillis() / 1000;
     private volatile boolean closing;
 
-    private CompletionServer(Gpt2Model model, Gpt2Tokenizer tokenizer, Parallel parallel, String modelId,
-                             ServerOptions options) throws IOException {
-        this.tokenizer = tokenizer;
-        this.vocab = model.config().vocabSize();
+    private CompletionServer(Model model, String modelId, ServerOptions options) throws IOException {
+        this.model = model;
         this.modelId = modelId;
         this.options = options;
-        int context = Math.min(options.contextLength(), model.config().contextLength());
+        int context = Math.min(options.contextLength(), model.contextLength());
         Scheduler[] holder = new Scheduler[1];
         this.metrics = new Metrics(() -> holder[0] == null ? 0 : holder[0].queued(),
                 () -> holder[0] == null ? 0 : holder[0].active());
-        this.scheduler = new Scheduler(model, tokenizer, parallel, options.parallel(), context, options.queue(), metrics);
+        this.scheduler = new Scheduler(model, options.parallel(), context, options.queue(), metrics);
         holder[0] = scheduler;
         try {
             this.http = HttpServer.create(new InetSocketAddress(InetAddress.getByName(options.host()), options.port()), 128);
@@ -77,17 +72,17 @@ public final class CompletionServer implements AutoCloseable {
     }
 
     /**
-     * Starts serving {@code model}; {@code tokenizer} must match it. Refuses to listen beyond loopback without an API key
-     * unless the options allow it explicitly.
+     * Starts serving {@code model} (which needs a tokenizer), reported as {@code modelId}. Refuses to listen beyond
+     * loopback without an API key unless the options allow it explicitly. The model stays the caller's to close.
      */
-    public static CompletionServer start(Gpt2Model model, Gpt2Tokenizer tokenizer, Parallel parallel, String modelId,
-                                         ServerOptions options) throws IOException {
+    public static CompletionServer start(Model model, String modelId, ServerOptions options) throws IOException {
+        if (!model.hasTokenizer()) throw new IllegalArgumentException(model.tokenizerProblem() + "; the server needs one");
         InetAddress address = InetAddress.getByName(options.host());
         if (!address.isLoopbackAddress() && options.apiKey() == null && !options.allowUnauthenticated()) {
             throw new IllegalArgumentException("refusing to listen on " + options.host()
                     + " without --api-key (anyone who can reach it could use it); add --api-key KEY or --allow-unauthenticated");
         }
-        return new CompletionServer(model, tokenizer, parallel, modelId, options);
+        return new CompletionServer(model, modelId, options);
     }
 
     public InetSocketAddress address() {
@@ -177,7 +172,7 @@ public final class CompletionServer implements AutoCloseable {
 
     private int completions(HttpExchange ex, JsonNode body) throws IOException {
         if (closing) throw ApiException.shuttingDown();
-        CompletionRequest request = CompletionRequest.parse(body, tokenizer, vocab);
+        CompletionRequest request = CompletionRequest.parse(body, model);
         int context = scheduler.contextLength();
         LinkedBlockingQueue<Sequence.Event> events = new LinkedBlockingQueue<>();
         List<Sequence> sequences = new ArrayList<>();
@@ -185,7 +180,7 @@ public final class CompletionServer implements AutoCloseable {
         int promptTokens = 0;
         for (int p = 0; p < request.prompts().size(); p++) {
             int[] prompt = request.prompts().get(p);
-            if (prompt.length == 0) prompt = new int[] {tokenizer.endOfTextId()};
+            if (prompt.length == 0) prompt = new int[] {model.endOfTextId()};
             if (prompt.length > context) {
                 throw ApiException.contextLength("the prompt has " + prompt.length + " tokens but the context holds "
                         + context + " (--ctx-size)");
@@ -193,7 +188,7 @@ public final class CompletionServer implements AutoCloseable {
             promptTokens += prompt.length;
             for (int j = 0; j < request.n(); j++) {
                 int index = p * request.n() + j;
-                sequences.add(new Sequence(index, prompt, request, baseSeed + index, tokenizer, vocab, events));
+                sequences.add(new Sequence(index, prompt, request, baseSeed + index, model, events));
             }
         }
         scheduler.submit(sequences);
@@ -220,7 +215,10 @@ public final class CompletionServer implements AutoCloseable {
             switch (e) {
                 case Sequence.Piece p -> {
                     texts[p.index()].append(p.text());
-                    if (p.logprobs() != null) logprobs[p.index()] = append(logprobs[p.index()], p.logprobs());
+                    if (p.logprobs() != null) {
+                        if (logprobs[p.index()] == null) logprobs[p.index()] = new Logprobs(model);
+                        logprobs[p.index()].append(p.logprobs());
+                    }
                 }
                 case Sequence.Finished f -> {
                     reasons[f.index()] = f.reason();
@@ -237,7 +235,7 @@ public final class CompletionServer implements AutoCloseable {
             c.put("text", texts[i].toString());
             c.put("index", i);
             if (request.logprobs() >= 0) {
-                c.set("logprobs", (logprobs[i] != null ? logprobs[i] : new Logprobs(tokenizer, 0)).toJson());
+                c.set("logprobs", (logprobs[i] != null ? logprobs[i] : new Logprobs(model)).toJson());
             } else {
                 c.putNull("logprobs");
             }
@@ -313,15 +311,6 @@ public final class CompletionServer implements AutoCloseable {
         }
     }
 
-    private static Logprobs append(Logprobs into, Logprobs more) {
-        if (into == null) return more;
-        into.tokens.addAll(more.tokens);
-        into.tokenLogprobs.addAll(more.tokenLogprobs);
-        into.topLogprobs.addAll(more.topLogprobs);
-        into.textOffset.addAll(more.textOffset);
-        return into;
-    }
-
     private ObjectNode header(String id) {
         ObjectNode o = JsonNodeFactory.instance.objectNode();
         o.put("id", id);
@@ -362,7 +351,7 @@ public final class CompletionServer implements AutoCloseable {
         if (content == null || !content.isTextual()) throw ApiException.invalid("content", "content must be a string");
         ObjectNode o = JsonNodeFactory.instance.objectNode();
         ArrayNode ids = o.putArray("tokens");
-        for (int id : tokenizer.encode(content.asText())) ids.add(id);
+        for (int id : model.tokenize(content.asText())) ids.add(id);
         sendJson(ex, 200, o);
         return 200;
     }
@@ -374,13 +363,13 @@ public final class CompletionServer implements AutoCloseable {
         int[] ids = new int[tokens.size()];
         for (int i = 0; i < ids.length; i++) {
             JsonNode t = tokens.get(i);
-            if (!t.canConvertToExactIntegral() || !t.canConvertToInt() || t.asInt() < 0 || t.asInt() >= tokenizer.vocabSize()) {
-                throw ApiException.invalid("tokens", "token ids must be integers in [0, " + tokenizer.vocabSize() + "), got " + t);
+            if (!t.canConvertToExactIntegral() || !t.canConvertToInt() || t.asInt() < 0 || t.asInt() >= model.vocabSize()) {
+                throw ApiException.invalid("tokens", "token ids must be integers in [0, " + model.vocabSize() + "), got " + t);
             }
             ids[i] = t.asInt();
         }
         ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.put("content", tokenizer.decode(ids));
+        o.put("content", model.detokenize(ids));
         sendJson(ex, 200, o);
         return 200;
     }

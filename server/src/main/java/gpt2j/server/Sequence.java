@@ -1,9 +1,12 @@
 package gpt2j.server;
 
-import gpt2j.engine.Sampler;
-import gpt2j.engine.SamplerConfig;
-import gpt2j.tokenizer.Gpt2Tokenizer;
-import gpt2j.tokenizer.StreamingDecoder;
+import gpt2j.api.CompletionOptions;
+import gpt2j.api.Model;
+import gpt2j.api.Session;
+import gpt2j.api.TextStream;
+import gpt2j.api.TokenSampler;
+import gpt2j.api.TokenScore;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 
@@ -31,52 +34,39 @@ final class Sequence {
     final int index;
     final int[] prompt;
     final CompletionRequest request;
-    final Sampler sampler;
     final long submittedNanos;
+    private final Model model;
     private final BlockingQueue<Event> events;
-    private final Gpt2Tokenizer tokenizer;
-    private final StreamingDecoder decoder;
-    private final StopFilter stops;
+    private final TokenSampler sampler;
+    private final TextStream text;
     private final int[] counts;       // times each id was generated, for the presence and frequency penalties
     private final int[] generatedIds; // distinct generated ids, so penalties touch only those
+    private final Logprobs echo;      // the echoed prompt's logprobs while it is read; null unless echo and logprobs
     private int distinct;
     private volatile boolean cancelled;
 
-    int prefilled;        // prompt tokens already in the KV cache
+    Session session;      // the slot's session while the sequence runs
+    int prefilled;        // prompt tokens already in the session
     int generated;
-    int textOffset;       // characters of text so far (echoed prompt included), for logprobs' text_offset
-    float[] logits;       // the model's prediction for the next token, valid until the next pass of this sequence
-    int logitsFrom;
+    int lastToken;        // the token sampled last, to append next
     long firstTokenNanos; // 0 until the first token
-    int lastToken;        // the token sampled last, to feed to the model next
-    final Logprobs echoLogprobs; // the echoed prompt's logprobs while it is read; null unless echo and logprobs
-    private float[] ownLogits;
+    private int textOffset; // characters of text so far (echoed prompt included), for logprobs' text_offset
 
-    Sequence(int index, int[] prompt, CompletionRequest request, long seed, Gpt2Tokenizer tokenizer, int vocab,
-             BlockingQueue<Event> events) {
+    Sequence(int index, int[] prompt, CompletionRequest request, long seed, Model model, BlockingQueue<Event> events) {
         this.index = index;
         this.prompt = prompt;
         this.request = request;
-        this.tokenizer = tokenizer;
+        this.model = model;
         this.events = events;
-        this.sampler = new Sampler(new SamplerConfig(request.temperature(), request.topK(), request.topP(),
-                request.minP(), request.repeatPenalty(), seed), vocab);
-        for (int t : prompt) sampler.accept(t);
-        this.decoder = tokenizer.newStreamingDecoder();
-        this.stops = new StopFilter(request.stop());
+        this.sampler = model.sampler(CompletionOptions.builder().temperature(request.temperature()).topK(request.topK())
+                .topP(request.topP()).minP(request.minP()).repeatPenalty(request.repeatPenalty()).seed(seed).build());
+        sampler.accept(prompt);
+        this.text = model.textStream(request.stop());
         boolean penalties = request.presencePenalty() != 0 || request.frequencyPenalty() != 0;
-        this.counts = penalties ? new int[vocab] : null;
-        this.generatedIds = penalties ? new int[vocab] : null;
-        this.echoLogprobs = request.echo() && request.logprobs() >= 0 ? new Logprobs(tokenizer, request.logprobs()) : null;
+        this.counts = penalties ? new int[model.vocabSize()] : null;
+        this.generatedIds = penalties ? new int[model.vocabSize()] : null;
+        this.echo = request.echo() && request.logprobs() >= 0 ? new Logprobs(model) : null;
         this.submittedNanos = System.nanoTime();
-    }
-
-    /** Keeps a copy of logits that are only valid during a callback. */
-    void keepLogits(float[] scratch, int offset, int vocab) {
-        if (ownLogits == null) ownLogits = new float[vocab];
-        System.arraycopy(scratch, offset, ownLogits, 0, vocab);
-        logits = ownLogits;
-        logitsFrom = 0;
     }
 
     void cancel() {
@@ -91,16 +81,32 @@ final class Sequence {
         return prefilled == prompt.length;
     }
 
-    /** Copies the logits into {@code work} with the request's logit bias and presence/frequency penalties applied. */
-    void biasedLogits(float[] work, int vocab) {
-        System.arraycopy(logits, logitsFrom, work, 0, vocab);
-        for (Map.Entry<Integer, Float> e : request.logitBias().entrySet()) work[e.getKey()] += e.getValue();
+    /** Reads the next chunk of the prompt into the session (scoring it when the prompt is echoed with logprobs). */
+    void prefill(int chunk) {
+        int from = prefilled, to = Math.min(prompt.length, from + chunk);
+        int[] part = java.util.Arrays.copyOfRange(prompt, from, to);
+        if (echo != null) {
+            if (from == 0) echo.addUnscored(prompt[0], 0);
+            List<TokenScore> scores = session.appendScored(part, request.logprobs());
+            for (TokenScore s : scores) echo.add(s, 0);
+        } else {
+            session.append(part);
+        }
+        prefilled = to;
+        if (prefillDone() && request.echo()) sendEcho();
+    }
+
+    /** Samples the next token from the session's logits with the request's logit bias and penalties applied. */
+    int sample() {
+        float[] logits = session.logits();
+        for (Map.Entry<Integer, Float> e : request.logitBias().entrySet()) logits[e.getKey()] += e.getValue();
         if (counts != null) {
             for (int i = 0; i < distinct; i++) {
                 int id = generatedIds[i];
-                work[id] -= request.presencePenalty() + request.frequencyPenalty() * counts[id];
+                logits[id] -= request.presencePenalty() + request.frequencyPenalty() * counts[id];
             }
         }
+        return sampler.sample(logits);
     }
 
     /**
@@ -114,23 +120,20 @@ final class Sequence {
         if (counts != null && counts[id]++ == 0) generatedIds[distinct++] = id;
         Logprobs lp = null;
         if (request.logprobs() >= 0) {
-            lp = new Logprobs(tokenizer, request.logprobs());
-            lp.add(id, textOffset, logits, logitsFrom, tokenizer.vocabSize());
+            lp = new Logprobs(model);
+            lp.add(session.scoreNext(id, request.logprobs()), textOffset);
         }
-        String text = stops.accept(decoder.push(id));
-        textOffset += tokenizer.tokenText(id).length();
-        send(new Piece(index, text, lp));
-        return !stops.stopped();
+        String piece = text.push(id);
+        textOffset += model.tokenText(id).length();
+        send(new Piece(index, piece, lp));
+        return !text.stopped();
     }
 
-    /** The held-back text once generation ends without a stop string, then the end event. */
+    /** The held-back text once generation ends, then the end event ("stop" when a stop string ended it). */
     void finish(String reason) {
-        if (!stops.stopped()) {
-            String rest = stops.accept(decoder.flush());
-            if (!stops.stopped()) rest += stops.finish();
-            if (!rest.isEmpty()) send(new Piece(index, rest, null));
-        }
-        send(new Finished(index, stops.stopped() ? "stop" : reason, prompt.length, generated));
+        String rest = text.finish();
+        if (!rest.isEmpty()) send(new Piece(index, rest, null));
+        send(new Finished(index, text.stopped() ? "stop" : reason, prompt.length, generated));
     }
 
     void fail(ApiException e) {
@@ -138,22 +141,15 @@ final class Sequence {
     }
 
     /** The echoed prompt as one piece: its text, and when asked its logprobs (the first token has none). */
-    void echo() {
-        Logprobs lp = echoLogprobs;
-        String text = tokenizer.decode(prompt);
-        textOffset = 0;
-        if (lp != null) {
-            // text_offset counts each token's display text, the same measure used for generated tokens
-            int offset = 0;
-            for (int i = 0; i < lp.textOffset.size(); i++) {
-                lp.textOffset.set(i, offset);
-                offset += lp.tokens.get(i).asText().length();
-            }
-            textOffset = offset;
-        } else {
-            for (int t : prompt) textOffset += tokenizer.tokenText(t).length();
+    private void sendEcho() {
+        // text_offset counts each token's display text, the same measure used for generated tokens
+        int offset = 0;
+        for (int t = 0; t < prompt.length; t++) {
+            if (echo != null) echo.textOffset.set(t, offset);
+            offset += model.tokenText(prompt[t]).length();
         }
-        send(new Piece(index, text, lp));
+        textOffset = offset;
+        send(new Piece(index, model.detokenize(prompt), echo));
     }
 
     private void send(Event e) {

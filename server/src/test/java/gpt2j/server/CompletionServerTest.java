@@ -52,12 +52,12 @@ class CompletionServerTest {
             assertTrue(lp.get("top_logprobs").get(0).isNull());
             for (int i = 0; i < scored.size(); i++) {
                 JsonNode row = scored.get(i);
-                assertEquals(s.tokenizer.tokenText(row.get("token").asInt()), lp.get("tokens").get(i + 1).asText());
+                assertEquals(s.model.tokenText(row.get("token").asInt()), lp.get("tokens").get(i + 1).asText());
                 assertEquals(row.get("logprob").asDouble(), lp.get("token_logprobs").get(i + 1).asDouble(), 1e-4,
                         "token " + (i + 1) + " of " + e.get("prompt"));
                 JsonNode top = lp.get("top_logprobs").get(i + 1);
                 for (JsonNode alt : row.get("top")) {
-                    String text = s.tokenizer.tokenText(alt.get(0).asInt());
+                    String text = s.model.tokenText(alt.get(0).asInt());
                     assertTrue(top.has(text), "top_logprobs at " + (i + 1) + " lacks " + text + ": " + top);
                     assertEquals(alt.get(1).asDouble(), top.get(text).asDouble(), 1e-4);
                 }
@@ -141,7 +141,7 @@ class CompletionServerTest {
 
     @Test
     void logitBiasForcesAToken() throws Exception {
-        int amen = s.tokenizer.encode(" Amen")[0];
+        int amen = s.model.tokenize(" Amen")[0];
         JsonNode r = s.complete("{\"prompt\": \"In the beginning\", \"max_tokens\": 3, \"temperature\": 0,"
                 + " \"logit_bias\": {\"" + amen + "\": 100}}");
         assertEquals(" Amen Amen Amen", r.get("choices").get(0).get("text").asText());

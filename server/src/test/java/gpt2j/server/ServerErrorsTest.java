@@ -87,6 +87,16 @@ class ServerErrorsTest {
     }
 
     @Test
+    void aModelWithoutATokenizerIsRefused() throws Exception {
+        try (gpt2j.api.Model m = gpt2j.api.Model.open(java.nio.file.Path.of(
+                "../engine/src/test/resources/fixtures/f32-hf/model"))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> CompletionServer.start(m, "x", ServerOptions.defaults().withPort(0)));
+            assertTrue(e.getMessage().contains("tokenizer"), e.getMessage());
+        }
+    }
+
+    @Test
     void aFullQueueIs429WithRetryAfter() throws Exception {
         try (TestServer s = new TestServer(ServerOptions.defaults().withParallel(1).withQueue(1))) {
             // one long request runs, one waits; the third finds the queue full

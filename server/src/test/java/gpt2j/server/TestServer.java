@@ -2,11 +2,8 @@ package gpt2j.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import gpt2j.engine.Gpt2Model;
-import gpt2j.engine.Parallel;
-import gpt2j.tokenizer.Gpt2Tokenizer;
-import gpt2j.weights.Gpt2Checkpoint;
-import gpt2j.weights.LoadedCheckpoint;
+import gpt2j.api.Model;
+import gpt2j.api.ModelOptions;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -20,18 +17,18 @@ final class TestServer implements AutoCloseable {
     static final Path MODEL = Path.of("../cli/model/default.gguf");
     static final ObjectMapper JSON = new ObjectMapper();
 
-    final LoadedCheckpoint checkpoint;
-    final Gpt2Tokenizer tokenizer;
-    final Parallel parallel;
+    final Model model;
     final CompletionServer server;
     final HttpClient client = HttpClient.newHttpClient();
 
     TestServer(ServerOptions options) throws IOException {
-        checkpoint = Gpt2Checkpoint.open(MODEL);
-        tokenizer = Gpt2Tokenizer.fromTokens(checkpoint.tokenizer().tokens(), checkpoint.tokenizer().merges());
-        parallel = new Parallel(2);
-        server = CompletionServer.start(new Gpt2Model(checkpoint.weights()), tokenizer, parallel, "default",
-                options.withPort(0));
+        model = Model.open(MODEL, ModelOptions.builder().threads(2).build());
+        try {
+            server = CompletionServer.start(model, "default", options.withPort(0));
+        } catch (IOException | RuntimeException e) {
+            model.close();
+            throw e;
+        }
     }
 
     URI uri(String path) {
@@ -56,7 +53,6 @@ final class TestServer implements AutoCloseable {
     @Override
     public void close() {
         server.close();
-        parallel.close();
-        checkpoint.close();
+        model.close();
     }
 }
