@@ -121,7 +121,7 @@ public final class CompletionServer implements AutoCloseable {
             sendError(ex, e);
         } catch (IOException e) {
             status = 499; // the client went away mid-exchange
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) { // an OutOfMemoryError in one request must not leave its client hanging
             ApiException internal = ApiException.internal("internal error: " + e);
             status = internal.status;
             sendError(ex, internal);
