@@ -18,7 +18,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "info", mixinStandardHelpOptions = true, description = "Show a model's format, shape, parameter count, types and file size.")
+@Command(name = "info", mixinStandardHelpOptions = true, description = "Show a model's format, shape, the config fields that change its math (MLP width, activation, "
+                + "LayerNorm epsilon, attention scaling), parameter count, types and file size.")
 final class InfoCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -46,6 +47,12 @@ final class InfoCommand implements Callable<Integer> {
             info.put("context", c.contextLength());
             info.put("vocab", c.vocabSize());
             info.put("parameters", c.parameterCount());
+            // The config fields that change the math (GPT-2's own: 4 x embedding, gelu_new, 1e-5, true, false).
+            info.put("feed_forward", c.innerSize());
+            info.put("activation", c.activation().configName());
+            info.put("layer_norm_epsilon", c.layerNormEpsilon());
+            info.put("scale_attn_weights", c.scaleAttnWeights());
+            info.put("scale_attn_by_inverse_layer_idx", c.scaleAttnByInverseLayerIdx());
             info.put("matrix_types", matrixTypes(w).stream().map(Enum::name).toList());
             info.put("embedding_type", w.tokenEmbedding().type().name());
             info.put("stored_types", checkpoint.typeSummary());
@@ -58,7 +65,7 @@ final class InfoCommand implements Callable<Integer> {
                 out.println(Json.write(info));
             } else {
                 info.remove("tensor_types"); // stored types says the same in words
-                info.forEach((k, v) -> out.printf("%-16s %s%n", k.replace('_', ' ') + ":",
+                info.forEach((k, v) -> out.printf("%-32s %s%n", k.replace('_', ' ') + ":",
                         k.equals("file_bytes") ? v + " (" + Units.bytes((Long) v) + ")"
                                 : k.equals("bits_per_weight") ? String.format("%.2f", (Double) v) : v));
             }

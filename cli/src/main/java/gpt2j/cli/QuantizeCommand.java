@@ -9,7 +9,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -84,6 +86,12 @@ final class QuantizeCommand implements Callable<Integer> {
             });
             err.printf(Locale.ROOT, "gpt2j: wrote %s (%s, %s) in %.1f s%n", output, type,
                     Units.bytes(size(output)), (System.nanoTime() - start) / 1e9);
+            Map<String, Object> own = GgufExport.gpt2jKeys(m.checkpoint().weights().config());
+            if (!own.isEmpty()) {
+                err.printf("gpt2j: warning: %s stores %s under gpt2j's own keys (llama.cpp's GPT-2 has none); gpt2j reads "
+                        + "them back, but llama.cpp will ignore them and compute other logits%n", output,
+                        own.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(", ")));
+            }
         }
         return 0;
     }
