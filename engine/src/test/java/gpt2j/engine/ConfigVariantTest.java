@@ -88,6 +88,17 @@ class ConfigVariantTest {
     }
 
     @Test
+    void theAttentionExplorerSeesEachLayersScale() throws IOException {
+        FixtureTest.Fixture f = FixtureTest.Fixture.load("cfg-inverse-layer-idx");
+        try (LoadedCheckpoint c = f.open()) {
+            float[] scales = AttentionCapture.capture(new Gpt2Model(c.weights()), f.tokens(), PARALLEL, true, 0).scales();
+            int headSize = f.json().get("config").get("n_embd").asInt() / f.json().get("config").get("n_head").asInt();
+            assertEquals(4, scales.length);
+            for (int l = 0; l < scales.length; l++) assertEquals(1 / Math.sqrt(headSize) / (l + 1), scales[l], 1e-7);
+        }
+    }
+
+    @Test
     void ggufKeysOfItsOwnOnlyWhereLlamaCppHasNone() throws IOException {
         for (String name : List.of("f32-hf", "cfg-n-inner-odd", "cfg-epsilon", "cfg-no-scale-inverse", "cfg-gelu")) {
             FixtureTest.Fixture f = FixtureTest.Fixture.load(name);
