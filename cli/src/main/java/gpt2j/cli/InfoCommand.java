@@ -65,7 +65,7 @@ final class InfoCommand implements Callable<Integer> {
                 out.println(Json.write(info));
             } else {
                 info.remove("tensor_types"); // stored types says the same in words
-                info.forEach((k, v) -> out.printf("%-32s %s%n", k.replace('_', ' ') + ":",
+                info.forEach((k, v) -> out.printf("%-16s %s%n", k.replace('_', ' ') + ":",
                         k.equals("file_bytes") ? v + " (" + Units.bytes((Long) v) + ")"
                                 : k.equals("bits_per_weight") ? String.format("%.2f", (Double) v) : v));
             }
