@@ -34,12 +34,12 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "attention", sortOptions = false, mixinStandardHelpOptions = true,
         description = {"Show where each attention head looks for a prompt.", "",
-                "Captures the weights (after mask and softmax) of every layer and head, with per-head statistics:",
-                "mean entropy; share of attention on the previous, the first and the same token; an induction score",
-                "on a repeated random sequence. Clear previous-token and induction heads are labelled. With --layer",
-                "and --head: that head's most-attended earlier tokens and a heatmap; otherwise a table of the",
-                "selected heads. --png draws that one head, or else the grid of all; --html is always the full grid.",
-                "With --steps: one query's scores q\u00b7k, the scale, the causal mask and the softmax, key by key."})
+                "Captures the weights (after mask and softmax) of every layer and head, with per-head statistics: "
+                + "mean entropy; share of attention on the previous, the first and the same token; an induction score "
+                + "on a repeated random sequence. Clear previous-token and induction heads are labelled. With --layer "
+                + "and --head: that head's most-attended earlier tokens and a heatmap; otherwise a table of the "
+                + "selected heads. --png draws that one head, or else the grid of all; --html is always the full grid. "
+                + "With --steps: one query's scores q\u00b7k, the scale, the causal mask and the softmax, key by key."})
 final class AttentionCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -51,8 +51,8 @@ final class AttentionCommand implements Callable<Integer> {
     @Mixin
     ModelOption modelOption;
 
-    @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", description = "The prompt.")
-    String prompt;
+    @Mixin
+    PromptInput promptInput;
 
     @Option(names = "--prompt-ids", paramLabel = "IDS",
             description = "The prompt as token ids, e.g. 15496,11 or \"[15496, 11]\" (for models without a tokenizer).")
@@ -96,8 +96,8 @@ final class AttentionCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if ((prompt == null) == (promptIds == null)) {
-            throw new ParameterException(spec.commandLine(), "give either --prompt or --prompt-ids");
+        if (promptInput.given() && promptIds != null) {
+            throw new ParameterException(spec.commandLine(), "give either " + promptInput.names() + " or --prompt-ids, not both");
         }
         if (layer != null && layer < 0 || head != null && head < 0 || query != null && query < 0) {
             throw new ParameterException(spec.commandLine(), "--layer, --head and --query count from 0");
@@ -111,9 +111,14 @@ final class AttentionCommand implements Callable<Integer> {
         if (topK < 0) {
             throw new ParameterException(spec.commandLine(), "--top-k must be 0 or more");
         }
-        int threadCount = threads.count(spec);
         PrintStream out = root.out();
         PrintStream err = root.err();
+        String prompt = promptIds != null ? null : promptInput.read(root, spec);
+        if (prompt == null && promptIds == null) {
+            throw new ParameterException(spec.commandLine(),
+                    "give a prompt: --prompt TEXT, --file FILE, --prompt-ids IDS, or pipe it into stdin");
+        }
+        int threadCount = threads.count(spec, err);
         try (LoadedModel m = LoadedModel.load(modelOption.path(), type); Parallel parallel = new Parallel(threadCount)) {
             var config = m.weights().config();
             if (layer != null && layer >= config.layerCount()) {

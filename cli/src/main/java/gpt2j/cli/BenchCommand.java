@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -106,6 +107,7 @@ final class BenchCommand implements Callable<Integer> {
         List<Path> paths = models.isEmpty() ? List.of(ModelOption.defaultModel())
                 : models.stream().map(p -> HubModels.resolve(p.toString(), root)).toList(); // hub ids too
         List<Integer> threadCounts = threads.isEmpty() ? List.of(Runtime.getRuntime().availableProcessors()) : threads;
+        ThreadsOption.warnAboveCores(Collections.max(threadCounts), Runtime.getRuntime().availableProcessors(), root.err());
         List<WeightType> typeList = types.isEmpty() ? Arrays.asList((WeightType) null) : types;
 
         PrintStream out = root.out();

@@ -15,7 +15,9 @@ import picocli.CommandLine.ParentCommand;
         description = {"Turn token ids into text.", "",
                 "Ids come from the arguments, or from stdin when there are none, as a JSON array or separated by "
                 + "whitespace or commas. Writes the tokens' bytes exactly, with no newline added. Without -m, "
-                + "GPT-2's own tokenizer (the default model's)."})
+                + "GPT-2's own tokenizer (the default model's)."},
+        footer = {"  gpt2j detokenize 15496 995",
+                "  gpt2j tokenize --json \"Hi\" | gpt2j detokenize"})
 final class DetokenizeCommand implements Callable<Integer> {
 
     @ParentCommand

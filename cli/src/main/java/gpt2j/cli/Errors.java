@@ -29,14 +29,17 @@ final class Errors {
         return FAILURE;
     }
 
-    /** Bad arguments: the error line, the command's synopsis and where to find the full help; exit 2. */
+    /**
+     * Bad arguments: one line saying what is wrong (with picocli's "did you mean" folded in), then where the full help
+     * is; exit 2. The synopsis is left to --help: for generate it is five lines.
+     */
     static int reportUsage(ParameterException ex, PrintStream err) {
         CommandLine cl = ex.getCommandLine();
-        err.println("gpt2j: " + oneLine(ex.getMessage()));
-        if (!CommandLine.UnmatchedArgumentException.printSuggestions(ex, err)) {
-            CommandLine.Help help = cl.getHelp();
-            err.print(help.synopsisHeading() + help.synopsis(help.synopsisHeading().length()));
+        String line = "gpt2j: " + oneLine(ex.getMessage());
+        if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+            line += "; did you mean " + String.join(" or ", u.getSuggestions().stream().limit(3).toList()) + "?";
         }
+        err.println(line);
         err.println("Try '" + cl.getCommandSpec().qualifiedName() + " --help' for more information.");
         err.flush();
         return cl.getCommandSpec().exitCodeOnInvalidInput();

@@ -22,11 +22,16 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "generate", sortOptions = false, mixinStandardHelpOptions = true,
         description = {"Continue a prompt, streaming text as it is generated.", "",
-                "Prints the prompt, then the continuation token by token; load time and speeds go to stderr. An "
-                + "empty prompt starts after <|endoftext|>, as GPT-2 documents do. Prompt plus continuation must "
-                + "fit in the model's context: a longer prompt is an error, and generation stops when the context "
-                + "is full. With --json, \"tokens\" holds every generated id, \"text\" the text cut at a --stop "
-                + "string."})
+                "Prints the prompt, then the continuation token by token; timings go to stderr (the first "
+                + "token's wait, with the JVM's start-up, the model load and the prompt pass, then the steady rate; "
+                + "-v breaks them down). The prompt comes from -p, -f, or piped stdin when neither is given; '-' "
+                + "reads stdin. An empty prompt starts after <|endoftext|>, as GPT-2 documents do. Prompt plus "
+                + "continuation must fit in the context: a longer prompt is an error, and generation stops when the "
+                + "context is full. With --json, \"tokens\" holds every generated id, \"text\" the text cut at a "
+                + "--stop string."},
+        footer = {"  gpt2j generate -p \"And it came to pass\" -n 32 --seed 1",
+                "  echo \"In the beginning\" | gpt2j generate --temp 0",
+                "  gpt2j generate -m gpt2.gguf -f prompt.txt -n -1 -c 512 --json"})
 final class GenerateCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -38,16 +43,20 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     ModelOption modelOption;
 
-    @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", description = "The prompt (default: empty).")
-    String prompt;
+    @Mixin
+    PromptInput promptInput;
 
     @Option(names = "--prompt-ids", paramLabel = "IDS",
             description = "The prompt as token ids, e.g. 15496,11 or \"[15496, 11]\" (for models without a tokenizer).")
     String promptIds;
 
     @Option(names = {"-n", "--max-tokens", "--n-predict"}, paramLabel = "N", defaultValue = "64",
-            description = "Tokens to generate at most (default: ${DEFAULT-VALUE}).")
+            description = "Tokens to generate at most; -1 = until the context is full (default: ${DEFAULT-VALUE}).")
     int maxTokens;
+
+    @Option(names = {"-c", "--ctx-size"}, paramLabel = "N",
+            description = "Context length in tokens, prompt included (default and maximum: the model's).")
+    Integer ctxSize;
 
     @Option(names = {"--temperature", "--temp"}, paramLabel = "T", defaultValue = "0.8",
             description = "Sampling temperature; 0 = greedy (default: ${DEFAULT-VALUE}).")
@@ -76,7 +85,7 @@ final class GenerateCommand implements Callable<Integer> {
             description = "Stop before this text (repeatable); neither it nor anything after it is printed.")
     List<String> stops = new ArrayList<>();
 
-    @Option(names = "--no-echo", description = "Print only the continuation, not the prompt.")
+    @Option(names = {"--no-echo", "--no-display-prompt"}, description = "Print only the continuation, not the prompt.")
     boolean noEcho;
 
     @Mixin
@@ -85,29 +94,39 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--type", paramLabel = "TYPE", description = "Convert the weights on load: ${COMPLETION-CANDIDATES}.")
     WeightType type;
 
-    @Option(names = "--json", description = "Print one JSON object (prompt_tokens, tokens, text, stop_reason, timings) instead of text.")
+    @Option(names = {"-v", "--verbose"}, description = "Break the timings down on stderr: start-up, load, prompt, first token, "
+            + "the steady rate after it and what JIT warm-up cost.")
+    boolean verbose;
+
+    @Option(names = "--json", description = "Print one JSON object (prompt_tokens, tokens, text, stop_reason, seed, timings) instead of text.")
     boolean json;
 
     @Override
     public Integer call() {
-        if (prompt != null && promptIds != null) {
-            throw new ParameterException(spec.commandLine(), "give either --prompt or --prompt-ids, not both");
+        GenerationTimings clock = new GenerationTimings();
+        if (promptInput.given() && promptIds != null) {
+            throw new ParameterException(spec.commandLine(), "give either " + promptInput.names() + " or --prompt-ids, not both");
         }
-        if (maxTokens < 0) {
-            throw new ParameterException(spec.commandLine(), "--max-tokens must not be negative, got " + maxTokens);
+        if (maxTokens < -1) {
+            throw new ParameterException(spec.commandLine(), "--max-tokens must be -1 (until the context is full) or more, got "
+                    + maxTokens);
+        }
+        if (ctxSize != null && ctxSize < 1) {
+            throw new ParameterException(spec.commandLine(), "--ctx-size must be at least 1, got " + ctxSize);
         }
         long seedValue = seed != null ? seed : System.nanoTime();
+        int limit = maxTokens < 0 ? Integer.MAX_VALUE : maxTokens; // -1: the context decides
         CompletionOptions options;
         try {
             options = CompletionOptions.builder().temperature(temperature).topK(topK).topP(topP).minP(minP)
-                    .repeatPenalty(repeatPenalty).seed(seedValue).maxTokens(maxTokens).stop(stops).build();
+                    .repeatPenalty(repeatPenalty).seed(seedValue).maxTokens(limit).stop(stops).build();
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage().replace("stop strings", "--stop strings"));
         }
-        int threadCount = threads.count(spec);
-
         PrintStream out = root.out();
         PrintStream err = root.err();
+        int threadCount = threads.count(spec, err);
+        String prompt = promptIds != null ? null : promptInput.read(root, spec);
         try (Model m = Model.open(modelOption.path(), ModelOptions.builder().threads(threadCount)
                 .weightType(type == null ? null : type.name()).build())) {
             int[] input = promptIds != null
@@ -121,6 +140,23 @@ final class GenerateCommand implements Callable<Integer> {
                 throw new UserException(m.tokenizerProblem() + "; without one, use --prompt-ids with --json");
             }
             m.checkPrompt(input.length); // before the echo, so a refused prompt prints nothing on stdout
+            // -c: a context shorter than the model's, as llama.cpp's --ctx-size; the completion stops where it ends.
+            boolean cappedByContext = false;
+            if (ctxSize != null) {
+                if (ctxSize > m.contextLength()) {
+                    throw new UserException("--ctx-size " + ctxSize + " is longer than the model's context "
+                            + m.contextLength());
+                }
+                int promptLength = Math.max(input.length, 1);
+                if (promptLength > ctxSize) {
+                    throw new UserException("the prompt has " + promptLength + " tokens but --ctx-size is " + ctxSize);
+                }
+                if (ctxSize - promptLength < limit) {
+                    limit = ctxSize - promptLength;
+                    cappedByContext = true;
+                    options = options.toBuilder().maxTokens(limit).build();
+                }
+            }
             if (!json && !noEcho) {
                 out.print(prompt != null ? prompt : Models.withTokenizer(m).detokenize(input));
                 out.flush();
@@ -128,6 +164,7 @@ final class GenerateCommand implements Callable<Integer> {
             Completion r = m.complete(input, options, new CompletionListener() {
                 @Override
                 public boolean onToken(int id, String text) {
+                    clock.token();
                     emit(text, out);
                     return !out.checkError(); // a closed pipe (| head) ends generation
                 }
@@ -138,12 +175,16 @@ final class GenerateCommand implements Callable<Integer> {
                 }
             });
             String stopReason = r.stopReason().name().toLowerCase(Locale.ROOT);
+            if (cappedByContext && stopReason.equals("max_tokens")) {
+                stopReason = "context_full";
+            }
             Map<String, Object> timings = new LinkedHashMap<>();
             timings.put("load_ms", m.loadMillis());
             timings.put("prompt_ms", r.promptMillis());
             timings.put("prompt_tokens_per_s", r.promptTokensPerSecond());
             timings.put("generation_ms", r.generationMillis());
             timings.put("generated_tokens_per_s", r.generationTokensPerSecond());
+            clock.addTo(timings);
             if (json) {
                 Map<String, Object> o = new LinkedHashMap<>();
                 o.put("prompt_tokens", r.promptTokens());
@@ -157,11 +198,13 @@ final class GenerateCommand implements Callable<Integer> {
                 out.println();
                 out.flush();
             }
-            err.printf(Locale.ROOT, "gpt2j: load %.0f ms | prompt %d tokens, %.1f ms, %.2f tokens/s | generated %d tokens,"
-                            + " %.1f ms, %.2f tokens/s | stop: %s | seed %d | threads %d%n",
-                    m.loadMillis(), r.promptTokens().length, r.promptMillis(), r.promptTokensPerSecond(),
-                    r.tokens().length, r.generationMillis(), r.generationTokensPerSecond(), stopReason.replace('_', ' '),
-                    seedValue, threadCount);
+            int promptTokens = r.promptTokens().length;
+            err.printf(Locale.ROOT, "gpt2j: %s | stop: %s | seed %d | threads %d%n",
+                    clock.summary(m.loadMillis(), promptTokens, r.promptMillis()), stopReason.replace('_', ' '), seedValue,
+                    threadCount);
+            if (verbose) {
+                clock.breakdown(err, m.loadMillis(), promptTokens, r.promptMillis());
+            }
         }
         return 0;
     }

@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -19,7 +20,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "info", mixinStandardHelpOptions = true, description = "Show a model's format, shape, the config fields that change its math (MLP width, activation, "
-                + "LayerNorm epsilon, attention scaling), parameter count, types and file size.")
+                + "LayerNorm epsilon, attention scaling), parameter count, types and file size.",
+        footer = {"  gpt2j info -m gpt2.gguf --json"})
 final class InfoCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -67,7 +69,9 @@ final class InfoCommand implements Callable<Integer> {
                 info.remove("tensor_types"); // stored types says the same in words
                 info.forEach((k, v) -> out.printf("%-16s %s%n", k.replace('_', ' ') + ":",
                         k.equals("file_bytes") ? v + " (" + Units.bytes((Long) v) + ")"
-                                : k.equals("bits_per_weight") ? String.format("%.2f", (Double) v) : v));
+                                : k.equals("bits_per_weight") ? String.format("%.2f", (Double) v)
+                                : v instanceof List<?> list ? String.join(", ", list.stream().map(String::valueOf).toList())
+                                : v));
             }
         }
         return 0;

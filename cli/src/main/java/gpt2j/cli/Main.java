@@ -3,14 +3,20 @@ package gpt2j.cli;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.UsageMessageSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
@@ -22,19 +28,22 @@ import picocli.CommandLine.Spec;
         description = "GPT-2 inference on the CPU in pure Java.",
         subcommands = {GenerateCommand.class, PerplexityCommand.class, TokenizeCommand.class, DetokenizeCommand.class,
                 InfoCommand.class, QuantizeCommand.class, BenchCommand.class, AttentionCommand.class, ServeCommand.class,
-                PullCommand.class, ListCommand.class})
+                PullCommand.class, ListCommand.class, CompletionCommand.class})
 public final class Main implements Runnable {
 
     @Spec
     CommandSpec spec;
 
     private final InputStream in;
+    private final boolean inPiped;
     private final PrintStream out;
     private final PrintStream err;
     private final Map<String, String> env;
+    private boolean inRead;
 
-    private Main(InputStream in, PrintStream out, PrintStream err, Map<String, String> env) {
+    private Main(InputStream in, boolean inPiped, PrintStream out, PrintStream err, Map<String, String> env) {
         this.in = in;
+        this.inPiped = inPiped;
         this.out = out;
         this.err = err;
         this.env = env;
@@ -42,6 +51,24 @@ public final class Main implements Runnable {
 
     InputStream in() {
         return in;
+    }
+
+    /** True when stdin is a pipe, a file or a socket, so reading it ends; false for a terminal or /dev/null. */
+    boolean stdinPiped() {
+        return inPiped;
+    }
+
+    /** All of stdin as strict UTF-8; stdin can be read once. */
+    String readStdin() {
+        if (inRead) {
+            throw new UserException("stdin can be read only once");
+        }
+        inRead = true;
+        try {
+            return Text.utf8(in.readAllBytes(), "stdin");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** stdout: text and JSON only. */
@@ -65,29 +92,66 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        StartUp.mark();
         // UTF-8 whatever the locale: generated text and JSON must not turn into '?'.
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
-        PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
+        PrintStream err = new PrintStream(LauncherStderr.open(), true, StandardCharsets.UTF_8);
+        System.setErr(err); // uncaught exceptions and the JVM's own Java-level messages, past the filter too
         Terminal.registerStderr(err);
-        int code = run(args, new FileInputStream(FileDescriptor.in), out, err);
+        int code = run(args, new FileInputStream(FileDescriptor.in), Stdin.piped(), out, err, System.getenv());
         out.flush();
         err.flush();
         System.exit(code);
     }
 
-    public static int run(String[] args, PrintStream out, PrintStream err) {
-        return run(args, InputStream.nullInputStream(), out, err);
+    /**
+     * Every command's --help as a man page: description, arguments, options, examples (the command's footer) and exit
+     * status under headings, wrapped at 100 columns or the terminal's width when narrower.
+     */
+    private static void manPageSections(CommandLine cl) {
+        Map<String, String> exitCodes = new LinkedHashMap<>();
+        exitCodes.put("0", "success");
+        exitCodes.put("1", "failure while running: one 'gpt2j: ...' line on stderr");
+        exitCodes.put("2", "bad arguments: one line on stderr, then a pointer to --help");
+        for (CommandLine c : tree(cl)) {
+            UsageMessageSpec u = c.getCommandSpec().usageMessage();
+            u.width(100).autoWidth(true);
+            u.descriptionHeading("%nDescription:%n").parameterListHeading("%nArguments:%n")
+                    .optionListHeading("%nOptions:%n").exitCodeListHeading("%nExit status:%n").exitCodeList(exitCodes);
+            if (u.footer().length > 0) {
+                u.footerHeading("%nExamples:%n");
+            }
+        }
     }
 
-    /** Runs the CLI and returns the exit code: 0 success, 1 failure, 2 bad usage. Never throws. */
+    private static List<CommandLine> tree(CommandLine cl) {
+        List<CommandLine> all = new ArrayList<>(List.of(cl));
+        cl.getSubcommands().values().forEach(sub -> all.addAll(tree(sub)));
+        return all;
+    }
+
+    /** Runs the CLI with stdin as a terminal would be: never read unless asked for with '-'. */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        return run(args, InputStream.nullInputStream(), false, out, err, System.getenv());
+    }
+
+    /** Runs the CLI with {@code in} as piped stdin and returns the exit code: 0 success, 1 failure, 2 bad usage. */
     public static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
-        return run(args, in, out, err, System.getenv());
+        return run(args, in, true, out, err, System.getenv());
     }
 
     /** As {@link #run(String[], InputStream, PrintStream, PrintStream)}, with {@code env} in place of the process's. */
     static int run(String[] args, InputStream in, PrintStream out, PrintStream err, Map<String, String> env) {
+        return run(args, in, true, out, err, env);
+    }
+
+    /** Runs the CLI and returns the exit code: 0 success, 1 failure, 2 bad usage. Never throws. */
+    static int run(String[] args, InputStream in, boolean inPiped, PrintStream out, PrintStream err,
+                   Map<String, String> env) {
         try {
-            CommandLine cl = new CommandLine(new Main(in, out, err, env));
+            CommandLine cl = new CommandLine(new Main(in, inPiped, out, err, env));
+            cl.setExpandAtFiles(false); // "@name" is a prompt or a file name, never a file of arguments
+            manPageSections(cl);
             cl.setOut(new PrintWriter(out, true));
             cl.setErr(new PrintWriter(err, true));
             cl.setCaseInsensitiveEnumValuesAllowed(true);

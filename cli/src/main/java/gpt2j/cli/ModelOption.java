@@ -16,9 +16,9 @@ final class ModelOption {
     CommandSpec command;
 
     @Option(names = {"-m", "--model"}, paramLabel = "MODEL",
-            description = "Hugging Face GPT-2 directory (config.json + *.safetensors), .gguf file, or hub id: "
-                    + "org/name[@revision][:QUANT], e.g. openai-community/gpt2, downloaded into the Hugging Face "
-                    + "cache when missing (default: the embedded model)")
+            description = "A Hugging Face GPT-2 directory (config.json and its safetensors), a GGUF file, or a hub "
+                    + "id: org/name[@revision][:QUANT], e.g. openai-community/gpt2, downloaded into the Hugging Face "
+                    + "cache when missing (default: the embedded model).")
     String model;
 
     /** The model path to load: the one given (a hub id resolved to its cached files), else the default model. */

@@ -13,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -25,8 +24,11 @@ import picocli.CommandLine.Spec;
 @Command(name = "perplexity", sortOptions = false, mixinStandardHelpOptions = true,
         description = {"Measure the model's perplexity on a text.", "",
                 "Hugging Face's sliding-window method: windows of --context tokens advance by --stride; every "
-                + "token after the first is scored once, from the tokens before it in its window. Prints the "
-                + "perplexity to stdout, timings to stderr."})
+                + "token after the first is scored once, from the tokens before it in its window. The text comes "
+                + "from -f FILE (or -p TEXT, or --ids-file), else piped stdin; '-' is stdin. Prints the perplexity "
+                + "to stdout; timings to stderr."},
+        footer = {"  gpt2j perplexity -f cli/model/kjv-heldout.txt -c 256",
+                "  gpt2j perplexity -m gpt2.gguf -f wiki.test.raw -c 1024 --stride 512 --json"})
 final class PerplexityCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -38,19 +40,14 @@ final class PerplexityCommand implements Callable<Integer> {
     @Mixin
     ModelOption modelOption;
 
-    static final class Input {
-        @Option(names = {"-f", "--file"}, paramLabel = "FILE", required = true, description = "UTF-8 text to score.")
-        Path text;
+    @Mixin
+    PromptInput textInput;
 
-        @Option(names = "--ids-file", paramLabel = "FILE", required = true,
-                description = "Token ids to score instead of text (JSON array or whitespace separated).")
-        Path ids;
-    }
+    @Option(names = "--ids-file", paramLabel = "FILE",
+            description = "Token ids to score instead of text (JSON array or whitespace separated); '-' is stdin.")
+    String idsFile;
 
-    @ArgGroup(exclusive = true, multiplicity = "1")
-    Input input;
-
-    @Option(names = {"-c", "--context"}, paramLabel = "N", description = "Window length in tokens (default: the model's context).")
+    @Option(names = {"-c", "--context", "--ctx-size"}, paramLabel = "N", description = "Window length in tokens (default: the model's context).")
     Integer context;
 
     @Option(names = "--stride", paramLabel = "S", description = "Window step in tokens (default: the window length).")
@@ -73,8 +70,16 @@ final class PerplexityCommand implements Callable<Integer> {
         if (stride != null && stride < 1) {
             throw new ParameterException(spec.commandLine(), "--stride must be at least 1, got " + stride);
         }
-        int threadCount = threads.count(spec);
+        if (textInput.given() && idsFile != null) {
+            throw new ParameterException(spec.commandLine(), "give either " + textInput.names() + " or --ids-file, not both");
+        }
         PrintStream out = root.out();
+        String text = idsFile != null ? null : textInput.read(root, spec);
+        if (text == null && idsFile == null) {
+            throw new ParameterException(spec.commandLine(),
+                    "give the text to score: --file FILE, --prompt TEXT, --ids-file FILE, or pipe it into stdin");
+        }
+        int threadCount = threads.count(spec, root.err());
         try (Model m = Model.open(modelOption.path(), ModelOptions.builder().threads(threadCount)
                 .weightType(type == null ? null : type.name()).build())) {
             int modelContext = m.contextLength();
@@ -86,9 +91,9 @@ final class PerplexityCommand implements Callable<Integer> {
             if (step > window) {
                 throw new UserException("--stride " + step + " is longer than the window " + window);
             }
-            int[] tokens = input.ids != null
-                    ? TokenIds.checkRange(TokenIds.parse(read(input.ids)), m.vocabSize())
-                    : Models.withTokenizer(m).tokenize(Text.utf8(readBytes(input.text), input.text.toString()));
+            int[] tokens = idsFile != null
+                    ? TokenIds.checkRange(TokenIds.parse(readIds()), m.vocabSize())
+                    : Models.withTokenizer(m).tokenize(text);
             if (tokens.length < 2) {
                 throw new UserException("need at least 2 tokens to score, got " + tokens.length);
             }
@@ -111,13 +116,12 @@ final class PerplexityCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static String read(Path p) {
-        return Text.utf8(readBytes(p), p.toString());
-    }
-
-    private static byte[] readBytes(Path p) {
+    private String readIds() {
+        if (idsFile.equals("-")) {
+            return root.readStdin();
+        }
         try {
-            return Files.readAllBytes(p);
+            return Text.utf8(Files.readAllBytes(Path.of(idsFile)), idsFile);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

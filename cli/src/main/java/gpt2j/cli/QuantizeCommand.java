@@ -27,7 +27,8 @@ import picocli.CommandLine.Spec;
                 + "in the _M/_L presets; --pure gives every matrix the one type. Position embeddings, norms and "
                 + "biases stay F32. The vocabulary comes from the source. The output is "
                 + "written to a temporary file and renamed, so OUT is never left half-written; the source is never "
-                + "overwritten. Progress goes to stderr."})
+                + "overwritten. Progress goes to stderr."},
+        footer = {"  gpt2j quantize -m gpt2/ --type q8_0 -o gpt2-q8_0.gguf"})
 final class QuantizeCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -76,16 +77,33 @@ final class QuantizeCommand implements Callable<Integer> {
                 Gpt2Tokenizer t = m.tokenizer();
                 vocabulary = new TokenizerData(t.tokenStrings(), t.mergeStrings());
             }
-            int[] reported = {0};
+            var w = m.weights();
+            boolean tied = w.head().tensor() == w.tokenEmbedding();
+            String headNote = !tied ? ""
+                    : omitTiedOutput ? "; the head is tied to the token embeddings and is left out (llama.cpp cannot load this)"
+                    : "; the head is tied to the token embeddings: written again as output.weight, which llama.cpp's GPT-2"
+                    + " loader needs (--omit-tied-output leaves it out)";
+            String plan = String.format(Locale.ROOT, "gpt2j: quantize %s (%s, %s) -> %s: llama-quantize's %s preset%s,"
+                    + " norms and biases F32%s", source, m.checkpoint().typeSummary(), Units.bytes(m.checkpoint().fileBytes()),
+                    output, type, pure ? " with every matrix one type (--pure)" : "", headNote);
+            Progress[] bar = {null}; // one bar on a terminal, nothing per tensor elsewhere
             GgufExport.write(m.checkpoint(), vocabulary, type.preset, pure, output, !omitTiedOutput, (done, total, name) -> {
-                int tenth = done * 10 / total;
-                if (tenth > reported[0] || done == total) {
-                    reported[0] = tenth;
-                    err.printf("gpt2j: quantize: %d/%d tensors%n", done, total);
+                if (bar[0] == null) { // the first tensor is written: the export's own checks have passed
+                    err.println(plan);
+                    bar[0] = new Progress(err, Terminal.isStderr(err), "quantize", total, false);
                 }
+                bar[0].update(done, "tensors");
             });
-            err.printf(Locale.ROOT, "gpt2j: wrote %s (%s, %s) in %.1f s%n", output, type,
-                    Units.bytes(size(output)), (System.nanoTime() - start) / 1e9);
+            if (bar[0] != null) {
+                bar[0].finish();
+            }
+            long written = size(output);
+            long sourceBytes = m.checkpoint().fileBytes();
+            String why = written <= sourceBytes ? ""
+                    : tied && !omitTiedOutput ? "; larger than the source because of the second copy of the tied head"
+                    : "; larger than the source, which stores smaller types";
+            err.printf(Locale.ROOT, "gpt2j: wrote %s (%s, %s; the source is %s%s) in %.1f s%n", output, type,
+                    Units.bytes(written), Units.bytes(sourceBytes), why, (System.nanoTime() - start) / 1e9);
             Map<String, Object> own = GgufExport.gpt2jKeys(m.checkpoint().weights().config());
             if (!own.isEmpty()) {
                 err.printf("gpt2j: warning: %s stores %s under gpt2j's own keys (llama.cpp's GPT-2 has none); gpt2j reads "

@@ -75,7 +75,7 @@ final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        int threadCount = threads.count(spec);
+        int threadCount = threads.count(spec, root.err());
         Path path = modelOption.path();
         try (Model model = Model.open(path, ModelOptions.builder().threads(threadCount).build())) {
             String id = alias != null ? alias : modelOption.name(path);

@@ -2,6 +2,7 @@ package gpt2j.cli;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -9,26 +10,29 @@ import java.util.Map;
 /** Runs the CLI in-process with captured streams. */
 record Cli(int code, String out, String err) {
 
+    /** stdin as a terminal: read only when an option says '-'. */
     static Cli run(String... args) {
-        return runWithInput(new byte[0], args);
+        return run(System.getenv(), null, args);
     }
 
+    /** stdin piped, holding these bytes. */
     static Cli runWithInput(byte[] stdin, String... args) {
-        return runWithEnv(System.getenv(), stdin, args);
+        return run(System.getenv(), stdin, args);
     }
 
-    /** Runs with {@code env} in place of the process's environment (HF_HOME, HF_ENDPOINT, ...). */
+    /** Runs with {@code env} in place of the process's environment (HF_HOME, HF_ENDPOINT, ...); stdin as a terminal. */
     static Cli runWithEnv(Map<String, String> env, String... args) {
-        return runWithEnv(env, new byte[0], args);
+        return run(env, null, args);
     }
 
-    private static Cli runWithEnv(Map<String, String> env, byte[] stdin, String... args) {
+    private static Cli run(Map<String, String> env, byte[] stdin, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code;
         try (PrintStream o = new PrintStream(out, false, StandardCharsets.UTF_8);
              PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            code = Main.run(args, new ByteArrayInputStream(stdin), o, e, env);
+            code = Main.run(args, stdin == null ? InputStream.nullInputStream() : new ByteArrayInputStream(stdin),
+                    stdin != null, o, e, env);
         }
         return new Cli(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }

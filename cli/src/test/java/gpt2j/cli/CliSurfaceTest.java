@@ -1,0 +1,150 @@
+package gpt2j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.knuddels.jtokkit.Encodings;
+import com.knuddels.jtokkit.api.Encoding;
+import com.knuddels.jtokkit.api.EncodingType;
+import com.knuddels.jtokkit.api.IntArrayList;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What a user reads: tokenize --show, info, progress, quantize's explanation, usage errors, --help, completion. */
+class CliSurfaceTest {
+
+    private static final Encoding R50K = Encodings.newDefaultEncodingRegistry().getEncoding(EncodingType.R50K_BASE);
+    private static final Path MODEL = Path.of("model", "default.gguf");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void tokenizeShowPairsJtokkitsIdsWithTheirText() {
+        String text = "Hello 👍🏽";
+        int[] ids = R50K.encodeOrdinary(text).toArray();
+        Cli r = Cli.run("tokenize", "--show", text);
+        assertEquals(0, r.code(), r.err());
+        List<String> lines = r.out().lines().toList();
+        assertEquals(ids.length, lines.size(), r.out());
+        for (int i = 0; i < ids.length; i++) {
+            IntArrayList one = new IntArrayList();
+            one.add(ids[i]);
+            byte[] bytes = R50K.decodeBytes(one);
+            String decoded = new String(bytes, StandardCharsets.UTF_8);
+            // jtokkit's bytes: a whole-character token shows as its text; in one holding a piece of a character (this
+            // text has ASCII and emoji only), ASCII stays text and the other bytes show as <0xNN>
+            StringBuilder expected = new StringBuilder();
+            if (decoded.contains("\uFFFD")) {
+                for (byte b : bytes) {
+                    expected.append(b >= 0 ? String.valueOf((char) b) : String.format("<0x%02X>", b & 0xFF));
+                }
+            } else {
+                expected.append(decoded);
+            }
+            assertEquals(ids[i] + " -> '" + expected + "'", lines.get(i));
+        }
+        assertEquals(ids.length, Cli.run("tokenize", text).out().lines().filter(l -> l.matches("\\d+")).count());
+    }
+
+    @Test
+    void infoListsTypesPlainly() {
+        Cli r = Cli.run("info", "-m", MODEL.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().lines().noneMatch(l -> l.contains("[")), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("matrix types: +[A-Z0-9_]+(, [A-Z0-9_]+)*")), r.out());
+    }
+
+    @Test
+    void quantizeSaysWhatItWritesAndWhyItIsLarger() {
+        Path out = dir.resolve("q8.gguf");
+        Cli r = Cli.run("quantize", "-m", MODEL.toString(), "--type", "q8_0", "-o", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("llama-quantize's q8_0 preset"), r.err());
+        assertTrue(r.err().contains("written again as output.weight"), r.err());
+        assertTrue(r.err().contains("larger than the source because of the second copy of the tied head"), r.err());
+        assertEquals(2, r.err().lines().count(), r.err()); // the plan and the result, no line per tensor
+        Path omitted = dir.resolve("q8-omitted.gguf");
+        Cli o = Cli.run("quantize", "-m", MODEL.toString(), "--type", "q8_0", "-o", omitted.toString(),
+                "--omit-tied-output");
+        assertEquals(0, o.code(), o.err());
+        assertTrue(!o.err().contains("larger than the source"), o.err());
+    }
+
+    @Test
+    void usageErrorsAreOneLineAndAPointerToHelp() {
+        Cli r = Cli.run("generate", "--temprature", "1");
+        assertEquals(2, r.code());
+        List<String> lines = r.err().lines().toList();
+        assertEquals(2, lines.size(), r.err());
+        assertTrue(lines.get(0).startsWith("gpt2j: Unknown option"), r.err());
+        assertTrue(lines.get(0).contains("did you mean --temperature"), r.err());
+        assertEquals("Try 'gpt2j generate --help' for more information.", lines.get(1));
+    }
+
+    @Test
+    void everyHelpIsAManPage() {
+        for (String c : new String[] {"generate", "perplexity", "tokenize", "detokenize", "info", "quantize", "bench",
+                "attention", "serve", "completion"}) {
+            Cli r = Cli.run(c, "--help");
+            assertEquals(0, r.code(), c);
+            for (String heading : new String[] {"Usage: gpt2j " + c, "Description:", "Options:", "Exit status:"}) {
+                assertTrue(r.out().contains(heading), c + " --help lacks " + heading + ":\n" + r.out());
+            }
+            assertTrue(r.out().lines().allMatch(l -> l.length() <= 100), c + ":\n" + r.out());
+        }
+    }
+
+    @Test
+    void bashCompletionCompletesCommandsAndOptions() throws IOException, InterruptedException {
+        Cli r = Cli.run("completion", "bash");
+        assertEquals(0, r.code(), r.err());
+        Path script = dir.resolve("gpt2j-completion.bash");
+        Files.writeString(script, r.out());
+        assertEquals("generate", complete(script, "gpt2j", "gen"));
+        assertEquals("--ctx-size", complete(script, "gpt2j", "generate", "--ctx"));
+        assertEquals(2, Cli.run("completion", "fish").code());
+    }
+
+    /** Runs the script's completion function in bash as the shell would for the words typed so far. */
+    private String complete(Path script, String... words) throws IOException, InterruptedException {
+        String command = String.format(Locale.ROOT, "source %s; compopt() { :; }; COMP_WORDS=(%s); COMP_CWORD=%d; COMP_LINE='%s'; "
+                        + "COMP_POINT=${#COMP_LINE}; _complete_gpt2j; printf '%%s\\n' \"${COMPREPLY[@]}\"", script,
+                String.join(" ", words), words.length - 1, String.join(" ", words));
+        Process p = new ProcessBuilder("bash", "-c", command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        return out;
+    }
+
+    @Test
+    void verboseBreaksTheTimingsDown() {
+        Cli r = Cli.run("generate", "-m", MODEL.toString(), "-p", "And it came to pass", "-n", "8", "--temp", "0",
+                "-t", "1", "-v");
+        assertEquals(0, r.code(), r.err());
+        double sum = 0;
+        for (String phase : new String[] {"model load", "prompt", "other"}) {
+            Matcher m = Pattern.compile("^  " + phase + " +([0-9.]+) ms", Pattern.MULTILINE).matcher(r.err());
+            assertTrue(m.find(), phase + " missing:\n" + r.err());
+            sum += Double.parseDouble(m.group(1));
+        }
+        Matcher first = Pattern.compile("^  first token +([0-9.]+) ms", Pattern.MULTILINE).matcher(r.err());
+        assertTrue(first.find(), r.err());
+        assertEquals(sum, Double.parseDouble(first.group(1)), 0.3);
+        assertTrue(r.err().contains("  rest ") && r.err().contains("7 tokens"), r.err());
+        JsonNode json = Fixtures.parse(Cli.run("generate", "-m", MODEL.toString(), "-p", "And it came to pass", "-n", "4",
+                "--temp", "0", "--json").out());
+        assertEquals(3, json.get("timings").get("rest_tokens").asInt());
+        assertTrue(json.get("timings").get("startup_ms").isNull()); // in-process: main never ran
+    }
+}
