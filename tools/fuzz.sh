@@ -11,7 +11,8 @@ module=$1 target=$2 seconds=$3
 log="$root/target/fuzz-${target//#/-}.log"
 mkdir -p "$root/target"
 set +e
-JAZZER_FUZZ=1 JAZZER_MAX_DURATION="${seconds}s" "$root/tools/mvn" -o test -pl "$module" \
+# FUZZ_GOALS=surefire:test skips compiling (to run several targets at once after one build).
+JAZZER_FUZZ=1 JAZZER_MAX_DURATION="${seconds}s" "$root/tools/mvn" -o ${FUZZ_GOALS:-test} -pl "$module" \
     -Dtest="$target" -Dsurefire.failIfNoSpecifiedTests=false >"$log" 2>&1
 rc=$?
 set -e
