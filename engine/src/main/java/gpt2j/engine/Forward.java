@@ -60,7 +60,7 @@ public final class Forward {
     // Where each row of the current pass lives: its sequence's cache and position (one sequence: consecutive positions).
     private final KvCache[] rowCache = new KvCache[BATCH];
     private final int[] rowPosition = new int[BATCH];
-    private final boolean alwaysBatched; // a decode host: every matrix goes through MatMul, whatever the row count
+    private final boolean decodeHost; // rows are separate sequences: one-token kernels per row, never MatMul
 
     // The job that the pool's threads read; set right before each forRows call.
     private KernelMatrix jobWeight;
@@ -74,6 +74,9 @@ public final class Forward {
     private int jobCols;
     private final Parallel.RowRange matvecRows = this::matvecRows;
     private final Parallel.RowRange matmulRows = this::matmulRows;
+    private final Parallel.RowRange matvecEachRows = this::matvecEachRows;
+    // Weight rows per block of a decode step: 2 x the pool's grain, ~50 KB of Q8_0 or 100 KB of F32 at 768 columns.
+    private static final int DECODE_BLOCK = 2 * Parallel.ROW_GRAIN;
     private final Parallel.RowRange attentionRows = this::attentionRows;
     private final Parallel.RowRange transposeColumns = this::transposeColumns;
 
@@ -98,13 +101,13 @@ public final class Forward {
         return new Forward(model, parallel, 1, contextLength, true);
     }
 
-    private Forward(Gpt2Model model, Parallel parallel, int cacheCapacity, int contextLength, boolean alwaysBatched) {
+    private Forward(Gpt2Model model, Parallel parallel, int cacheCapacity, int contextLength, boolean decodeHost) {
         Gpt2Config c = model.config();
         this.model = model;
         this.weights = model.weights();
         this.parallel = parallel;
         this.cache = new KvCache(c, cacheCapacity);
-        this.alwaysBatched = alwaysBatched;
+        this.decodeHost = decodeHost;
         this.embd = c.embeddingSize();
         this.heads = c.headCount();
         this.headSize = c.headSize();
@@ -240,10 +243,12 @@ public final class Forward {
      * One token for each of {@code n} sequences in one pass over the weights: {@code sequences[i]} (each with its own
      * cache, at its own position) takes {@code tokens[i]}. Returns the logits, (n, V) row-major, valid until the next
      * call; each sequence's {@link #logits()} holds its row too.
-     * Row i's numbers do not depend on the other rows: the batched kernels keep each row in its own vector lane.
+     * Every row goes through the one-token kernels, a block of weight rows at a time for all of the rows while the block
+     * is in cache, so a row's numbers are exactly what {@link #next} would give that sequence alone, whatever else
+     * shares the pass.
      */
     public float[] decode(Forward[] sequences, int[] tokens, int n) {
-        if (!alwaysBatched) throw new IllegalStateException("not a decode host");
+        if (!decodeHost) throw new IllegalStateException("not a decode host");
         if (n < 1 || n > BATCH) throw new EngineException("a decode step takes 1 to " + BATCH + " sequences, got " + n);
         for (int i = 0; i < n; i++) {
             Forward f = sequences[i];
@@ -320,7 +325,7 @@ public final class Forward {
     // out = W in (+ bias) (then the activation), for n positions; with residual != null, residual += that instead.
     private void matmul(KernelMatrix w, float[] in, int n, float[] out, float[] bias, float[] residual, boolean activate) {
         jobWeight = w;
-        boolean batched = n > 1 || alwaysBatched;
+        boolean batched = n > 1 && !decodeHost;
         if (batched) {
             // Transposed on the pool: on the calling thread alone it left the other threads waiting ~3% of a pass.
             jobIn = in;
@@ -336,13 +341,26 @@ public final class Forward {
         jobResidual = residual;
         jobActivate = activate;
         if (batched) parallel.forRows(w.rows(), MatMul.rowGrain(w), matmulRows);
-        else parallel.forRows(w.rows(), matvecRows);
+        else if (n == 1) parallel.forRows(w.rows(), matvecRows);
+        else parallel.forRows(w.rows(), matvecEachRows);
     }
 
     // One token (generation, and the prompt's last logits) and a batch (the prompt) are separate bodies, so that C2
     // profiles each alone: one body branching on n deoptimized when a prompt pass first reached its n == 1 head.
     private void matvecRows(int start, int end) {
         MatVec.apply(jobWeight, jobIn, 0, jobOut, 0, start, end);
+        finish(start, end);
+    }
+
+    // A decode step: each row of the weight block [rb, re) meets every sequence's input while it is in cache. Blocks
+    // start at multiples of the pool's grain, as the one-token pass's chunks do, so each output is computed exactly as
+    // next() computes it.
+    private void matvecEachRows(int start, int end) {
+        int cols = jobWeight.cols(), rows = jobWeight.rows();
+        for (int rb = start; rb < end; rb += DECODE_BLOCK) {
+            int re = Math.min(end, rb + DECODE_BLOCK);
+            for (int i = 0; i < jobN; i++) MatVec.apply(jobWeight, jobIn, i * cols, jobOut, i * rows, rb, re);
+        }
         finish(start, end);
     }
 

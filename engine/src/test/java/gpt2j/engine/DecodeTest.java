@@ -14,9 +14,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link Forward#decode}: several sequences, each at its own position in its own cache, one token each per pass.
- * Each row must equal the double reference, and must not depend on which other sequences share the pass: the same
- * sequence decoded alone through a host gives bit-identical logits (the server promises that a greedy request gives
- * the same tokens alone or among others).
+ * Each row must equal the double reference, and must not depend on which other sequences share the pass: it is
+ * bit-identical to what {@link Forward#next} gives the same sequence alone (the server promises that a greedy request
+ * gives the same tokens alone or among others).
  */
 class DecodeTest {
 
@@ -38,7 +38,6 @@ class DecodeTest {
             for (int i = 0; i < n; i++) sequences[i] = ForwardTest.tokens(PROMPT_LENGTHS[i] + STEPS, 100 + i);
 
             Forward together = Forward.decodeHost(model, ForwardTest.TWO, ForwardTest.CONFIG.contextLength());
-            Forward alone = Forward.decodeHost(model, ForwardTest.TWO, ForwardTest.CONFIG.contextLength());
             Forward[] batch = new Forward[n];
             Forward[] single = new Forward[n];
             for (int i = 0; i < n; i++) {
@@ -62,7 +61,7 @@ class DecodeTest {
                 for (int k = 0; k < members.length; k++) {
                     int i = members[k];
                     int position = single[i].position();
-                    float[] own = alone.decode(new Forward[] {single[i]}, new int[] {sequences[i][position]}, 1);
+                    float[] own = single[i].next(sequences[i][position]);
                     float[] row = Arrays.copyOfRange(logits, k * vocab, (k + 1) * vocab);
                     assertArrayEquals(Arrays.copyOf(own, vocab), row, "sequence " + i + " at position " + position);
                     if (type.equals("F32")) { // the reference reads F32 weights; quantized rows are checked above
