@@ -285,9 +285,8 @@ public final class Model implements AutoCloseable {
     /**
      * Appends {@code tokens[i]} to {@code sessions[i]} for every i below {@code n}, all in one pass over the weights
      * (continuous batching: each session at its own position, in its own cache). A session's results do not depend on
-     * which other sessions share the step, or on whether it steps alone: each row is computed in its own vector lanes
-     * by the batched kernels. They can differ in the last bits from {@link Session#append} of the same token, which
-     * takes the one-token kernels; a caller that wants batch-independent results steps every token this way.
+     * which other sessions share the step: each is computed by the one-token kernels, exactly as {@link Session#append}
+     * of that one token would compute it, while the weights are read once for all of them.
      *
      * @throws IllegalArgumentException when a session is full, of another model, listed twice, or a token is out of range
      */
