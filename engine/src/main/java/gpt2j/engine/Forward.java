@@ -241,13 +241,13 @@ public final class Forward {
 
     /**
      * One token for each of {@code n} sequences in one pass over the weights: {@code sequences[i]} (each with its own
-     * cache, at its own position) takes {@code tokens[i]}. Returns the logits, (n, V) row-major, valid until the next
-     * call; each sequence's {@link #logits()} holds its row too.
+     * cache, at its own position) takes {@code tokens[i]}; afterwards each sequence's {@link #logits()} predicts its
+     * next token.
      * Every row goes through the one-token kernels, a block of weight rows at a time for all of the rows while the block
      * is in cache, so a row's numbers are exactly what {@link #next} would give that sequence alone, whatever else
      * shares the pass.
      */
-    public float[] decode(Forward[] sequences, int[] tokens, int n) {
+    public void decode(Forward[] sequences, int[] tokens, int n) {
         if (!decodeHost) throw new IllegalStateException("not a decode host");
         if (n < 1 || n > BATCH) throw new EngineException("a decode step takes 1 to " + BATCH + " sequences, got " + n);
         for (int i = 0; i < n; i++) {
@@ -262,7 +262,6 @@ public final class Forward {
         layers(n);
         allLogits(n);
         for (int i = 0; i < n; i++) System.arraycopy(batchLogits, i * vocab, sequences[i].logits, 0, vocab);
-        return batchLogits;
     }
 
     // This sequence's rows: n consecutive positions of its own cache.

@@ -6,6 +6,7 @@ import gpt2j.api.Session;
 import gpt2j.api.TextStream;
 import gpt2j.api.TokenSampler;
 import gpt2j.api.TokenScore;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -84,7 +85,7 @@ final class Sequence {
     /** Reads the next chunk of the prompt into the session (scoring it when the prompt is echoed with logprobs). */
     void prefill(int chunk) {
         int from = prefilled, to = Math.min(prompt.length, from + chunk);
-        int[] part = java.util.Arrays.copyOfRange(prompt, from, to);
+        int[] part = Arrays.copyOfRange(prompt, from, to);
         if (echo != null) {
             if (from == 0) echo.addUnscored(prompt[0], 0);
             List<TokenScore> scores = session.appendScored(part, request.logprobs());
