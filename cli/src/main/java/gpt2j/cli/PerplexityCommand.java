@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
                 "Hugging Face's sliding-window method: windows of --context tokens advance by --stride; every "
                 + "token after the first is scored once, from the tokens before it in its window. The text comes "
                 + "from -f FILE (or -p TEXT, or --ids-file), else piped stdin; '-' is stdin. Prints the perplexity "
-                + "to stdout; timings to stderr."},
+                + "to stdout; progress with the running perplexity (a bar on a terminal) and timings to stderr."},
         footer = {"  gpt2j perplexity -f cli/model/kjv-heldout.txt -c 256",
                 "  gpt2j perplexity -m gpt2.gguf -f wiki.test.raw -c 1024 --stride 512 --json"})
 final class PerplexityCommand implements Callable<Integer> {
@@ -98,7 +98,15 @@ final class PerplexityCommand implements Callable<Integer> {
                 throw new UserException("need at least 2 tokens to score, got " + tokens.length);
             }
             long start = System.nanoTime();
-            Scores r = m.score(tokens, ScoreOptions.builder().context(window).stride(step).build());
+            Scores r;
+            try (StderrProgress bar = StderrProgress.start(root.err(), "perplexity", -1, StderrProgress.Unit.TOKENS)) {
+                r = m.score(tokens, ScoreOptions.builder().context(window).stride(step).build(),
+                        (scored, total, perplexity) -> {
+                            bar.total(total);
+                            bar.note(String.format(Locale.ROOT, "ppl %.4f", perplexity));
+                            bar.stepTo(scored);
+                        });
+            }
             double seconds = (System.nanoTime() - start) / 1e9;
             if (json) {
                 Map<String, Object> o = new LinkedHashMap<>();

@@ -86,16 +86,18 @@ final class QuantizeCommand implements Callable<Integer> {
             String plan = String.format(Locale.ROOT, "gpt2j: quantize %s (%s, %s) -> %s: llama-quantize's %s preset%s,"
                     + " norms and biases F32%s", source, m.checkpoint().typeSummary(), Units.bytes(m.checkpoint().fileBytes()),
                     output, type, pure ? " with every matrix one type (--pure)" : "", headNote);
-            Progress[] bar = {null}; // one bar on a terminal, nothing per tensor elsewhere
-            GgufExport.write(m.checkpoint(), vocabulary, type.preset, pure, output, !omitTiedOutput, (done, total, name) -> {
-                if (bar[0] == null) { // the first tensor is written: the export's own checks have passed
-                    err.println(plan);
-                    bar[0] = new Progress(err, Terminal.isStderr(err), "quantize", total, false);
-                }
-                bar[0].update(done, "tensors");
-            });
-            if (bar[0] != null) {
-                bar[0].finish();
+            StderrProgress[] bar = {null};
+            try {
+                GgufExport.write(m.checkpoint(), vocabulary, type.preset, pure, output, !omitTiedOutput,
+                        (done, total, name) -> {
+                            if (bar[0] == null) { // the first tensor is written: the export's own checks have passed
+                                err.println(plan);
+                                bar[0] = StderrProgress.start(err, "quantize", total, StderrProgress.Unit.TENSORS);
+                            }
+                            bar[0].stepTo(done);
+                        });
+            } finally {
+                if (bar[0] != null) bar[0].close();
             }
             long written = size(output);
             long sourceBytes = m.checkpoint().fileBytes();

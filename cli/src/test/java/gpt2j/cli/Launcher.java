@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -29,6 +30,11 @@ final class Launcher {
 
     /** {@code stdin} null: /dev/null; else piped and closed after it is written. */
     static Cli run(Path dir, byte[] stdin, String... args) {
+        return run(dir, Map.of(), stdin, args);
+    }
+
+    /** With {@code env} added to the environment (after the launcher's own variables are cleared). */
+    static Cli run(Path dir, Map<String, String> env, byte[] stdin, String... args) {
         List<String> command = new ArrayList<>(List.of("bash", SCRIPT.toString()));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
@@ -36,6 +42,7 @@ final class Launcher {
         pb.environment().put("GPT2J_CLASSPATH", System.getProperty("java.class.path"));
         pb.environment().remove("GPT2J_JAVA_OPTS");
         pb.environment().remove("GPT2J_DEBUG");
+        pb.environment().putAll(env);
         if (stdin == null) {
             pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         }

@@ -13,6 +13,13 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -71,6 +78,41 @@ class LauncherTest {
         assertTrue(first > startUp + t.get("load_ms").asDouble() + t.get("prompt_ms").asDouble() - 20, t.toString());
         assertEquals(255 - r50k(prompt).length, t.get("rest_tokens").asInt());
         assertTrue(r.err().startsWith("gpt2j: " + full.get("tokens").size() + " tokens; first after "), r.err());
+    }
+
+    @Test
+    void perplexityShowsProgressOnStderrAndOnlyTheResultOnStdout() throws IOException {
+        Path text = dir.resolve("text.txt");
+        Files.write(text, Arrays.copyOf(Files.readAllBytes(Path.of("model/kjv-heldout.txt")), 1200)); // ~290 tokens
+        // Off a terminal a line at most every few seconds; 0 asks for one per chunk, so each one is seen.
+        Cli r = Launcher.run(dir, Map.of("GPT2J_JAVA_OPTS", "-Dgpt2j.progress.seconds=0"), null,
+                "perplexity", "-f", "text.txt", "-c", "128", "--json");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(1, r.out().lines().count(), r.out());
+        JsonNode result = json(r);
+        int tokens = result.get("tokens").asInt();
+        Matcher m = Pattern.compile("gpt2j: perplexity: (\\d+) of (\\d+) tokens \\(\\d+%\\).*, ppl (\\S+)\n")
+                .matcher(r.err());
+        List<Integer> counts = new ArrayList<>();
+        String last = null;
+        while (m.find()) {
+            counts.add(Integer.parseInt(m.group(1)));
+            assertEquals(tokens, Integer.parseInt(m.group(2)));
+            last = m.group(3);
+        }
+        assertTrue(counts.size() >= 3, r.err()); // three windows of 128 tokens, the first in two chunks
+        for (int i = 1; i < counts.size(); i++) assertTrue(counts.get(i) > counts.get(i - 1), counts.toString());
+        assertEquals(tokens, counts.getLast());
+        assertEquals(String.format(Locale.ROOT, "%.4f", result.get("perplexity").asDouble()), last);
+
+        // On a terminal (as the launcher would say) one bar redrawn in place with \r, the running perplexity in it.
+        Cli bar = Launcher.run(dir, Map.of("GPT2J_JAVA_OPTS", "-Dgpt2j.stderr.terminal=true", "TERM", "xterm"), null,
+                "perplexity", "-f", "text.txt", "-c", "128", "--json");
+        assertEquals(0, bar.code(), bar.err());
+        assertEquals(r.out(), bar.out());
+        assertTrue(bar.err().contains("\r") && bar.err().contains(" " + tokens + "/" + tokens + " tokens"), bar.err());
+        assertTrue(bar.err().contains(" ppl " + last), bar.err());
+        assertFalse(bar.err().contains("gpt2j: perplexity: "), bar.err());
     }
 
     @Test

@@ -421,6 +421,14 @@ public final class Model implements AutoCloseable {
      * {@code stride}; each scores the tokens no earlier window scored). Needs at least 2 tokens.
      */
     public Scores score(int[] tokens, ScoreOptions options) {
+        return score(tokens, options, (scored, total, perplexity) -> { });
+    }
+
+    /**
+     * Scores {@code tokens} as {@link #score(int[], ScoreOptions)} does, telling {@code listener} how far it got after
+     * each chunk of tokens, on the calling thread.
+     */
+    public Scores score(int[] tokens, ScoreOptions options, ScoreListener listener) {
         int modelContext = contextLength();
         int context = options.context() == 0 ? modelContext : options.context();
         if (context > modelContext) {
@@ -433,10 +441,18 @@ public final class Model implements AutoCloseable {
         int vocab = vocabSize(), top = Math.min(options.topLogProbs(), vocab);
         List<TokenScore> scored = new ArrayList<>();
         double[] sum = new double[1];
-        locked(() -> Perplexity.evaluate(model, ids, context, stride, parallel, (index, logits, offset) -> {
-            double nll = Perplexity.nll(logits, offset, vocab, ids[index]);
-            sum[0] += nll;
-            scored.add(new TokenScore(index, ids[index], -nll, top == 0 ? List.of() : top(logits, offset, vocab, top)));
+        locked(() -> Perplexity.evaluate(model, ids, context, stride, parallel, new Perplexity.TargetListener() {
+            @Override
+            public void onTarget(int index, float[] logits, int offset) {
+                double nll = Perplexity.nll(logits, offset, vocab, ids[index]);
+                sum[0] += nll;
+                scored.add(new TokenScore(index, ids[index], -nll, top == 0 ? List.of() : top(logits, offset, vocab, top)));
+            }
+
+            @Override
+            public void onChunk(int done, int total) {
+                listener.onProgress(done, total, Math.exp(sum[0] / done));
+            }
         }));
         double nll = sum[0] / scored.size();
         return new Scores(ids, List.copyOf(scored), nll, Math.exp(nll));

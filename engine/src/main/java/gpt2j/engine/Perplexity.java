@@ -1,5 +1,8 @@
 package gpt2j.engine;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * Perplexity by Hugging Face's sliding-window method, and the KL divergence used to judge a quantized model.
  * Windows of {@code context} tokens start at 0 and advance by {@code stride}; each window scores the tokens no earlier
@@ -30,6 +33,26 @@ public final class Perplexity {
     @FunctionalInterface
     public interface TargetListener {
         void onTarget(int index, float[] logits, int offset);
+
+        /** Called after each chunk of at most {@link Forward#BATCH} targets, with the count so far and the total. */
+        default void onChunk(int scored, int total) {
+        }
+    }
+
+    /** One window: it starts at {@code begin} and scores the tokens {@code [first, end)}. */
+    record Window(int begin, int first, int end) {
+    }
+
+    /** The windows over {@code length} tokens, in order; together they score every target once. */
+    static List<Window> windows(int length, int context, int stride) {
+        List<Window> windows = new ArrayList<>();
+        int previousEnd = 0;
+        for (int begin = 0; ; begin += stride) {
+            int end = Math.min(begin + context, length);
+            windows.add(new Window(begin, Math.max(previousEnd, begin + 1), end));
+            previousEnd = end;
+            if (end == length) return windows;
+        }
     }
 
     /**
@@ -44,22 +67,22 @@ public final class Perplexity {
             throw new EngineException("stride must be between 1 and the context (" + context + "), got " + stride);
         }
         Forward forward = new Forward(model, parallel, context);
+        List<Window> windows = windows(tokens.length, context, stride);
+        int total = 0;
+        for (Window w : windows) total += Math.max(0, w.end() - w.first());
         int scored = 0;
-        int previousEnd = 0;
-        for (int begin = 0; ; begin += stride) {
-            int end = Math.min(begin + context, tokens.length);
-            int first = Math.max(previousEnd, begin + 1); // first token this window scores
-            int windowStart = begin;
+        for (Window w : windows) {
             forward.reset();
             // Logits at window position p predict token begin + p + 1; only those from first - 1 on are needed.
-            forward.feed(tokens, begin, first - 1);
-            if (first < end) {
-                forward.prompt(tokens, first - 1, end - 1, (position, logits, offset) ->
-                        listener.onTarget(windowStart + position + 1, logits, offset));
-                scored += end - first;
+            forward.feed(tokens, w.begin(), w.first() - 1);
+            // Chunks of BATCH make the same batches one prompt call would, so the logits are the same.
+            for (int from = w.first() - 1; from < w.end() - 1; from += Forward.BATCH) {
+                int to = Math.min(from + Forward.BATCH, w.end() - 1);
+                forward.prompt(tokens, from, to, (position, logits, offset) ->
+                        listener.onTarget(w.begin() + position + 1, logits, offset));
+                scored += to - from;
+                listener.onChunk(scored, total);
             }
-            previousEnd = end;
-            if (end == tokens.length) break;
         }
         return scored;
     }

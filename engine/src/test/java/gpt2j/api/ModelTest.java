@@ -123,6 +123,28 @@ class ModelTest {
     }
 
     @Test
+    void scoreReportsEachChunkWithARunningPerplexity() {
+        List<double[]> calls = new ArrayList<>();
+        // Windows of 8 tokens: [0, 8) scores tokens 1-7, [8, 16) 9-15, [16, 24) 17-23.
+        Scores s = model.score(tokens, ScoreOptions.builder().context(8).build(),
+                (scored, total, perplexity) -> calls.add(new double[] {scored, total, perplexity}));
+        assertEquals(3, calls.size());
+        for (int i = 0; i < 3; i++) {
+            assertEquals(7 * (i + 1), calls.get(i)[0]);
+            assertEquals(21, calls.get(i)[1]);
+        }
+        assertEquals(21, s.scored().size());
+        assertEquals(s.perplexity(), calls.get(2)[2]); // the last running value is the result, exactly
+        // The first window starts at 0, so its tokens see the reference's context: its perplexity is the reference's.
+        double nll = 0;
+        for (int i = 1; i < 8; i++) nll -= referenceLogProb(i - 1, tokens[i]);
+        assertEquals(Math.exp(nll / 7), calls.get(0)[2], 1e-4 * calls.get(0)[2]);
+        List<Integer> whole = new ArrayList<>();
+        model.score(tokens, ScoreOptions.defaults(), (scored, total, perplexity) -> whole.add(scored));
+        assertEquals(List.of(tokens.length - 1), whole);
+    }
+
+    @Test
     void sessionsRunSideBySideAndForksAreIndependent() {
         Session a = model.newSession(), b = model.newSession(32);
         int half = tokens.length / 2;

@@ -1,0 +1,65 @@
+package gpt2j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class StderrProgressTest {
+
+    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    private final PrintStream err = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+
+    private String written() {
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void onATerminalOneBarRedrawnInPlace() {
+        try (StderrProgress p = new StderrProgress(err, true, 0, "quantize", 4, 0, StderrProgress.Unit.TENSORS)) {
+            for (int i = 1; i <= 4; i++) {
+                p.note("ppl " + (10 + i));
+                p.stepTo(i);
+            }
+        }
+        String s = written();
+        assertEquals(1, s.chars().filter(c -> c == '\n').count(), s); // \r redraws, one newline at the end
+        assertTrue(s.startsWith("\rquantize "), s);
+        assertTrue(s.contains("100%") && s.contains(" 4/4 tensors") && s.endsWith(" ppl 14\n"), s);
+    }
+
+    @Test
+    void elsewhereALineAtMostEveryIntervalAndNoneForAShortJob() {
+        try (StderrProgress p = new StderrProgress(err, false, 0, "perplexity", 3, 0, StderrProgress.Unit.TOKENS)) {
+            for (int i = 1; i <= 3; i++) {
+                p.note("ppl " + (10 + i));
+                p.stepTo(i);
+            }
+        }
+        List<String> lines = written().lines().toList();
+        assertEquals(3, lines.size(), written());
+        assertTrue(lines.get(0).startsWith("gpt2j: perplexity: 1 of 3 tokens (33%), "), lines.get(0));
+        assertTrue(lines.get(2).startsWith("gpt2j: perplexity: 3 of 3 tokens (100%), "), lines.get(2));
+        assertTrue(lines.get(2).endsWith(", ppl 13"), lines.get(2));
+        bytes.reset();
+        try (StderrProgress p = new StderrProgress(err, false, 5_000_000_000L, "quantize", 100, 0,
+                StderrProgress.Unit.TENSORS)) {
+            for (int i = 1; i <= 100; i++) p.stepTo(i);
+        }
+        assertEquals("", written()); // a one-second job off a terminal: no line per tensor, no line at all
+    }
+
+    @Test
+    void bytesAreShownInKibOrMib() {
+        try (StderrProgress p = new StderrProgress(err, false, 0, "model.safetensors", 3 << 20, 1 << 20,
+                StderrProgress.Unit.bytes(3 << 20))) {
+            p.stepBy(1 << 20);
+            assertEquals(1 << 20, p.advanced());
+        }
+        assertTrue(written().startsWith("gpt2j: model.safetensors: 2.0 MiB of 3.0 MiB (66%)"), written());
+    }
+}
