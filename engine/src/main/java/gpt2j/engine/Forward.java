@@ -1,13 +1,8 @@
 package gpt2j.engine;
 
-import gpt2j.engine.kernels.Attention;
 import gpt2j.engine.kernels.Embedding;
-import gpt2j.engine.kernels.Activations;
-import gpt2j.engine.kernels.KernelMatrix;
 import gpt2j.engine.kernels.LayerNorm;
 import gpt2j.engine.kernels.MatMul;
-import gpt2j.engine.kernels.MatVec;
-import gpt2j.weights.Activation;
 import gpt2j.weights.Gpt2Config;
 import gpt2j.weights.Gpt2Weights;
 
@@ -39,10 +34,7 @@ public final class Forward {
     private final int heads;
     private final int headSize;
     private final int vocab;
-    private final int inner;
     private final float eps;
-    private final float[] scales;   // per layer: Gpt2Config.attentionScale
-    private final Activation activation;
 
     // Activations for up to BATCH positions, position-major: x is (n, C), qkv (n, 3C), hidden (n, n_inner).
     private final float[] x;
@@ -52,36 +44,21 @@ public final class Forward {
     private final float[] hidden;
     private final float[] inT;       // the current batched matmul's input, transposed (MatMul.transpose)
     private final float[] positionRow;
-    private final float[] att;       // (H, capacity): each head's attention weights for the current query
     private final float[] logits;    // (V)
     private float[] batchLogits;     // (BATCH, V), allocated on first use by the every-position path
-    private AttentionProbe probe;
-    private boolean probeScores;
     // Where each row of the current pass lives: its sequence's cache and position (one sequence: consecutive positions).
     private final KvCache[] rowCache = new KvCache[BATCH];
     private final int[] rowPosition = new int[BATCH];
     private final boolean decodeHost; // rows are separate sequences: one-token kernels per row, never MatMul
 
-    // The job that the pool's threads read; set right before each forRows call.
-    private KernelMatrix jobWeight;
-    private float[] jobIn;
-    private float[] jobOut;
-    private float[] jobBias;
-    private float[] jobResidual;
-    private boolean jobActivate;
-    private int jobN;
-    private int jobLayer;
-    private int jobCols;
-    private final Parallel.RowRange matvecRows = this::matvecRows;
-    private final Parallel.RowRange matmulRows = this::matmulRows;
-    private final Parallel.RowRange matvecEachRows = this::matvecEachRows;
-    // Weight rows per block of a decode step: 2 x the pool's grain, ~50 KB of Q8_0 or 100 KB of F32 at 768 columns.
-    private static final int DECODE_BLOCK = 2 * Parallel.ROW_GRAIN;
-    private final Parallel.RowRange attentionRows = this::attentionRows;
-    private final Parallel.RowRange transposeColumns = this::transposeColumns;
+    // The pool's jobs, each with its operands: a block's per layer, and the head's for the last row or every row.
+    private record Block(Gpt2Model.Layer w, LinearJob qkv, AttentionJob attention, LinearJob attnOut, LinearJob mlpUp,
+            LinearJob mlpDown) {
+    }
 
-    // Columns per transposition chunk: a 768-wide input gives each of two threads a few chunks.
-    private static final int TRANSPOSE_GRAIN = 64;
+    private final Block[] blocks;
+    private final LinearJob headLast;
+    private LinearJob headAll;       // with batchLogits
 
     /** A forward pass with a cache for the model's full context. */
     public Forward(Gpt2Model model, Parallel parallel) {
@@ -112,11 +89,8 @@ public final class Forward {
         this.heads = c.headCount();
         this.headSize = c.headSize();
         this.vocab = c.vocabSize();
-        this.inner = c.innerSize();
         this.eps = c.layerNormEpsilon();
-        this.scales = new float[c.layerCount()];
-        for (int l = 0; l < scales.length; l++) scales[l] = c.attentionScale(l);
-        this.activation = c.activation();
+        int inner = c.innerSize();
         x = new float[BATCH * embd];
         xb = new float[BATCH * embd];
         qkv = new float[BATCH * 3 * embd];
@@ -124,8 +98,19 @@ public final class Forward {
         hidden = new float[BATCH * inner];
         inT = new float[MatMul.padded(BATCH) * Math.max(embd, inner)];
         positionRow = new float[embd];
-        att = new float[heads * contextLength];
+        float[] att = new float[heads * contextLength];
         logits = new float[vocab];
+        blocks = new Block[model.layers.length];
+        for (int l = 0; l < blocks.length; l++) {
+            Gpt2Model.Layer w = model.layers[l];
+            blocks[l] = new Block(w,
+                    new LinearJob(w.qkv(), xb, inT, qkv, w.qkvBias(), null, null, decodeHost),
+                    new AttentionJob(w, l, embd, headSize, qkv, rowCache, rowPosition, att, contextLength, attOut),
+                    new LinearJob(w.attnOut(), attOut, inT, xb, w.attnOutBias(), x, null, decodeHost),
+                    new LinearJob(w.mlpUp(), xb, inT, hidden, w.mlpUpBias(), null, c.activation(), decodeHost),
+                    new LinearJob(w.mlpDown(), hidden, inT, xb, w.mlpDownBias(), x, null, decodeHost));
+        }
+        headLast = new LinearJob(model.head, xb, inT, logits, null, null, null, decodeHost);
     }
 
     public Gpt2Model model() {
@@ -174,8 +159,7 @@ public final class Forward {
      * threads, concurrently for different heads, each (layer, head, position) once.
      */
     public void setProbe(AttentionProbe probe) {
-        this.probe = probe;
-        this.probeScores = probe != null && probe.wantsScores();
+        for (Block b : blocks) b.attention().setProbe(probe);
     }
 
     /** Processes one token at the current position and returns the logits for the next one. */
@@ -282,22 +266,21 @@ public final class Forward {
 
     // The transformer blocks for the n rows whose embeddings are in x; advances each row's cache past its position.
     private void layers(int n) {
-        for (int l = 0; l < weights.layers().size(); l++) {
-            Gpt2Weights.Layer w = weights.layers().get(l);
+        for (int l = 0; l < blocks.length; l++) {
+            Block b = blocks[l];
+            Gpt2Model.Layer w = b.w();
             for (int i = 0; i < n; i++) {
-                LayerNorm.apply(x, i * embd, xb, i * embd, embd, w.attnNormWeight().data(), w.attnNormBias().data(), eps);
+                LayerNorm.apply(x, i * embd, xb, i * embd, embd, w.attnNormWeight(), w.attnNormBias(), eps);
             }
-            matmul(model.qkv[l], xb, n, qkv, model.qkvBias[l], null, false);
+            b.qkv().run(parallel, n);
             for (int i = 0; i < n; i++) rowCache[i].store(l, rowPosition[i], qkv, (3 * i + 1) * embd, (3 * i + 2) * embd);
-            jobLayer = l;
-            jobN = n;
-            parallel.forRows(heads, 1, attentionRows);
-            matmul(model.attnOut[l], attOut, n, xb, model.attnOutBias[l], x, false);
+            b.attention().run(parallel, heads, n);
+            b.attnOut().run(parallel, n);
             for (int i = 0; i < n; i++) {
-                LayerNorm.apply(x, i * embd, xb, i * embd, embd, w.mlpNormWeight().data(), w.mlpNormBias().data(), eps);
+                LayerNorm.apply(x, i * embd, xb, i * embd, embd, w.mlpNormWeight(), w.mlpNormBias(), eps);
             }
-            matmul(model.mlpUp[l], xb, n, hidden, model.mlpUpBias[l], null, true);
-            matmul(model.mlpDown[l], hidden, n, xb, model.mlpDownBias[l], x, false);
+            b.mlpUp().run(parallel, n);
+            b.mlpDown().run(parallel, n);
         }
         for (int i = 0; i < n; i++) rowCache[i].setLength(rowPosition[i] + 1);
     }
@@ -305,108 +288,23 @@ public final class Forward {
     // Logits of position n-1 of the last batch into logits.
     private float[] lastLogits(int n) {
         finalNorm(n - 1, 0);
-        matmul(model.head, xb, 1, logits, null, null, false);
+        headLast.run(parallel, 1);
         return logits;
     }
 
     // Logits of all n positions of the last batch into batchLogits.
     private void allLogits(int n) {
-        if (batchLogits == null) batchLogits = new float[BATCH * vocab];
+        if (batchLogits == null) {
+            batchLogits = new float[BATCH * vocab];
+            headAll = new LinearJob(model.head, xb, inT, batchLogits, null, null, null, decodeHost);
+        }
         for (int i = 0; i < n; i++) finalNorm(i, i);
-        matmul(model.head, xb, n, batchLogits, null, null, false);
+        headAll.run(parallel, n);
     }
 
     private void finalNorm(int from, int to) {
         LayerNorm.apply(x, from * embd, xb, to * embd, embd, weights.finalNormWeight().data(),
                 weights.finalNormBias().data(), eps);
-    }
-
-    // out = W in (+ bias) (then the activation), for n positions; with residual != null, residual += that instead.
-    private void matmul(KernelMatrix w, float[] in, int n, float[] out, float[] bias, float[] residual, boolean activate) {
-        jobWeight = w;
-        boolean batched = n > 1 && !decodeHost;
-        if (batched) {
-            // Transposed on the pool: on the calling thread alone it left the other threads waiting ~3% of a pass.
-            jobIn = in;
-            jobN = n; // read by transposeColumns, and below by the matmul
-            jobCols = w.cols();
-            parallel.forRows(w.cols(), TRANSPOSE_GRAIN, transposeColumns);
-            in = inT;
-        }
-        jobIn = in;
-        jobN = n;
-        jobOut = out;
-        jobBias = bias;
-        jobResidual = residual;
-        jobActivate = activate;
-        if (batched) parallel.forRows(w.rows(), MatMul.rowGrain(w), matmulRows);
-        else if (n == 1) parallel.forRows(w.rows(), matvecRows);
-        else parallel.forRows(w.rows(), matvecEachRows);
-    }
-
-    // One token (generation, and the prompt's last logits) and a batch (the prompt) are separate bodies, so that C2
-    // profiles each alone: one body branching on n deoptimized when a prompt pass first reached its n == 1 head.
-    private void matvecRows(int start, int end) {
-        MatVec.apply(jobWeight, jobIn, 0, jobOut, 0, start, end);
-        finish(start, end);
-    }
-
-    // A decode step: each row of the weight block [rb, re) meets every sequence's input while it is in cache. Blocks
-    // start at multiples of the pool's grain, as the one-token pass's chunks do, so each output is computed exactly as
-    // next() computes it.
-    private void matvecEachRows(int start, int end) {
-        int cols = jobWeight.cols(), rows = jobWeight.rows();
-        for (int rb = start; rb < end; rb += DECODE_BLOCK) {
-            int re = Math.min(end, rb + DECODE_BLOCK);
-            for (int i = 0; i < jobN; i++) MatVec.apply(jobWeight, jobIn, i * cols, jobOut, i * rows, rb, re);
-        }
-        finish(start, end);
-    }
-
-    private void matmulRows(int start, int end) {
-        MatMul.apply(jobWeight, jobIn, jobN, jobOut, start, end);
-        finish(start, end);
-    }
-
-    // Bias, the activation and the residual for rows [start, end) of every position.
-    private void finish(int start, int end) {
-        int n = jobN, rows = jobWeight.rows();
-        float[] out = jobOut, bias = jobBias, residual = jobResidual;
-        for (int i = 0; i < n; i++) {
-            int o = i * rows;
-            if (bias != null) {
-                for (int r = start; r < end; r++) out[o + r] += bias[r];
-            }
-            if (jobActivate) Activations.apply(activation, out, o + start, end - start);
-            if (residual != null) {
-                for (int r = start; r < end; r++) residual[o + r] += out[o + r];
-            }
-        }
-    }
-
-    private void transposeColumns(int start, int end) {
-        MatMul.transpose(jobIn, jobN, jobCols, inT, start, end);
-    }
-
-    private void attentionRows(int start, int end) {
-        int layer = jobLayer, n = jobN, capacity = att.length / heads;
-        AttentionProbe p = probe;
-        boolean scores = probeScores;
-        for (int h = start; h < end; h++) {
-            for (int i = 0; i < n; i++) {
-                int position = rowPosition[i];
-                KvCache c = rowCache[i];
-                if (scores) {
-                    // Computed again for the probe, into the scratch row that the kernel overwrites next.
-                    Attention.scores(qkv, 3 * i * embd + h * headSize, c.keys[layer], c.offset(h, 0), headSize,
-                            position + 1, att, h * capacity);
-                    p.onScores(layer, h, position, att, h * capacity, scales[layer]);
-                }
-                Attention.head(qkv, 3 * i * embd + h * headSize, c.keys[layer], c.values[layer], c.offset(h, 0), headSize,
-                        position + 1, scales[layer], att, h * capacity, attOut, i * embd + h * headSize);
-                if (p != null) p.onAttention(layer, h, position, att, h * capacity);
-            }
-        }
     }
 
     private void checkFits(int count) {

@@ -24,36 +24,31 @@ public final class Gpt2Model {
     private static final ValueLayout.OfFloat LE_FLOAT =
             ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
+    /**
+     * One transformer block as the forward pass runs it: LayerNorm parameters in place, matrices ready for the kernels,
+     * biases on the heap, and the attention scale this layer uses.
+     */
+    record Layer(MemorySegment attnNormWeight, MemorySegment attnNormBias, KernelMatrix qkv, float[] qkvBias,
+            KernelMatrix attnOut, float[] attnOutBias, MemorySegment mlpNormWeight, MemorySegment mlpNormBias,
+            KernelMatrix mlpUp, float[] mlpUpBias, KernelMatrix mlpDown, float[] mlpDownBias, float attentionScale) {
+    }
+
     private final Gpt2Weights weights;
     private final Gpt2Config config;
-    final float[][] qkvBias;
-    final float[][] attnOutBias;
-    final float[][] mlpUpBias;
-    final float[][] mlpDownBias;
-    final KernelMatrix[] qkv;
-    final KernelMatrix[] attnOut;
-    final KernelMatrix[] mlpUp;
-    final KernelMatrix[] mlpDown;
+    final Layer[] layers;
     final KernelMatrix head;
 
     public Gpt2Model(Gpt2Weights weights) {
         this.weights = weights;
         this.config = weights.config();
-        int v = config.vocabSize(), c = config.embeddingSize(), f = config.innerSize(), layers = config.layerCount();
+        int v = config.vocabSize(), c = config.embeddingSize(), f = config.innerSize(), n = config.layerCount();
         checkShape(weights.tokenEmbedding(), v, c);
         checkShape(weights.positionEmbedding(), config.contextLength(), c);
-        if (weights.layers().size() != layers) {
-            throw new WeightsException("checkpoint has " + weights.layers().size() + " layers, config says n_layer=" + layers);
+        if (weights.layers().size() != n) {
+            throw new WeightsException("checkpoint has " + weights.layers().size() + " layers, config says n_layer=" + n);
         }
-        qkvBias = new float[layers][];
-        attnOutBias = new float[layers][];
-        mlpUpBias = new float[layers][];
-        mlpDownBias = new float[layers][];
-        qkv = new KernelMatrix[layers];
-        attnOut = new KernelMatrix[layers];
-        mlpUp = new KernelMatrix[layers];
-        mlpDown = new KernelMatrix[layers];
-        for (int l = 0; l < layers; l++) {
+        layers = new Layer[n];
+        for (int l = 0; l < n; l++) {
             Gpt2Weights.Layer w = weights.layers().get(l);
             checkVector(w.attnNormWeight(), c);
             checkVector(w.attnNormBias(), c);
@@ -63,14 +58,12 @@ public final class Gpt2Model {
             checkMatrix(w.attnOut(), c, c);
             checkMatrix(w.mlpUp(), f, c);
             checkMatrix(w.mlpDown(), c, f);
-            qkvBias[l] = toArray(w.qkvBias(), 3 * c);
-            attnOutBias[l] = toArray(w.attnOutBias(), c);
-            mlpUpBias[l] = toArray(w.mlpUpBias(), f);
-            mlpDownBias[l] = toArray(w.mlpDownBias(), c);
-            qkv[l] = KernelMatrix.of(w.qkv());
-            attnOut[l] = KernelMatrix.of(w.attnOut());
-            mlpUp[l] = KernelMatrix.of(w.mlpUp());
-            mlpDown[l] = KernelMatrix.of(w.mlpDown());
+            layers[l] = new Layer(w.attnNormWeight().data(), w.attnNormBias().data(),
+                    KernelMatrix.of(w.qkv()), toArray(w.qkvBias(), 3 * c),
+                    KernelMatrix.of(w.attnOut()), toArray(w.attnOutBias(), c),
+                    w.mlpNormWeight().data(), w.mlpNormBias().data(),
+                    KernelMatrix.of(w.mlpUp()), toArray(w.mlpUpBias(), f),
+                    KernelMatrix.of(w.mlpDown()), toArray(w.mlpDownBias(), c), config.attentionScale(l));
         }
         checkVector(weights.finalNormWeight(), c);
         checkVector(weights.finalNormBias(), c);

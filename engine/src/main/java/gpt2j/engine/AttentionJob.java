@@ -1,0 +1,71 @@
+package gpt2j.engine;
+
+import gpt2j.engine.kernels.Attention;
+
+/**
+ * One layer's attention for the rows of a pass as a pool job over heads: each row's query (in the pass's qkv) attends
+ * over its own sequence's cache up to its own position, writing its heads' outputs into the pass's attention output.
+ * A {@link Forward} builds one per layer; a run only says how many rows.
+ */
+final class AttentionJob implements Parallel.RowRange {
+
+    private final int layer;
+    private final float scale;
+    private final int embd;
+    private final int headSize;
+    private final float[] qkv;          // (n, 3C): the rows' queries
+    private final KvCache[] rowCache;   // each row's sequence
+    private final int[] rowPosition;    // each row's position in it
+    private final float[] att;          // (H, capacity): each head's weights for the current query
+    private final int capacity;
+    private final float[] out;          // (n, C)
+    private AttentionProbe probe;       // or null
+    private boolean probeScores;
+    private int n;
+
+    AttentionJob(Gpt2Model.Layer layer, int index, int embd, int headSize, float[] qkv, KvCache[] rowCache,
+            int[] rowPosition, float[] att, int capacity, float[] out) {
+        this.layer = index;
+        this.scale = layer.attentionScale();
+        this.embd = embd;
+        this.headSize = headSize;
+        this.qkv = qkv;
+        this.rowCache = rowCache;
+        this.rowPosition = rowPosition;
+        this.att = att;
+        this.capacity = capacity;
+        this.out = out;
+    }
+
+    void setProbe(AttentionProbe probe) {
+        this.probe = probe;
+        this.probeScores = probe != null && probe.wantsScores();
+    }
+
+    /** Attention for the first {@code n} rows, every head, on {@code parallel}. */
+    void run(Parallel parallel, int heads, int n) {
+        this.n = n;
+        parallel.forRows(heads, 1, this);
+    }
+
+    @Override
+    public void run(int start, int end) {
+        AttentionProbe p = probe;
+        boolean scores = probeScores;
+        for (int h = start; h < end; h++) {
+            for (int i = 0; i < n; i++) {
+                int position = rowPosition[i];
+                KvCache c = rowCache[i];
+                if (scores) {
+                    // Computed again for the probe, into the scratch row that the kernel overwrites next.
+                    Attention.scores(qkv, 3 * i * embd + h * headSize, c.keys[layer], c.offset(h, 0), headSize,
+                            position + 1, att, h * capacity);
+                    p.onScores(layer, h, position, att, h * capacity, scale);
+                }
+                Attention.head(qkv, 3 * i * embd + h * headSize, c.keys[layer], c.values[layer], c.offset(h, 0), headSize,
+                        position + 1, scale, att, h * capacity, out, i * embd + h * headSize);
+                if (p != null) p.onAttention(layer, h, position, att, h * capacity);
+            }
+        }
+    }
+}
