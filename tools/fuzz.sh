@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs one fuzz target as a fuzzer (Jazzer) for a set time and prints its executions.
 # Usage: tools/fuzz.sh MODULE CLASS#METHOD SECONDS     e.g. tools/fuzz.sh weights GgufFuzzTest#checkpoint 600
+# FUZZ_RUNS=N stops after N executions instead (SECONDS still caps the time). tools/fuzz_campaign.sh runs them all.
 # Without JAZZER_FUZZ, `tools/mvn test` only replays each target's corpus (src/test/resources/<pkg>/<Class>Inputs/);
 # here a crash is written into that directory, to be fixed and committed as a regression input. The corpus the
 # fuzzer grows lives in MODULE/.cifuzz-corpus/ (ignored by git). The log goes to target/fuzz-<target>.log.
@@ -12,12 +13,17 @@ log="$root/target/fuzz-${target//#/-}.log"
 mkdir -p "$root/target"
 set +e
 # FUZZ_GOALS=surefire:test skips compiling (to run several targets at once after one build).
-JAZZER_FUZZ=1 JAZZER_MAX_DURATION="${seconds}s" "$root/tools/mvn" -o ${FUZZ_GOALS:-test} -pl "$module" \
+# -am builds the modules it depends on from this tree (never stale jars from ~/.m2); only $target runs.
+env JAZZER_FUZZ=1 JAZZER_MAX_DURATION="${seconds}s" ${FUZZ_RUNS:+JAZZER_MAX_EXECUTIONS=$FUZZ_RUNS} \
+    "$root/tools/mvn" -o ${FUZZ_GOALS:-test} -pl "$module" -am \
     -Dtest="$target" -Dsurefire.failIfNoSpecifiedTests=false >"$log" 2>&1
 rc=$?
 set -e
 # libFuzzer's last line: "Done N runs in S second(s)"; a finding stops it early with "crash-..." and a non-zero rc.
 runs=$(grep -ao 'Done [0-9]* runs in [0-9]* second' "$log" | tail -1 || true)
-echo "$target: ${runs:-no libFuzzer summary (see $log)}, exit $rc"
+# the last status line: coverage (edges), features, corpus size, exec/s
+stats=$(grep -ao 'cov: [0-9]* ft: [0-9]* corp: [0-9/]*[A-Za-z]* .*exec/s: [0-9]*' "$log" | tail -1 \
+    | sed -E 's/^(cov: [0-9]+ ft: [0-9]+ corp: [^ ]+).*(exec\/s: [0-9]+).*/\1 \2/' || true)
+echo "$target: ${runs:-no libFuzzer summary (see $log)}; ${stats:-no stats}; exit $rc"
 grep -a 'crash-\|Exception\|Error:' "$log" | grep -v '^\[INFO\]' | head -5 || true
 exit $rc

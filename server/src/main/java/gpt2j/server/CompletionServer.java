@@ -154,12 +154,19 @@ public final class CompletionServer implements AutoCloseable {
             body = in.readNBytes(options.maxBodyBytes() + 1);
         }
         if (body.length > options.maxBodyBytes()) throw ApiException.tooLarge(options.maxBodyBytes());
+        return json(body);
+    }
+
+    /** A request body as JSON: within the nesting limit, not empty, or a 400. */
+    static JsonNode json(byte[] body) {
         try {
             JsonNode node = JSON.readTree(body);
             if (node == null || node.isMissingNode()) throw ApiException.invalid(null, "the request body is empty");
             return node;
         } catch (JsonProcessingException e) {
             throw ApiException.invalid(null, "the request body is not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) { // Jackson's CharConversionException: bytes in no encoding JSON allows
+            throw ApiException.invalid(null, "the request body is not valid JSON: " + e.getMessage());
         }
     }
 
@@ -358,20 +365,26 @@ public final class CompletionServer implements AutoCloseable {
 
     /** llama.cpp's shape: {"tokens": [ids]} -> {"content": "text"}. */
     private int detokenize(HttpExchange ex, JsonNode body) throws IOException {
+        int[] ids = tokenIds(body, model.vocabSize());
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        o.put("content", model.detokenize(ids));
+        sendJson(ex, 200, o);
+        return 200;
+    }
+
+    /** /detokenize's {@code tokens}: ids in [0, vocabSize), or a 400. */
+    static int[] tokenIds(JsonNode body, int vocabSize) {
         JsonNode tokens = body.get("tokens");
         if (tokens == null || !tokens.isArray()) throw ApiException.invalid("tokens", "tokens must be an array of token ids");
         int[] ids = new int[tokens.size()];
         for (int i = 0; i < ids.length; i++) {
             JsonNode t = tokens.get(i);
-            if (!t.canConvertToExactIntegral() || !t.canConvertToInt() || t.asInt() < 0 || t.asInt() >= model.vocabSize()) {
-                throw ApiException.invalid("tokens", "token ids must be integers in [0, " + model.vocabSize() + "), got " + t);
+            if (!t.canConvertToExactIntegral() || !t.canConvertToInt() || t.asInt() < 0 || t.asInt() >= vocabSize) {
+                throw ApiException.invalid("tokens", "token ids must be integers in [0, " + vocabSize + "), got " + t);
             }
             ids[i] = t.asInt();
         }
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.put("content", model.detokenize(ids));
-        sendJson(ex, 200, o);
-        return 200;
+        return ids;
     }
 
     private int health(HttpExchange ex, Void unused) throws IOException {

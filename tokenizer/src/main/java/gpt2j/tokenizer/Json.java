@@ -10,8 +10,11 @@ import java.util.Map;
  * ArrayList, numbers Long or Double, plus String, Boolean and null. Errors name the character offset.
  */
 final class Json {
+    /** vocab.json nests 1 deep, tokenizer.json 4: a deeper file is refused before the recursion overflows the stack. */
+    static final int MAX_DEPTH = 64;
     private final String text;
     private int pos;
+    private int depth;
 
     private Json(String text) {
         this.text = text;
@@ -33,9 +36,22 @@ final class Json {
             throw error("unexpected end of input");
         }
         char c = text.charAt(pos);
+        if ((c == '{' || c == '[') && depth >= MAX_DEPTH) {
+            throw error("nesting deeper than " + MAX_DEPTH + " levels");
+        }
         return switch (c) {
-            case '{' -> object();
-            case '[' -> array();
+            case '{' -> {
+                depth++;
+                Map<String, Object> map = object();
+                depth--;
+                yield map;
+            }
+            case '[' -> {
+                depth++;
+                List<Object> list = array();
+                depth--;
+                yield list;
+            }
             case '"' -> string();
             case 't' -> literal("true", Boolean.TRUE);
             case 'f' -> literal("false", Boolean.FALSE);

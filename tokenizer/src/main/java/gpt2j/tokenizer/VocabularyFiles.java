@@ -62,7 +62,10 @@ final class VocabularyFiles {
         if (root.get("added_tokens") instanceof List<?> added) {
             for (Object o : added) {
                 if (o instanceof Map<?, ?> t && t.get("content") instanceof String content && t.get("id") instanceof Long id) {
-                    Integer known = vocab.putIfAbsent(content, Math.toIntExact(id));
+                    if (id < 0 || id > Integer.MAX_VALUE) {
+                        throw new TokenizerException(where + ": added token '" + content + "' has id " + id + ", not an index");
+                    }
+                    Integer known = vocab.putIfAbsent(content, id.intValue());
                     if (known != null && known != id.intValue()) {
                         throw new TokenizerException(where + ": added token '" + content + "' has id " + id + " but the vocabulary says " + known);
                     }

@@ -17,7 +17,7 @@ class Gpt2TokenizerFuzzTest {
 
     @FuzzTest(maxDuration = "10s")
     void roundTrip(FuzzedDataProvider data) {
-        String s = data.consumeRemainingAsString();
+        String s = data.consumeString(512); // bounded: a long text only repeats what short ones cover, slower
         // lone surrogates have no UTF-8 form, so no byte-level tokenizer can give them back
         if (!s.equals(new String(s.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8))) return;
         assertEquals(s, TOKENIZER.decode(TOKENIZER.encode(s)));

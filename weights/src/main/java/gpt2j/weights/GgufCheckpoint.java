@@ -28,8 +28,12 @@ final class GgufCheckpoint {
     }
 
     static LoadedCheckpoint load(Path path) {
-        GgufFile f = GgufFile.open(path);
-        Arena arena = Arena.ofShared();
+        return load(GgufFile.open(path), Arena.ofShared());
+    }
+
+    /** The checkpoint in {@code f}; converted tensors go into {@code arena}. A failure closes both. */
+    static LoadedCheckpoint load(GgufFile f, Arena arena) {
+        Path path = f.path();
         try {
             String arch = f.string("general.architecture");
             if (!ARCH.equals(arch)) {

@@ -1,9 +1,9 @@
 package gpt2j.weights;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -23,9 +23,9 @@ import java.util.Map;
 
 /**
  * A GGUF file (docs/gguf.md in ggml): header, metadata key/values, tensor infos, then the aligned data section.
- * Everything before the data is parsed through a bounded reader and checked against the file size (counts, string
- * lengths, offsets, types) before the file is mapped, so a corrupt file fails with one line instead of an
- * OutOfMemoryError. The file is then mapped once; tensors are zero-copy slices.
+ * The file is mapped once. Everything before the data is parsed through a bounded reader and checked against the file
+ * size (counts, string lengths, array lengths, offsets, types) before anything is allocated for it, so a corrupt file
+ * fails with one line instead of an OutOfMemoryError. Tensors are zero-copy slices.
  * <p>
  * Metadata values are Java objects: Long (all integer types), Double (float32/float64), Boolean, String, and for arrays
  * {@code List<String>}, {@code long[]}, {@code double[]} or {@code boolean[]} (arrays of arrays are skipped: null).
@@ -36,6 +36,8 @@ public final class GgufFile implements AutoCloseable {
     static final int DEFAULT_ALIGNMENT = 32;
     private static final int MAX_DIMS = 4; // GGML_MAX_DIMS
     private static final long MAX_STRING = 1L << 24; // no key, token or name is near 16 MiB
+    // The largest vocabularies have ~262k tokens; a u8 array may not become a long[] 8 times the file's size.
+    private static final long MAX_ARRAY = 1L << 22;
 
     /** A tensor as the file describes it; {@code ne} is ggml order (ne[0] contiguous), {@code offset} absolute. */
     public record TensorInfo(String name, long[] ne, GgmlType type, long offset, long byteSize) {
@@ -71,82 +73,87 @@ public final class GgufFile implements AutoCloseable {
     }
 
     public static GgufFile open(Path path) {
+        Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            long size = ch.size();
-            Reader r = new Reader(ch, size);
-            int magic = r.u32();
-            if (magic != MAGIC) {
-                throw bad(path, Integer.reverseBytes(magic) == MAGIC ? "big-endian GGUF files are not supported"
-                        : "bad magic (expected \"GGUF\")");
-            }
-            int version = r.u32();
-            if (version != 2 && version != 3) throw bad(path, "unsupported GGUF version " + Integer.toUnsignedString(version)
-                    + " (gpt2j reads versions 2 and 3)");
-            long nTensors = r.u64(), nKv = r.u64();
-            // Every tensor info takes at least 24 bytes and every key/value 13: bounds any count by the file size.
-            if (nTensors < 0 || nTensors > r.remaining() / 24) throw bad(path, "tensor count " + Long.toUnsignedString(nTensors)
-                    + " is impossible for a file of " + size + " bytes");
-            if (nKv < 0 || nKv > r.remaining() / 13) throw bad(path, "metadata count " + Long.toUnsignedString(nKv)
-                    + " is impossible for a file of " + size + " bytes");
-            Map<String, Object> meta = new LinkedHashMap<>();
-            for (long i = 0; i < nKv; i++) {
-                String key = r.string(path);
-                int type = r.u32();
-                Object value = r.value(path, key, type, true);
-                if (meta.put(key, value) != null) throw bad(path, "duplicate metadata key " + key);
-            }
-            int alignment = DEFAULT_ALIGNMENT;
-            if (meta.containsKey("general.alignment")) {
-                Object a = meta.get("general.alignment");
-                if (!(a instanceof Long l) || l <= 0 || l > (1 << 20) || Long.bitCount(l) != 1) {
-                    throw bad(path, "general.alignment must be a power of two, got " + a);
-                }
-                alignment = (int) (long) l;
-            }
-            List<long[]> raw = new ArrayList<>(); // per tensor: ne..., then type, offset
-            List<String> names = new ArrayList<>();
-            for (long i = 0; i < nTensors; i++) {
-                String name = r.string(path);
-                int nDims = r.u32();
-                if (nDims < 1 || nDims > MAX_DIMS) throw bad(path, "tensor " + name + " has " + Integer.toUnsignedString(nDims)
-                        + " dimensions (1 to " + MAX_DIMS + " allowed)");
-                long[] rec = new long[nDims + 2];
-                for (int d = 0; d < nDims; d++) rec[d] = r.u64();
-                rec[nDims] = r.u32() & 0xFFFFFFFFL;
-                rec[nDims + 1] = r.u64();
-                names.add(name);
-                raw.add(rec);
-            }
-            long dataStart = align(r.position(), alignment);
-            if (dataStart > size) throw bad(path, "file ends before its data section (truncated?)");
-            Map<String, TensorInfo> infos = new LinkedHashMap<>();
-            for (int i = 0; i < names.size(); i++) {
-                TensorInfo t = tensorInfo(path, names.get(i), raw.get(i), alignment, dataStart, size);
-                if (infos.put(t.name(), t) != null) throw bad(path, "duplicate tensor " + t.name());
-            }
-            List<TensorInfo> byOffset = new ArrayList<>(infos.values());
-            byOffset.sort(Comparator.comparingLong(TensorInfo::offset));
-            for (int i = 1; i < byOffset.size(); i++) {
-                TensorInfo prev = byOffset.get(i - 1), cur = byOffset.get(i);
-                if (cur.offset() < prev.offset() + prev.byteSize()) {
-                    throw bad(path, "tensors " + prev.name() + " and " + cur.name() + " overlap");
-                }
-            }
-            Arena arena = Arena.ofShared();
-            try {
-                MemorySegment mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-                return new GgufFile(path, version, size, meta, infos, alignment, dataStart, arena, mapped);
-            } catch (IOException | RuntimeException e) {
-                arena.close();
-                throw e;
-            }
+            return read(path, ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena), arena);
         } catch (NoSuchFileException e) {
+            arena.close();
             throw new WeightsException(path + ": file not found");
-        } catch (EOFException e) {
-            throw bad(path, "file ends in the middle of its header (truncated?)");
         } catch (IOException e) {
+            arena.close();
             throw new WeightsException(path + ": cannot read (" + e.getMessage() + ")", e);
+        } catch (RuntimeException e) {
+            arena.close();
+            throw e;
         }
+    }
+
+    /**
+     * Parses the GGUF image {@code file} (a mapped file, or bytes in memory for the fuzz tests). The GgufFile closes
+     * {@code arena}, which owns {@code file}; when this throws, the caller does.
+     */
+    static GgufFile read(Path path, MemorySegment file, Arena arena) {
+        long size = file.byteSize();
+        Reader r = new Reader(path, file);
+        int magic = r.u32();
+        if (magic != MAGIC) {
+            throw bad(path, Integer.reverseBytes(magic) == MAGIC ? "big-endian GGUF files are not supported"
+                    : "bad magic (expected \"GGUF\")");
+        }
+        int version = r.u32();
+        if (version != 2 && version != 3) throw bad(path, "unsupported GGUF version " + Integer.toUnsignedString(version)
+                + " (gpt2j reads versions 2 and 3)");
+        long nTensors = r.u64(), nKv = r.u64();
+        // Every tensor info takes at least 24 bytes and every key/value 13: bounds any count by the file size.
+        if (nTensors < 0 || nTensors > r.remaining() / 24) throw bad(path, "tensor count " + Long.toUnsignedString(nTensors)
+                + " is impossible for a file of " + size + " bytes");
+        if (nKv < 0 || nKv > r.remaining() / 13) throw bad(path, "metadata count " + Long.toUnsignedString(nKv)
+                + " is impossible for a file of " + size + " bytes");
+        Map<String, Object> meta = new LinkedHashMap<>();
+        for (long i = 0; i < nKv; i++) {
+            String key = r.string(path);
+            int type = r.u32();
+            Object value = r.value(path, key, type, true);
+            if (meta.put(key, value) != null) throw bad(path, "duplicate metadata key " + key);
+        }
+        int alignment = DEFAULT_ALIGNMENT;
+        if (meta.containsKey("general.alignment")) {
+            Object a = meta.get("general.alignment");
+            if (!(a instanceof Long l) || l <= 0 || l > (1 << 20) || Long.bitCount(l) != 1) {
+                throw bad(path, "general.alignment must be a power of two, got " + a);
+            }
+            alignment = (int) (long) l;
+        }
+        List<long[]> raw = new ArrayList<>(); // per tensor: ne..., then type, offset
+        List<String> names = new ArrayList<>();
+        for (long i = 0; i < nTensors; i++) {
+            String name = r.string(path);
+            int nDims = r.u32();
+            if (nDims < 1 || nDims > MAX_DIMS) throw bad(path, "tensor " + name + " has " + Integer.toUnsignedString(nDims)
+                    + " dimensions (1 to " + MAX_DIMS + " allowed)");
+            long[] rec = new long[nDims + 2];
+            for (int d = 0; d < nDims; d++) rec[d] = r.u64();
+            rec[nDims] = r.u32() & 0xFFFFFFFFL;
+            rec[nDims + 1] = r.u64();
+            names.add(name);
+            raw.add(rec);
+        }
+        long dataStart = align(r.position(), alignment);
+        if (dataStart > size) throw bad(path, "file ends before its data section (truncated?)");
+        Map<String, TensorInfo> infos = new LinkedHashMap<>();
+        for (int i = 0; i < names.size(); i++) {
+            TensorInfo t = tensorInfo(path, names.get(i), raw.get(i), alignment, dataStart, size);
+            if (infos.put(t.name(), t) != null) throw bad(path, "duplicate tensor " + t.name());
+        }
+        List<TensorInfo> byOffset = new ArrayList<>(infos.values());
+        byOffset.sort(Comparator.comparingLong(TensorInfo::offset));
+        for (int i = 1; i < byOffset.size(); i++) {
+            TensorInfo prev = byOffset.get(i - 1), cur = byOffset.get(i);
+            if (cur.offset() < prev.offset() + prev.byteSize()) {
+                throw bad(path, "tensors " + prev.name() + " and " + cur.name() + " overlap");
+            }
+        }
+        return new GgufFile(path, version, size, meta, infos, alignment, dataStart, arena, file);
     }
 
     private static TensorInfo tensorInfo(Path path, String name, long[] rec, int alignment, long dataStart, long size) {
@@ -186,72 +193,56 @@ public final class GgufFile implements AutoCloseable {
         return new WeightsException(path + ": not a valid GGUF file: " + what);
     }
 
-    /** Little-endian reads through a 64 KiB window, refusing to read past the end of the file. */
+    /** Little-endian reads, refusing to read past the end of the file. */
     private static final class Reader {
-        private final FileChannel ch;
-        private final long size;
-        private final ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-        private long bufStart; // file position of buf[0]
+        private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        private final Path path;
+        private final MemorySegment file;
+        private long pos;
 
-        Reader(FileChannel ch, long size) {
-            this.ch = ch;
-            this.size = size;
-            buf.limit(0);
+        Reader(Path path, MemorySegment file) {
+            this.path = path;
+            this.file = file;
         }
 
         long position() {
-            return bufStart + buf.position();
+            return pos;
         }
 
         long remaining() {
-            return size - position();
+            return file.byteSize() - pos;
         }
 
-        private void need(int n) throws IOException {
-            if (buf.remaining() >= n) return;
-            if (remaining() < n) throw new EOFException();
-            long pos = position();
-            buf.clear();
-            bufStart = pos;
-            while (buf.position() < n) {
-                if (ch.read(buf, pos + buf.position()) < 0) throw new EOFException();
-            }
-            buf.flip();
+        private long take(long n) {
+            if (remaining() < n) throw bad(path, "file ends in the middle of its header (truncated?)");
+            long at = pos;
+            pos += n;
+            return at;
         }
 
-        int u8() throws IOException {
-            need(1);
-            return buf.get() & 0xFF;
+        int u8() {
+            return file.get(ValueLayout.JAVA_BYTE, take(1)) & 0xFF;
         }
 
-        int u16() throws IOException {
-            need(2);
-            return buf.getShort() & 0xFFFF;
+        int u16() {
+            return file.get(U16, take(2)) & 0xFFFF;
         }
 
-        int u32() throws IOException {
-            need(4);
-            return buf.getInt();
+        int u32() {
+            return file.get(U32, take(4));
         }
 
-        long u64() throws IOException {
-            need(8);
-            return buf.getLong();
+        long u64() {
+            return file.get(U64, take(8));
         }
 
-        byte[] bytes(int n) throws IOException {
-            byte[] out = new byte[n];
-            int done = 0;
-            while (done < n) {
-                int chunk = Math.min(n - done, buf.capacity());
-                need(chunk);
-                buf.get(out, done, chunk);
-                done += chunk;
-            }
-            return out;
+        byte[] bytes(int n) {
+            return file.asSlice(take(n), n).toArray(ValueLayout.JAVA_BYTE);
         }
 
-        String string(Path path) throws IOException {
+        String string(Path path) {
             long len = u64();
             if (len < 0 || len > remaining() || len > MAX_STRING) {
                 throw bad(path, "string of length " + Long.toUnsignedString(len) + " at byte " + (position() - 8)
@@ -266,7 +257,7 @@ public final class GgufFile implements AutoCloseable {
         }
 
         // GGUF value types: 0 u8, 1 i8, 2 u16, 3 i16, 4 u32, 5 i32, 6 f32, 7 bool, 8 string, 9 array, 10 u64, 11 i64, 12 f64
-        Object value(Path path, String key, int type, boolean arraysAllowed) throws IOException {
+        Object value(Path path, String key, int type, boolean arraysAllowed) {
             return switch (type) {
                 case 0 -> (long) u8();
                 case 1 -> (long) (byte) u8();
@@ -287,11 +278,11 @@ public final class GgufFile implements AutoCloseable {
             };
         }
 
-        private Object array(Path path, String key) throws IOException {
+        private Object array(Path path, String key) {
             return arrayOf(path, key, u32());
         }
 
-        private Object arrayOf(Path path, String key, int type) throws IOException {
+        private Object arrayOf(Path path, String key, int type) {
             long n = u64();
             int elem = switch (type) {
                 case 0, 1, 7 -> 1;
@@ -302,7 +293,7 @@ public final class GgufFile implements AutoCloseable {
                 case 9 -> 12; // at least a type and a count
                 default -> throw bad(path, "metadata " + key + " is an array of unknown type " + Integer.toUnsignedString(type));
             };
-            if (n < 0 || n > remaining() / elem || n > Integer.MAX_VALUE - 8) {
+            if (n < 0 || n > remaining() / elem || n > MAX_ARRAY) {
                 throw bad(path, "metadata " + key + " claims " + Long.toUnsignedString(n) + " elements, more than the file holds");
             }
             int count = (int) n;

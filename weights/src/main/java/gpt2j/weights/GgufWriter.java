@@ -6,6 +6,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -14,7 +15,9 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -92,8 +95,8 @@ public final class GgufWriter {
         }
         if (Files.isDirectory(target)) throw new WeightsException(out + ": is a directory");
         Path dir = target.getParent();
-        // Not Files.createTempFile: its 0600 permissions would stay on the result; CREATE_NEW honours the umask.
-        Path tmp = dir.resolve("." + target.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
+        TempFiles.removeLeftovers(target);
+        Path tmp = TempFiles.beside(target);
         FileChannel ch;
         try {
             ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
@@ -125,7 +128,34 @@ public final class GgufWriter {
         }
     }
 
-    private void writeTo(FileChannel ch, Progress progress) throws IOException {
+    /**
+     * Refuses what would not read back as written: a key or tensor name twice (readers refuse duplicates), and strings
+     * with no UTF-8 form (a lone surrogate, from a JSON escape, would silently become '?').
+     */
+    private void check() {
+        Set<String> keys = new HashSet<>(), names = new HashSet<>();
+        for (Kv kv : kvs) {
+            utf8(kv.key(), "metadata key");
+            if (!keys.add(kv.key())) throw new WeightsException("GGUF metadata key " + kv.key() + " is set twice");
+            if (kv.value() instanceof String v) utf8(v, kv.key());
+            if (kv.value() instanceof List<?> l) for (Object v : l) utf8((String) v, kv.key());
+        }
+        for (Entry t : tensors) {
+            utf8(t.name(), "tensor name");
+            if (!names.add(t.name())) throw new WeightsException("GGUF tensor " + t.name() + " is added twice");
+        }
+    }
+
+    private static void utf8(String s, String what) {
+        if (!StandardCharsets.UTF_8.newEncoder().canEncode(s)) {
+            throw new WeightsException(what + " " + Unpickler.printable(s) + " holds a lone surrogate, which has no UTF-8 "
+                    + "form (GGUF strings are UTF-8)");
+        }
+    }
+
+    /** Writes the whole file to {@code ch} (a file, or memory for the fuzz tests). */
+    void writeTo(WritableByteChannel ch, Progress progress) throws IOException {
+        check();
         Out o = new Out(ch);
         o.u32(GgufFile.MAGIC);
         o.u32(3);
@@ -179,11 +209,11 @@ public final class GgufWriter {
 
     /** Little-endian output through a 1 MiB buffer. */
     private static final class Out {
-        private final FileChannel ch;
+        private final WritableByteChannel ch;
         private final ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
         private long written;
 
-        Out(FileChannel ch) {
+        Out(WritableByteChannel ch) {
             this.ch = ch;
         }
 

@@ -1,5 +1,6 @@
 package gpt2j.weights;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -42,14 +43,30 @@ final class HfCheckpoint {
     }
 
     private static LoadedCheckpoint load(Path dir, Gpt2Config config, List<Path> files) {
-        List<AutoCloseable> resources = new ArrayList<>();
+        boolean tied = HfConfig.tiesWordEmbeddings(dir.resolve("config.json"));
+        List<TensorFile> opened = new ArrayList<>();
+        try {
+            for (Path p : files) opened.add(open(p));
+        } catch (RuntimeException e) {
+            closeAll(new ArrayList<>(opened));
+            throw e;
+        }
+        return load(dir, config, tied, files, opened, Arena.ofShared());
+    }
+
+    /**
+     * The checkpoint in {@code opened} (the readers of {@code files}, in memory for the fuzz tests); converted tensors
+     * go into {@code arena}. Closing it, or a failure here, closes the readers and the arena.
+     */
+    static LoadedCheckpoint load(Path dir, Gpt2Config config, boolean tied, List<Path> files, List<TensorFile> opened,
+                                 Arena arena) {
+        List<AutoCloseable> resources = new ArrayList<>(opened);
+        resources.add(arena);
         try {
             Map<String, Tensor> tensors = new HashMap<>();
             long bytes = 0;
             String format = null;
-            for (Path p : files) {
-                TensorFile f = open(p);
-                resources.add(f);
+            for (TensorFile f : opened) {
                 bytes += f.fileBytes();
                 format = format(f);
                 for (String name : f.names()) {
@@ -59,9 +76,6 @@ final class HfCheckpoint {
                     }
                 }
             }
-            Arena arena = Arena.ofShared();
-            resources.add(arena);
-            boolean tied = HfConfig.tiesWordEmbeddings(dir.resolve("config.json"));
             Gpt2Weights weights = new Builder(dir, config, tied, tensors, arena).build();
             return new LoadedCheckpoint(weights, null, format, files, bytes, typeCounts(tensors), resources);
         } catch (RuntimeException e) {
@@ -85,17 +99,26 @@ final class HfCheckpoint {
             Path p = dir.resolve(single);
             Path index = dir.resolve(single + ".index.json");
             if (Files.exists(p)) return List.of(p);
-            if (Files.exists(index)) return shardFiles(dir, index);
+            if (Files.exists(index)) return shardFiles(dir, index, read(index));
         }
         throw new WeightsException(dir + ": no model.safetensors, pytorch_model.bin or their .index.json");
     }
 
-    private static List<Path> shardFiles(Path dir, Path index) {
-        JsonNode map;
+    private static String read(Path index) {
         try {
-            map = new ObjectMapper().readTree(Files.readString(index)).get("weight_map");
+            return Files.readString(index);
         } catch (IOException e) {
             throw new WeightsException(index + ": cannot read (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** The shard files that {@code index} (the text {@code json}) names, each once, in the order first named. */
+    static List<Path> shardFiles(Path dir, Path index, String json) {
+        JsonNode map;
+        try {
+            map = new ObjectMapper().readTree(json).get("weight_map");
+        } catch (JsonProcessingException e) {
+            throw new WeightsException(index + ": not valid JSON (" + e.getOriginalMessage() + ")");
         }
         if (map == null || !map.isObject()) throw new WeightsException(index + ": no weight_map object");
         LinkedHashMap<String, Path> files = new LinkedHashMap<>();

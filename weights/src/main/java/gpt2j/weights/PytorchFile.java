@@ -72,18 +72,7 @@ public final class PytorchFile implements TensorFile {
     public static PytorchFile open(Path path) {
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            long size = ch.size();
-            MemorySegment file = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-            String where = path.toString();
-            if (size >= 4 && file.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0) == 0x04034b50) {
-                return readZip(path, file, arena);
-            }
-            if (size >= 2 && (file.get(ValueLayout.JAVA_BYTE, 0) & 0xff) == 0x80) return readLegacy(path, file, arena);
-            if (size >= 262 && new String(file.asSlice(257, 5).toArray(ValueLayout.JAVA_BYTE)).equals("ustar")) {
-                throw new WeightsException(where + ": a tar checkpoint (torch < 0.4); gpt2j reads torch.save's zip "
-                        + "and legacy formats");
-            }
-            throw new WeightsException(where + ": not a PyTorch checkpoint (neither a zip file nor a pickle)");
+            return read(path, ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena), arena);
         } catch (NoSuchFileException e) {
             arena.close();
             throw new WeightsException(path + ": file not found");
@@ -94,6 +83,23 @@ public final class PytorchFile implements TensorFile {
             arena.close();
             throw e;
         }
+    }
+
+    /**
+     * Reads the checkpoint image {@code file} (a mapped file, or bytes in memory for the fuzz tests). The PytorchFile
+     * closes {@code arena}, which owns {@code file}; when this throws, the caller does.
+     */
+    static PytorchFile read(Path path, MemorySegment file, Arena arena) {
+        long size = file.byteSize();
+        if (size >= 4 && file.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0) == 0x04034b50) {
+            return readZip(path, file, arena);
+        }
+        if (size >= 2 && (file.get(ValueLayout.JAVA_BYTE, 0) & 0xff) == 0x80) return readLegacy(path, file, arena);
+        if (size >= 262 && new String(file.asSlice(257, 5).toArray(ValueLayout.JAVA_BYTE)).equals("ustar")) {
+            throw new WeightsException(path + ": a tar checkpoint (torch < 0.4); gpt2j reads torch.save's zip "
+                    + "and legacy formats");
+        }
+        throw new WeightsException(path + ": not a PyTorch checkpoint (neither a zip file nor a pickle)");
     }
 
     private static PytorchFile readZip(Path path, MemorySegment file, Arena arena) {
@@ -159,7 +165,7 @@ public final class PytorchFile implements TensorFile {
         for (Object k : keys.items) {
             Storage s = k instanceof String key ? declared.get(key) : null;
             if (s == null || storages.containsKey(s.key())) {
-                throw new WeightsException(where + ": storage key list names " + k + ", which no tensor declared (or twice)");
+                throw new WeightsException(where + ": storage key list names " + Unpickler.scalar(k) + ", which no tensor declared (or twice)");
             }
             if (file.byteSize() - pos < 8) throw new WeightsException(where + ": truncated before storage " + s.key());
             long count = file.get(I64, pos);
@@ -218,7 +224,7 @@ public final class PytorchFile implements TensorFile {
         Map<String, TensorRef> out = new LinkedHashMap<>();
         for (Map.Entry<Object, Object> e : dict.items.entrySet()) {
             if (!(e.getKey() instanceof String name) || !(e.getValue() instanceof TensorRef t)) {
-                throw new WeightsException(where + ": the state dict maps " + e.getKey() + " to something other than a "
+                throw new WeightsException(where + ": the state dict maps " + Unpickler.scalar(e.getKey()) + " to something other than a "
                         + "tensor (a full training checkpoint? save model.state_dict())");
             }
             out.put(name, t);
@@ -291,6 +297,11 @@ public final class PytorchFile implements TensorFile {
         long start = (t.storage().offset() + t.offset()) * eb;
         if (contiguous(t.size(), t.stride())) {
             return new Tensor(name, st.type, t.size().clone(), data.asSlice(start, n * eb));
+        }
+        // Only a broadcast view (a stride of 0) holds more elements than its storage: no copy may outgrow the file.
+        if (n > fileBytes / eb) {
+            throw new WeightsException(path + ": tensor " + name + " is a view of " + n + " elements, more than the "
+                    + fileBytes + "-byte file holds (a broadcast view?)");
         }
         MemorySegment out = arena.allocate(Math.max(1, n * eb), 64).asSlice(0, n * eb);
         copyStrided(data, start, t.size(), t.stride(), eb, out);

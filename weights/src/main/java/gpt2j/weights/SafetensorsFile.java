@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteBuffer;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
@@ -25,12 +25,15 @@ import java.util.Set;
 /**
  * One {@code .safetensors} file: an 8-byte little-endian header length, a JSON header
  * {@code {name: {dtype, shape, data_offsets: [begin, end]}}} with offsets relative to the data region, then the data.
- * The header is validated in full before the file is mapped; the file is mapped once and tensors are zero-copy slices.
+ * The file is mapped once; the header is validated in full before any tensor is handed out, and tensors are zero-copy
+ * slices.
  */
 public final class SafetensorsFile implements TensorFile {
 
     /** Headers of real checkpoints are a few hundred KiB; anything far larger is a corrupt length field. */
     private static final long MAX_HEADER_BYTES = 100L << 20;
+    /** A repeated tensor name would make the header ambiguous: reject it rather than keep the last one. */
+    private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     /** A validated header entry; {@code begin}/{@code end} are absolute file offsets. */
     public record Entry(String name, String dtype, long[] shape, long begin, long end) {
@@ -51,40 +54,44 @@ public final class SafetensorsFile implements TensorFile {
     }
 
     public static SafetensorsFile open(Path path) {
+        Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            long size = ch.size();
-            Map<String, Entry> entries = readHeader(path, ch, size);
-            Arena arena = Arena.ofShared();
-            try {
-                MemorySegment mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-                return new SafetensorsFile(path, size, entries, arena, mapped);
-            } catch (IOException | RuntimeException e) {
-                arena.close();
-                throw e;
-            }
+            return read(path, ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena), arena);
         } catch (NoSuchFileException e) {
+            arena.close();
             throw new WeightsException(path + ": file not found");
         } catch (IOException e) {
+            arena.close();
             throw new WeightsException(path + ": cannot read (" + e.getMessage() + ")", e);
+        } catch (RuntimeException e) {
+            arena.close();
+            throw e;
         }
     }
 
-    private static Map<String, Entry> readHeader(Path path, FileChannel ch, long size) throws IOException {
+    /**
+     * Parses the safetensors image {@code file} (a mapped file, or bytes in memory for the fuzz tests). The
+     * SafetensorsFile closes {@code arena}, which owns {@code file}; when this throws, the caller does.
+     */
+    static SafetensorsFile read(Path path, MemorySegment file, Arena arena) {
+        return new SafetensorsFile(path, file.byteSize(), readHeader(path, file), arena, file);
+    }
+
+    private static Map<String, Entry> readHeader(Path path, MemorySegment file) {
+        long size = file.byteSize();
         if (size < 8) throw bad(path, "file is " + size + " bytes, too short for the 8-byte header length");
-        ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-        readFully(ch, lenBuf, 0);
-        long headerLen = lenBuf.getLong(0);
+        long headerLen = file.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0);
         if (headerLen <= 0 || headerLen > size - 8 || headerLen > MAX_HEADER_BYTES) {
             throw bad(path, "header length " + Long.toUnsignedString(headerLen) + " does not fit a file of " + size + " bytes");
         }
-        ByteBuffer json = ByteBuffer.allocate((int) headerLen);
-        readFully(ch, json, 8);
+        byte[] json = file.asSlice(8, headerLen).toArray(ValueLayout.JAVA_BYTE);
         JsonNode root;
         try {
-            // A repeated tensor name would make the header ambiguous: reject it rather than keep the last one.
-            root = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).readTree(json.array());
+            root = JSON.readTree(json);
         } catch (JsonProcessingException e) {
             throw bad(path, "header is not valid JSON (" + e.getOriginalMessage() + ")");
+        } catch (IOException e) { // Jackson's CharConversionException: bytes in no encoding it knows
+            throw bad(path, "header is not valid JSON (" + e.getMessage() + ")");
         }
         if (root == null || !root.isObject()) throw bad(path, "header is not a JSON object");
         long dataStart = 8 + headerLen;
@@ -155,13 +162,6 @@ public final class SafetensorsFile implements TensorFile {
             case "F64", "I64", "U64" -> 8;
             default -> 0;
         };
-    }
-
-    private static void readFully(FileChannel ch, ByteBuffer buf, long pos) throws IOException {
-        while (buf.hasRemaining()) {
-            int n = ch.read(buf, pos + buf.position());
-            if (n < 0) throw new IOException("unexpected end of file");
-        }
     }
 
     private static WeightsException bad(Path path, String what) {

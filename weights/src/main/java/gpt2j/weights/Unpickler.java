@@ -245,7 +245,7 @@ final class Unpickler {
 
     /** A view of {@code s}, checked to lie inside it. */
     private TensorRef tensor(Storage s, Object offsetObject, Object sizeObject, Object strideObject) {
-        if (!(offsetObject instanceof Long offset) || offset < 0) throw bad("tensor storage offset " + offsetObject);
+        if (!(offsetObject instanceof Long offset) || offset < 0) throw bad("tensor storage offset " + scalar(offsetObject));
         long[] size = longs(sizeObject, "size"), stride = longs(strideObject, "stride");
         if (size.length != stride.length) throw bad("tensor size and stride differ in rank");
         try {
@@ -269,7 +269,7 @@ final class Unpickler {
         if (!(o instanceof Tuple t) || t.items().size() > 16) throw bad("tensor " + what + " is not a tuple of at most 16");
         long[] out = new long[t.items().size()];
         for (int i = 0; i < out.length; i++) {
-            if (!(t.items().get(i) instanceof Long v) || v < 0) throw bad("tensor " + what + " holds " + t.items().get(i));
+            if (!(t.items().get(i) instanceof Long v) || v < 0) throw bad("tensor " + what + " holds " + scalar(t.items().get(i)));
             out[i] = v;
         }
         return out;
@@ -285,7 +285,11 @@ final class Unpickler {
 
     private void setItem(Object dict, Object key, Object value) {
         if (!(dict instanceof PyDict d)) throw bad("SETITEM on " + kind(dict));
-        if (key instanceof PyList || key instanceof PyDict) throw bad("a dict key that is a " + kind(key));
+        // Python refuses lists and dicts as keys; a tuple could be a memo-built DAG whose hashCode takes 2^depth steps.
+        if (!(key == null || key instanceof String || key instanceof Long || key instanceof BigInteger
+                || key instanceof Boolean || key instanceof Double)) {
+            throw bad("a dict key that is " + kind(key) + " (a state dict's keys are strings)");
+        }
         d.depth = nest(d.depth, value);
         d.items.put(key, value);
     }
@@ -415,6 +419,20 @@ final class Unpickler {
             case Callable c -> c.qualifiedName;
             case String s -> "a string";
             default -> "a " + o.getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT);
+        };
+    }
+
+    /**
+     * A value from the file for an error message: numbers as they are, strings printable, anything else by kind (a
+     * container's toString could be exponential: the memo lets a pickle nest one tuple twice in the next, 64 deep).
+     */
+    static String scalar(Object o) {
+        return switch (o) {
+            case Long l -> l.toString();
+            case Boolean b -> b.toString();
+            case Double d -> d.toString();
+            case String s -> printable(s);
+            case null, default -> kind(o);
         };
     }
 

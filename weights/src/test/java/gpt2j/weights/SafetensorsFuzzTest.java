@@ -3,65 +3,101 @@ package gpt2j.weights;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 
-import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Untrusted safetensors bytes (header and data) and sharded index JSON: reading them works or fails with a
- * {@link WeightsException}; anything else is a finding. Without JAZZER_FUZZ this replays SafetensorsFuzzTestInputs/.
+ * {@link WeightsException}; anything else is a finding. Inputs stay in memory (the readers' parse of a mapped file,
+ * minus the mapping) so that a campaign reaches millions of executions. Without JAZZER_FUZZ this replays
+ * SafetensorsFuzzTestInputs/.
  */
 class SafetensorsFuzzTest {
 
-    private static final Path FILE_DIR = FuzzFiles.dir("safetensors");
-    private static final Path MODEL_DIR = FuzzFiles.dir("safetensors-model");
-    private static final Path SHARDED_DIR = sharded();
+    private static final Path DIR = Path.of("fuzz-model");
+    private static final Gpt2Config TINY = config("/hf/tiny-openai-f32/config.json");
+    private static final Gpt2Config SHARDED = config("/hf/tiny-sharded-f16/config.json");
+    /** The committed two-shard tiny model, whose index is replaced by fuzz input. */
+    private static final Map<String, byte[]> SHARDS = Map.of(
+            "model-00001-of-00002.safetensors", FuzzFiles.resource("/hf/tiny-sharded-f16/model-00001-of-00002.safetensors"),
+            "model-00002-of-00002.safetensors", FuzzFiles.resource("/hf/tiny-sharded-f16/model-00002-of-00002.safetensors"));
 
-    /** The committed two-shard tiny model, copied so that only its index is replaced by fuzz input. */
-    private static Path sharded() {
-        Path dir = FuzzFiles.dir("safetensors-sharded");
-        for (String name : new String[] {"config.json", "model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"}) {
-            FuzzFiles.write(dir.resolve(name), FuzzFiles.resource("/hf/tiny-sharded-f16/" + name));
-        }
-        return dir;
+    private static Gpt2Config config(String resource) {
+        return HfConfig.parse(resource, new String(FuzzFiles.resource(resource), StandardCharsets.UTF_8));
     }
 
     @FuzzTest(maxDuration = "10s")
     void file(FuzzedDataProvider data) {
-        Path p = FuzzFiles.write(FILE_DIR.resolve("model.safetensors"), data.consumeRemainingAsBytes());
-        try (SafetensorsFile f = SafetensorsFile.open(p)) {
+        Arena arena = Arena.ofConfined();
+        try (SafetensorsFile f = SafetensorsFile.read(DIR.resolve("model.safetensors"),
+                MemorySegment.ofArray(data.consumeRemainingAsBytes()), arena)) {
             for (String name : f.names()) {
                 MemorySegment s = f.tensor(name).data();
-                if (s.byteSize() > 0) s.get(ValueLayout.JAVA_BYTE, s.byteSize() - 1); // the slice lies inside the map
+                if (s.byteSize() > 0) s.get(ValueLayout.JAVA_BYTE, s.byteSize() - 1); // the slice lies inside the file
             }
         } catch (WeightsException expected) {
             // a clear one-line refusal is the allowed outcome
+        } finally {
+            if (arena.scope().isAlive()) arena.close();
         }
     }
 
     /** A Hugging Face directory with the tiny model's config.json and a fuzzed model.safetensors. */
     @FuzzTest(maxDuration = "10s")
     void checkpoint(FuzzedDataProvider data) {
-        FuzzFiles.write(MODEL_DIR.resolve("config.json"), FuzzFiles.resource("/hf/tiny-openai-f32/config.json"));
-        FuzzFiles.write(MODEL_DIR.resolve("model.safetensors"), data.consumeRemainingAsBytes());
-        open(MODEL_DIR);
-    }
-
-    /** The sharded tiny model with a fuzzed model.safetensors.index.json. */
-    @FuzzTest(maxDuration = "10s")
-    void index(FuzzedDataProvider data) {
-        FuzzFiles.write(SHARDED_DIR.resolve("model.safetensors.index.json"), data.consumeRemainingAsBytes());
-        open(SHARDED_DIR);
-    }
-
-    private static void open(Path dir) {
-        try (LoadedCheckpoint c = Gpt2Checkpoint.open(dir)) {
-            c.weights();
+        Path file = DIR.resolve("model.safetensors");
+        List<Arena> arenas = new ArrayList<>();
+        try {
+            List<TensorFile> opened = List.of(SafetensorsFile.read(file,
+                    MemorySegment.ofArray(data.consumeRemainingAsBytes()), open(arenas)));
+            load(TINY, List.of(file), opened, open(arenas));
         } catch (WeightsException expected) {
             // a clear one-line refusal is the allowed outcome
+        } finally {
+            close(arenas);
         }
+    }
+
+    /** The sharded tiny model with a fuzzed model.safetensors.index.json: the shards it names are read from memory. */
+    @FuzzTest(maxDuration = "10s")
+    void index(FuzzedDataProvider data) {
+        List<Arena> arenas = new ArrayList<>();
+        try {
+            List<Path> files = HfCheckpoint.shardFiles(DIR, DIR.resolve("model.safetensors.index.json"),
+                    data.consumeRemainingAsString());
+            List<TensorFile> opened = new ArrayList<>();
+            for (Path p : files) {
+                byte[] bytes = SHARDS.get(p.getFileName().toString());
+                if (bytes == null) throw new WeightsException(p + ": file not found"); // as SafetensorsFile.open says
+                opened.add(SafetensorsFile.read(p, MemorySegment.ofArray(bytes), open(arenas)));
+            }
+            load(SHARDED, files, opened, open(arenas));
+        } catch (WeightsException expected) {
+            // a clear one-line refusal is the allowed outcome
+        } finally {
+            close(arenas);
+        }
+    }
+
+    private static void load(Gpt2Config config, List<Path> files, List<TensorFile> opened, Arena arena) {
+        try (LoadedCheckpoint c = HfCheckpoint.load(DIR, config, true, files, opened, arena)) {
+            c.weights();
+        }
+    }
+
+    private static Arena open(List<Arena> arenas) {
+        Arena a = Arena.ofConfined();
+        arenas.add(a);
+        return a;
+    }
+
+    private static void close(List<Arena> arenas) {
+        for (Arena a : arenas) if (a.scope().isAlive()) a.close();
     }
 }

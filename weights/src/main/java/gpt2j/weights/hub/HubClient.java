@@ -6,8 +6,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -33,6 +35,7 @@ final class HubClient {
     private static final int MAX_REDIRECTS = 10;
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
     private static final Pattern GIT_SHA1 = Pattern.compile("[0-9a-f]{40}");
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final URI endpoint;
     private final String token;
@@ -70,18 +73,23 @@ final class HubClient {
         HttpResponse<InputStream> r = send("GET", uri, null, true);
         byte[] body;
         try (InputStream in = r.body()) {
-            check(r, repo, revision, null);
+            check(r.statusCode(), r.headers(), repo, revision, null);
             body = in.readNBytes(64 << 20);
         } catch (IOException e) {
             throw unreachable(e);
         }
+        return repoInfo(repo, revision, body);
+    }
+
+    /** The model query's answer: {@code {"sha": commit, "siblings": [{"rfilename": name}, ...]}}. */
+    RepoInfo repoInfo(String repo, String revision, byte[] body) {
         JsonNode root;
         try {
-            root = new ObjectMapper().readTree(body);
+            root = JSON.readTree(body);
         } catch (IOException e) {
             throw new HubException(repo + ": " + endpoint + " answered the model query with something that is not JSON");
         }
-        String sha = root.path("sha").asText("");
+        String sha = root == null ? "" : root.path("sha").asText("");
         if (!HubId.isCommit(sha)) {
             throw new HubException(repo + ": " + endpoint + " gave no commit for revision " + revision);
         }
@@ -96,12 +104,17 @@ final class HubClient {
     FileMeta head(String repo, String revision, String file) {
         HttpResponse<InputStream> r = send("HEAD", resolveUri(repo, revision, file), null, false);
         try (InputStream ignored = r.body()) {
-            if (!isRedirect(r.statusCode())) check(r, repo, revision, file);
+            if (!isRedirect(r.statusCode())) check(r.statusCode(), r.headers(), repo, revision, file);
         } catch (IOException e) {
             throw unreachable(e);
         }
-        String commit = r.headers().firstValue("X-Repo-Commit").orElse(null);
-        String etag = r.headers().firstValue("X-Linked-Etag").or(() -> r.headers().firstValue("ETag")).orElse(null);
+        return fileMeta(repo, file, r.headers());
+    }
+
+    /** What a HEAD's headers say of {@code file}: huggingface_hub's X-Repo-Commit, X-Linked-Etag and X-Linked-Size. */
+    FileMeta fileMeta(String repo, String file, HttpHeaders headers) {
+        String commit = headers.firstValue("X-Repo-Commit").orElse(null);
+        String etag = headers.firstValue("X-Linked-Etag").or(() -> headers.firstValue("ETag")).orElse(null);
         if (commit == null || etag == null) {
             throw new HubException(repo + ": " + endpoint + " sent no " + (commit == null ? "X-Repo-Commit" : "ETag")
                     + " for " + file + " (is HF_ENDPOINT a Hugging Face hub?)");
@@ -110,7 +123,7 @@ final class HubClient {
         if (!HubId.isCommit(commit) || etag.isEmpty() || !etag.matches("[A-Za-z0-9_.-]{1,128}")) {
             throw new HubException(repo + ": " + endpoint + " sent a malformed commit or ETag for " + file);
         }
-        long size = r.headers().firstValue("X-Linked-Size").or(() -> r.headers().firstValue("Content-Length"))
+        long size = headers.firstValue("X-Linked-Size").or(() -> headers.firstValue("Content-Length"))
                 .map(HubClient::parseSize).orElse(-1L);
         return new FileMeta(commit, etag, size);
     }
@@ -153,15 +166,8 @@ final class HubClient {
             r = send("GET", uri, null, true);
         }
         try (InputStream in = r.body()) {
-            check(r, repo, commit, file);
-            if (r.statusCode() == 206) {
-                String range = r.headers().firstValue("Content-Range").orElse("");
-                if (!range.startsWith("bytes " + have + "-")) {
-                    throw new HubException(repo + ": " + file + ": asked for bytes from " + have + ", got '" + range + "'");
-                }
-            } else {
-                have = 0; // a full answer: the server ignored the Range header
-            }
+            check(r.statusCode(), r.headers(), repo, commit, file);
+            have = resumedAt(repo, file, r.statusCode(), r.headers(), have);
             progress.start(repo, file, meta.size, have);
             StandardOpenOption mode = have > 0 ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING;
             long done = have;
@@ -186,6 +192,17 @@ final class HubClient {
             }
             return done;
         }
+    }
+
+    /** Where the answer to a request for bytes from {@code have} on starts: there for a 206, else 0 (the whole file). */
+    static long resumedAt(String repo, String file, int status, HttpHeaders headers, long have) {
+        if (status != 206) return 0; // a full answer: the server ignored the Range header
+        String range = headers.firstValue("Content-Range").orElse("");
+        if (!range.startsWith("bytes " + have + "-")) {
+            throw new HubException(repo + ": " + file + ": asked for bytes from " + have + ", got '"
+                        + printable(range) + "'");
+        }
+        return have;
     }
 
     /** Checks the file against its etag: sha256 for an LFS file (64 hex), the git blob sha1 otherwise (40 hex). */
@@ -249,27 +266,58 @@ final class HubClient {
                 Thread.currentThread().interrupt();
                 throw new HubException("interrupted while talking to " + uri.getHost());
             }
-            String location = r.headers().firstValue("Location").orElse(null);
-            if (!isRedirect(r.statusCode()) || location == null) return r;
-            URI next = uri.resolve(location);
-            if (!followAll && !sameHost(next, uri)) return r;
+            URI next;
             try {
-                r.body().close();
-            } catch (IOException ignored) {
-                // the redirect's body is of no interest
+                next = redirect(uri, r.statusCode(), r.headers(), followAll, hop);
+            } catch (HubException e) {
+                closeQuietly(r);
+                throw e;
             }
-            if (hop >= MAX_REDIRECTS) throw new HubException(uri + ": more than " + MAX_REDIRECTS + " redirects");
-            if (!"http".equals(next.getScheme()) && !"https".equals(next.getScheme())) {
-                throw new HubException(uri + ": redirected to a non-HTTP location " + location);
-            }
+            if (next == null) return r;
+            closeQuietly(r);
             uri = next;
         }
     }
 
-    private void check(HttpResponse<?> r, String repo, String revision, String file) {
-        int code = r.statusCode();
+    private static void closeQuietly(HttpResponse<InputStream> r) {
+        try {
+            r.body().close();
+        } catch (IOException ignored) {
+            // the redirect's body is of no interest
+        }
+    }
+
+    /**
+     * Where the answer at {@code uri} sends the request on, or null when it is the answer: not a redirect, or (unless
+     * {@code followAll}) one to another host. {@code hop} redirects were followed before this one.
+     */
+    static URI redirect(URI uri, int status, HttpHeaders headers, boolean followAll, int hop) {
+        String location = headers.firstValue("Location").orElse(null);
+        if (!isRedirect(status) || location == null) return null;
+        URI next;
+        try {
+            next = uri.resolve(new URI(location.strip()));
+        } catch (URISyntaxException | IllegalArgumentException e) {
+            throw new HubException(uri + ": redirected to a malformed location " + printable(location));
+        }
+        if (!followAll && !sameHost(next, uri)) return null;
+        if (hop >= MAX_REDIRECTS) throw new HubException(uri + ": more than " + MAX_REDIRECTS + " redirects");
+        if (!"http".equals(next.getScheme()) && !"https".equals(next.getScheme()) || next.getHost() == null) {
+            throw new HubException(uri + ": redirected to a non-HTTP location " + printable(location));
+        }
+        return next;
+    }
+
+    /** Text from a server, safe to print on one line: control characters dropped, at most 200 characters. */
+    private static String printable(String s) {
+        return s.codePoints().limit(200).filter(c -> c >= 0x20 && c != 0x7f)
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
+    }
+
+    /** Refuses an answer that is not 2xx with what the hub's X-Error-Code says of it. */
+    void check(int code, HttpHeaders headers, String repo, String revision, String file) {
         if (code >= 200 && code < 300) return;
-        String error = r.headers().firstValue("X-Error-Code").orElse("");
+        String error = headers.firstValue("X-Error-Code").orElse("");
         String what = file == null ? repo + "@" + revision : repo + "@" + revision + ": " + file;
         if (code == 401 || code == 403) {
             if (error.equals("GatedRepo")) {
@@ -289,7 +337,7 @@ final class HubClient {
         }
         // A server error is the hub being down, as a refused connection is: the cache may answer instead.
         throw new HubException(what + ": " + endpoint.getHost() + " answered HTTP " + code
-                + r.headers().firstValue("X-Error-Message").map(m -> " (" + m + ")").orElse(""), code >= 500);
+                + headers.firstValue("X-Error-Message").map(m -> " (" + printable(m) + ")").orElse(""), code >= 500);
     }
 
     private HubException unreachable(IOException e) {

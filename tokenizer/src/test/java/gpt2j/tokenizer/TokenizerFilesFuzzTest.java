@@ -1,0 +1,74 @@
+package gpt2j.tokenizer;
+
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Untrusted vocabulary files through the public loaders: vocab.json with merges.txt, and tokenizer.json. Loading works
+ * or fails with a {@link TokenizerException}; a vocabulary that loads encodes and decodes text back unchanged
+ * (every byte has a token, so byte-level BPE loses nothing). Anything else is a finding. The files are written to
+ * tmpfs (the loaders take paths). Without JAZZER_FUZZ this replays TokenizerFilesFuzzTestInputs/.
+ */
+class TokenizerFilesFuzzTest {
+
+    private static final Path DIR = tempDir();
+    private static final String TEXT = "Hello, world! It's 2026: naïve café, 東京, 😀\n\tend";
+
+    private static Path tempDir() {
+        try {
+            Path shm = Path.of("/dev/shm");
+            Path dir = Files.isDirectory(shm) && Files.isWritable(shm) ? Files.createTempDirectory(shm, "gpt2j-fuzz-tok")
+                    : Files.createTempDirectory("gpt2j-fuzz-tok");
+            dir.toFile().deleteOnExit();
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Path write(String name, byte[] bytes) {
+        try {
+            Path p = Files.write(DIR.resolve(name), bytes);
+            p.toFile().deleteOnExit();
+            return p;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The input is vocab.json's bytes, a NUL, then merges.txt's bytes (no NUL: all vocab.json, no merges). */
+    @FuzzTest(maxDuration = "10s")
+    void vocabAndMerges(FuzzedDataProvider data) {
+        byte[] in = data.consumeRemainingAsBytes();
+        int cut = 0;
+        while (cut < in.length && in[cut] != 0) cut++;
+        Path vocab = write("vocab.json", java.util.Arrays.copyOfRange(in, 0, cut));
+        Path merges = write("merges.txt", java.util.Arrays.copyOfRange(in, Math.min(cut + 1, in.length), in.length));
+        Gpt2Tokenizer t;
+        try {
+            t = Gpt2Tokenizer.fromFiles(vocab, merges);
+        } catch (TokenizerException refused) {
+            return; // a clear one-line refusal is the allowed outcome
+        }
+        assertEquals(TEXT, t.decode(t.encode(TEXT)));
+    }
+
+    @FuzzTest(maxDuration = "10s")
+    void tokenizerJson(FuzzedDataProvider data) {
+        Path file = write("tokenizer.json", data.consumeRemainingAsBytes());
+        Gpt2Tokenizer t;
+        try {
+            t = Gpt2Tokenizer.fromTokenizerJson(file);
+        } catch (TokenizerException refused) {
+            return; // a clear one-line refusal is the allowed outcome
+        }
+        assertEquals(TEXT, t.decode(t.encode(TEXT)));
+    }
+}
