@@ -19,7 +19,7 @@ def main(path):
         params = r.get("params", {})
         key = (bench[0], params.get("type", ""), params.get("shape", ""), params.get("n", params.get("len", "")))
         rows.setdefault(key, {})[bench[1]] = r["primaryMetric"]
-    print(f"{'benchmark':16} {'type':7} {'shape':10} {'n/len':>5} {'variant':16} {'score':>12} {'GB/s':>7} {'GFLOP/s':>8} {'vs scalar':>9}")
+    print(f"{'benchmark':16} {'type':7} {'shape':10} {'n/len':>5} {'variant':16} {'score':>12} {'GB/s':>7} {'GFLOP/s':>8} {'vs base':>9}")
     for (cls, typ, shape, n), variants in sorted(rows.items()):
         for name, m in sorted(variants.items()):
             score, unit = m["score"], m["scoreUnit"]
@@ -30,7 +30,8 @@ def main(path):
                 gbs = f"{score * r_ * c_ * BYTES[typ] / 1e9:7.2f}"
                 gflops = f"{score * 2 * r_ * c_ * tokens / 1e9:8.2f}"
             ratio = ""
-            base = variants.get("scalar") if name == "vector" else variants.get(name.replace("Vector", "Scalar"))
+            base = (variants.get("scalar") if name == "vector" else variants.get("blocked") if name == "each"
+                    else variants.get(name.replace("Vector", "Scalar")))
             if base and base is not m:
                 # Throughput: higher is better; average time: lower is better.
                 ratio = score / base["score"] if unit.endswith("/s") else base["score"] / score

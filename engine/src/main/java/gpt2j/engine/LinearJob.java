@@ -15,8 +15,6 @@ final class LinearJob {
 
     // Columns per transposition chunk: a 768-wide input gives each of two threads a few chunks.
     private static final int TRANSPOSE_GRAIN = 64;
-    // Weight rows per block of a decode step: 2 x the pool's grain, ~50 KB of Q8_0 or 100 KB of F32 at 768 columns.
-    private static final int DECODE_BLOCK = 2 * Parallel.ROW_GRAIN;
 
     private final KernelMatrix weight;
     private final float[] in;
@@ -66,15 +64,10 @@ final class LinearJob {
         finish(start, end);
     }
 
-    // A decode step: each row of the weight block [rb, re) meets every sequence's input while it is in cache. Blocks
-    // start at multiples of the pool's grain, as the one-token pass's chunks do, so each output is computed exactly as
-    // a one-token pass computes it.
+    // A decode step: every sequence's input meets each weight row while it is in cache, each output computed exactly
+    // as a one-token pass computes it.
     private void matVecEachRows(int start, int end) {
-        int cols = weight.cols(), rows = weight.rows();
-        for (int rb = start; rb < end; rb += DECODE_BLOCK) {
-            int re = Math.min(end, rb + DECODE_BLOCK);
-            for (int i = 0; i < n; i++) MatVec.apply(weight, in, i * cols, out, i * rows, rb, re);
-        }
+        MatVec.applyEach(weight, in, weight.cols(), n, out, weight.rows(), start, end);
         finish(start, end);
     }
 

@@ -2,6 +2,7 @@ package gpt2j.engine.kernels;
 
 import java.lang.foreign.MemorySegment;
 
+import gpt2j.weights.GgmlType;
 import gpt2j.weights.WeightMatrix;
 
 /**
@@ -34,6 +35,42 @@ public final class MatVec {
                     MatVecDecoded.apply(w.type(), data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             default -> throw new IllegalArgumentException("no mat-vec kernel for " + w.tensor());
         }
+    }
+
+    /**
+     * {@link #apply} for n inputs at once (a decode step: one row of x per sequence):
+     * out[i * outStride + r] = sum_c W[r][c] * x[i * xStride + c] for i below n and r in [rowStart, rowEnd), each with
+     * exactly the bits that apply gives that input alone. Weight rows go in blocks of {@link #EACH_BLOCK}, so a block
+     * stays in cache while every input meets it; Q8_0 and Q4_0 widen each block once per group of four inputs, the
+     * other types run the one-input kernel per input (F32 and F16 kernels for several inputs were no faster than that
+     * here: docs/KERNELS.md).
+     */
+    public static void applyEach(KernelMatrix m, float[] x, int xStride, int n, float[] out, int outStride,
+                                 int rowStart, int rowEnd) {
+        WeightMatrix w = m.weight();
+        MemorySegment data = w.tensor().data();
+        int cols = w.cols();
+        boolean grouping = w.type() == GgmlType.Q8_0 || w.type() == GgmlType.Q4_0;
+        // A group of four costs about two one-input passes (docs/KERNELS.md): three inputs left over are padded to a
+        // group, one or two run alone.
+        int grouped = !grouping ? 0 : n % 4 == 3 ? n : n - n % 4;
+        for (int rb = rowStart; rb < rowEnd; rb += EACH_BLOCK) {
+            int re = Math.min(rowEnd, rb + EACH_BLOCK);
+            if (grouped > 0) {
+                if (w.type() == GgmlType.Q8_0) MatVecQ8_0.applyEach(data, cols, x, xStride, grouped, out, outStride, rb, re);
+                else MatVecQ4_0.applyEach(m.quants(), m.scales(), cols, x, xStride, grouped, out, outStride, rb, re);
+            }
+            for (int i = grouped; i < n; i++) apply(m, x, i * xStride, out, i * outStride, rb, re);
+        }
+    }
+
+    /** Weight rows per block of {@link #applyEach}: ~100 KB of F32 at 768 columns, stays in L2 for every input. */
+    static final int EACH_BLOCK = 32;
+
+    /** The scalar twin of {@link #applyEach}: {@link #scalar} for each input. */
+    static void scalarEach(KernelMatrix m, float[] x, int xStride, int n, float[] out, int outStride,
+                           int rowStart, int rowEnd) {
+        for (int i = 0; i < n; i++) scalar(m, x, i * xStride, out, i * outStride, rowStart, rowEnd);
     }
 
     /** The scalar twin of {@link #apply}, the reference for tests and benchmarks. */

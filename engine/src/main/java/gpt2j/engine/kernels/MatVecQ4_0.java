@@ -62,6 +62,51 @@ final class MatVecQ4_0 {
         }
     }
 
+    /**
+     * {@link #apply} for n inputs at once, {@code x[i * xStride ..]} into {@code out[i * outStride + r]}: each block's
+     * nibbles are decoded once per group of four inputs. Every input's operations are {@link #apply}'s, in its order,
+     * so each output has the same bits.
+     */
+    static void applyEach(byte[] quants, float[] scales, int cols, float[] x, int xStride, int n, float[] out,
+                          int outStride, int rowStart, int rowEnd) {
+        int blocks = cols / BLOCK;
+        int step = F.length();
+        int parts = BLOCK / 2 / step;
+        for (int r = rowStart; r < rowEnd; r++) {
+            int s = r * blocks;
+            for (int g = 0; g < n; g += 4) {
+                // A last group of fewer than four repeats its last input: the same numbers written twice.
+                int i1 = Math.min(g + 1, n - 1), i2 = Math.min(g + 2, n - 1), i3 = Math.min(g + 3, n - 1);
+                int x0 = g * xStride, x1 = i1 * xStride, x2 = i2 * xStride, x3 = i3 * xStride;
+                FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+                for (int b = 0; b < blocks; b++) {
+                    ByteVector qs = ByteVector.fromArray(B128, quants, (s + b) * QUANT_BYTES);
+                    FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+                    for (int p = 0; p < parts; p++) {
+                        IntVector q = (IntVector) qs.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
+                        FloatVector lo = (FloatVector) q.and(0xF).sub(8).convert(VectorOperators.I2F, 0);
+                        FloatVector hi = (FloatVector) q.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0);
+                        int cl = b * BLOCK + p * step, ch = cl + BLOCK / 2;
+                        s0 = lo.fma(FloatVector.fromArray(F, x, x0 + cl), s0);
+                        s1 = lo.fma(FloatVector.fromArray(F, x, x1 + cl), s1);
+                        s2 = lo.fma(FloatVector.fromArray(F, x, x2 + cl), s2);
+                        s3 = lo.fma(FloatVector.fromArray(F, x, x3 + cl), s3);
+                        s0 = hi.fma(FloatVector.fromArray(F, x, x0 + ch), s0);
+                        s1 = hi.fma(FloatVector.fromArray(F, x, x1 + ch), s1);
+                        s2 = hi.fma(FloatVector.fromArray(F, x, x2 + ch), s2);
+                        s3 = hi.fma(FloatVector.fromArray(F, x, x3 + ch), s3);
+                    }
+                    FloatVector d = FloatVector.broadcast(F, scales[s + b]);
+                    a0 = s0.fma(d, a0);
+                    a1 = s1.fma(d, a1);
+                    a2 = s2.fma(d, a2);
+                    a3 = s3.fma(d, a3);
+                }
+                Simd.sum4(a0, a1, a2, a3, out, g * outStride + r, i1 * outStride + r, i2 * outStride + r, i3 * outStride + r);
+            }
+        }
+    }
+
     /** Rows [r0, r1) of w as floats, row-major from offset 0 of panel (the batched kernel's input). */
     static void dequantize(MemorySegment w, int cols, int r0, int r1, float[] panel) {
         int blocks = cols / BLOCK;

@@ -51,6 +51,57 @@ final class MatVecQ8_0 {
         }
     }
 
+    /**
+     * {@link #apply} for n inputs at once, {@code x[i * xStride ..]} into {@code out[i * outStride + r]}: each block's
+     * quants are widened once per group of four inputs instead of once per input (the widening, not the FMAs, bounds
+     * the one-input kernel when its rows are in cache). Every input's operations are {@link #apply}'s, in its order
+     * (block b into accumulator b % 2, the same FMA chain inside a block), so each output has the same bits.
+     */
+    static void applyEach(MemorySegment w, int cols, float[] x, int xStride, int n, float[] out, int outStride,
+                          int rowStart, int rowEnd) {
+        int blocks = cols / BLOCK;
+        int step = F.length();
+        for (int r = rowStart; r < rowEnd; r++) {
+            long row = (long) r * blocks * BLOCK_BYTES;
+            for (int g = 0; g < n; g += 4) {
+                // A last group of fewer than four repeats its last input: the same numbers written twice.
+                int i1 = Math.min(g + 1, n - 1), i2 = Math.min(g + 2, n - 1), i3 = Math.min(g + 3, n - 1);
+                int x0 = g * xStride, x1 = i1 * xStride, x2 = i2 * xStride, x3 = i3 * xStride;
+                // e*: the accumulators of the block being read (block b: b % 2), o*: the other parity's.
+                FloatVector e0 = FloatVector.zero(F), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
+                long block = row;
+                for (int b = 0, xb = 0; b < blocks; b++, block += BLOCK_BYTES, xb += BLOCK) {
+                    FloatVector q = quants(w, block + 2, 0);
+                    FloatVector s0 = q.mul(FloatVector.fromArray(F, x, x0 + xb));
+                    FloatVector s1 = q.mul(FloatVector.fromArray(F, x, x1 + xb));
+                    FloatVector s2 = q.mul(FloatVector.fromArray(F, x, x2 + xb));
+                    FloatVector s3 = q.mul(FloatVector.fromArray(F, x, x3 + xb));
+                    for (int p = 1; p < BLOCK / step; p++) {
+                        q = quants(w, block + 2 + (long) p * step, p);
+                        int c = xb + p * step;
+                        s0 = q.fma(FloatVector.fromArray(F, x, x0 + c), s0);
+                        s1 = q.fma(FloatVector.fromArray(F, x, x1 + c), s1);
+                        s2 = q.fma(FloatVector.fromArray(F, x, x2 + c), s2);
+                        s3 = q.fma(FloatVector.fromArray(F, x, x3 + c), s3);
+                    }
+                    FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, block)));
+                    FloatVector t0 = s0.fma(d, e0), t1 = s1.fma(d, e1), t2 = s2.fma(d, e2), t3 = s3.fma(d, e3);
+                    e0 = o0;
+                    e1 = o1;
+                    e2 = o2;
+                    e3 = o3;
+                    o0 = t0;
+                    o1 = t1;
+                    o2 = t2;
+                    o3 = t3;
+                }
+                // Lane-wise addition is commutative, so e + o is apply's acc0 + acc1 whichever parity came last.
+                Simd.sum4(e0.add(o0), e1.add(o1), e2.add(o2), e3.add(o3),
+                        out, g * outStride + r, i1 * outStride + r, i2 * outStride + r, i3 * outStride + r);
+            }
+        }
+    }
+
     /** acc + d * (q . x[xb, xb + 32)) for the block at byte offset {@code block}. */
     private static FloatVector block(MemorySegment w, long block, float[] x, int xb, FloatVector acc) {
         int step = F.length();

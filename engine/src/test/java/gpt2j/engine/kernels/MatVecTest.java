@@ -102,6 +102,50 @@ class MatVecTest {
 
     @ParameterizedTest
     @EnumSource(Kind.class)
+    void applyEachGivesEveryInputApplysBits(Kind kind) {
+        // A decode step's rows must not depend on which other rows share it: applyEach against apply per input, bit
+        // for bit, for 1 to 9 inputs (whole and partial groups of four), and its scalar twin against the reference.
+        Random rnd = new Random(11 + kind.ordinal());
+        try (Arena arena = Arena.ofConfined()) {
+            for (int trial = 0; trial < 9; trial++) {
+                int unit = kind.type.blockSize;
+                int cols = unit > 1 ? unit * (1 + rnd.nextInt(unit == 256 ? 3 : 8))
+                        : trial % 3 == 0 ? 1 + rnd.nextInt(300) : trial % 3 == 1 ? 16 * (1 + rnd.nextInt(16)) : 64 * (1 + rnd.nextInt(6));
+                int rows = 1 + rnd.nextInt(100);
+                int n = 1 + trial;
+                Weights w = Weights.random(kind.type, rows, cols, kind.inputMajor, rnd, arena);
+                int xStride = cols + rnd.nextInt(3) * 16, outStride = rows + rnd.nextInt(5);
+                float[] x = Weights.randomVector(n * xStride, rnd);
+                int r0 = rnd.nextInt(rows);
+                int r1 = r0 + 1 + rnd.nextInt(rows - r0);
+
+                float[] each = new float[n * outStride];
+                float[] one = new float[n * outStride];
+                float[] sca = new float[n * outStride];
+                java.util.Arrays.fill(each, Float.NaN);
+                java.util.Arrays.fill(one, Float.NaN);
+                MatVec.applyEach(w.kernel, x, xStride, n, each, outStride, r0, r1);
+                MatVec.scalarEach(w.kernel, x, xStride, n, sca, outStride, r0, r1);
+                for (int i = 0; i < n; i++) MatVec.apply(w.kernel, x, i * xStride, one, i * outStride, r0, r1);
+                for (int i = 0; i < n; i++) {
+                    for (int r = 0; r < outStride; r++) {
+                        int o = i * outStride + r;
+                        String where = kind + " " + rows + "x" + cols + ", input " + i + " of " + n + ", row " + r;
+                        if (r < r0 || r >= r1) {
+                            assertTrue(Float.isNaN(each[o]), where + " outside the range was written");
+                            continue;
+                        }
+                        assertEquals(Float.floatToRawIntBits(one[o]), Float.floatToRawIntBits(each[o]), where);
+                        double tol = 1e-5 * w.absDot(r, x, i * xStride) + 1e-6;
+                        assertEquals(w.dot(r, x, i * xStride), sca[o], tol, where + " (scalar)");
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
     void rowsPastTheEndAreRefusedNotRead(Kind kind) {
         // F32's stream reads at absolute addresses after one range check; every kernel must refuse, not read past w.
         try (Arena arena = Arena.ofConfined()) {
