@@ -23,6 +23,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code gpt2j serve}: OpenAI's completions API over one model, on the JDK's own HTTP server ({@code jdk.httpserver},
@@ -34,6 +35,8 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class CompletionServer implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** How often a non-streaming completion probes whether its client is still there. */
+    private static final long PROBE_NANOS = 100_000_000L;
 
     static {
         // Nesting and size limits on untrusted request bodies (the body itself is capped before parsing).
@@ -217,8 +220,25 @@ public final class CompletionServer implements AutoCloseable {
         String[] reasons = new String[n];
         int completionTokens = 0;
         for (int i = 0; i < n; i++) texts[i] = new StringBuilder();
+        OutputStream early = null; // the body, once the headers went out ahead of it
+        long probe = System.nanoTime() + PROBE_NANOS;
         for (int done = 0; done < n; ) {
-            Sequence.Event e = take(events);
+            long wait = probe - System.nanoTime();
+            Sequence.Event e = wait > 0 ? poll(events, wait) : null;
+            if (e == null) {
+                // Still generating: a space before the JSON (which any JSON reader skips) probes the connection, so a
+                // client that hung up stops its generation as a streaming one does (the second write after the
+                // peer's reset fails). The status is then 200 whatever follows: a later failure goes in the body.
+                probe = System.nanoTime() + PROBE_NANOS;
+                if (early == null) {
+                    ex.getResponseHeaders().set("Content-Type", "application/json");
+                    ex.sendResponseHeaders(200, 0);
+                    early = ex.getResponseBody();
+                }
+                early.write(' ');
+                early.flush();
+                continue;
+            }
             switch (e) {
                 case Sequence.Piece p -> {
                     texts[p.index()].append(p.text());
@@ -232,7 +252,14 @@ public final class CompletionServer implements AutoCloseable {
                     completionTokens += f.completionTokens();
                     done++;
                 }
-                case Sequence.Failed f -> throw f.error();
+                case Sequence.Failed f -> {
+                    if (early == null) throw f.error();
+                    ObjectNode error = JsonNodeFactory.instance.objectNode();
+                    error.set("error", errorBody(f.error()));
+                    early.write(error.toString().getBytes(StandardCharsets.UTF_8));
+                    early.close();
+                    return 200;
+                }
             }
         }
         ObjectNode o = header(id);
@@ -249,7 +276,12 @@ public final class CompletionServer implements AutoCloseable {
             c.put("finish_reason", reasons[i]);
         }
         o.set("usage", usage(promptTokens, completionTokens));
-        sendJson(ex, 200, o);
+        if (early == null) {
+            sendJson(ex, 200, o);
+        } else {
+            early.write(o.toString().getBytes(StandardCharsets.UTF_8));
+            early.close();
+        }
         return 200;
     }
 
@@ -307,6 +339,16 @@ public final class CompletionServer implements AutoCloseable {
     private static void event(OutputStream out, String data) throws IOException {
         out.write(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
         out.flush();
+    }
+
+    /** The next event, or null when none came within {@code nanos}. */
+    private static Sequence.Event poll(LinkedBlockingQueue<Sequence.Event> events, long nanos) throws IOException {
+        try {
+            return events.poll(nanos, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        }
     }
 
     private static Sequence.Event take(LinkedBlockingQueue<Sequence.Event> events) throws IOException {

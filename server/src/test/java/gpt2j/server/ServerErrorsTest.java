@@ -16,6 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Every refusal is an OpenAI-shaped JSON error with the right status, and none of them harms other requests. */
 class ServerErrorsTest {
@@ -117,18 +119,25 @@ class ServerErrorsTest {
         }
     }
 
-    @Test
-    void aClientThatHangsUpStopsItsGeneration() throws Exception {
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void aClientThatHangsUpStopsItsGeneration(boolean stream) throws Exception {
         try (TestServer s = new TestServer(ServerOptions.defaults())) {
-            String body = "{\"prompt\": \"And\", \"max_tokens\": 250, \"temperature\": 0, \"stream\": true}";
+            // Four choices of 250 tokens: long enough to outlast the non-streaming probes (every 0.1 s) on any machine.
+            String body = "{\"prompt\": \"And\", \"max_tokens\": 250, \"n\": 4, \"temperature\": 0, \"stream\": "
+                    + stream + "}";
             try (Socket socket = new Socket("127.0.0.1", s.server.address().getPort())) {
                 OutputStream out = socket.getOutputStream();
                 out.write(("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
                         + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
                 out.flush();
                 BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
-                for (String line; (line = in.readLine()) != null; ) {
-                    if (line.startsWith("data: ")) break; // the first token arrived: now hang up
+                if (stream) {
+                    for (String line; (line = in.readLine()) != null; ) {
+                        if (line.startsWith("data: ")) break; // the first token arrived: now hang up
+                    }
+                } else {
+                    waitFor(s, "\"active\":4"); // generating (a completion answers only when done): now hang up
                 }
             }
             waitFor(s, "\"active\":0");
@@ -137,7 +146,7 @@ class ServerErrorsTest {
             for (String line : metrics.split("\n")) {
                 if (line.startsWith("gpt2j_generated_tokens_total ")) generated = Double.parseDouble(line.split(" ")[1]);
             }
-            assertTrue(generated < 250, "generation stopped early, after " + generated + " of 250 tokens");
+            assertTrue(generated < 1000, "generation stopped early, after " + generated + " of 4 x 250 tokens");
             assertEquals(200, s.post("/v1/completions", "{\"prompt\": \"x\", \"max_tokens\": 1}").statusCode());
         }
     }
