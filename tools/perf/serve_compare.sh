@@ -2,7 +2,8 @@
 # gpt2j serve vs llama-server on the same GGUF file and thread count, back to back, loopback only.
 #   LLAMA_CPP=/path/to/llama.cpp tools/perf/serve_compare.sh MODEL.gguf [THREADS] [ROUNDS]
 # Each round starts one server, runs tools/perf/serve_load.py (1, 4 and 8 concurrent streaming clients, 4 requests
-# each, 64 tokens, greedy), stops it, then the other (the order alternates between rounds). Prints JSON lines.
+# each, 64 tokens, greedy), stops it, then the other (the order alternates between rounds). Prints JSON lines, keeps
+# them in build-out/perf/results/serve.jsonl, and ends with docs/PERFORMANCE.md's table (serve_table.py).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 model=${1:?usage: serve_compare.sh MODEL.gguf [THREADS] [ROUNDS]}
@@ -24,6 +25,9 @@ run_llama() {
   wait_up; python3 "$root/tools/perf/serve_load.py" --url "http://127.0.0.1:$port" --label llama-server
   kill -TERM $pid; wait $pid || true
 }
+results=$root/build-out/perf/results
+mkdir -p "$results"
 for r in $(seq 1 "$rounds"); do
   if [ $((r % 2)) -eq 1 ]; then run_gpt2j; run_llama; else run_llama; run_gpt2j; fi
-done
+done | tee "$results/serve.jsonl"
+python3 "$root/tools/perf/serve_table.py" "$results/serve.jsonl"
