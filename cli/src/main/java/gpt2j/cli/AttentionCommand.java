@@ -8,13 +8,11 @@ import gpt2j.cli.attention.HtmlPage;
 import gpt2j.cli.attention.PngImages;
 import gpt2j.cli.attention.TerminalView;
 import gpt2j.cli.attention.TokenText;
-import gpt2j.engine.AttentionCapture;
-import gpt2j.engine.Gpt2Model;
+import gpt2j.api.AttentionMap;
 import gpt2j.api.HeadStat;
-import gpt2j.engine.HeadStats;
-import gpt2j.engine.Parallel;
-import gpt2j.engine.TopTokens;
-import gpt2j.tokenizer.Gpt2Tokenizer;
+import gpt2j.api.Model;
+import gpt2j.api.ModelInfo;
+import gpt2j.api.ModelOptions;
 import java.io.Console;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -119,20 +117,21 @@ final class AttentionCommand implements Callable<Integer> {
                     "give a prompt: --prompt TEXT, --file FILE, --prompt-ids IDS, or pipe it into stdin");
         }
         int threadCount = threads.count(spec, err);
-        try (LoadedModel m = LoadedModel.load(modelOption.path(), type); Parallel parallel = new Parallel(threadCount)) {
-            var config = m.weights().config();
-            if (layer != null && layer >= config.layerCount()) {
-                throw new UserException("--layer " + layer + ": the model has layers 0.." + (config.layerCount() - 1));
+        try (Model m = Model.open(modelOption.path(), ModelOptions.builder().threads(threadCount)
+                .weightType(type == null ? null : type.name()).build())) {
+            ModelInfo info = m.info();
+            if (layer != null && layer >= info.layers()) {
+                throw new UserException("--layer " + layer + ": the model has layers 0.." + (info.layers() - 1));
             }
-            if (head != null && head >= config.headCount()) {
-                throw new UserException("--head " + head + ": the model has heads 0.." + (config.headCount() - 1));
+            if (head != null && head >= info.heads()) {
+                throw new UserException("--head " + head + ": the model has heads 0.." + (info.heads() - 1));
             }
             if (prompt != null && !m.hasTokenizer()) {
                 throw new UserException(m.tokenizerProblem() + "; give --prompt-ids");
             }
             int[] ids = promptIds != null
-                    ? TokenIds.checkRange(TokenIds.parse(promptIds), config.vocabSize())
-                    : m.tokenizer().encode(prompt);
+                    ? TokenIds.checkRange(TokenIds.parse(promptIds), info.vocab())
+                    : m.tokenize(prompt);
             if (ids.length == 0) {
                 throw new UserException("the prompt has no tokens");
             }
@@ -140,12 +139,11 @@ final class AttentionCommand implements Callable<Integer> {
                 throw new UserException("--query " + query + ": the prompt has tokens 0.." + (ids.length - 1));
             }
             long start = System.nanoTime();
-            Gpt2Model model = new Gpt2Model(m.weights());
-            AttentionCapture capture = AttentionCapture.capture(model, ids, parallel, steps || html != null, topK);
-            List<HeadStat> stats = HeadStats.compute(model, capture.weights(), parallel);
+            AttentionMap map = m.attention(ids, steps || html != null, topK);
+            List<HeadStat> stats = m.headStats(map);
             double seconds = (System.nanoTime() - start) / 1e9;
-            AttentionData data = new AttentionData(tokenStrings(m, ids), capture.weights(), stats, capture.scores(),
-                    capture.scores() != null ? capture.scales() : null, config.headSize(), next(m, capture.next()));
+            AttentionData data = new AttentionData(tokenStrings(m, ids), map.weights(), stats, map.scores(),
+                    map.scales(), info.embedding() / info.heads(), next(m, map.next()));
             AttentionSteps querySteps = steps
                     ? AttentionSteps.of(data, layer, head, query != null ? query : ids.length - 1) : null;
 
@@ -175,7 +173,7 @@ final class AttentionCommand implements Callable<Integer> {
             }
             err.printf(Locale.ROOT, "gpt2j: load %.0f ms | %d tokens, %d layers x %d heads captured in %.2f s"
                             + " (with the induction probe) | threads %d%n",
-                    m.loadMillis(), ids.length, config.layerCount(), config.headCount(), seconds, threadCount);
+                    m.loadMillis(), ids.length, info.layers(), info.heads(), seconds, threadCount);
         }
         return 0;
     }
@@ -184,28 +182,25 @@ final class AttentionCommand implements Callable<Integer> {
      * Each token's text (byte tokens readable: {@link TokenText#readable}), or "[id]" where the model has no
      * tokenizer or the id is past its vocabulary.
      */
-    private static List<String> tokenStrings(LoadedModel m, int[] ids) {
-        Gpt2Tokenizer tokenizer = m.hasTokenizer() ? m.tokenizer() : null;
+    private static List<String> tokenStrings(Model m, int[] ids) {
         List<byte[]> bytes = new ArrayList<>(ids.length);
-        for (int id : ids) {
-            bytes.add(tokenizer != null && id < tokenizer.vocabSize() ? tokenizer.tokenBytes(id)
-                    : ("[" + id + "]").getBytes(StandardCharsets.UTF_8));
-        }
+        for (int id : ids) bytes.add(tokenBytes(m, id));
         return TokenText.readable(bytes);
     }
 
+    private static byte[] tokenBytes(Model m, int id) {
+        return id < m.tokenizerVocabSize() ? m.tokenBytes(id) : ("[" + id + "]").getBytes(StandardCharsets.UTF_8);
+    }
+
     /** The next-token candidates with their text (one token alone, so a partial character shows its bytes). */
-    private static List<List<AttentionData.Candidate>> next(LoadedModel m, TopTokens[] next) {
-        Gpt2Tokenizer tokenizer = m.hasTokenizer() ? m.tokenizer() : null;
-        List<List<AttentionData.Candidate>> out = new ArrayList<>(next.length);
-        for (TopTokens t : next) {
-            int[] ids = t.ids();
-            double[] p = t.probabilities();
-            List<AttentionData.Candidate> position = new ArrayList<>(ids.length);
-            for (int i = 0; i < ids.length; i++) {
-                String text = tokenizer != null && ids[i] < tokenizer.vocabSize()
-                        ? TokenText.readable(List.of(tokenizer.tokenBytes(ids[i]))).getFirst() : "[" + ids[i] + "]";
-                position.add(new AttentionData.Candidate(ids[i], text, p[i]));
+    private static List<List<AttentionData.Candidate>> next(Model m, List<List<AttentionMap.NextToken>> next) {
+        List<List<AttentionData.Candidate>> out = new ArrayList<>(next.size());
+        for (List<AttentionMap.NextToken> tokens : next) {
+            List<AttentionData.Candidate> position = new ArrayList<>(tokens.size());
+            for (AttentionMap.NextToken t : tokens) {
+                String text = t.id() < m.tokenizerVocabSize()
+                        ? TokenText.readable(List.of(m.tokenBytes(t.id()))).getFirst() : "[" + t.id() + "]";
+                position.add(new AttentionData.Candidate(t.id(), text, t.probability()));
             }
             out.add(position);
         }

@@ -1,6 +1,9 @@
 package gpt2j.cli;
 
+import gpt2j.api.Model;
+import gpt2j.api.ModelOptions;
 import gpt2j.tokenizer.Gpt2Tokenizer;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -35,8 +38,12 @@ final class DetokenizeCommand implements Callable<Integer> {
         int[] parsed = TokenIds.parse(source);
         byte[] bytes;
         if (modelOption.given()) {
-            try (LoadedModel m = LoadedModel.load(modelOption.path(), null)) {
-                bytes = decode(m.tokenizer(), parsed);
+            try (Model m = Model.open(modelOption.path(), ModelOptions.builder().threads(1).build())) {
+                Models.withTokenizer(m);
+                TokenIds.checkRange(parsed, m.tokenizerVocabSize());
+                ByteArrayOutputStream b = new ByteArrayOutputStream();
+                for (int id : parsed) b.writeBytes(m.tokenBytes(id));
+                bytes = b.toByteArray();
             }
         } else {
             bytes = decode(Gpt2Tokenizer.gpt2(), parsed);

@@ -1,6 +1,5 @@
 package gpt2j.cli;
 
-import gpt2j.engine.EngineException;
 import gpt2j.tokenizer.TokenizerException;
 import gpt2j.weights.WeightsException;
 import java.io.IOException;
@@ -59,8 +58,7 @@ final class Errors {
             return oneLine(e.getMessage());
         }
         if (t instanceof UserException || t instanceof WeightsException || t instanceof IllegalArgumentException
-                || t instanceof IOException || t instanceof TokenizerException
-                || t instanceof EngineException) {
+                || t instanceof IOException || t instanceof TokenizerException) {
             return oneLine(t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage());
         }
         if (t instanceof OutOfMemoryError) {

@@ -1,15 +1,13 @@
 package gpt2j.cli;
 
-import gpt2j.tokenizer.Gpt2Tokenizer;
-import gpt2j.weights.GgufExport;
-import gpt2j.weights.TokenizerData;
+import gpt2j.api.Quantization;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Iterator;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
@@ -40,8 +38,17 @@ final class QuantizeCommand implements Callable<Integer> {
     @Mixin
     ModelOption modelOption;
 
-    @Option(names = "--type", paramLabel = "TYPE", required = true, description = "Preset: ${COMPLETION-CANDIDATES}.")
-    QuantizeType type;
+    @Option(names = "--type", paramLabel = "TYPE", required = true, completionCandidates = Presets.class,
+            description = "Preset: ${COMPLETION-CANDIDATES}.")
+    String type;
+
+    /** The presets, as the API names them. */
+    static final class Presets implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return Quantization.presets().iterator();
+        }
+    }
 
     @Option(names = "--pure", description = "Store every matrix (token embeddings and head included) as TYPE's type, "
             + "as llama-quantize --pure does.")
@@ -63,66 +70,49 @@ final class QuantizeCommand implements Callable<Integer> {
         Path source = modelOption.path();
         PrintStream err = root.err();
         long start = System.nanoTime();
-        try (LoadedModel m = LoadedModel.load(source, null)) {
-            for (Path p : m.checkpoint().files()) {
-                if (sameFile(p, output)) {
-                    throw new UserException(output + " is the model being read; choose another output file");
+        if (!Quantization.presets().contains(type)) {
+            throw new ParameterException(spec.commandLine(), "Invalid value for option '--type': expected one of "
+                    + Quantization.presets() + " but was '" + type + "'");
+        }
+        StderrProgress[] bar = {null};
+        Quantization.Plan plan;
+        try {
+            plan = Quantization.write(source, output, type, pure, !omitTiedOutput, new Quantization.Listener() {
+                @Override
+                public void started(Quantization.Plan p) { // the export's own checks have passed
+                    String headNote = !p.tiedHead() ? ""
+                            : omitTiedOutput ? "; the head is tied to the token embeddings and is left out (llama.cpp"
+                            + " cannot load this)"
+                            : "; the head is tied to the token embeddings: written again as output.weight, which"
+                            + " llama.cpp's GPT-2 loader needs (--omit-tied-output leaves it out)";
+                    err.println(String.format(Locale.ROOT, "gpt2j: quantize %s (%s, %s) -> %s: llama-quantize's %s"
+                            + " preset%s, norms and biases F32%s", source, p.storedTypes(), Units.bytes(p.sourceBytes()),
+                            output, type, pure ? " with every matrix one type (--pure)" : "", headNote));
                 }
-            }
-            TokenizerData vocabulary = m.checkpoint().tokenizer();
-            if (vocabulary == null) {
-                if (!m.hasTokenizer()) {
-                    throw new UserException(m.tokenizerProblem() + "; GGUF needs the vocabulary");
+
+                @Override
+                public void tensorWritten(int done, int total, String name) {
+                    if (bar[0] == null) bar[0] = StderrProgress.start(err, "quantize", total, StderrProgress.Unit.TENSORS);
+                    bar[0].stepTo(done);
                 }
-                Gpt2Tokenizer t = m.tokenizer();
-                vocabulary = new TokenizerData(t.tokenStrings(), t.mergeStrings());
-            }
-            var w = m.weights();
-            boolean tied = w.head().tensor() == w.tokenEmbedding();
-            String headNote = !tied ? ""
-                    : omitTiedOutput ? "; the head is tied to the token embeddings and is left out (llama.cpp cannot load this)"
-                    : "; the head is tied to the token embeddings: written again as output.weight, which llama.cpp's GPT-2"
-                    + " loader needs (--omit-tied-output leaves it out)";
-            String plan = String.format(Locale.ROOT, "gpt2j: quantize %s (%s, %s) -> %s: llama-quantize's %s preset%s,"
-                    + " norms and biases F32%s", source, m.checkpoint().typeSummary(), Units.bytes(m.checkpoint().fileBytes()),
-                    output, type, pure ? " with every matrix one type (--pure)" : "", headNote);
-            StderrProgress[] bar = {null};
-            try {
-                GgufExport.write(m.checkpoint(), vocabulary, type.preset, pure, output, !omitTiedOutput,
-                        (done, total, name) -> {
-                            if (bar[0] == null) { // the first tensor is written: the export's own checks have passed
-                                err.println(plan);
-                                bar[0] = StderrProgress.start(err, "quantize", total, StderrProgress.Unit.TENSORS);
-                            }
-                            bar[0].stepTo(done);
-                        });
-            } finally {
-                if (bar[0] != null) bar[0].close();
-            }
-            long written = size(output);
-            long sourceBytes = m.checkpoint().fileBytes();
-            String why = written <= sourceBytes ? ""
-                    : tied && !omitTiedOutput ? "; larger than the source because of the second copy of the tied head"
-                    : "; larger than the source, which stores smaller types";
-            err.printf(Locale.ROOT, "gpt2j: wrote %s (%s, %s; the source is %s%s) in %.1f s%n", output, type,
-                    Units.bytes(written), Units.bytes(sourceBytes), why, (System.nanoTime() - start) / 1e9);
-            Map<String, Object> own = GgufExport.gpt2jKeys(m.checkpoint().weights().config());
-            if (!own.isEmpty()) {
-                err.printf("gpt2j: warning: %s stores %s under gpt2j's own keys (llama.cpp's GPT-2 has none); gpt2j reads "
-                        + "them back, but llama.cpp will ignore them and compute other logits%n", output,
-                        own.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(", ")));
-            }
+            });
+        } finally {
+            if (bar[0] != null) bar[0].close();
+        }
+        long written = size(output);
+        long sourceBytes = plan.sourceBytes();
+        String why = written <= sourceBytes ? ""
+                : plan.tiedHead() && !omitTiedOutput ? "; larger than the source because of the second copy of the tied head"
+                : "; larger than the source, which stores smaller types";
+        err.printf(Locale.ROOT, "gpt2j: wrote %s (%s, %s; the source is %s%s) in %.1f s%n", output, type,
+                Units.bytes(written), Units.bytes(sourceBytes), why, (System.nanoTime() - start) / 1e9);
+        if (!plan.ownKeys().isEmpty()) {
+            err.printf("gpt2j: warning: %s stores %s under gpt2j's own keys (llama.cpp's GPT-2 has none); gpt2j reads "
+                    + "them back, but llama.cpp will ignore them and compute other logits%n", output,
+                    plan.ownKeys().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                            .collect(Collectors.joining(", ")));
         }
         return 0;
-    }
-
-    /** True when both name the same existing file (through links, relative paths and all). */
-    private static boolean sameFile(Path a, Path b) {
-        try {
-            return Files.exists(a) && Files.exists(b) && Files.isSameFile(a, b);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     private static long size(Path p) {

@@ -2,7 +2,6 @@ package gpt2j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import gpt2j.engine.EngineException;
 import gpt2j.tokenizer.TokenizerException;
 import gpt2j.weights.WeightsException;
 import java.io.IOException;
@@ -16,7 +15,6 @@ class ErrorsTest {
     void expectedFailuresShowTheirMessageOnly() {
         assertEquals("bad header", Errors.message(new WeightsException("bad header")));
         assertEquals("bad vocab", Errors.message(new TokenizerException("bad vocab")));
-        assertEquals("too long", Errors.message(new EngineException("too long")));
         assertEquals("no such file: /x/y", Errors.message(new UncheckedIOException(new NoSuchFileException("/x/y"))));
         assertEquals("disk on fire", Errors.message(new IOException("disk on fire")));
         assertEquals("two lines", Errors.message(new IllegalArgumentException("two\n  lines")));

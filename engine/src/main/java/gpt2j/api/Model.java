@@ -7,6 +7,7 @@ import gpt2j.engine.Gpt2Model;
 import gpt2j.engine.HeadStats;
 import gpt2j.engine.Parallel;
 import gpt2j.engine.Perplexity;
+import gpt2j.engine.TopTokens;
 import gpt2j.tokenizer.Gpt2Tokenizer;
 import gpt2j.weights.GgmlType;
 import gpt2j.weights.Gpt2Checkpoint;
@@ -14,16 +15,19 @@ import gpt2j.weights.Gpt2Config;
 import gpt2j.weights.Gpt2Weights;
 import gpt2j.weights.LoadedCheckpoint;
 import gpt2j.weights.ModelQuantizer;
-import gpt2j.weights.TokenizerData;
+import gpt2j.weights.Tensor;
 
 import java.lang.foreign.Arena;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.EnumSet;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
@@ -62,8 +66,6 @@ import java.util.function.Supplier;
  * {@link java.io.UncheckedIOException}; each message is one line a user can act on.
  */
 public final class Model implements AutoCloseable {
-
-    private static final int GPT2_VOCAB = 50257;
 
     private final LoadedCheckpoint checkpoint;
     private final Arena arena; // owns converted weights; null when the checkpoint's are used as they are
@@ -119,23 +121,10 @@ public final class Model implements AutoCloseable {
                 weights = ModelQuantizer.quantize(weights, convert, arena);
             }
             Gpt2Model model = new Gpt2Model(weights);
-            Gpt2Tokenizer tokenizer = null;
-            String why = null;
-            try {
-                tokenizer = findTokenizer(path, checkpoint);
-                if (tokenizer == null) {
-                    why = path + " has no tokenizer (vocab.json + merges.txt or tokenizer.json) and its vocabulary of "
-                            + weights.config().vocabSize() + " tokens is not GPT-2's";
-                } else if (tokenizer.vocabSize() > weights.config().vocabSize()) {
-                    why = path + ": the tokenizer has " + tokenizer.vocabSize() + " tokens but the model only "
-                            + weights.config().vocabSize();
-                    tokenizer = null;
-                }
-            } catch (RuntimeException e) {
-                why = e.getMessage(); // a broken vocabulary only matters to callers that need text
-            }
+            String[] why = {null};
+            Gpt2Tokenizer tokenizer = Tokenizers.find(path, checkpoint, why);
             parallel = new Parallel(options.threads());
-            return new Model(checkpoint, arena, model, parallel, tokenizer, why, System.nanoTime() - start);
+            return new Model(checkpoint, arena, model, parallel, tokenizer, why[0], System.nanoTime() - start);
         } catch (RuntimeException | Error e) {
             if (parallel != null) parallel.close();
             if (arena != null) arena.close();
@@ -153,33 +142,25 @@ public final class Model implements AutoCloseable {
         }
     }
 
-    /** GGUF metadata, else vocab.json + merges.txt or tokenizer.json beside the weights, else GPT-2's for its vocabulary. */
-    private static Gpt2Tokenizer findTokenizer(Path path, LoadedCheckpoint checkpoint) {
-        TokenizerData data = checkpoint.tokenizer();
-        if (data != null) {
-            return Gpt2Tokenizer.fromTokens(data.tokens(), data.merges());
-        }
-        Path dir = Files.isDirectory(path) ? path : path.toAbsolutePath().getParent();
-        if (dir != null && !checkpoint.format().equals("gguf")) {
-            Path vocab = dir.resolve("vocab.json");
-            Path merges = dir.resolve("merges.txt");
-            if (Files.isRegularFile(vocab) && Files.isRegularFile(merges)) {
-                return Gpt2Tokenizer.fromFiles(vocab, merges);
-            }
-            Path json = dir.resolve("tokenizer.json");
-            if (Files.isRegularFile(json)) {
-                return Gpt2Tokenizer.fromTokenizerJson(json);
-            }
-        }
-        return checkpoint.weights().config().vocabSize() == GPT2_VOCAB ? Gpt2Tokenizer.gpt2() : null;
-    }
-
     // ---- what the model is
 
-    /** Format, shape, parameter count and storage types. */
+    /** Format, shape, the config fields that change the math, parameter count and storage types. */
     public ModelInfo info() {
-        Gpt2Weights w = model.weights();
-        Gpt2Config c = model.config();
+        return describe(checkpoint, model.weights(), tokenizer != null);
+    }
+
+    /**
+     * What {@link #info()} says about the model at {@code path}, read without opening it for use: no conversion, no
+     * thread pool, the weights mapped only while reading the header.
+     */
+    public static ModelInfo inspect(Path path) {
+        try (LoadedCheckpoint checkpoint = Gpt2Checkpoint.open(path)) {
+            return describe(checkpoint, checkpoint.weights(), Tokenizers.find(path, checkpoint, new String[1]) != null);
+        }
+    }
+
+    private static ModelInfo describe(LoadedCheckpoint checkpoint, Gpt2Weights w, boolean hasTokenizer) {
+        Gpt2Config c = w.config();
         Set<GgmlType> types = EnumSet.noneOf(GgmlType.class);
         for (Gpt2Weights.Layer l : w.layers()) {
             types.add(l.qkv().type());
@@ -188,10 +169,31 @@ public final class Model implements AutoCloseable {
             types.add(l.mlpDown().type());
         }
         types.add(w.head().type());
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        checkpoint.sourceTypes().forEach((t, n) -> counts.put(t.name(), n));
         return new ModelInfo(checkpoint.format(), checkpoint.fileBytes(), c.layerCount(), c.headCount(),
                 c.embeddingSize(), c.contextLength(), c.vocabSize(), c.parameterCount(),
                 types.stream().map(Enum::name).toList(), w.tokenEmbedding().type().name(), checkpoint.typeSummary(),
-                tokenizer != null);
+                hasTokenizer, c.innerSize(), c.activation().configName(), c.layerNormEpsilon(), c.scaleAttnWeights(),
+                c.scaleAttnByInverseLayerIdx(), Collections.unmodifiableMap(counts), bitsPerWeight(w));
+    }
+
+    // 8 * bytes / values over every tensor once, as llama.cpp counts it.
+    private static double bitsPerWeight(Gpt2Weights w) {
+        Set<Tensor> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        seen.addAll(List.of(w.tokenEmbedding(), w.positionEmbedding(), w.finalNormWeight(), w.finalNormBias(),
+                w.head().tensor()));
+        for (Gpt2Weights.Layer l : w.layers()) {
+            seen.addAll(List.of(l.attnNormWeight(), l.attnNormBias(), l.qkv().tensor(), l.qkvBias(),
+                    l.attnOut().tensor(), l.attnOutBias(), l.mlpNormWeight(), l.mlpNormBias(), l.mlpUp().tensor(),
+                    l.mlpUpBias(), l.mlpDown().tensor(), l.mlpDownBias()));
+        }
+        long bytes = 0, values = 0;
+        for (Tensor t : seen) {
+            bytes += t.data().byteSize();
+            values += t.size();
+        }
+        return 8.0 * bytes / values;
     }
 
     /** The longest sequence, in tokens (prompt plus generated). */
@@ -253,6 +255,11 @@ public final class Model implements AutoCloseable {
     /** A decoder of generated tokens into final text, cut at the first of {@code stops} (see {@link TextStream}). */
     public TextStream textStream(List<String> stops) {
         return new TextStream(tokenizer(), stops);
+    }
+
+    /** Tokens the tokenizer knows (ids below it have text; the model's vocabulary may be larger), 0 without one. */
+    public int tokenizerVocabSize() {
+        return tokenizer == null ? 0 : tokenizer.vocabSize();
     }
 
     /** The end-of-text token's id, or -1 for a model without a tokenizer. */
@@ -482,9 +489,30 @@ public final class Model implements AutoCloseable {
 
     /** Every head's attention weights over {@code tokens} (from position 0). Memory: layers x heads x tokens^2 floats. */
     public AttentionMap attention(int[] tokens) {
+        return attention(tokens, false, 0);
+    }
+
+    /**
+     * Every head's attention weights over {@code tokens} (from position 0); with {@code withScores} the raw scores q·k
+     * and each layer's scale too (twice the memory), and with {@code topNext > 0} the {@code topNext} most probable
+     * next tokens after every position.
+     *
+     * @throws IllegalArgumentException when there are no tokens, more than the context holds, or one is out of range
+     */
+    public AttentionMap attention(int[] tokens, boolean withScores, int topNext) {
+        if (topNext < 0) throw new IllegalArgumentException("topNext must be 0 or more, got " + topNext);
         int[] ids = tokens.clone();
-        float[][][][] weights = locked(() -> AttentionCapture.capture(model, ids, parallel).weights());
-        return new AttentionMap(ids, weights);
+        AttentionCapture c = locked(() -> AttentionCapture.capture(model, ids, parallel, withScores,
+                Math.min(topNext, vocabSize())));
+        List<List<AttentionMap.NextToken>> next = new ArrayList<>();
+        for (TopTokens t : c.next()) {
+            List<AttentionMap.NextToken> position = new ArrayList<>(t.ids().length);
+            for (int i = 0; i < t.ids().length; i++) {
+                position.add(new AttentionMap.NextToken(t.ids()[i], t.probabilities()[i]));
+            }
+            next.add(List.copyOf(position));
+        }
+        return new AttentionMap(ids, c.weights(), c.scores(), withScores ? c.scales() : null, List.copyOf(next));
     }
 
     /**

@@ -2,7 +2,7 @@ package gpt2j.cli.attention;
 
 import gpt2j.api.HeadStat;
 
-/** Words for the engine's head labels ({@link gpt2j.engine.HeadStats}); "other" means unlabelled. */
+/** Words for the engine's head labels ({@link HeadStat#label}); "other" means unlabelled. */
 public final class HeadLabels {
 
     private HeadLabels() {

@@ -3,7 +3,6 @@ package gpt2j.cli.attention;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import gpt2j.api.HeadStat;
-import gpt2j.engine.HeadStats;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -120,8 +119,8 @@ public final class HtmlPage {
                 g.writeEndArray();
             }
             g.writeNumberField("head_size", data.headSize());
-            g.writeNumberField("margin", HeadStats.MARGIN);
-            g.writeNumberField("min_tokens", HeadStats.MIN_TOKENS);
+            g.writeNumberField("margin", HeadStat.LABEL_MARGIN);
+            g.writeNumberField("min_tokens", HeadStat.LABEL_MIN_TOKENS);
             g.writeArrayFieldStart("data");
             for (int l = 0; l < data.layers(); l++) {
                 for (int h = 0; h < data.heads(); h++) {

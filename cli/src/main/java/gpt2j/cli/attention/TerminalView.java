@@ -1,7 +1,6 @@
 package gpt2j.cli.attention;
 
 import gpt2j.api.HeadStat;
-import gpt2j.engine.HeadStats;
 import java.io.PrintStream;
 import java.util.Locale;
 
@@ -145,7 +144,7 @@ public final class TerminalView {
         out.println("entropy: mean over queries, in nats; previous/first/same: mean share of attention on that token;");
         out.println("induction: on a random sequence repeated once, share on the token after the earlier copy of the query.");
         out.println(String.format(Locale.ROOT, "A label needs its share %.2f above the baseline (and previous/first/self a"
-                + " prompt of %d+ tokens).", HeadStats.MARGIN, HeadStats.MIN_TOKENS));
+                + " prompt of %d+ tokens).", HeadStat.LABEL_MARGIN, HeadStat.LABEL_MIN_TOKENS));
         out.println("One head in detail: --layer L --head H; one query's steps: --layer L --head H --query N --steps");
     }
 
