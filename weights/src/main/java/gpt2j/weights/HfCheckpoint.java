@@ -125,8 +125,10 @@ final class HfCheckpoint {
         for (Iterator<JsonNode> it = map.elements(); it.hasNext(); ) {
             String shard = it.next().asText();
             // The index names files beside it; never follow it elsewhere.
-            if (shard.isEmpty() || shard.contains("/") || shard.contains("\\") || shard.equals("..")) {
-                throw new WeightsException(index + ": shard name '" + shard + "' is not a file name in " + dir);
+            if (shard.isEmpty() || shard.contains("/") || shard.contains("\\") || shard.equals("..")
+                    || shard.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) { // a NUL is no path at all
+                throw new WeightsException(index + ": shard name '" + shard.replaceAll("\\p{Cntrl}", "?")
+                        + "' is not a file name in " + dir);
             }
             Path p = dir.resolve(shard);
             files.putIfAbsent(shard, p);

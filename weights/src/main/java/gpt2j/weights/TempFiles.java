@@ -20,7 +20,10 @@ public final class TempFiles {
     private TempFiles() {
     }
 
-    /** A fresh temporary name beside {@code target} (absolute), for this process. */
+    /**
+     * A fresh temporary name beside {@code target} (absolute), for this process. Create it with CREATE_NEW, not
+     * Files.createTempFile, whose 0600 mode would survive the rename; a plain create honours the umask.
+     */
     public static Path beside(Path target) {
         return target.resolveSibling("." + target.getFileName() + "." + ProcessHandle.current().pid() + "-"
                 + Long.toHexString(System.nanoTime()) + ".tmp");

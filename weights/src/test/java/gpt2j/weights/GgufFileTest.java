@@ -134,6 +134,18 @@ class GgufFileTest {
         assertMessage(r.out.toByteArray(), "claims 1099511627776 elements");
     }
 
+    /** A u8 array would become a long[] 8 times the file's size: the element count is capped below that. */
+    @Test
+    void arraysAreCappedBelowEightTimesTheFile() throws IOException {
+        int n = (1 << 22) + 1;
+        Raw r = new Raw().header(3, 0, 1).str("bytes").u32(9).u32(0).u64(n).bytes(new byte[n]);
+        assertMessage(r.out.toByteArray(), "claims 4194305 elements");
+        r = new Raw().header(3, 0, 1).str("bytes").u32(9).u32(0).u64(n - 1).bytes(new byte[n - 1]).padTo(32);
+        try (GgufFile f = GgufFile.open(r.write(dir.resolve("ok.gguf")))) {
+            assertEquals(n - 1, f.integers("bytes").length);
+        }
+    }
+
     @Test
     void absurdStringLength() throws IOException {
         Raw r = new Raw().header(3, 0, 1).u64(Long.MAX_VALUE).bytes(new byte[16]);

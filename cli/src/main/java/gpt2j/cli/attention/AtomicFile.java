@@ -1,5 +1,6 @@
 package gpt2j.cli.attention;
 
+import gpt2j.weights.TempFiles;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -8,7 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
-/** Writes a file through a temporary sibling and a rename, so a failure never leaves a half-written file behind. */
+/** Writes a file through a temporary sibling ({@link TempFiles}) and a rename, so a failure never leaves a half-written file. */
 public final class AtomicFile {
 
     @FunctionalInterface
@@ -24,8 +25,8 @@ public final class AtomicFile {
         Path dir = abs.getParent();
         if (Files.isDirectory(abs)) throw new IOException("is a directory: " + target);
         if (dir != null && !Files.isDirectory(dir)) throw new IOException("no such directory: " + dir);
-        // Not Files.createTempFile: its 0600 mode would survive the rename; a plain create honours the umask.
-        Path tmp = abs.resolveSibling("." + abs.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
+        TempFiles.removeLeftovers(abs);
+        Path tmp = TempFiles.beside(abs);
         try {
             try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW,
                     StandardOpenOption.WRITE)) {

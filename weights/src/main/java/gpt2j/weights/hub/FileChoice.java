@@ -3,6 +3,7 @@ package gpt2j.weights.hub;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -24,6 +25,7 @@ import java.util.regex.Pattern;
 record FileChoice(List<String> files, String index, String gguf, String note) {
 
     static final String CONFIG = "config.json";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     // Best first: what keeps the most of the model among the types gpt2j reads; Q8_0 leads (the default).
     private static final List<String> GGUF_PREFERENCE = List.of("Q8_0", "F16", "BF16", "F32", "Q6_K", "Q5_K_M", "Q5_K_S",
@@ -110,23 +112,57 @@ record FileChoice(List<String> files, String index, String gguf, String note) {
 
     /** The shard files an index's {@code weight_map} names, each once, in order; they must stay inside the snapshot. */
     static List<String> shards(String repo, Path indexFile) {
-        JsonNode map;
+        byte[] json;
         try {
-            map = new ObjectMapper().readTree(indexFile.toFile()).get("weight_map");
+            json = Files.readAllBytes(indexFile);
         } catch (IOException e) {
             throw new HubException(repo + ": unreadable " + indexFile.getFileName() + ": " + e.getMessage());
         }
+        return shards(repo, indexFile.getFileName().toString(), json);
+    }
+
+    /** {@link #shards(String, Path)} of the index {@code name} holding {@code json}. */
+    static List<String> shards(String repo, String name, byte[] json) {
+        JsonNode map;
+        try {
+            JsonNode root = JSON.readTree(json);
+            map = root == null ? null : root.get("weight_map");
+        } catch (IOException e) {
+            throw new HubException(repo + ": unreadable " + name + ": not JSON");
+        }
         if (map == null || !map.isObject()) {
-            throw new HubException(repo + ": " + indexFile.getFileName() + " has no weight_map");
+            throw new HubException(repo + ": " + name + " has no weight_map");
         }
         TreeSet<String> shards = new TreeSet<>();
         for (Iterator<JsonNode> it = map.elements(); it.hasNext(); ) {
             String s = it.next().asText();
-            if (s.isEmpty() || s.startsWith("/") || s.contains("..") || s.contains("\\")) {
-                throw new HubException(repo + ": " + indexFile.getFileName() + " names a shard outside the repository: " + s);
+            if (!isSafeName(s)) {
+                throw new HubException(repo + ": " + name + " names a shard outside the repository: " + printable(s));
             }
             shards.add(s);
         }
         return List.copyOf(shards);
+    }
+
+    /**
+     * A file name a repository may hold: a relative path of non-empty segments, none of them "." or "..", without
+     * backslashes or control characters, so that resolving it in a snapshot stays inside the snapshot.
+     */
+    static boolean isSafeName(String name) {
+        if (name.isEmpty() || name.length() > 1024 || name.startsWith("/") || name.contains("\\")) return false;
+        for (int i = 0; i < name.length(); i++) {
+            if (name.charAt(i) < 0x20 || name.charAt(i) == 0x7f) return false;
+        }
+        for (String segment : name.split("/", -1)) {
+            if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) return false;
+        }
+        return true;
+    }
+
+    /** A name from a server, safe to print on one line. */
+    static String printable(String s) {
+        StringBuilder b = new StringBuilder();
+        s.codePoints().limit(200).forEach(c -> b.append(c < 0x20 || c == 0x7f ? "?" : Character.toString(c)));
+        return b.toString();
     }
 }

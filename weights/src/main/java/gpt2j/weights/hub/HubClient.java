@@ -96,7 +96,13 @@ final class HubClient {
         List<String> files = new ArrayList<>();
         for (JsonNode s : root.path("siblings")) {
             String name = s.path("rfilename").asText("");
-            if (!name.isEmpty()) files.add(name);
+            if (name.isEmpty()) continue;
+            // A name like ../../x.gguf would put the download (a link to its blob) outside the snapshot.
+            if (!FileChoice.isSafeName(name)) {
+                throw new HubException(repo + ": " + endpoint + " lists a file outside the repository: "
+                        + FileChoice.printable(name));
+            }
+            files.add(name);
         }
         return new RepoInfo(sha, List.copyOf(files));
     }

@@ -3,13 +3,22 @@ package gpt2j.weights.hub;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 
+import org.junit.jupiter.api.Test;
+
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * What a hub (or anything posing as one) answers: status codes, headers (Location, X-Repo-Commit, ETag, sizes,
@@ -47,10 +56,63 @@ class HubClientFuzzTest {
         } catch (HubException refused) {
             // a clear one-line refusal is the allowed outcome
         }
+        String quant = data.consumeBoolean() ? data.consumeString(8) : null;
+        byte[] body = data.consumeRemainingAsBytes();
         try {
-            CLIENT.repoInfo("openai-community/gpt2", "main", data.consumeRemainingAsBytes());
+            HubClient.RepoInfo info = CLIENT.repoInfo("openai-community/gpt2", "main", body);
+            FileChoice choice = FileChoice.choose("openai-community/gpt2", info.files(), quant);
+            for (String f : choice.files()) assertInsideTheSnapshot(f);
+            if (choice.index() != null) assertInsideTheSnapshot(choice.index());
+            if (choice.gguf() != null) assertInsideTheSnapshot(choice.gguf());
         } catch (HubException refused) {
             // a clear one-line refusal is the allowed outcome
         }
+        try {
+            for (String s : FileChoice.shards("openai-community/gpt2", "model.safetensors.index.json", body)) {
+                assertInsideTheSnapshot(s);
+            }
+        } catch (HubException refused) {
+            // a clear one-line refusal is the allowed outcome
+        }
+    }
+
+    /** Every name the client downloads to becomes a link in the snapshot: it must resolve inside it. */
+    private static void assertInsideTheSnapshot(String name) {
+        Path snapshot = Path.of("/cache/models--o--n/snapshots/607a30d783dfa663caf39e06633721c8d4cfcd7e");
+        Path p = snapshot.resolve(name).normalize();
+        assertTrue(p.startsWith(snapshot) && !p.equals(snapshot), name);
+    }
+
+    // Findings of the audit for this target, kept as plain tests (their fuzz encodings would be unreadable).
+
+    @Test
+    void aMalformedLocationIsRefusedNotThrown() {
+        HubException e = assertThrows(HubException.class, () -> HubClient.redirect(FILE, 302, location("http://[oops/x"), true, 0));
+        assertTrue(e.getMessage().contains("malformed location"), e.getMessage());
+    }
+
+    @Test
+    void aLocationWithoutAHostIsRefused() {
+        HubException e = assertThrows(HubException.class, () -> HubClient.redirect(FILE, 302, location("http:///x"), true, 0));
+        assertTrue(e.getMessage().contains("non-HTTP location"), e.getMessage());
+        assertEquals(URI.create("https://cdn.example/blob"), HubClient.redirect(FILE, 307, location("https://cdn.example/blob"), true, 0));
+        assertNull(HubClient.redirect(FILE, 302, location("https://cdn.example/blob"), false, 0)); // HEAD keeps it
+    }
+
+    @Test
+    void aListingWithAFileOutsideTheRepositoryIsRefused() {
+        for (String name : new String[] {"../../../../.bashrc-Q8_0.gguf", "/etc/x.gguf", "a/../../x.gguf", "a\\u0000.gguf"}) {
+            byte[] body = ("{\"sha\":\"607a30d783dfa663caf39e06633721c8d4cfcd7e\",\"siblings\":[{\"rfilename\":\""
+                    + name + "\"}]}").getBytes(StandardCharsets.UTF_8);
+            HubException e = assertThrows(HubException.class, () -> CLIENT.repoInfo("o/n", "main", body), name);
+            assertTrue(e.getMessage().contains("lists a file outside the repository"), e.getMessage());
+            byte[] index = ("{\"weight_map\":{\"w\":\"" + name + "\"}}").getBytes(StandardCharsets.UTF_8);
+            e = assertThrows(HubException.class, () -> FileChoice.shards("o/n", "model.safetensors.index.json", index), name);
+            assertTrue(e.getMessage().contains("names a shard outside the repository"), e.getMessage());
+        }
+    }
+
+    private static HttpHeaders location(String value) {
+        return HttpHeaders.of(Map.of("Location", List.of(value)), (k, v) -> true);
     }
 }
