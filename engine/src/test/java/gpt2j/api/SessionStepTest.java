@@ -9,6 +9,8 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What a server drives by hand: {@link Session#appendScored} and {@link Session#scoreNext} against the fixture's float64
@@ -75,5 +77,36 @@ class SessionStepTest {
         assertArrayEquals(java.util.Arrays.copyOf(t, together[2].position()), together[2].tokens());
         assertThrows(IllegalArgumentException.class,
                 () -> m.appendEach(new Session[] {together[0], together[0]}, new int[] {1, 2}, 2));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"q8_0", "q4_0"})
+    void quantizedStepsShareBlocksWithoutChangingAnyRowsBits(String type) {
+        // Q8_0 and Q4_0 decode steps widen each block once for a group of four rows: five rows (a group and one alone)
+        // and seven (a group and a padded group of three) must each give every session its own step's bits.
+        try (Model m = Model.open(ModelTest.FIXTURE.resolve("model"),
+                ModelOptions.builder().threads(2).weightType(type).build())) {
+            int[] t = ModelTest.tokens;
+            for (int n : new int[] {5, 7}) {
+                Session[] together = new Session[n];
+                Session[] alone = new Session[n];
+                for (int i = 0; i < n; i++) {
+                    together[i] = m.newSession();
+                    alone[i] = m.newSession();
+                    together[i].append(java.util.Arrays.copyOf(t, 2 + 2 * i));
+                    alone[i].append(java.util.Arrays.copyOf(t, 2 + 2 * i));
+                }
+                for (int step = 0; step < 3; step++) {
+                    int[] next = new int[n];
+                    for (int i = 0; i < n; i++) next[i] = t[together[i].position()];
+                    m.appendEach(together, next, n);
+                    for (int i = 0; i < n; i++) {
+                        alone[i].append(next[i]);
+                        assertArrayEquals(alone[i].logits(), together[i].logits(),
+                                type + ", " + n + " sessions, session " + i + " step " + step);
+                    }
+                }
+            }
+        }
     }
 }
