@@ -155,6 +155,21 @@ class GgufFileTest {
     }
 
     @Test
+    void stringsAreStrictUtf8() throws IOException {
+        // U+FFFD itself is fine; a stray continuation byte, an overlong '/', a surrogate and a cut sequence are not.
+        Raw ok = new Raw().header(3, 0, 1).str("k").u32(8).str("a\uFFFDb\u0120\uD83D\uDE00")
+                .padTo(32).bytes(new byte[32]);
+        try (GgufFile f = GgufFile.open(ok.write(dir.resolve("ok.gguf")))) {
+            assertEquals("a\uFFFDb\u0120\uD83D\uDE00", f.string("k"));
+        }
+        for (byte[] bad : new byte[][] {{'a', (byte) 0x80}, {(byte) 0xC0, (byte) 0xAF}, {(byte) 0xED, (byte) 0xA0,
+            (byte) 0x80}, {'x', (byte) 0xE2, (byte) 0x82}, {(byte) 0xEF, (byte) 0xBF, (byte) 0xBD, (byte) 0xFF}}) {
+            Raw r = new Raw().header(3, 0, 1).str("k").u32(8).u64(bad.length).bytes(bad);
+            assertMessage(r.out.toByteArray(), "is not UTF-8");
+        }
+    }
+
+    @Test
     void unknownValueType() throws IOException {
         assertMessage(new Raw().header(3, 0, 1).str("k").u32(13).u64(0).out.toByteArray(), "unknown value type 13");
     }
