@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Regenerates docs/PERFORMANCE.md: gpt2j vs llama.cpp vs PyTorch on the GPT-2 124M shape, run back to back.
+# Regenerates docs/PERFORMANCE.md: gpt2j vs llama.cpp vs PyTorch on GPT-2 shapes with random weights, back to back.
 #
 #   LLAMA_CPP=/path/to/llama.cpp tools/perf/performance.sh
 #
 # LLAMA_CPP is a llama.cpp checkout built with llama-bench and llama-cli in build/bin (not part of this repository).
-# Optional: REPS (repetitions per round, default 3), ROUNDS (default 2), THREADS (default "1 2"), PERF_WORK (default
+# Optional: SIZES (GPT-2 shapes, default "gpt2" = 124M; all four: "gpt2 gpt2-medium gpt2-large gpt2-xl", the 124M,
+# 355M, 774M and 1.5B shapes: ~27 GB of files in PERF_WORK, made once), TORCH_SIZES (the sizes PyTorch also runs,
+# default "gpt2"), REPS (repetitions per round, default 3), ROUNDS (default 2), THREADS (default "1 2"), PERF_WORK (default
 # build-out/perf: models and raw results), GPT2J (default ./gpt2j; e.g. the launcher of a fresh `git clone` of this
 # repository, so that edits in progress in this working tree cannot break or change the run, and its commit is named).
 set -euo pipefail
@@ -16,6 +18,12 @@ work=${PERF_WORK:-$root/build-out/perf}
 reps=${REPS:-3}
 rounds=${ROUNDS:-2}
 threads=${THREADS:-"1 2"}
+sizes=${SIZES:-gpt2}
+torch_sizes=${TORCH_SIZES:-gpt2}
+for s in $sizes; do
+  case "$s" in gpt2|gpt2-medium|gpt2-large|gpt2-xl) ;;
+    *) echo "performance.sh: unknown size '$s' (gpt2, gpt2-medium, gpt2-large, gpt2-xl)" >&2; exit 1 ;; esac
+done
 res=$work/results
 gpt2j=${GPT2J:-./gpt2j}
 gpt2j_src=$(cd "$(dirname "$gpt2j")" && pwd)
@@ -26,17 +34,19 @@ for b in llama-bench llama-cli; do
   [ -x "$bin/$b" ] || { echo "performance.sh: $bin/$b not found (set LLAMA_CPP to a built llama.cpp)" >&2; exit 1; }
 done
 mkdir -p "$res"
-rm -f "$res"/*.json "$res"/*.err # a previous run's files must not be pooled with this one's
+rm -rf "$res"/*.json "$res"/*.err "$res"/gpt2* # a previous run's files must not be pooled with this one's
 start=$(date +%s)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
-# 1. The model (random weights, GPT-2 124M shape) and the three GGUF files, all made once and reused.
-model=$work/gpt2-random
-[ -f "$model/model.safetensors" ] || $py tools/make_fixtures.py --shape gpt2 --out "$model"
+# 1. The models (random weights, one per size) and their three GGUF files each, all made once and reused.
 declare -A gguf
-for t in f32 q8_0 q4_0; do
-  gguf[$t]=$work/gpt2-$t.gguf
-  [ -f "${gguf[$t]}" ] || "$gpt2j" quantize -m "$model" --type "$t" -o "${gguf[$t]}" 2>/dev/null
+for s in $sizes; do
+  model=$work/$s-random
+  [ -f "$model/model.safetensors" ] || $py tools/make_fixtures.py --shape "$s" --out "$model"
+  for t in f32 q8_0 q4_0; do
+    gguf[$s/$t]=$work/$s-$t.gguf
+    [ -f "${gguf[$s/$t]}" ] || "$gpt2j" quantize -m "$model" --type "$t" -o "${gguf[$s/$t]}" 2>/dev/null
+  done
 done
 
 # 2. Read bandwidth (for the tg bound) and float32 FMA peak (for pp), measured now, on the same machine state.
@@ -47,33 +57,41 @@ for n in $threads; do
   "$work/fmapeak" "$n" > "$res/fmapeak-t$n.json"
 done
 
-# 3. Throughput, engine after engine for each (type, threads), in ROUNDS rounds whose order alternates (gpt2j first,
-#    then llama.cpp first, ...), so that drift in machine load hits both engines alike; the report pools the rounds.
-for n in $threads; do
-  for t in f32 q8_0 q4_0; do
-    for r in $(seq "$rounds"); do
-      echo "performance.sh: $t, $n thread(s), round $r" >&2
-      run_gpt2j() {
-        "$gpt2j" bench -m "${gguf[$t]}" -p 128 -n 64 -t "$n" -r "$reps" --output json > "$res/gpt2j-$t-t$n-r$r.json" \
-          2> "$res/gpt2j-$t-t$n-r$r.err" || echo "performance.sh: gpt2j bench failed for $t/$n" >&2
-      }
-      run_llama() {
-        "$bin/llama-bench" -m "${gguf[$t]}" -p 128 -n 64 -t "$n" -r "$reps" -o json > "$res/llama-$t-t$n-r$r.json" \
-          2> "$res/llama-$t-t$n-r$r.err" || echo "performance.sh: llama-bench failed for $t/$n" >&2
-      }
-      if [ $((r % 2)) -eq 1 ]; then run_gpt2j; run_llama; else run_llama; run_gpt2j; fi
+# 3. Throughput, engine after engine for each (size, type, threads), in ROUNDS rounds whose order alternates (gpt2j
+#    first, then llama.cpp first, ...), so that drift in machine load hits both engines alike; the report pools them.
+for s in $sizes; do
+  mkdir -p "$res/$s"
+  for n in $threads; do
+    for t in f32 q8_0 q4_0; do
+      f=${gguf[$s/$t]}
+      for r in $(seq "$rounds"); do
+        echo "performance.sh: $s $t, $n thread(s), round $r ($(( $(date +%s) - start )) s)" >&2
+        run_gpt2j() {
+          "$gpt2j" bench -m "$f" -p 128 -n 64 -t "$n" -r "$reps" --output json > "$res/$s/gpt2j-$t-t$n-r$r.json" \
+            2> "$res/$s/gpt2j-$t-t$n-r$r.err" || echo "performance.sh: gpt2j bench failed for $s $t/$n" >&2
+        }
+        run_llama() {
+          "$bin/llama-bench" -m "$f" -p 128 -n 64 -t "$n" -r "$reps" -o json > "$res/$s/llama-$t-t$n-r$r.json" \
+            2> "$res/$s/llama-$t-t$n-r$r.err" || echo "performance.sh: llama-bench failed for $s $t/$n" >&2
+        }
+        if [ $((r % 2)) -eq 1 ]; then run_gpt2j; run_llama; else run_llama; run_gpt2j; fi
+      done
     done
+    case " $torch_sizes " in *" $s "*)
+      LD_LIBRARY_PATH=$openblas OMP_NUM_THREADS=$n $py tools/perf/torch_bench.py -m "$work/$s-random" -p 128 -n 64 \
+        -t "$n" -r "$reps" > "$res/$s/torch-t$n.json" ;;
+    esac
   done
-  LD_LIBRARY_PATH=$openblas OMP_NUM_THREADS=$n $py tools/perf/torch_bench.py -m "$model" -p 128 -n 64 -t "$n" \
-    -r "$reps" > "$res/torch-t$n.json"
 done
 
-# 4. Time to first token from process start, generate -n 16 greedy on the Q8_0 file, 2 threads, prompt echo off.
+# 4. Time to first token from process start, generate -n 16 greedy on the Q8_0 file of the first size (124M when it
+#    is among them), 2 threads, prompt echo off. gpt2j's first run records its start-up cache if there is none yet.
+ttft_gguf=${gguf[$(echo $sizes | grep -ow gpt2 || echo ${sizes%% *})/q8_0]}
 {
   $py tools/perf/ttft.py --engine gpt2j --runs "$reps" -- \
-    "$gpt2j" generate -m "${gguf[q8_0]}" -p "$prompt" -n 16 --temp 0 -t 2 --no-echo
+    "$gpt2j" generate -m "$ttft_gguf" -p "$prompt" -n 16 --temp 0 -t 2 --no-echo
   $py tools/perf/ttft.py --engine llama.cpp --runs "$reps" -- \
-    "$bin/llama-cli" -m "${gguf[q8_0]}" -p "$prompt" -n 16 --temp 0 -t 2 -no-cnv --no-display-prompt
+    "$bin/llama-cli" -m "$ttft_gguf" -p "$prompt" -n 16 --temp 0 -t 2 -no-cnv --no-display-prompt
 } | $py -c 'import sys, json; print(json.dumps([json.loads(l) for l in sys.stdin]))' > "$res/ttft.json"
 
 # 5. Bandwidth and peak again: the machine is shared, so the bounds use the better of the two measurements.
@@ -98,7 +116,8 @@ json.dump({
     "torch": sh("$py -c 'import torch; print(torch.__version__)'") + " (OpenBLAS OpenMP via LD_LIBRARY_PATH)",
     "repetitions": $reps, "rounds": $rounds, "threads": [int(t) for t in "$threads".split()],
     "runtime_s": $(date +%s) - $start,
-    "gguf": {"f32": "${gguf[f32]}", "q8_0": "${gguf[q8_0]}", "q4_0": "${gguf[q4_0]}"},
+    "sizes": "$sizes".split(),
+    "gguf": {s: {t: "$work/%s-%s.gguf" % (s, t) for t in ("f32", "q8_0", "q4_0")} for s in "$sizes".split()},
 }, open(sys.argv[1], "w"), indent=1)
 EOF
 $py tools/perf/report.py "$res" > docs/PERFORMANCE.md
