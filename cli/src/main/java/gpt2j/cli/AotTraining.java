@@ -14,8 +14,12 @@ final class AotTraining {
     private AotTraining() {
     }
 
+    /** With arguments: that one command instead (the launcher's GPT2J_AOT_TRAINING). */
     public static void main(String[] args) {
         PrintStream sink = new PrintStream(OutputStream.nullOutputStream());
+        if (args.length > 0) {
+            System.exit(Main.run(args, sink, sink));
+        }
         String prompt = "The quick brown fox jumps over the lazy dog because";
         int failed = 0;
         // As stored (F16), then as Q8_0: the prompt and one-token kernels of the common types, a few seconds in all.
