@@ -367,7 +367,11 @@ def main():
           "target is out of reach by these means; the ratio is in the table above.")
         w("")
     w("## Reproduce\n")
-    w("```\nLLAMA_CPP=/path/to/built/llama.cpp tools/perf/performance.sh   # writes docs/PERFORMANCE.md\n```\n")
+    w("```\nLLAMA_CPP=/path/to/built/llama.cpp tools/perf/performance.sh   # writes docs/PERFORMANCE.md\n"
+      "SIZES=\"gpt2 gpt2-medium gpt2-large gpt2-xl\" LLAMA_CPP=... tools/perf/performance.sh   # all four sizes\n```\n")
+    w("The 124M shape alone takes ~4 minutes on an idle machine; all four sizes roughly 20 times the 124M's "
+      "benchmark time plus making ~27 GB of models once (an estimate from the weight bytes: 355M, 774M and 1.5B "
+      "read 2.9x, 6.2x and 12.6x the 124M's per token), i.e. about an hour.\n")
     w("llama.cpp is built separately (not part of this repository): "
       "`cmake -B build -DGGML_NATIVE=ON -DLLAMA_CURL=OFF -DCMAKE_BUILD_TYPE=Release && "
       "cmake --build build -j --target llama-bench llama-cli`.")
