@@ -120,5 +120,10 @@ json.dump({
     "gguf": {s: {t: "$work/%s-%s.gguf" % (s, t) for t in ("f32", "q8_0", "q4_0")} for s in "$sizes".split()},
 }, open(sys.argv[1], "w"), indent=1)
 EOF
-$py tools/perf/report.py "$res" > docs/PERFORMANCE.md
+# Sections of the current document that report.py does not write (the serving comparison, ...) are kept.
+if $py tools/perf/report.py "$res" docs/PERFORMANCE.md > docs/PERFORMANCE.md.tmp; then
+  mv docs/PERFORMANCE.md.tmp docs/PERFORMANCE.md
+else
+  rm -f docs/PERFORMANCE.md.tmp; echo "performance.sh: report.py failed; docs/PERFORMANCE.md unchanged" >&2; exit 1
+fi
 echo "performance.sh: wrote docs/PERFORMANCE.md in $(( $(date +%s) - start )) s" >&2

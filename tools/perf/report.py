@@ -1,6 +1,9 @@
 """Turns the result files of tools/perf/performance.sh into docs/PERFORMANCE.md (printed on stdout).
 
-    python3 tools/perf/report.py RESULTS_DIR > docs/PERFORMANCE.md
+    python3 tools/perf/report.py RESULTS_DIR [PREVIOUS.md] > docs/PERFORMANCE.md
+
+With PREVIOUS.md (the document it replaces), every "## " section of it that this script does not write (the serving
+comparison, notes other tools add) is carried over at the end, unchanged.
 """
 import glob
 import json
@@ -375,7 +378,14 @@ def main():
     w("llama.cpp is built separately (not part of this repository): "
       "`cmake -B build -DGGML_NATIVE=ON -DLLAMA_CURL=OFF -DCMAKE_BUILD_TYPE=Release && "
       "cmake --build build -j --target llama-bench llama-cli`.")
-    print("\n".join(out))
+    text = "\n".join(out)
+    if len(sys.argv) > 2 and os.path.exists(sys.argv[2]):
+        ours = {line for line in text.splitlines() if line.startswith("## ")}
+        with open(sys.argv[2]) as f:
+            sections = ("\n" + f.read()).split("\n## ")[1:]
+        kept = ["## " + sec.rstrip("\n") for sec in sections if "## " + sec.split("\n", 1)[0] not in ours]
+        text = "\n\n".join([text.rstrip("\n")] + kept)
+    print(text)
 
 
 if __name__ == "__main__":
