@@ -3,7 +3,6 @@ package gpt2j.engine.kernels;
 import static gpt2j.engine.kernels.Simd.F;
 import static gpt2j.engine.kernels.Simd.LE_SHORT;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.nio.ByteOrder.LITTLE_ENDIAN;
 
 import java.lang.foreign.MemorySegment;
 
@@ -18,8 +17,10 @@ import jdk.incubator.vector.VectorSpecies;
  * Q4_K mat-vec: each row is cols/256 blocks of 144 bytes, {fp16 d, dmin; uint8 scales[12]; uint8 qs[128]} (ggml
  * block_q4_K): 8 sub-blocks of 32 with 6-bit scales sc and mins m (get_scale_min_k4); 32 bytes of qs hold two
  * sub-blocks, the first in the low nibbles. value = d * sc * q - dmin * m. cols must be a multiple of 256.
- * The minimums' part of a row's dot product, dmin * m * (sum of x over the sub-block), uses sums of x taken once per
- * call ({@link #subBlockSums}), so the inner loop is the nibbles' multiply-adds alone.
+ * The kernels read {@link KernelMatrix}'s repack (quants without the scales between them, scales and mins as floats),
+ * so no 6-bit scale is unpacked in the loop. The minimums' part of a row's dot product, dmin * m * (sum of x over the
+ * sub-block), uses sums of x taken once per call ({@link #subBlockSums}), so the inner loop is the nibbles'
+ * multiply-adds alone. Q5_K shares those two helpers.
  */
 final class MatVecQ4_K {
 
@@ -32,79 +33,80 @@ final class MatVecQ4_K {
     private MatVecQ4_K() {
     }
 
-    static void apply(MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
-        int blocks = cols / BLOCK;
+    /**
+     * The kernel reads {@link KernelMatrix}'s repacked copy: quants[128 * (r * cols/256 + b) + i] is qs[i] of row r's
+     * block b, scales and mins[8 * (r * cols/256 + b) + j] its sub-block j's d * sc and dmin * m.
+     */
+    static void apply(byte[] quants, float[] scales, float[] mins, int cols, float[] x, int xOff, float[] out, int outOff,
+                      int rowStart, int rowEnd) {
+        int pairs = cols / 64; // 32 quant bytes hold two sub-blocks: the low nibbles' and the high nibbles'
         int step = F.length();
         int parts = 16 / step;
         float[] xs = subBlockSums(x, xOff, cols);
+        float[] lanes = new float[step];
         for (int r = rowStart; r < rowEnd; r++) {
+            int s = r * pairs;
             FloatVector acc = FloatVector.zero(F);
-            float mins = 0f;
-            for (int b = 0; b < blocks; b++) {
-                long block = ((long) r * blocks + b) * BLOCK_BYTES;
-                float d = Float.float16ToFloat(w.get(LE_SHORT, block));
-                float dmin = Float.float16ToFloat(w.get(LE_SHORT, block + 2));
-                float m = 0f;
-                for (int j = 0; j < 8; j++) m += BlockFormats.minK4(w, block + 4, j) * xs[8 * b + j];
-                mins += dmin * m;
-                for (int g = 0; g < 4; g++) {
-                    int xb = xOff + b * BLOCK + 64 * g;
-                    FloatVector lo = FloatVector.zero(F), hi = lo;
-                    for (int k = 0; k < 2; k++) {
-                        ByteVector qs = ByteVector.fromMemorySegment(B128, w, block + 16 + 32 * g + 16 * k, LITTLE_ENDIAN);
-                        for (int p = 0; p < parts; p++) {
-                            IntVector q = (IntVector) qs.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
-                            int xo = xb + 16 * k + p * step;
-                            lo = ((FloatVector) q.and(0xF).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xo), lo);
-                            hi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0))
-                                    .fma(FloatVector.fromArray(F, x, xo + 32), hi);
-                        }
+            for (int g = 0; g < pairs; g++) {
+                FloatVector lo = FloatVector.zero(F), hi = lo;
+                for (int k = 0; k < 2; k++) {
+                    ByteVector qs = ByteVector.fromArray(B128, quants, (s + g) * 32 + 16 * k);
+                    for (int p = 0; p < parts; p++) {
+                        IntVector q = (IntVector) qs.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
+                        int xo = xOff + 64 * g + 16 * k + p * step;
+                        lo = ((FloatVector) q.and(0xF).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xo), lo);
+                        hi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0))
+                                .fma(FloatVector.fromArray(F, x, xo + 32), hi);
                     }
-                    acc = lo.fma(FloatVector.broadcast(F, d * BlockFormats.scaleK4(w, block + 4, 2 * g)), acc);
-                    acc = hi.fma(FloatVector.broadcast(F, d * BlockFormats.scaleK4(w, block + 4, 2 * g + 1)), acc);
                 }
+                acc = lo.fma(FloatVector.broadcast(F, scales[2 * (s + g)]), acc);
+                acc = hi.fma(FloatVector.broadcast(F, scales[2 * (s + g) + 1]), acc);
             }
-            out[outOff + r] = Simd.sum(acc) - mins;
+            acc.intoArray(lanes, 0);
+            out[outOff + r] = Simd.sum(lanes) - minsDot(mins, 2 * s, xs, 2 * pairs);
         }
     }
 
-    /** The sums of x over each run of 32 (a K-quant sub-block), in a per-thread array. */
+    /** The minimums' part of a row's dot product: sum over its sub-blocks j of mins[off + j] * xs[j]. */
+    static float minsDot(float[] mins, int off, float[] xs, int n) {
+        float m = 0f;
+        for (int j = 0; j < n; j++) m += mins[off + j] * xs[j];
+        return m;
+    }
+
+    /**
+     * The sums of x over each run of 32 (a K-quant sub-block), in a per-thread array. Scalar on purpose: this loop
+     * runs once per call, too rarely for C2 to inline {@link Simd#sum} into it, and it then boxed a vector at every
+     * sub-block (JMH -prof gc: 47 KB allocated per 768x3072 call).
+     */
     static float[] subBlockSums(float[] x, int xOff, int cols) {
         float[] s = SUMS.get();
         if (s.length < cols / 32) SUMS.set(s = new float[cols / 32]);
         for (int j = 0; j < cols / 32; j++) {
-            FloatVector v = FloatVector.zero(F);
-            for (int i = 0; i < 32; i += F.length()) v = v.add(FloatVector.fromArray(F, x, xOff + 32 * j + i));
-            s[j] = Simd.sum(v);
+            float v = 0f;
+            for (int i = xOff + 32 * j, e = i + 32; i < e; i++) v += x[i];
+            s[j] = v;
         }
         return s;
     }
 
     private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[0]);
 
-    /** Rows [r0, r1) of w as floats, row-major from offset 0 of panel (the batched kernel's input). */
-    static void dequantize(MemorySegment w, int cols, int r0, int r1, float[] panel) {
+    /** Rows [r0, r1) of w as floats, row-major from offset 0 of panel (the batched kernel's input), from the repack. */
+    static void dequantize(byte[] quants, float[] scales, float[] mins, int cols, int r0, int r1, float[] panel) {
         int step = F.length();
         int parts = 16 / step;
-        int o = 0;
-        for (long block = (long) r0 * (cols / BLOCK) * BLOCK_BYTES, end = (long) r1 * (cols / BLOCK) * BLOCK_BYTES;
-             block < end; block += BLOCK_BYTES) {
-            float d = Float.float16ToFloat(w.get(LE_SHORT, block));
-            float dmin = Float.float16ToFloat(w.get(LE_SHORT, block + 2));
-            for (int g = 0; g < 4; g++, o += 64) {
-                FloatVector d1 = FloatVector.broadcast(F, d * BlockFormats.scaleK4(w, block + 4, 2 * g));
-                FloatVector m1 = FloatVector.broadcast(F, dmin * BlockFormats.minK4(w, block + 4, 2 * g));
-                FloatVector d2 = FloatVector.broadcast(F, d * BlockFormats.scaleK4(w, block + 4, 2 * g + 1));
-                FloatVector m2 = FloatVector.broadcast(F, dmin * BlockFormats.minK4(w, block + 4, 2 * g + 1));
-                for (int k = 0; k < 2; k++) {
-                    ByteVector qs = ByteVector.fromMemorySegment(B128, w, block + 16 + 32 * g + 16 * k, LITTLE_ENDIAN);
-                    for (int p = 0; p < parts; p++) {
-                        IntVector q = (IntVector) qs.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
-                        int po = o + 16 * k + p * step;
-                        ((FloatVector) q.and(0xF).convert(VectorOperators.I2F, 0)).mul(d1).sub(m1).intoArray(panel, po);
-                        ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).mul(d2).sub(m2)
-                                .intoArray(panel, po + 32);
-                    }
+        for (int g = r0 * (cols / 64), end = r1 * (cols / 64), o = 0; g < end; g++, o += 64) {
+            FloatVector d1 = FloatVector.broadcast(F, scales[2 * g]), m1 = FloatVector.broadcast(F, mins[2 * g]);
+            FloatVector d2 = FloatVector.broadcast(F, scales[2 * g + 1]), m2 = FloatVector.broadcast(F, mins[2 * g + 1]);
+            for (int k = 0; k < 2; k++) {
+                ByteVector qs = ByteVector.fromArray(B128, quants, 32 * g + 16 * k);
+                for (int p = 0; p < parts; p++) {
+                    IntVector q = (IntVector) qs.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
+                    int po = o + 16 * k + p * step;
+                    ((FloatVector) q.and(0xF).convert(VectorOperators.I2F, 0)).mul(d1).sub(m1).intoArray(panel, po);
+                    ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).mul(d2).sub(m2)
+                            .intoArray(panel, po + 32);
                 }
             }
         }

@@ -3,7 +3,6 @@ package gpt2j.engine.kernels;
 import static gpt2j.engine.kernels.Simd.F;
 import static gpt2j.engine.kernels.Simd.LE_SHORT;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.nio.ByteOrder.LITTLE_ENDIAN;
 
 import java.lang.foreign.MemorySegment;
 
@@ -23,6 +22,7 @@ final class MatVecQ5_K {
 
     static final int BLOCK = 256;
     static final int BLOCK_BYTES = 176;
+    static final int QUANT_BYTES = 160;
 
     static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
     static final VectorSpecies<Integer> I = F.vectorShape().withLanes(int.class);
@@ -30,27 +30,28 @@ final class MatVecQ5_K {
     private MatVecQ5_K() {
     }
 
-    static void apply(MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
+    /**
+     * The kernel reads {@link KernelMatrix}'s repacked copy: quants[160 * (r * cols/256 + b) + i] is byte i of row r's
+     * block b's {qh[32], qs[128]}, scales and mins[8 * (r * cols/256 + b) + j] its sub-block j's d * sc and dmin * m.
+     */
+    static void apply(byte[] quants, float[] scales, float[] mins, int cols, float[] x, int xOff, float[] out, int outOff,
+                      int rowStart, int rowEnd) {
         int blocks = cols / BLOCK;
         int step = F.length();
         int parts = 16 / step;
         float[] xs = MatVecQ4_K.subBlockSums(x, xOff, cols);
+        float[] lanes = new float[step];
         for (int r = rowStart; r < rowEnd; r++) {
             FloatVector acc = FloatVector.zero(F);
-            float mins = 0f;
             for (int b = 0; b < blocks; b++) {
-                long block = ((long) r * blocks + b) * BLOCK_BYTES;
-                float d = Float.float16ToFloat(w.get(LE_SHORT, block));
-                float dmin = Float.float16ToFloat(w.get(LE_SHORT, block + 2));
-                float m = 0f;
-                for (int j = 0; j < 8; j++) m += BlockFormats.minK4(w, block + 4, j) * xs[8 * b + j];
-                mins += dmin * m;
+                int block = (r * blocks + b) * QUANT_BYTES;
+                int sc = (r * blocks + b) * 8;
                 for (int g = 0; g < 4; g++) {
                     int xb = xOff + b * BLOCK + 64 * g;
                     FloatVector lo = FloatVector.zero(F), hi = lo;
                     for (int k = 0; k < 2; k++) {
-                        ByteVector qs = ByteVector.fromMemorySegment(B128, w, block + 48 + 32 * g + 16 * k, LITTLE_ENDIAN);
-                        ByteVector qh = ByteVector.fromMemorySegment(B128, w, block + 16 + 16 * k, LITTLE_ENDIAN);
+                        ByteVector qs = ByteVector.fromArray(B128, quants, block + 32 + 32 * g + 16 * k);
+                        ByteVector qh = ByteVector.fromArray(B128, quants, block + 16 * k);
                         for (int p = 0; p < parts; p++) {
                             IntVector q = (IntVector) qs.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
                             // qh's bits 2g and 2g+1 moved to bit 4: the fifth bit of the low and the high nibble.
@@ -63,31 +64,29 @@ final class MatVecQ5_K {
                             hi = ((FloatVector) qhi.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xo + 32), hi);
                         }
                     }
-                    acc = lo.fma(FloatVector.broadcast(F, d * BlockFormats.scaleK4(w, block + 4, 2 * g)), acc);
-                    acc = hi.fma(FloatVector.broadcast(F, d * BlockFormats.scaleK4(w, block + 4, 2 * g + 1)), acc);
+                    acc = lo.fma(FloatVector.broadcast(F, scales[sc + 2 * g]), acc);
+                    acc = hi.fma(FloatVector.broadcast(F, scales[sc + 2 * g + 1]), acc);
                 }
             }
-            out[outOff + r] = Simd.sum(acc) - mins;
+            acc.intoArray(lanes, 0);
+            out[outOff + r] = Simd.sum(lanes) - MatVecQ4_K.minsDot(mins, r * blocks * 8, xs, blocks * 8);
         }
     }
 
-    /** Rows [r0, r1) of w as floats, row-major from offset 0 of panel (the batched kernel's input). */
-    static void dequantize(MemorySegment w, int cols, int r0, int r1, float[] panel) {
+    /** Rows [r0, r1) of w as floats, row-major from offset 0 of panel (the batched kernel's input), from the repack. */
+    static void dequantize(byte[] quants, float[] scales, float[] mins, int cols, int r0, int r1, float[] panel) {
         int step = F.length();
         int parts = 16 / step;
         int o = 0;
-        for (long block = (long) r0 * (cols / BLOCK) * BLOCK_BYTES, end = (long) r1 * (cols / BLOCK) * BLOCK_BYTES;
-             block < end; block += BLOCK_BYTES) {
-            float d = Float.float16ToFloat(w.get(LE_SHORT, block));
-            float dmin = Float.float16ToFloat(w.get(LE_SHORT, block + 2));
+        for (int b = r0 * (cols / BLOCK), end = r1 * (cols / BLOCK); b < end; b++) {
+            int block = b * QUANT_BYTES;
             for (int g = 0; g < 4; g++, o += 64) {
-                FloatVector d1 = FloatVector.broadcast(F, d * BlockFormats.scaleK4(w, block + 4, 2 * g));
-                FloatVector m1 = FloatVector.broadcast(F, dmin * BlockFormats.minK4(w, block + 4, 2 * g));
-                FloatVector d2 = FloatVector.broadcast(F, d * BlockFormats.scaleK4(w, block + 4, 2 * g + 1));
-                FloatVector m2 = FloatVector.broadcast(F, dmin * BlockFormats.minK4(w, block + 4, 2 * g + 1));
+                int sc = 8 * b + 2 * g;
+                FloatVector d1 = FloatVector.broadcast(F, scales[sc]), m1 = FloatVector.broadcast(F, mins[sc]);
+                FloatVector d2 = FloatVector.broadcast(F, scales[sc + 1]), m2 = FloatVector.broadcast(F, mins[sc + 1]);
                 for (int k = 0; k < 2; k++) {
-                    ByteVector qs = ByteVector.fromMemorySegment(B128, w, block + 48 + 32 * g + 16 * k, LITTLE_ENDIAN);
-                    ByteVector qh = ByteVector.fromMemorySegment(B128, w, block + 16 + 16 * k, LITTLE_ENDIAN);
+                    ByteVector qs = ByteVector.fromArray(B128, quants, block + 32 + 32 * g + 16 * k);
+                    ByteVector qh = ByteVector.fromArray(B128, quants, block + 16 * k);
                     for (int p = 0; p < parts; p++) {
                         IntVector q = (IntVector) qs.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
                         IntVector h = ((IntVector) qh.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p))

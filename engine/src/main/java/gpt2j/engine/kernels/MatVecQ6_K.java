@@ -3,7 +3,6 @@ package gpt2j.engine.kernels;
 import static gpt2j.engine.kernels.Simd.F;
 import static gpt2j.engine.kernels.Simd.LE_SHORT;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.nio.ByteOrder.LITTLE_ENDIAN;
 
 import java.lang.foreign.MemorySegment;
 
@@ -24,6 +23,7 @@ final class MatVecQ6_K {
 
     static final int BLOCK = 256;
     static final int BLOCK_BYTES = 210;
+    static final int QUANT_BYTES = 192;
 
     static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
     static final VectorSpecies<Integer> I = F.vectorShape().withLanes(int.class);
@@ -31,23 +31,28 @@ final class MatVecQ6_K {
     private MatVecQ6_K() {
     }
 
-    static void apply(MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
+    /**
+     * The kernel reads {@link KernelMatrix}'s repacked copy: quants[192 * (r * cols/256 + b) + i] is byte i of row r's
+     * block b's {ql[128], qh[64]}, scales[16 * (r * cols/256 + b) + j] its sub-block j's d * scales[j].
+     */
+    static void apply(byte[] quants, float[] scales, int cols, float[] x, int xOff, float[] out, int outOff,
+                      int rowStart, int rowEnd) {
         int blocks = cols / BLOCK;
         int step = F.length();
         int parts = 16 / step; // int vectors per 16 bytes: 1 at 512 bits, 2 at 256, 4 at 128
+        float[] lanes = new float[step];
         for (int r = rowStart; r < rowEnd; r++) {
             FloatVector acc = FloatVector.zero(F);
             for (int b = 0; b < blocks; b++) {
-                long block = ((long) r * blocks + b) * BLOCK_BYTES;
-                float d = Float.float16ToFloat(w.get(LE_SHORT, block + 208));
+                int block = (r * blocks + b) * QUANT_BYTES;
                 for (int h = 0; h < 2; h++) {
-                    long ql = block + 64 * h, qh = block + 128 + 32 * h, sc = block + 192 + 8 * h;
+                    int ql = block + 64 * h, qh = block + 128 + 32 * h, sc = (r * blocks + b) * 16 + 8 * h;
                     int xb = xOff + b * BLOCK + 128 * h;
                     // Each 16 bytes of ql, ql+32 and qh carry four sub-blocks of 16 (one scale each).
                     for (int l0 = 0; l0 < 32; l0 += 16) {
-                        ByteVector va = ByteVector.fromMemorySegment(B128, w, ql + l0, LITTLE_ENDIAN);
-                        ByteVector vb = ByteVector.fromMemorySegment(B128, w, ql + 32 + l0, LITTLE_ENDIAN);
-                        ByteVector vh = ByteVector.fromMemorySegment(B128, w, qh + l0, LITTLE_ENDIAN);
+                        ByteVector va = ByteVector.fromArray(B128, quants, ql + l0);
+                        ByteVector vb = ByteVector.fromArray(B128, quants, ql + 32 + l0);
+                        ByteVector vh = ByteVector.fromArray(B128, quants, qh + l0);
                         FloatVector s1 = FloatVector.zero(F), s2 = s1, s3 = s1, s4 = s1;
                         for (int p = 0; p < parts; p++) {
                             IntVector a = (IntVector) va.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
@@ -63,37 +68,37 @@ final class MatVecQ6_K {
                             s3 = ((FloatVector) q3.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xo + 64), s3);
                             s4 = ((FloatVector) q4.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xo + 96), s4);
                         }
-                        int is = l0 / 16;
-                        acc = s1.fma(FloatVector.broadcast(F, d * w.get(JAVA_BYTE, sc + is)), acc);
-                        acc = s2.fma(FloatVector.broadcast(F, d * w.get(JAVA_BYTE, sc + is + 2)), acc);
-                        acc = s3.fma(FloatVector.broadcast(F, d * w.get(JAVA_BYTE, sc + is + 4)), acc);
-                        acc = s4.fma(FloatVector.broadcast(F, d * w.get(JAVA_BYTE, sc + is + 6)), acc);
+                        int is = sc + l0 / 16;
+                        acc = s1.fma(FloatVector.broadcast(F, scales[is]), acc);
+                        acc = s2.fma(FloatVector.broadcast(F, scales[is + 2]), acc);
+                        acc = s3.fma(FloatVector.broadcast(F, scales[is + 4]), acc);
+                        acc = s4.fma(FloatVector.broadcast(F, scales[is + 6]), acc);
                     }
                 }
             }
-            out[outOff + r] = Simd.sum(acc);
+            acc.intoArray(lanes, 0);
+            out[outOff + r] = Simd.sum(lanes);
         }
     }
 
-    /** Rows [r0, r1) of w as floats, row-major from offset 0 of panel (the batched kernel's input). */
-    static void dequantize(MemorySegment w, int cols, int r0, int r1, float[] panel) {
+    /** Rows [r0, r1) of w as floats, row-major from offset 0 of panel (the batched kernel's input), from the repack. */
+    static void dequantize(byte[] quants, float[] scales, int cols, int r0, int r1, float[] panel) {
         int step = F.length();
         int parts = 16 / step;
         int o = 0;
-        for (long block = (long) r0 * (cols / BLOCK) * BLOCK_BYTES, end = (long) r1 * (cols / BLOCK) * BLOCK_BYTES;
-             block < end; block += BLOCK_BYTES) {
-            float d = Float.float16ToFloat(w.get(LE_SHORT, block + 208));
+        for (int b = r0 * (cols / BLOCK), end = r1 * (cols / BLOCK); b < end; b++) {
+            int block = b * QUANT_BYTES;
             for (int h = 0; h < 2; h++, o += 128) {
-                long ql = block + 64 * h, qh = block + 128 + 32 * h, sc = block + 192 + 8 * h;
+                int ql = block + 64 * h, qh = block + 128 + 32 * h, sc = 16 * b + 8 * h;
                 for (int l0 = 0; l0 < 32; l0 += 16) {
-                    ByteVector va = ByteVector.fromMemorySegment(B128, w, ql + l0, LITTLE_ENDIAN);
-                    ByteVector vb = ByteVector.fromMemorySegment(B128, w, ql + 32 + l0, LITTLE_ENDIAN);
-                    ByteVector vh = ByteVector.fromMemorySegment(B128, w, qh + l0, LITTLE_ENDIAN);
-                    int is = l0 / 16;
-                    FloatVector d1 = FloatVector.broadcast(F, d * w.get(JAVA_BYTE, sc + is));
-                    FloatVector d2 = FloatVector.broadcast(F, d * w.get(JAVA_BYTE, sc + is + 2));
-                    FloatVector d3 = FloatVector.broadcast(F, d * w.get(JAVA_BYTE, sc + is + 4));
-                    FloatVector d4 = FloatVector.broadcast(F, d * w.get(JAVA_BYTE, sc + is + 6));
+                    ByteVector va = ByteVector.fromArray(B128, quants, ql + l0);
+                    ByteVector vb = ByteVector.fromArray(B128, quants, ql + 32 + l0);
+                    ByteVector vh = ByteVector.fromArray(B128, quants, qh + l0);
+                    int is = sc + l0 / 16;
+                    FloatVector d1 = FloatVector.broadcast(F, scales[is]);
+                    FloatVector d2 = FloatVector.broadcast(F, scales[is + 2]);
+                    FloatVector d3 = FloatVector.broadcast(F, scales[is + 4]);
+                    FloatVector d4 = FloatVector.broadcast(F, scales[is + 6]);
                     for (int p = 0; p < parts; p++) {
                         IntVector a = (IntVector) va.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
                         IntVector c = (IntVector) vb.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
