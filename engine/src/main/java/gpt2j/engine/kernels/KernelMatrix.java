@@ -10,19 +10,19 @@ import gpt2j.weights.WeightMatrix;
 
 /**
  * A weight matrix as the kernels read it: the mapped tensor, plus for Q4_0, Q4_K, Q5_K and Q6_K a repacked copy on
- * the heap that the kernels read instead: every block's quant bytes packed without the scales between them
- * ({@code quants}), and its scales decoded once to floats, one per sub-block ({@code scales[r * cols/sub + j]}, row r,
- * sub-block j; Q4_K and Q5_K also {@code mins}, dmin times the 6-bit minimum, in the same order).
+ * the heap that the kernels read instead: the quants without the scales between them ({@code quants}), and the scales
+ * decoded once to floats, one per sub-block in row order ({@code scales}; for Q4_K and Q5_K also {@code mins}, dmin
+ * times the 6-bit minimum, one per 32 weights).
  * <ul>
  * <li>Q4_0: 16 quant bytes per 32 weights, the fp16 scale as a float. Q4_0 generation is bound by decoding, not by
  * memory, and a harness streaming one 124M token's Q4_0 matrices on one core ran: fp16 scales converted in the loop
  * 160-178 tokens/s; float scales, quants in place 195-208; both repacked 1.08-1.14x that again (a Java array's index
  * checks leave the loop, a segment's did not all; 16-byte aligned blocks). 20 bytes per 32 weights, 1.1x the file.
- * <li>Q4_K: qs[128] per 256 weights; scales d * sc and mins dmin * m per 32. Decoding the packed 6-bit scales
- * (get_scale_min_k4) and two fp16 numbers per block in the loop cost as much as the nibbles' multiply-adds
+ * <li>Q4_K: qs[128] per 256 weights, a scale d * sc and a min per 32. Decoding the packed 6-bit scales
+ * (get_scale_min_k4) and two fp16 numbers per block inside the loop cost about as much as the nibbles' multiply-adds
  * (docs/KERNELS.md). 192 bytes per 256 weights, 1.33x the file.
- * <li>Q5_K: qh[32] then qs[128] per 256 weights; scales and mins as Q4_K. 224 bytes, 1.27x.
- * <li>Q6_K: ql[128] then qh[64] per 256 weights; scales d * sc per 16. 256 bytes, 1.22x.
+ * <li>Q5_K and Q6_K: one signed byte per weight, {@link MatVecInt8}'s layout, a scale per 16 (Q5_K's repeated for
+ * both halves of its 32) and Q5_K's min per 32. Q5_K 352 bytes per 256 weights, 2x the file; Q6_K 320, 1.5x.
  * </ul>
  * The mapping's pages are read once, then left to the page cache. Q8_0 gained nothing from float scales in a harness,
  * so it reads its blocks in place, as do the rarer types.
@@ -31,53 +31,65 @@ public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, by
 
     /** Wraps w, repacking it when its type has a repacked kernel. */
     public static KernelMatrix of(WeightMatrix w) {
-        return switch (w.type()) {
-            case Q4_0 -> repack(w, 2, 16, 1, false);
-            case Q4_K -> repack(w, 16, 128, 8, true);
-            case Q5_K -> repack(w, 16, 160, 8, true);
-            case Q6_K -> repack(w, 0, 192, 16, false);
-            default -> new KernelMatrix(w, null, null, null);
-        };
-    }
-
-    /**
-     * Copies quantBytes bytes from offset quantOff of every block into quants, and the block's scales (subBlocks of
-     * them, and as many mins when withMins) into floats.
-     */
-    private static KernelMatrix repack(WeightMatrix w, int quantOff, int quantBytes, int subBlocks, boolean withMins) {
         GgmlType type = w.type();
-        int perRow = w.cols() / type.blockSize;
-        long blocks = (long) w.rows() * perRow;
-        if (blocks * quantBytes > Integer.MAX_VALUE - 8) {
+        if (type != GgmlType.Q4_0 && type != GgmlType.Q4_K && type != GgmlType.Q5_K && type != GgmlType.Q6_K) {
+            return new KernelMatrix(w, null, null, null);
+        }
+        long blocks = (long) w.rows() * (w.cols() / type.blockSize);
+        if (blocks * type.blockSize > Integer.MAX_VALUE - 8) {
             throw new EngineException("tensor " + w.tensor().name() + " has too many " + type + " blocks (" + blocks + ")");
         }
         MemorySegment data = w.tensor().data();
-        float[] scales = new float[(int) blocks * subBlocks];
-        float[] mins = withMins ? new float[(int) blocks * subBlocks] : null;
-        byte[] quants = new byte[(int) blocks * quantBytes];
-        MemorySegment block = MemorySegment.ofArray(new byte[type.bytesPerBlock]);
-        for (int b = 0; b < blocks; b++) {
-            MemorySegment.copy(data, (long) b * type.bytesPerBlock, block, 0, type.bytesPerBlock);
-            MemorySegment.copy(block, ValueLayout.JAVA_BYTE, quantOff, quants, b * quantBytes, quantBytes);
-            int s = b * subBlocks;
-            switch (type) {
-                case Q4_0 -> scales[s] = Float.float16ToFloat(block.get(Simd.LE_SHORT, 0));
-                case Q4_K, Q5_K -> {
-                    float d = Float.float16ToFloat(block.get(Simd.LE_SHORT, 0));
-                    float dmin = Float.float16ToFloat(block.get(Simd.LE_SHORT, 2));
-                    for (int j = 0; j < 8; j++) {
-                        scales[s + j] = d * BlockFormats.scaleK4(block, 4, j);
-                        mins[s + j] = dmin * BlockFormats.minK4(block, 4, j);
-                    }
+        int n = (int) blocks;
+        return switch (type) {
+            case Q4_0 -> {
+                float[] scales = new float[n];
+                for (int b = 0; b < n; b++) scales[b] = Float.float16ToFloat(data.get(Simd.LE_SHORT, (long) b * type.bytesPerBlock));
+                yield new KernelMatrix(w, scales, null, packed(data, type, n, 2, MatVecQ4_0.QUANT_BYTES));
+            }
+            case Q4_K -> {
+                float[] scales = new float[8 * n], mins = new float[8 * n];
+                scalesK4(data, type, n, scales, mins, 1);
+                yield new KernelMatrix(w, scales, mins, packed(data, type, n, 16, 128));
+            }
+            case Q5_K -> {
+                float[] scales = new float[16 * n], mins = new float[8 * n];
+                scalesK4(data, type, n, scales, mins, 2);
+                yield new KernelMatrix(w, scales, mins, MatVecQ5_K.unpack(data, blocks));
+            }
+            default -> { // Q6_K
+                float[] scales = new float[16 * n];
+                for (int b = 0; b < n; b++) {
+                    long block = (long) b * type.bytesPerBlock;
+                    float d = Float.float16ToFloat(data.get(Simd.LE_SHORT, block + 208));
+                    for (int j = 0; j < 16; j++) scales[16 * b + j] = d * data.get(ValueLayout.JAVA_BYTE, block + 192 + j);
                 }
-                case Q6_K -> {
-                    float d = Float.float16ToFloat(block.get(Simd.LE_SHORT, 208));
-                    for (int j = 0; j < 16; j++) scales[s + j] = d * block.get(ValueLayout.JAVA_BYTE, 192 + j);
-                }
-                default -> throw new IllegalArgumentException(type.toString());
+                yield new KernelMatrix(w, scales, null, MatVecQ6_K.unpack(data, blocks));
+            }
+        };
+    }
+
+    /** Bytes [off, off + count) of each of the first n blocks, packed. */
+    private static byte[] packed(MemorySegment data, GgmlType type, int n, int off, int count) {
+        byte[] q = new byte[n * count];
+        for (int b = 0; b < n; b++) {
+            MemorySegment.copy(data, ValueLayout.JAVA_BYTE, (long) b * type.bytesPerBlock + off, q, b * count, count);
+        }
+        return q;
+    }
+
+    /** Q4_K/Q5_K blocks' d * sc (each written repeat times in a row) and dmin * m, 8 of each per block. */
+    private static void scalesK4(MemorySegment data, GgmlType type, int n, float[] scales, float[] mins, int repeat) {
+        for (int b = 0; b < n; b++) {
+            long block = (long) b * type.bytesPerBlock;
+            float d = Float.float16ToFloat(data.get(Simd.LE_SHORT, block));
+            float dmin = Float.float16ToFloat(data.get(Simd.LE_SHORT, block + 2));
+            for (int j = 0; j < 8; j++) {
+                float sc = d * BlockFormats.scaleK4(data, block + 4, j);
+                for (int k = 0; k < repeat; k++) scales[(8 * b + j) * repeat + k] = sc;
+                mins[8 * b + j] = dmin * BlockFormats.minK4(data, block + 4, j);
             }
         }
-        return new KernelMatrix(w, scales, mins, quants);
     }
 
     public int rows() {

@@ -88,8 +88,8 @@ public final class MatMul {
                 case Q8_0 -> MatVecQ8_0.dequantize(data, cols, rb, re, s.panel);
                 case Q4_0 -> MatVecQ4_0.dequantize(data, cols, rb, re, s.panel);
                 case Q4_K -> MatVecQ4_K.dequantize(m.quants(), m.scales(), m.mins(), cols, rb, re, s.panel);
-                case Q5_K -> MatVecQ5_K.dequantize(m.quants(), m.scales(), m.mins(), cols, rb, re, s.panel);
-                case Q6_K -> MatVecQ6_K.dequantize(m.quants(), m.scales(), cols, rb, re, s.panel);
+                case Q5_K -> MatVecInt8.dequantize(m.quants(), m.scales(), m.mins(), cols, rb, re, s.panel);
+                case Q6_K -> MatVecInt8.dequantize(m.quants(), m.scales(), null, cols, rb, re, s.panel);
                 case Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, IQ4_NL, IQ4_XS -> MatVecDecoded.dequantize(w.type(), data, cols, rb, re, s.panel);
                 default -> throw new IllegalArgumentException("no mat-mul kernel for " + w.tensor());
             }
