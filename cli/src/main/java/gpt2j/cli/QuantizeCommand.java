@@ -85,9 +85,10 @@ final class QuantizeCommand implements Callable<Integer> {
                             + " cannot load this)"
                             : "; the head is tied to the token embeddings: written again as output.weight, which"
                             + " llama.cpp's GPT-2 loader needs (--omit-tied-output leaves it out)";
-                    err.println(String.format(Locale.ROOT, "gpt2j: quantize %s (%s, %s) -> %s: llama-quantize's %s"
-                            + " preset%s, norms and biases F32%s", source, p.storedTypes(), Units.bytes(p.sourceBytes()),
-                            output, type, pure ? " with every matrix one type (--pure)" : "", headNote));
+                    err.println(String.format(Locale.ROOT, "gpt2j: quantize %s (%s, %s) -> %s (%s, %s): llama-quantize's"
+                            + " %s preset%s, norms and biases F32%s", source, p.storedTypes(), Units.bytes(p.sourceBytes()),
+                            output, p.outputTypes(), Units.bytes(p.outputBytes()), type,
+                            pure ? " with every matrix one type (--pure)" : "", headNote));
                 }
 
                 @Override

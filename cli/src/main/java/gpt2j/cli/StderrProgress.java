@@ -11,8 +11,8 @@ import me.tongfei.progressbar.ProgressBarStyle;
 /**
  * One job's progress on stderr (quantize, perplexity, a download). When stderr is a terminal: me.tongfei's progress
  * bar, redrawn in place with the count, ETA, the rate of bytes and a note (the running perplexity). Else
- * (a log, a pipe): a plain line at most every few seconds, so a job of a second prints none and a long one leaves a
- * sparse trail. {@code -Dgpt2j.progress.seconds} sets that interval (0: a line at every step).
+ * (a log, a pipe): a plain line at most every few seconds, none at the end, so a job of a second prints none and a
+ * long one leaves a sparse trail. {@code -Dgpt2j.progress.seconds} sets that interval (0: a line at every step).
  */
 final class StderrProgress implements AutoCloseable {
 
@@ -94,7 +94,8 @@ final class StderrProgress implements AutoCloseable {
             return;
         }
         long now = System.nanoTime();
-        if (now - lastLineNanos >= lineEveryNanos) {
+        // The finished state gets no line: each command says what it did when the job ends.
+        if (now - lastLineNanos >= lineEveryNanos && (done < total || total < 0)) {
             lastLineNanos = now;
             err.println(line(now));
         }

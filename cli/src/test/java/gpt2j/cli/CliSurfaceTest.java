@@ -66,11 +66,17 @@ class CliSurfaceTest {
     }
 
     @Test
-    void quantizeSaysWhatItWritesAndWhyItIsLarger() {
+    void quantizeSaysWhatItWritesAndWhyItIsLarger() throws IOException {
         Path out = dir.resolve("q8.gguf");
         Cli r = Cli.run("quantize", "-m", MODEL.toString(), "--type", "q8_0", "-o", out.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("llama-quantize's q8_0 preset"), r.err());
+        // The plan, said before writing, against the file as the reader sees it afterwards: its types and its size.
+        Matcher stored = Pattern.compile("^stored types: +(.*)$", Pattern.MULTILINE)
+                .matcher(Cli.run("info", "-m", out.toString()).out());
+        assertTrue(stored.find());
+        assertTrue(r.err().lines().findFirst().orElseThrow().contains(" -> " + out + " (" + stored.group(1) + ", "
+                + Units.bytes(Files.size(out)) + "): "), r.err());
         assertTrue(r.err().contains("written again as output.weight"), r.err());
         assertTrue(r.err().contains("larger than the source because of the second copy of the tied head"), r.err());
         assertEquals(2, r.err().lines().count(), r.err()); // the plan and the result, no line per tensor
@@ -114,6 +120,43 @@ class CliSurfaceTest {
         assertEquals("generate", complete(script, "gpt2j", "gen"));
         assertEquals("--ctx-size", complete(script, "gpt2j", "generate", "--ctx"));
         assertEquals(2, Cli.run("completion", "fish").code());
+    }
+
+    @Test
+    void completionLoadsInBashAndZshThroughTheLauncher() throws IOException, InterruptedException {
+        // What a user types: load the script into the running shell, then the shell completes "gpt2j quantize --type ".
+        // zsh runs the bash function through bashcompinit, which turns ksharrays on and leaves prefix filtering to zsh.
+        String bash = "source <(bash \"$GPT2J\" completion bash) || exit 1; complete -p gpt2j; compopt() { :; }; "
+                + "COMP_WORDS=(gpt2j quantize --type q4_k); COMP_CWORD=3; _complete_gpt2j; printf '%s\\n' \"${COMPREPLY[@]}\"";
+        assertEquals(List.of("complete -o default -F _complete_gpt2j gpt2j", "q4_k_s", "q4_k_m"), shell("bash", bash));
+        String zsh = "source <(bash \"$GPT2J\" completion zsh) || exit 1; print -r -- ${_comps[gpt2j]}; setopt ksharrays; "
+                + "COMP_WORDS=(gpt2j quantize --type ''); COMP_CWORD=3; _complete_gpt2j 2>/dev/null; "
+                + "print -rl -- \"${COMPREPLY[@]}\"";
+        List<String> z = shell("zsh", zsh);
+        assertEquals("_bash_complete -F _complete_gpt2j -o default", z.getFirst(), z.toString());
+        assertTrue(z.contains("q4_k_m") && z.contains("q8_0") && z.contains("iq4_xs") && !z.contains("generate"),
+                z.toString());
+    }
+
+    /** Runs {@code command} in {@code shell} with $GPT2J the launcher (on Maven's classes); its output lines. */
+    private List<String> shell(String shell, String command) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(shell, "-c", command).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.environment().put("GPT2J", Launcher.SCRIPT.toString());
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        pb.environment().put("GPT2J_CLASSPATH", System.getProperty("java.class.path"));
+        pb.environment().put("ZDOTDIR", dir.toString()); // compinit's .zcompdump goes here, not into $HOME
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException e) {
+            throw new AssertionError(shell + " is not installed (apt-get install " + shell + "; CI's .ci/chromium.sh "
+                    + "installs it): " + e.getMessage(), e);
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), shell + ":\n" + out);
+        return out.lines().toList();
     }
 
     /** Runs the script's completion function in bash as the shell would for the words typed so far. */

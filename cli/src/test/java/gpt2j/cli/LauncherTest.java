@@ -94,18 +94,17 @@ class LauncherTest {
         Matcher m = Pattern.compile("gpt2j: perplexity: (\\d+) of (\\d+) tokens \\(\\d+%\\).*, ppl (\\S+)\n")
                 .matcher(r.err());
         List<Integer> counts = new ArrayList<>();
-        String last = null;
         while (m.find()) {
             counts.add(Integer.parseInt(m.group(1)));
             assertEquals(tokens, Integer.parseInt(m.group(2)));
-            last = m.group(3);
         }
-        assertTrue(counts.size() >= 3, r.err()); // three windows of 128 tokens, the first in two chunks
+        // Three windows of 128 tokens, the first in two chunks; the last chunk's line is left to the result.
+        assertTrue(counts.size() >= 3, r.err());
         for (int i = 1; i < counts.size(); i++) assertTrue(counts.get(i) > counts.get(i - 1), counts.toString());
-        assertEquals(tokens, counts.getLast());
-        assertEquals(String.format(Locale.ROOT, "%.4f", result.get("perplexity").asDouble()), last);
+        assertTrue(counts.getLast() < tokens, counts.toString());
 
-        // On a terminal (as the launcher would say) one bar redrawn in place with \r, the running perplexity in it.
+        // On a terminal (as the launcher would say) one bar redrawn in place with \r, ending at the result.
+        String last = String.format(Locale.ROOT, "%.4f", result.get("perplexity").asDouble());
         Cli bar = Launcher.run(dir, Map.of("GPT2J_JAVA_OPTS", "-Dgpt2j.stderr.terminal=true", "TERM", "xterm"), null,
                 "perplexity", "-f", "text.txt", "-c", "128", "--json");
         assertEquals(0, bar.code(), bar.err());

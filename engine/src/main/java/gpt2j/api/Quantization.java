@@ -1,7 +1,9 @@
 package gpt2j.api;
 
 import gpt2j.tokenizer.Gpt2Tokenizer;
+import gpt2j.weights.GgmlType;
 import gpt2j.weights.GgufExport;
+import gpt2j.weights.GgufWriter;
 import gpt2j.weights.Gpt2Checkpoint;
 import gpt2j.weights.Gpt2Weights;
 import gpt2j.weights.LoadedCheckpoint;
@@ -16,6 +18,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * Writes a model as a GGUF file the way llama-quantize does: each matrix in the type a preset chooses for it (or one
@@ -33,10 +36,13 @@ public final class Quantization {
      *
      * @param storedTypes the source's tensor types, most frequent first, e.g. "F32 x148"
      * @param sourceBytes the source's file size
+     * @param outputTypes the output's tensor types, in the same form
+     * @param outputBytes the output's file size
      * @param tiedHead    whether the head is the token embeddings (written again as output.weight, or left out)
      * @param ownKeys     settings stored under gpt2j's own metadata keys, which llama.cpp ignores (empty for GPT-2's own)
      */
-    public record Plan(String storedTypes, long sourceBytes, boolean tiedHead, Map<String, Object> ownKeys) {
+    public record Plan(String storedTypes, long sourceBytes, String outputTypes, long outputBytes, boolean tiedHead,
+                       Map<String, Object> ownKeys) {
     }
 
     /** Hears how the writing goes; both calls come from the writing thread. */
@@ -44,7 +50,7 @@ public final class Quantization {
         Listener NONE = new Listener() {
         };
 
-        /** Before the first tensor is written. */
+        /** Before the first tensor is written, with what the file will hold. */
         default void started(Plan plan) {
         }
 
@@ -85,18 +91,28 @@ public final class Quantization {
                 vocabulary = new TokenizerData(t.tokenStrings(), t.mergeStrings());
             }
             Gpt2Weights w = checkpoint.weights();
-            Plan plan = new Plan(checkpoint.typeSummary(), checkpoint.fileBytes(),
-                    w.head().tensor() == w.tokenEmbedding(), GgufExport.gpt2jKeys(w.config()));
-            boolean[] started = {false};
-            GgufExport.write(checkpoint, vocabulary, p, pure, output, writeTiedHead, (done, total, name) -> {
-                if (!started[0]) {
-                    started[0] = true;
-                    listener.started(plan);
+            Plan[] plan = {null};
+            GgufExport.write(checkpoint, vocabulary, p, pure, output, writeTiedHead, new GgufWriter.Progress() {
+                @Override
+                public void starting(Map<GgmlType, Integer> types, long fileBytes) {
+                    plan[0] = new Plan(checkpoint.typeSummary(), checkpoint.fileBytes(), summary(types), fileBytes,
+                            w.head().tensor() == w.tokenEmbedding(), GgufExport.gpt2jKeys(w.config()));
+                    listener.started(plan[0]);
                 }
-                listener.tensorWritten(done, total, name);
+
+                @Override
+                public void tensorWritten(int done, int total, String name) {
+                    listener.tensorWritten(done, total, name);
+                }
             });
-            return plan;
+            return plan[0];
         }
+    }
+
+    /** "F32 x35, Q8_0 x18": the most frequent type first, as the source's summary reads. */
+    private static String summary(Map<GgmlType, Integer> types) {
+        return types.entrySet().stream().sorted(Map.Entry.<GgmlType, Integer>comparingByValue().reversed())
+                .map(e -> e.getKey() + " x" + e.getValue()).collect(Collectors.joining(", "));
     }
 
     private static QuantPreset preset(String name) {

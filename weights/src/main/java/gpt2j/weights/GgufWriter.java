@@ -15,8 +15,10 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -30,6 +32,10 @@ public final class GgufWriter {
     /** Called after each tensor is written. */
     public interface Progress {
         void tensorWritten(int done, int total, String name);
+
+        /** Called once, before any tensor is written: how many tensors of each type, and the file's size in bytes. */
+        default void starting(Map<GgmlType, Integer> types, long fileBytes) {
+        }
     }
 
     private record Kv(String key, int type, Object value) {
@@ -192,6 +198,11 @@ public final class GgufWriter {
             offset = GgufFile.align(offset + t.byteSize(), ALIGNMENT);
         }
         o.pad();
+        if (progress != null) {
+            Map<GgmlType, Integer> types = new EnumMap<>(GgmlType.class);
+            for (Entry t : tensors) types.merge(t.type(), 1, Integer::sum);
+            progress.starting(types, o.position() + offset); // each tensor, the last one included, is padded
+        }
         for (int i = 0; i < tensors.size(); i++) {
             Entry t = tensors.get(i);
             try (Arena arena = Arena.ofConfined()) {
@@ -256,6 +267,10 @@ public final class GgufWriter {
             for (long off = 0; off < s.byteSize(); off += 1 << 30) {
                 bytes(s.asSlice(off, Math.min(1L << 30, s.byteSize() - off)).asByteBuffer());
             }
+        }
+
+        long position() {
+            return written + buf.position();
         }
 
         void pad() throws IOException {
