@@ -34,6 +34,7 @@ final class StderrProgress implements AutoCloseable {
     private final Unit unit;
     private final long lineEveryNanos;
     private final ProgressBar bar; // on a terminal; null elsewhere
+    private final Console console; // the bar's
     private final long startDone;
     private final long startNanos;
     private long lastLineNanos;
@@ -54,10 +55,11 @@ final class StderrProgress implements AutoCloseable {
             ProgressBarBuilder b = new ProgressBarBuilder().setTaskName(task).setInitialMax(total)
                     .startsFrom(startDone, Duration.ZERO).setUnit(" " + unit.name(), unit.scale())
                     .setUpdateIntervalMillis(250).setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
-                    .setConsumer(new ConsoleProgressBarConsumer(err));
+                    .setConsumer(console = new Console(err));
             this.bar = (unit.bytes() ? b.showSpeed() : b).build();
         } else {
             this.bar = null;
+            this.console = null;
         }
     }
 
@@ -133,6 +135,26 @@ final class StderrProgress implements AutoCloseable {
     /** Draws the bar at its final state and ends its line, so what follows starts on a fresh one. */
     @Override
     public void close() {
-        if (bar != null) bar.close();
+        if (bar == null) return;
+        bar.close();
+        if (!console.closed) console.close();
+    }
+
+    /**
+     * The bar's console, which knows whether the bar ended its line: progressbar 0.10.1 does not when it is closed
+     * before its first scheduled draw (a short job on a busy machine), and the next line would follow on the bar's.
+     */
+    private static final class Console extends ConsoleProgressBarConsumer {
+        private volatile boolean closed;
+
+        Console(PrintStream out) {
+            super(out);
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            super.close();
+        }
     }
 }

@@ -1,12 +1,18 @@
 package gpt2j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import me.tongfei.progressbar.DelegatingProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
 import org.junit.jupiter.api.Test;
 
 class StderrProgressTest {
@@ -30,6 +36,37 @@ class StderrProgressTest {
         assertEquals(1, s.chars().filter(c -> c == '\n').count(), s); // \r redraws, one newline at the end
         assertTrue(s.startsWith("\rquantize "), s);
         assertTrue(s.contains("100%") && s.contains(" 4/4 tensors") && s.endsWith(" ppl 14\n"), s);
+    }
+
+    @Test
+    void aBarClosedBeforeItsFirstDrawStillEndsItsLine() throws Exception {
+        // progressbar draws on one shared thread; hold it with another bar's draw, so ours closes before its first.
+        CountDownLatch drawing = new CountDownLatch(1), release = new CountDownLatch(1);
+        ProgressBar holder = new ProgressBarBuilder().setTaskName("holder").setInitialMax(1)
+                .setConsumer(new DelegatingProgressBarConsumer(line -> {
+                    drawing.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                })).build();
+        try {
+            assertTrue(drawing.await(30, TimeUnit.SECONDS));
+            StderrProgress p = new StderrProgress(err, true, 0, "quantize", 2, 0, StderrProgress.Unit.TENSORS);
+            p.stepTo(2);
+            Thread closing = Thread.ofPlatform().start(p::close);
+            Thread.sleep(300); // close() has cancelled the first draw and waits for its last
+            release.countDown();
+            closing.join(30_000);
+            assertFalse(closing.isAlive());
+        } finally {
+            release.countDown();
+            holder.close();
+        }
+        String s = written();
+        assertTrue(s.contains(" 2/2 tensors"), s);
+        assertEquals(1, s.chars().filter(c -> c == '\n').count(), s);
     }
 
     @Test
