@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import gpt2j.testhub.FakeHub;
 import gpt2j.weights.Gpt2Checkpoint;
 import gpt2j.weights.LoadedCheckpoint;
 import java.io.IOException;

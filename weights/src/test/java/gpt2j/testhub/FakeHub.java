@@ -1,4 +1,4 @@
-package gpt2j.weights.hub;
+package gpt2j.testhub;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
