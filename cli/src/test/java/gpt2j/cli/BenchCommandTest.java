@@ -31,9 +31,13 @@ class BenchCommandTest {
         assertEquals(8, tg.get("n_gen").asInt());
         assertEquals("q8_0", rows.get(4).get("type").asText());
         for (JsonNode row : rows) {
-            assertTrue(row.get("avg_ts").asDouble() > 0, row.toString());
-            assertTrue(row.get("stddev_ts").asDouble() >= 0, row.toString());
-            assertEquals(2, row.get("samples_ts").size());
+            // avg and stddev are llama-bench's: the mean and the sample standard deviation (n - 1) of samples_ts.
+            JsonNode samples = row.get("samples_ts");
+            assertEquals(2, samples.size());
+            double a = samples.get(0).asDouble(), b = samples.get(1).asDouble();
+            assertTrue(a > 0 && b > 0, row.toString());
+            assertEquals((a + b) / 2, row.get("avg_ts").asDouble(), 1e-9 * (a + b), row.toString());
+            assertEquals(Math.abs(a - b) / Math.sqrt(2), row.get("stddev_ts").asDouble(), 1e-9 * (a + b), row.toString());
         }
     }
 

@@ -62,7 +62,7 @@ class HeadStatsTest {
         assertEquals("induction", induction.label());
         // The previous-token head's induction score: queries n..2n-1 look at q-1, which is q-n+1 only when n = 2.
         assertEquals(0.0, previous.induction(), 1e-9);
-        assertEquals(1, induction.layer() + 1);
+        assertEquals(0, induction.layer());
         assertEquals(4, induction.head());
 
         // Baselines: uniform attention's own statistics equal them, which is why it earns no label.

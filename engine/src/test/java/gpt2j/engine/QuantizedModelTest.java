@@ -104,6 +104,7 @@ class QuantizedModelTest {
                     dot += ref * logits[i];
                     a2 += ref * ref;
                     b2 += (double) logits[i] * logits[i];
+                    if (i == 0) continue; // best starts as token 0; second is the best of the others
                     if (ref > f.logits()[t * v + best]) {
                         second = best;
                         best = i;

@@ -2,6 +2,8 @@ package gpt2j.tokenizer;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.util.SplittableRandom;
 import java.util.function.IntFunction;
@@ -33,16 +35,47 @@ class LinearTimeTest {
         assertTrue(steps > 5 && steps < 15, what + ": 100k chars took " + steps + "x the merge steps of 10k");
     }
 
+    private static String letters(int n) {
+        SplittableRandom r = new SplittableRandom(n);
+        StringBuilder sb = new StringBuilder(n);
+        for (int i = 0; i < n; i++) {
+            sb.append((char) ('a' + r.nextInt(26)));
+        }
+        return sb.toString();
+    }
+
     @Test
     void randomLettersWithoutSpaces() {
-        assertNearLinear("random letters", n -> {
-            SplittableRandom r = new SplittableRandom(n);
-            StringBuilder sb = new StringBuilder(n);
-            for (int i = 0; i < n; i++) {
-                sb.append((char) ('a' + r.nextInt(26)));
-            }
-            return sb.toString();
-        });
+        assertNearLinear("random letters", LinearTimeTest::letters);
+    }
+
+    /**
+     * The same seen from outside, without the merge's own counter: this thread's CPU time to encode 160k characters
+     * against 10k, best of three. Near-linear merging makes that ~16x, a scan per merge ~256x; the bound is loose
+     * because CPU time still moves with caches and clock speed on a shared machine.
+     */
+    @Test
+    void cpuTimeOfTheWholeEncodeGrowsNearLinearly() {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        String small = letters(10_000), large = letters(160_000);
+        for (int i = 0; i < 3; i++) {
+            T.encode(small);
+            T.encode(large); // and the JIT has compiled the merge
+        }
+        double ratio = (double) bestCpuNanos(threads, large) / bestCpuNanos(threads, small);
+        assertTrue(ratio < 64, "16x the characters took " + ratio + "x the CPU time");
+    }
+
+    private static long bestCpuNanos(ThreadMXBean threads, String s) {
+        long best = Long.MAX_VALUE;
+        for (int i = 0; i < 3; i++) {
+            long start = threads.getCurrentThreadCpuTime();
+            int n = T.encode(s).length;
+            long took = threads.getCurrentThreadCpuTime() - start;
+            assertTrue(n > 0);
+            best = Math.min(best, took);
+        }
+        return Math.max(1, best);
     }
 
     @Test
