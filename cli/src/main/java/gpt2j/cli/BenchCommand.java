@@ -158,7 +158,7 @@ final class BenchCommand implements Callable<Integer> {
     /**
      * One test: untimed warm-up runs, then the timed repetitions. The warm-up lasts at least --warmup seconds (and one
      * run), then goes on while the JIT is still compiling, up to four times that: a method called once per run, such as
-     * the head's mat-vec in a pp test, was still being compiled after 2 s and slowed the first timed runs by up to 25%.
+     * the head's mat-vec in a pp test, can still be compiling after 2 s and slow the first timed runs.
      */
     private Row measure(String model, String type, int threads, Model m, Session session, int n, boolean prompt) {
         SplittableRandom random = new SplittableRandom(42);

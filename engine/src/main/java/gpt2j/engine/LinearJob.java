@@ -53,7 +53,7 @@ final class LinearJob {
         } else if (rowByRow) {
             parallel.forRows(weight.rows(), matVecEach);
         } else {
-            // Transposed on the pool: on the calling thread alone it left the other threads waiting ~3% of a pass.
+            // Transposed on the pool: on the calling thread alone it left the other threads waiting.
             parallel.forRows(weight.cols(), TRANSPOSE_GRAIN, transpose);
             parallel.forRows(weight.rows(), MatMul.rowGrain(weight), matMul);
         }

@@ -128,11 +128,8 @@ public final class Parallel implements AutoCloseable {
             long t = ticket.get();
             int count = (int) (t >>> 16) & 0xffff, next = (int) t & 0xffff;
             if (next >= count) break;
-            // 1/threads of the grains left: halves, quarters, ... down to one grain. Eight equal chunks (four per
-            // thread on two) left the threads up to a chunk apart at the end of each job: in generation, where a job
-            // is tens of microseconds, the worker sat idle ~17% of the time inside jobs and the caller waited ~5%.
-            // tg64 medians at 2 threads against those equal chunks: Q4_0 x1.04-1.05, Q8_0 x1.09, F32 x1.01; claims of
-            // 1/(2 threads) instead (twice as many claims) were slower, x0.91-0.96.
+            // 1/threads of the grains left: halves, quarters, ... down to one grain, so the threads finish within a
+            // grain of each other; equal chunks left them a chunk apart (measurements: docs/KERNELS.md).
             int take = Math.max(1, (count - next) / threads);
             if (!ticket.compareAndSet(t, t + take)) continue;
             try {

@@ -11,9 +11,8 @@ import jdk.incubator.vector.VectorOperators;
  * e^x for the softmax, lane-wise: x = k ln 2 + r with |r| <= ln 2 / 2 (Cody-Waite: ln 2 split in two so that
  * k ln 2 is exact), e^r from its Taylor series to degree 7 (truncation error under 6e-9), times 2^k built in the
  * exponent bits. Within 7.3e-8 relative of Math.exp for x in [-87, 0] on a 2^-12 grid ({@code ExpTest}); below -87
- * it returns e^-87 instead of a subnormal, which a softmax weight cannot tell from zero. Replacing the scalar
- * Math.exp (and accumulating four value slices per pass over the keys) made one head's attention 1.5-2.0x faster in
- * {@code AttentionBench} at 64 and 1024 positions.
+ * it returns e^-87 instead of a subnormal, which a softmax weight cannot tell from zero. It replaces the scalar
+ * Math.exp, which bounded the attention kernel (docs/KERNELS.md).
  */
 final class Exp {
 
@@ -30,8 +29,7 @@ final class Exp {
      * a[t] = e^(a[t] - max) for t in [off, off + len), a vector at a time, the last one under a mask; returns their sum.
      * For a[t] <= max (a softmax's scores); NaN stays NaN. Arrays in and out, no vector across a call: with an
      * {@code of(FloatVector)} helper, C2 sometimes left a call to it (or to its constant helper) in the compiled
-     * attention ("NodeCountInliningCutoff" in PrintInlining) and boxed the vectors: ~15% of a 2-thread Q4_0 pp128
-     * pass by JFR.
+     * attention ("NodeCountInliningCutoff" in PrintInlining) and boxed the vectors (cost: docs/KERNELS.md).
      */
     static float expAndSum(float[] a, int off, int len, float max) {
         int end = off + len;

@@ -10,8 +10,7 @@ import jdk.incubator.vector.FloatVector;
  * The vector kernel evaluates tanh as a rational function (Eigen's fast float tanh: odd degree 13 over even degree 6,
  * argument clamped to +-7.905, where float tanh is +-1): at most 4e-7 from tanh, about 3 ulp near +-1 (GeluTest
  * checks GELU on a dense grid within what that error allows).
- * The Vector API's own lanewise TANH measured 14x slower than scalar Math.tanh (JMH, JDK 25, AVX-512), and
- * Math.tanh cost ~15% of a 124M prompt pass.
+ * Neither the Vector API's own lanewise TANH nor scalar Math.tanh is fast enough (docs/KERNELS.md).
  */
 public final class Gelu {
 
@@ -37,7 +36,7 @@ public final class Gelu {
             FloatVector u = v.mul(v).fma(SQRT_2_OVER_PI * CUBIC, SQRT_2_OVER_PI).mul(v);
             // tanh(u) written out here rather than called: C2 sometimes declined to inline a tanh(FloatVector)
             // helper (-XX:+PrintInlining: "too big", "already compiled into a medium method"), and a vector passed
-            // across a real call is boxed: GELU then took ~19% of a 2-thread prompt pass instead of ~1%.
+            // across a real call is boxed, which multiplied GELU's share of a prompt pass (docs/KERNELS.md).
             FloatVector c = u.max(-CLAMP).min(CLAMP);
             FloatVector c2 = c.mul(c);
             FloatVector p = c2.fma(A13, A11).fma(c2, FloatVector.broadcast(F, A9)).fma(c2, FloatVector.broadcast(F, A7))

@@ -73,10 +73,8 @@ final class MatVecF32 {
      * Rows of whole groups of four vectors as one loop over the range, a single sequential stream: a row ends at a
      * branch inside the loop, not at a loop exit (one row at a time, with a loop exit per row, ran at half the
      * bandwidth on 768-wide rows). The loop reads w through {@link Simd#MEMORY} at absolute addresses, after checking
-     * once here that the whole range lies inside w: through w itself C2 reloaded the segment's bounds and liveness and
-     * checked them on every iteration (PrintAssembly), and the stream ran at 26-30 GB/s on one core against 34-37 for
-     * this loop and for C one row at a time, in one harness run over the mapped 124M file (two accumulators through
-     * w 53-61 tokens/s, through MEMORY 59-69; four through MEMORY 62-75).
+     * once here that the whole range lies inside w and alive: through w itself C2 reloaded the segment's bounds and
+     * liveness on every iteration, a fifth of the bandwidth (measurements: docs/KERNELS.md).
      */
     private static void stream(MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
         int step = F.length();

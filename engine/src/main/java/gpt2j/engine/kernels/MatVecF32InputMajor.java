@@ -12,8 +12,7 @@ import jdk.incubator.vector.FloatVector;
  * F32 input-major mat-vec (Hugging Face Conv1D layout): w is (cols, rows) row-major, so out[r] = sum_c x[c] * w[c][r].
  * A strip of output rows lives in registers while c walks down the matrix, so each weight is read once and out is
  * written once. Strips are 16 vectors wide where the registers allow: each step down w crosses a line (on a mapped
- * file, a 4 KB page), so wider strips cross fewer (124M Hugging Face F32, tg64 on 1 thread: 4 vectors 39-40 tokens/s,
- * 8 44-48, 16 49).
+ * file, a 4 KB page), so wider strips cross fewer (measurements: docs/KERNELS.md).
  */
 final class MatVecF32InputMajor {
 

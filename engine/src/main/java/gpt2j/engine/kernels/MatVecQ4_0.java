@@ -44,12 +44,12 @@ final class MatVecQ4_0 {
             int s = r * blocks;
             FloatVector acc = FloatVector.zero(F);
             for (int b = 0; b < blocks; b++) {
-                // The index recomputed from b each time: a running offset ran 8-10% slower (harness).
+                // The index recomputed from b each time: a running offset ran slower (docs/KERNELS.md).
                 ByteVector qs = ByteVector.fromArray(B128, quants, (s + b) * QUANT_BYTES);
                 FloatVector sum = FloatVector.zero(F);
                 for (int p = 0; p < parts; p++) {
                     // Zero-extend to ints before splitting the nibbles: x86 has no byte shift, so a byte LSHR costs
-                    // several instructions, while the int and/shift are one each (measured 25-40% faster at 512 bits).
+                    // several instructions, while the int and/shift are one each.
                     IntVector q = (IntVector) qs.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
                     FloatVector lo = (FloatVector) q.and(0xF).sub(8).convert(VectorOperators.I2F, 0);
                     FloatVector hi = (FloatVector) q.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0);
@@ -113,7 +113,7 @@ final class MatVecQ4_0 {
         int step = F.length();
         int o = 0;
         // The fp16 scales are read in place here: this loop is bound by its stores, and reading the float scales
-        // as well ran 5-10% slower in a harness.
+        // as well ran slower.
         for (long block = (long) r0 * blocks * BLOCK_BYTES, end = (long) r1 * blocks * BLOCK_BYTES; block < end;
              block += BLOCK_BYTES, o += BLOCK) {
             ByteVector qs = ByteVector.fromMemorySegment(B128, w, block + 2, LITTLE_ENDIAN);

@@ -38,8 +38,8 @@ final class MatVecQ8_0 {
         for (int r = rowStart; r < rowEnd; r++) {
             long block = (long) r * blocks * BLOCK_BYTES;
             // Two accumulators, even and odd blocks: one FMA chain through a 96-block row (mlp down) bounded the
-            // kernel at ~13 GB/s; two reach ~22 GB/s on one core. (Four rows at once instead fell off a C2 cliff:
-            // past its node budget C2 left a scale read as a call, ~4 GB/s.)
+            // kernel's bandwidth. (Four rows at once instead fell off a C2 cliff: past its node budget C2 left a
+            // scale read as a call.) Measurements: docs/KERNELS.md.
             FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
             int b = 0, xb = xOff;
             for (; b + 1 < blocks; b += 2, block += 2 * BLOCK_BYTES, xb += 2 * BLOCK) {
