@@ -239,6 +239,74 @@ class ModelTest {
         assertEquals(map.layers() * map.heads(), model.headStats(map).size());
     }
 
+    /**
+     * The end-of-text token ends a completion and is neither returned nor passed on. The f16 fixture's float64 greedy
+     * continuation is 118 118 78 78 270 ...; given a vocabulary in which id 270 is {@code <|endoftext|>}, the
+     * completion must stop there, after 4 tokens.
+     */
+    @Test
+    void endOfTextStopsACompletionAndIsNotReturned(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+        Path f16 = Path.of("src/test/resources/fixtures/f16");
+        JsonNode fixture = new ObjectMapper().readTree(f16.resolve("fixture.json").toFile());
+        int[] greedy = ints(fixture.get("greedy").get("new_tokens"));
+        int eot = greedy[4];
+        assertEquals(4, java.util.Arrays.stream(greedy, 0, 4).filter(t -> t != eot && t < 256).count());
+        try (var files = Files.list(f16.resolve("model"))) {
+            for (Path p : files.toList()) Files.copy(p, dir.resolve(p.getFileName()));
+        }
+        writeVocabulary(dir, fixture.get("config").get("vocab_size").asInt(), eot);
+        try (Model m = Model.open(dir, ModelOptions.builder().threads(1).build())) {
+            assertEquals(eot, m.endOfTextId());
+            List<Integer> streamed = new ArrayList<>();
+            CompletionOptions options = CompletionOptions.greedy().toBuilder().maxTokens(greedy.length).build();
+            Completion c = m.complete(ints(fixture.get("tokens")), options, (id, text) -> streamed.add(id));
+            assertArrayEquals(java.util.Arrays.copyOf(greedy, 4), c.tokens());
+            assertEquals(Completion.StopReason.END_OF_TEXT, c.stopReason());
+            assertEquals(List.of(greedy[0], greedy[1], greedy[2], greedy[3]), streamed);
+            // Byte tokens of ASCII letters.
+            StringBuilder letters = new StringBuilder();
+            for (int i = 0; i < 4; i++) letters.append((char) greedy[i]);
+            assertEquals(letters.toString(), c.text());
+        }
+    }
+
+    /**
+     * A byte-level vocabulary of {@code size} tokens: ids 0..255 the bytes, then merges of two ASCII letters, and
+     * {@code <|endoftext|>} at {@code eot} (which must be above 255).
+     */
+    private static void writeVocabulary(Path dir, int size, int eot) throws IOException {
+        List<String> tokens = new ArrayList<>(), merges = new ArrayList<>();
+        for (int b = 0; b < 256; b++) tokens.add(byteLevel(b));
+        for (int i = 0; tokens.size() < size; i++) {
+            if (tokens.size() == eot) {
+                tokens.add("<|endoftext|>");
+                continue;
+            }
+            String first = String.valueOf((char) ('a' + i % 26)), second = String.valueOf((char) ('b' + i / 26));
+            tokens.add(first + second);
+            merges.add(first + " " + second);
+        }
+        StringBuilder vocab = new StringBuilder("{");
+        for (int i = 0; i < tokens.size(); i++) {
+            String key = new ObjectMapper().writeValueAsString(tokens.get(i));
+            vocab.append(i == 0 ? "" : ", ").append(key).append(": ").append(i);
+        }
+        Files.writeString(dir.resolve("vocab.json"), vocab.append("}").toString());
+        Files.writeString(dir.resolve("merges.txt"), "#version: 0.2\n" + String.join("\n", merges) + "\n");
+    }
+
+    // GPT-2's byte-to-unicode map: printable bytes stand for themselves, the others for U+0100 + their rank.
+    private static String byteLevel(int b) {
+        if (printable(b)) return String.valueOf((char) b);
+        int rank = 0;
+        for (int x = 0; x < b; x++) if (!printable(x)) rank++;
+        return String.valueOf((char) (256 + rank));
+    }
+
+    private static boolean printable(int b) {
+        return (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255);
+    }
+
     @Test
     void optionsAreCheckedWhenBuilt() {
         assertThrows(IllegalArgumentException.class, () -> CompletionOptions.builder().topP(0).build());

@@ -177,9 +177,7 @@ class ConfigVariantTest {
         assertEquals(f.attention().length, index);
 
         int[] expected = FixtureTest.ints(f.json().get("greedy").get("new_tokens"));
-        GenerationResult r = new Generator(new Forward(model, PARALLEL)).generate(f.tokens(), expected.length,
-                new Sampler(SamplerConfig.greedy(), f.vocab()), -1, id -> true);
-        assertArrayEquals(expected, r.tokens());
+        assertArrayEquals(expected, FixtureTest.greedy(model, PARALLEL, f.tokens(), expected.length));
     }
 
     /** The config as loaded says what fixture.json says the script wrote. */

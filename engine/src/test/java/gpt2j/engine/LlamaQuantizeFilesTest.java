@@ -74,9 +74,8 @@ class LlamaQuantizeFilesTest {
             assertEquals(ref.get("nll").asDouble(), p.nll(), 1e-4 * ref.get("nll").asDouble(), file + " NLL");
 
             int[] expected = FixtureTest.ints(ref.get("greedy"));
-            GenerationResult g = new Generator(new Forward(model, PARALLEL)).generate(FixtureTest.ints(ref.get("prompt")),
-                    expected.length, new Sampler(SamplerConfig.greedy(), vocab), -1, id -> true);
-            assertArrayEquals(expected, g.tokens(), file + " greedy");
+            assertArrayEquals(expected, FixtureTest.greedy(model, PARALLEL, FixtureTest.ints(ref.get("prompt")),
+                    expected.length), file + " greedy");
         }
     }
 }
