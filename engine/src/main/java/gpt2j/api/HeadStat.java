@@ -12,7 +12,7 @@ import gpt2j.engine.HeadStats;
  * @param sameToken     mean weight on key q (the query itself)
  * @param induction     mean weight, over the second copy of a repeated random sequence, on the token right after the
  *                      query token's earlier occurrence
- * @param label         "induction", "previous-token", "first-token", "self", or "other": a share or score must pass
+ * @param label         what the head recognizably does, or {@link HeadLabel#OTHER}: a share or score must pass
  *                      its threshold and beat the uniform baseline by {@link #LABEL_MARGIN}, and the prompt labels
  *                      need {@link #LABEL_MIN_TOKENS} tokens
  * @param uniformEntropy   the entropy a head attending uniformly would have on the same prompt
@@ -20,7 +20,7 @@ import gpt2j.engine.HeadStats;
  * @param uniformInduction the induction score a uniform head would have on the induction probe
  */
 public record HeadStat(int layer, int head, double entropy, double previousToken, double firstToken, double sameToken,
-                       double induction, String label, double uniformEntropy, double uniformShare,
+                       double induction, HeadLabel label, double uniformEntropy, double uniformShare,
                        double uniformInduction) {
 
     /** How far a head's share or induction score must exceed a uniform head's for a label. */

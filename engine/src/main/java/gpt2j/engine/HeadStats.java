@@ -1,5 +1,6 @@
 package gpt2j.engine;
 
+import gpt2j.api.HeadLabel;
 import gpt2j.api.HeadStat;
 
 import java.util.ArrayList;
@@ -132,14 +133,14 @@ public final class HeadStats {
         return sum / n;
     }
 
-    private static String label(int tokens, double previous, double first, double same, double induction,
+    private static HeadLabel label(int tokens, double previous, double first, double same, double induction,
                                 double uniformShare, double uniformInduction) {
-        if (induction > INDUCTION_THRESHOLD && induction >= uniformInduction + MARGIN) return "induction";
-        if (tokens < MIN_TOKENS) return "other";
+        if (induction > INDUCTION_THRESHOLD && induction >= uniformInduction + MARGIN) return HeadLabel.INDUCTION;
+        if (tokens < MIN_TOKENS) return HeadLabel.OTHER;
         double bar = uniformShare + MARGIN;
-        if (previous > PREVIOUS_TOKEN_THRESHOLD && previous >= bar) return "previous-token";
-        if (first > FIRST_TOKEN_THRESHOLD && first >= bar) return "first-token";
-        if (same > SAME_TOKEN_THRESHOLD && same >= bar) return "self";
-        return "other";
+        if (previous > PREVIOUS_TOKEN_THRESHOLD && previous >= bar) return HeadLabel.PREVIOUS_TOKEN;
+        if (first > FIRST_TOKEN_THRESHOLD && first >= bar) return HeadLabel.FIRST_TOKEN;
+        if (same > SAME_TOKEN_THRESHOLD && same >= bar) return HeadLabel.SELF;
+        return HeadLabel.OTHER;
     }
 }

@@ -1,5 +1,6 @@
 package gpt2j.engine;
 
+import gpt2j.api.HeadLabel;
 import gpt2j.api.HeadStat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,10 +41,10 @@ class HeadStatsTest {
         assertEquals(1.0, previous.previousToken(), 1e-9);
         assertEquals(0.0, previous.entropy(), 1e-9);
         assertEquals(1.0 / (T - 1), previous.firstToken(), 1e-9); // only query 1's previous token is the first token
-        assertEquals("previous-token", previous.label());
+        assertEquals(HeadLabel.PREVIOUS_TOKEN, previous.label());
 
         assertEquals(1.0, first.firstToken(), 1e-9);
-        assertEquals("first-token", first.label());
+        assertEquals(HeadLabel.FIRST_TOKEN, first.label());
 
         double entropy = 0, share = 0;
         for (int q = 1; q < T; q++) {
@@ -53,13 +54,13 @@ class HeadStatsTest {
         assertEquals(entropy / (T - 1), uniform.entropy(), 1e-6);
         assertEquals(share / (T - 1), uniform.previousToken(), 1e-6);
         assertEquals(share / (T - 1), uniform.sameToken(), 1e-6);
-        assertEquals("other", uniform.label());
+        assertEquals(HeadLabel.OTHER, uniform.label());
 
         assertEquals(1.0, self.sameToken(), 1e-9);
-        assertEquals("self", self.label());
+        assertEquals(HeadLabel.SELF, self.label());
 
         assertEquals(1.0, induction.induction(), 1e-9);
-        assertEquals("induction", induction.label());
+        assertEquals(HeadLabel.INDUCTION, induction.label());
         // The previous-token head's induction score: queries n..2n-1 look at q-1, which is q-n+1 only when n = 2.
         assertEquals(0.0, previous.induction(), 1e-9);
         assertEquals(0, induction.layer());
@@ -93,13 +94,13 @@ class HeadStatsTest {
         int n = 4;
         List<HeadStat> stats = HeadStats.compute(patterns(HeadStats.MIN_TOKENS - 1, 0), patterns(2 * n, n), n);
         assertEquals(1.0, stats.get(0).previousToken(), 1e-9);
-        assertEquals(List.of("other", "other", "other", "other", "induction"),
+        assertEquals(List.of(HeadLabel.OTHER, HeadLabel.OTHER, HeadLabel.OTHER, HeadLabel.OTHER, HeadLabel.INDUCTION),
                 stats.stream().map(HeadStat::label).toList());
         // Two tokens: a uniform head scores 1/2 on previous, first and self alike, above every share threshold.
         List<HeadStat> two = HeadStats.compute(patterns(2, 0), patterns(2 * n, n), n);
         assertEquals(0.5, two.get(2).previousToken(), 1e-6);
         assertEquals(0.5, two.get(2).uniformShare(), 1e-12);
-        assertEquals("other", two.get(0).label());
+        assertEquals(HeadLabel.OTHER, two.get(0).label());
     }
 
     @Test

@@ -1,5 +1,6 @@
 package gpt2j.cli.attention;
 
+import gpt2j.api.HeadLabel;
 import gpt2j.api.HeadStat;
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -88,7 +89,7 @@ public final class PngImages {
                 String key = HeadLabels.key(s);
                 if (!key.isEmpty()) {
                     g.setFont(SMALL_BOLD);
-                    g.setColor(labelColor(key));
+                    g.setColor(labelColor(s.label()));
                     g.drawString(key, x, y + square + 37);
                 }
             }
@@ -203,13 +204,13 @@ public final class PngImages {
         return s + "\u2026";
     }
 
-    private static Color labelColor(String key) {
-        return switch (key) {
-            case "induction" -> new Color(0x8250df);
-            case "previous-token" -> new Color(0xd1590f);
-            case "first-token" -> new Color(0x1a7f37);
-            case "self" -> new Color(0xbf3989);
-            default -> MUTED;
+    private static Color labelColor(HeadLabel label) {
+        return switch (label) {
+            case INDUCTION -> new Color(0x8250df);
+            case PREVIOUS_TOKEN -> new Color(0xd1590f);
+            case FIRST_TOKEN -> new Color(0x1a7f37);
+            case SELF -> new Color(0xbf3989);
+            case OTHER -> MUTED;
         };
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import gpt2j.cli.Main;
+import gpt2j.api.HeadLabel;
 import gpt2j.api.HeadStat;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
@@ -189,7 +190,7 @@ class HtmlPageBrowserTest {
             for (int h = 0; h < heads; h++) {
                 weights[l][h] = w[(l * heads + h) % patterns];
                 scores[l][h] = s[(l * heads + h) % patterns];
-                stats.add(new HeadStat(l, h, 3, 0.5, 0.3, 0.01, 0.01, "other", 6, 0.007, 0.007));
+                stats.add(new HeadStat(l, h, 3, 0.5, 0.3, 0.01, 0.01, HeadLabel.OTHER, 6, 0.007, 0.007));
             }
         }
         float[] scales = new float[layers];

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import gpt2j.api.HeadLabel;
 import gpt2j.api.HeadStat;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -46,7 +47,7 @@ class HtmlPageTest {
     @Test
     void denseDataHoldsTheLowerTriangleOnlyAndTokensCannotCloseTheScript() throws Exception {
         float[][][][] w = {{{{1, 0, 0}, {0.25f, 0.75f, 0}, {0.123456f, 0.5f, 0.376544f}}}};
-        List<HeadStat> stats = List.of(new HeadStat(0, 0, 0.5, 0.6, 0.4, 0.3, 0.2, "previous-token", 1.5, 0.2, 0.02));
+        List<HeadStat> stats = List.of(new HeadStat(0, 0, 0.5, 0.6, 0.4, 0.3, 0.2, HeadLabel.PREVIOUS_TOKEN, 1.5, 0.2, 0.02));
         AttentionData data = new AttentionData(List.of("</script>", "<b>&", " x"), w, stats);
         String html = HtmlPage.render(data, "</script><script>alert(1)</script>");
         assertEquals(3, count(html, "</script>"), "only the page's own three scripts end");
@@ -78,7 +79,7 @@ class HtmlPageTest {
                 s[0][0][q][k] = (float) (x[k] / 0.5);
             }
         }
-        List<HeadStat> stats = List.of(new HeadStat(0, 0, 0, 0, 0, 0, 0, "other", 0, 0, 0));
+        List<HeadStat> stats = List.of(new HeadStat(0, 0, 0, 0, 0, 0, 0, HeadLabel.OTHER, 0, 0, 0));
         List<String> tokens = java.util.Collections.nCopies(t, "a");
         AttentionData data = new AttentionData(tokens, w, stats, s, new float[] {0.5f}, 4, List.of());
         ByteBuffer b = ByteBuffer.wrap(HtmlPage.sparseHead(data, 0, 0)).order(ByteOrder.LITTLE_ENDIAN);

@@ -1,5 +1,6 @@
 package gpt2j.cli.attention;
 
+import gpt2j.api.HeadLabel;
 import gpt2j.api.HeadStat;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,9 +28,9 @@ final class Samples {
                 for (int k = 0; k <= q; k++) w[l][1][q][k] = 1f / (q + 1);
                 w[l][2][q][0] = 1f;
             }
-            stats.add(new HeadStat(l, 0, 0, 1, 1.0 / (t - 1), 0, 0.02, "previous-token", 1.5, 0.2, 0.02));
-            stats.add(new HeadStat(l, 1, 1.5, 0.3, 0.3, 0.3, 0.1, "other", 1.5, 0.2, 0.02));
-            stats.add(new HeadStat(l, 2, 0, 1.0 / (t - 1), 1, 0, 0.01, "first-token", 1.5, 0.2, 0.02));
+            stats.add(new HeadStat(l, 0, 0, 1, 1.0 / (t - 1), 0, 0.02, HeadLabel.PREVIOUS_TOKEN, 1.5, 0.2, 0.02));
+            stats.add(new HeadStat(l, 1, 1.5, 0.3, 0.3, 0.3, 0.1, HeadLabel.OTHER, 1.5, 0.2, 0.02));
+            stats.add(new HeadStat(l, 2, 0, 1.0 / (t - 1), 1, 0, 0.01, HeadLabel.FIRST_TOKEN, 1.5, 0.2, 0.02));
         }
         return new AttentionData(TOKENS, w, stats);
     }
