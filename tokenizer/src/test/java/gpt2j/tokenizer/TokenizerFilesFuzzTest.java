@@ -3,12 +3,17 @@ package gpt2j.tokenizer;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 
+import org.junit.jupiter.api.Test;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Untrusted vocabulary files through the public loaders: vocab.json with merges.txt, and tokenizer.json. Loading works
@@ -58,6 +63,21 @@ class TokenizerFilesFuzzTest {
             return; // a clear one-line refusal is the allowed outcome
         }
         assertEquals(TEXT, t.decode(t.encode(TEXT)));
+    }
+
+    /**
+     * A finding kept as a test, not a corpus file: 30,000 levels of nesting overflowed the recursive parser's stack;
+     * a 30 KB input in the corpus would also raise libFuzzer's input size limit to 30 KB for every campaign.
+     */
+    @Test
+    void deepNestingIsRefusedNotAStackOverflow() {
+        byte[] deep = "[".repeat(30_000).getBytes(StandardCharsets.US_ASCII);
+        TokenizerException e = assertThrows(TokenizerException.class,
+                () -> Gpt2Tokenizer.fromFiles(write("vocab.json", deep), write("merges.txt", new byte[0])));
+        assertTrue(e.getMessage().contains("nesting deeper than 64 levels"), e.getMessage());
+        byte[] deepModel = ("{\"model\":" + "[".repeat(30_000)).getBytes(StandardCharsets.US_ASCII);
+        e = assertThrows(TokenizerException.class, () -> Gpt2Tokenizer.fromTokenizerJson(write("tokenizer.json", deepModel)));
+        assertTrue(e.getMessage().contains("nesting deeper than 64 levels"), e.getMessage());
     }
 
     @FuzzTest(maxDuration = "10s")

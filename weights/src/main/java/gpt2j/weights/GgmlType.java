@@ -33,7 +33,7 @@ public enum GgmlType {
         if (n % blockSize != 0) {
             throw new IllegalArgumentException(name() + " needs a multiple of " + blockSize + " values, got " + n);
         }
-        return n / blockSize * bytesPerBlock;
+        return Math.multiplyExact(n / blockSize, (long) bytesPerBlock); // overflow is ArithmeticException, never negative
     }
 
     public boolean isQuantized() {

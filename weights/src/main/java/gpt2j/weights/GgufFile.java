@@ -162,18 +162,19 @@ public final class GgufFile implements AutoCloseable {
         if (type == null) throw bad(path, "tensor " + name + " has ggml type " + GgmlType.describe(typeId)
                 + ", which gpt2j does not read (it reads " + GgmlType.readable() + ")");
         long n;
+        if (ne[0] % type.blockSize != 0 && ne[0] >= 0) throw bad(path, "tensor " + name + ": " + type + " rows of " + ne[0]
+                + " values are not whole blocks of " + type.blockSize);
+        long bytes;
         try {
             n = 1;
             for (long d : ne) {
                 if (d < 0) throw new ArithmeticException();
                 n = Math.multiplyExact(n, d);
             }
+            bytes = type.byteSize(n); // its count of blocks times the block's bytes can overflow too
         } catch (ArithmeticException e) {
             throw bad(path, "tensor " + name + " has impossible dimensions " + Arrays.toString(ne));
         }
-        if (ne[0] % type.blockSize != 0) throw bad(path, "tensor " + name + ": " + type + " rows of " + ne[0]
-                + " values are not whole blocks of " + type.blockSize);
-        long bytes = type.byteSize(n);
         if (offset < 0 || offset % alignment != 0) throw bad(path, "tensor " + name + " offset " + Long.toUnsignedString(offset)
                 + " is not aligned to " + alignment);
         if (offset > size - dataStart || bytes > size - dataStart - offset) {

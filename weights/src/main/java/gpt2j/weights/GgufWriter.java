@@ -135,8 +135,9 @@ public final class GgufWriter {
     }
 
     /**
-     * Refuses what would not read back as written: a key or tensor name twice (readers refuse duplicates), and strings
-     * with no UTF-8 form (a lone surrogate, from a JSON escape, would silently become '?').
+     * Refuses what would not read back as written: a key or tensor name twice (readers refuse duplicates), strings
+     * with no UTF-8 form (a lone surrogate, from a JSON escape, would silently become '?'), and a general.alignment
+     * other than the 32 the data is aligned to.
      */
     private void check() {
         Set<String> keys = new HashSet<>(), names = new HashSet<>();
@@ -145,6 +146,10 @@ public final class GgufWriter {
             if (!keys.add(kv.key())) throw new WeightsException("GGUF metadata key " + kv.key() + " is set twice");
             if (kv.value() instanceof String v) utf8(v, kv.key());
             if (kv.value() instanceof List<?> l) for (Object v : l) utf8((String) v, kv.key());
+            // Readers align the data by this key; the writer always aligns to 32 (found by GgufWriterFuzzTest).
+            if (kv.key().equals("general.alignment") && !(kv.type() == 4 && kv.value().equals(ALIGNMENT))) {
+                throw new WeightsException("general.alignment must be the u32 " + ALIGNMENT + " that this writer aligns to");
+            }
         }
         for (Entry t : tensors) {
             utf8(t.name(), "tensor name");
