@@ -10,5 +10,6 @@ module gpt2j.cli {
     requires java.management;
 
     // picocli sets the commands' @Option and @Mixin fields and calls their constructors by reflection.
-    opens gpt2j.cli to info.picocli;
+    opens gpt2j.cli to
+            info.picocli;
 }

@@ -5,16 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import gpt2j.api.Completion;
 import gpt2j.api.CompletionOptions;
 import gpt2j.api.Model;
 import gpt2j.api.Scores;
 import gpt2j.api.Session;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
-
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,7 +28,8 @@ class UseFromJavaTest {
         try (Model model = Model.open(MODEL)) {
             StringBuilder streamed = new StringBuilder();
             // Greedy decoding, streamed: the listener sees each token's text as it is chosen.
-            CompletionOptions greedy = CompletionOptions.greedy().toBuilder().maxTokens(24).build();
+            CompletionOptions greedy =
+                    CompletionOptions.greedy().toBuilder().maxTokens(24).build();
             Completion c = model.complete("And it came to pass", greedy, (id, text) -> {
                 streamed.append(text);
                 return true; // false stops generating
@@ -39,7 +37,12 @@ class UseFromJavaTest {
 
             // Sampling: seeded, filtered, cut at a stop string.
             CompletionOptions sampled = CompletionOptions.builder()
-                    .temperature(0.8f).topK(40).topP(0.95f).seed(42).maxTokens(32).stop("\n")
+                    .temperature(0.8f)
+                    .topK(40)
+                    .topP(0.95f)
+                    .seed(42)
+                    .maxTokens(32)
+                    .stop("\n")
                     .build();
             String text = model.complete("In the beginning", sampled).text();
 
@@ -51,16 +54,19 @@ class UseFromJavaTest {
             session.append(model.tokenize("And the LORD"));
             int next = session.argmax();
             // README end
-            JsonNode reference = new ObjectMapper().readTree(Path.of("../cli/model/reference.json").toFile());
+            JsonNode reference = new ObjectMapper()
+                    .readTree(Path.of("../cli/model/reference.json").toFile());
             JsonNode expected = reference.get("greedy").get(0);
             int[] tokens = new int[expected.get("tokens").size()];
-            for (int i = 0; i < tokens.length; i++) tokens[i] = expected.get("tokens").get(i).asInt();
+            for (int i = 0; i < tokens.length; i++)
+                tokens[i] = expected.get("tokens").get(i).asInt();
             assertEquals("And it came to pass", expected.get("prompt").asText());
             assertEquals(java.util.Arrays.toString(tokens), java.util.Arrays.toString(c.tokens()));
             assertEquals(expected.get("text").asText(), c.text());
             assertEquals(c.text(), streamed.toString());
             assertTrue(!text.contains("\n") && !text.isEmpty(), text);
-            assertEquals(model.tokenize("And God said, Let there be light: and there was light.").length - 1,
+            assertEquals(
+                    model.tokenize("And God said, Let there be light: and there was light.").length - 1,
                     s.scored().size());
             assertTrue(s.perplexity() > 1 && s.perplexity() < 1000, "perplexity " + s.perplexity());
             assertTrue(next >= 0 && next < model.vocabSize());
@@ -70,15 +76,21 @@ class UseFromJavaTest {
     @Test
     void readmeShowsThisCode() throws Exception {
         String source = Files.readString(Path.of("src/test/java/example/UseFromJavaTest.java"));
-        String region = source.substring(source.indexOf("// README begin\n") + "// README begin\n".length(),
+        String region = source.substring(
+                source.indexOf("// README begin\n") + "// README begin\n".length(),
                 source.indexOf("            // README end"));
         String readme = Files.readString(Path.of("../README.md"));
         String section = readme.substring(readme.indexOf("## Use from Java"));
-        String block = section.substring(section.indexOf("```java\n") + "```java\n".length(), section.indexOf("\n```\n"));
+        String block =
+                section.substring(section.indexOf("```java\n") + "```java\n".length(), section.indexOf("\n```\n"));
         assertEquals(normalize(region + "}"), normalize(block.substring(block.indexOf("try ("))));
     }
 
     private static String normalize(String code) {
-        return code.lines().map(String::strip).filter(l -> !l.isEmpty()).reduce("", (a, b) -> a + b + "\n").strip();
+        return code.lines()
+                .map(String::strip)
+                .filter(l -> !l.isEmpty())
+                .reduce("", (a, b) -> a + b + "\n")
+                .strip();
     }
 }

@@ -11,8 +11,7 @@ import java.io.PrintStream;
  */
 final class AotTraining {
 
-    private AotTraining() {
-    }
+    private AotTraining() {}
 
     /** With arguments: that one command instead (the launcher's GPT2J_AOT_TRAINING). */
     public static void main(String[] args) {

@@ -1,5 +1,10 @@
 package gpt2j.cli;
 
+import gpt2j.api.AttentionMap;
+import gpt2j.api.HeadStat;
+import gpt2j.api.Model;
+import gpt2j.api.ModelInfo;
+import gpt2j.api.ModelOptions;
 import gpt2j.cli.attention.AtomicFile;
 import gpt2j.cli.attention.AttentionData;
 import gpt2j.cli.attention.AttentionJson;
@@ -8,11 +13,6 @@ import gpt2j.cli.attention.HtmlPage;
 import gpt2j.cli.attention.PngImages;
 import gpt2j.cli.attention.TerminalView;
 import gpt2j.cli.attention.TokenText;
-import gpt2j.api.AttentionMap;
-import gpt2j.api.HeadStat;
-import gpt2j.api.Model;
-import gpt2j.api.ModelInfo;
-import gpt2j.api.ModelOptions;
 import java.io.Console;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -30,14 +30,20 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-@Command(name = "attention", sortOptions = false, mixinStandardHelpOptions = true,
-        description = {"Show where each attention head looks for a prompt.", "",
-                "Captures the weights (after mask and softmax) of every layer and head, with per-head statistics: "
-                + "mean entropy; share of attention on the previous, the first and the same token; an induction score "
-                + "on a repeated random sequence. Clear previous-token and induction heads are labelled. With --layer "
-                + "and --head: that head's most-attended earlier tokens and a heatmap; otherwise a table of the "
-                + "selected heads. --png draws that one head, or else the grid of all; --html is always the full grid. "
-                + "With --steps: one query's scores q\u00b7k, the scale, the causal mask and the softmax, key by key."})
+@Command(
+        name = "attention",
+        sortOptions = false,
+        mixinStandardHelpOptions = true,
+        description = {
+            "Show where each attention head looks for a prompt.",
+            "",
+            "Captures the weights (after mask and softmax) of every layer and head, with per-head statistics: "
+                    + "mean entropy; share of attention on the previous, the first and the same token; an induction score "
+                    + "on a repeated random sequence. Clear previous-token and induction heads are labelled. With --layer "
+                    + "and --head: that head's most-attended earlier tokens and a heatmap; otherwise a table of the "
+                    + "selected heads. --png draws that one head, or else the grid of all; --html is always the full grid. "
+                    + "With --steps: one query's scores q\u00b7k, the scale, the causal mask and the softmax, key by key."
+        })
 final class AttentionCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -52,50 +58,74 @@ final class AttentionCommand implements Callable<Integer> {
     @Mixin
     PromptInput promptInput;
 
-    @Option(names = "--prompt-ids", paramLabel = "IDS",
+    @Option(
+            names = "--prompt-ids",
+            paramLabel = "IDS",
             description = "The prompt as token ids, e.g. 15496,11 or \"[15496, 11]\" (for models without a tokenizer).")
     String promptIds;
 
     @Option(names = "--layer", paramLabel = "L", description = "Only this layer (from 0).")
     Integer layer;
 
-    @Option(names = "--head", paramLabel = "H", description = "Only this head (from 0); with --layer, one head in detail.")
+    @Option(
+            names = "--head",
+            paramLabel = "H",
+            description = "Only this head (from 0); with --layer, one head in detail.")
     Integer head;
 
-    @Option(names = "--query", paramLabel = "N",
+    @Option(
+            names = "--query",
+            paramLabel = "N",
             description = "The query position (from 0) for --steps; default the last token.")
     Integer query;
 
-    @Option(names = "--steps", description = "With --layer and --head: how the query's weights are made, key by key:"
-            + " the score q\u00b7k, the scale, the causal mask (-inf), the softmax.")
+    @Option(
+            names = "--steps",
+            description = "With --layer and --head: how the query's weights are made, key by key:"
+                    + " the score q\u00b7k, the scale, the causal mask (-inf), the softmax.")
     boolean steps;
 
-    @Option(names = "--top-k", paramLabel = "K", defaultValue = "5",
+    @Option(
+            names = "--top-k",
+            paramLabel = "K",
+            defaultValue = "5",
             description = "Next tokens to show at each position, with probabilities (default ${DEFAULT-VALUE}).")
     int topK;
 
-    @Option(names = "--html", paramLabel = "FILE",
-            description = "Write one self-contained page: every layer x head, hover to read a weight, click to enlarge.")
+    @Option(
+            names = "--html",
+            paramLabel = "FILE",
+            description =
+                    "Write one self-contained page: every layer x head, hover to read a weight, click to enlarge.")
     Path html;
 
-    @Option(names = "--png", paramLabel = "FILE",
+    @Option(
+            names = "--png",
+            paramLabel = "FILE",
             description = "Write a PNG: the head given by --layer and --head, else the grid of every head.")
     Path png;
 
-    @Option(names = "--json", description = "Print {\"tokens\", \"layers\", \"heads\", \"attention\": [layer][head][query][key],"
-            + " \"heads_stats\", \"scales\", \"next\"} (and \"steps\" with --steps) instead of the terminal view.")
+    @Option(
+            names = "--json",
+            description =
+                    "Print {\"tokens\", \"layers\", \"heads\", \"attention\": [layer][head][query][key],"
+                            + " \"heads_stats\", \"scales\", \"next\"} (and \"steps\" with --steps) instead of the terminal view.")
     boolean json;
 
     @Mixin
     ThreadsOption threads;
 
-    @Option(names = "--type", paramLabel = "TYPE", description = "Convert the weights on load: ${COMPLETION-CANDIDATES}.")
+    @Option(
+            names = "--type",
+            paramLabel = "TYPE",
+            description = "Convert the weights on load: ${COMPLETION-CANDIDATES}.")
     WeightType type;
 
     @Override
     public Integer call() throws IOException {
         if (promptInput.given() && promptIds != null) {
-            throw new ParameterException(spec.commandLine(), "give either " + promptInput.names() + " or --prompt-ids, not both");
+            throw new ParameterException(
+                    spec.commandLine(), "give either " + promptInput.names() + " or --prompt-ids, not both");
         }
         if (layer != null && layer < 0 || head != null && head < 0 || query != null && query < 0) {
             throw new ParameterException(spec.commandLine(), "--layer, --head and --query count from 0");
@@ -113,12 +143,17 @@ final class AttentionCommand implements Callable<Integer> {
         PrintStream err = root.err();
         String prompt = promptIds != null ? null : promptInput.read(root, spec);
         if (prompt == null && promptIds == null) {
-            throw new ParameterException(spec.commandLine(),
+            throw new ParameterException(
+                    spec.commandLine(),
                     "give a prompt: --prompt TEXT, --file FILE, --prompt-ids IDS, or pipe it into stdin");
         }
         int threadCount = threads.count(spec, err);
-        try (Model m = Model.open(modelOption.path(), ModelOptions.builder().threads(threadCount)
-                .weightType(type == null ? null : type.name()).build())) {
+        try (Model m = Model.open(
+                modelOption.path(),
+                ModelOptions.builder()
+                        .threads(threadCount)
+                        .weightType(type == null ? null : type.name())
+                        .build())) {
             ModelInfo info = m.info();
             if (layer != null && layer >= info.layers()) {
                 throw new UserException("--layer " + layer + ": the model has layers 0.." + (info.layers() - 1));
@@ -142,10 +177,16 @@ final class AttentionCommand implements Callable<Integer> {
             AttentionMap map = m.attention(ids, steps || html != null, topK);
             List<HeadStat> stats = m.headStats(map);
             double seconds = (System.nanoTime() - start) / 1e9;
-            AttentionData data = new AttentionData(tokenStrings(m, ids), map.weights(), stats, map.scores(),
-                    map.scales(), info.embedding() / info.heads(), next(m, map.next()));
-            AttentionSteps querySteps = steps
-                    ? AttentionSteps.of(data, layer, head, query != null ? query : ids.length - 1) : null;
+            AttentionData data = new AttentionData(
+                    tokenStrings(m, ids),
+                    map.weights(),
+                    stats,
+                    map.scores(),
+                    map.scales(),
+                    info.embedding() / info.heads(),
+                    next(m, map.next()));
+            AttentionSteps querySteps =
+                    steps ? AttentionSteps.of(data, layer, head, query != null ? query : ids.length - 1) : null;
 
             if (json) {
                 AttentionJson.write(data, querySteps, out);
@@ -167,13 +208,20 @@ final class AttentionCommand implements Callable<Integer> {
                 err.println("gpt2j: wrote " + html);
             }
             if (png != null) {
-                PngImages.write(layer != null && head != null ? PngImages.head(data, layer, head) : PngImages.grid(data),
-                        png);
+                PngImages.write(
+                        layer != null && head != null ? PngImages.head(data, layer, head) : PngImages.grid(data), png);
                 err.println("gpt2j: wrote " + png);
             }
-            err.printf(Locale.ROOT, "gpt2j: load %.0f ms | %d tokens, %d layers x %d heads captured in %.2f s"
+            err.printf(
+                    Locale.ROOT,
+                    "gpt2j: load %.0f ms | %d tokens, %d layers x %d heads captured in %.2f s"
                             + " (with the induction probe) | threads %d%n",
-                    m.loadMillis(), ids.length, info.layers(), info.heads(), seconds, threadCount);
+                    m.loadMillis(),
+                    ids.length,
+                    info.layers(),
+                    info.heads(),
+                    seconds,
+                    threadCount);
         }
         return 0;
     }
@@ -199,7 +247,8 @@ final class AttentionCommand implements Callable<Integer> {
             List<AttentionData.Candidate> position = new ArrayList<>(tokens.size());
             for (AttentionMap.NextToken t : tokens) {
                 String text = t.id() < m.tokenizerVocabSize()
-                        ? TokenText.readable(List.of(m.tokenBytes(t.id()))).getFirst() : "[" + t.id() + "]";
+                        ? TokenText.readable(List.of(m.tokenBytes(t.id()))).getFirst()
+                        : "[" + t.id() + "]";
                 position.add(new AttentionData.Candidate(t.id(), text, t.probability()));
             }
             out.add(position);
@@ -217,7 +266,6 @@ final class AttentionCommand implements Callable<Integer> {
     private static boolean colour() {
         Console console = System.console();
         String term = System.getenv("TERM");
-        return console != null && console.isTerminal() && System.getenv("NO_COLOR") == null
-                && !"dumb".equals(term);
+        return console != null && console.isTerminal() && System.getenv("NO_COLOR") == null && !"dumb".equals(term);
     }
 }

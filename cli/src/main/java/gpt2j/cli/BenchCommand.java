@@ -9,8 +9,8 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -25,15 +25,25 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-@Command(name = "bench", sortOptions = false, mixinStandardHelpOptions = true,
-        description = {"Measure prompt and generation speed, like llama-bench.", "",
-                "ppN processes N random tokens as one prompt batch; tgN generates N tokens one at a time from an "
-                + "empty context. Each test first runs untimed for --warmup seconds (at least once, longer while the "
-                + "JIT is still compiling), then --repetitions times; rows give the mean and "
-                + "standard deviation of tokens/s, one row per model x type x threads x test."})
+@Command(
+        name = "bench",
+        sortOptions = false,
+        mixinStandardHelpOptions = true,
+        description = {
+            "Measure prompt and generation speed, like llama-bench.",
+            "",
+            "ppN processes N random tokens as one prompt batch; tgN generates N tokens one at a time from an "
+                    + "empty context. Each test first runs untimed for --warmup seconds (at least once, longer while the "
+                    + "JIT is still compiling), then --repetitions times; rows give the mean and "
+                    + "standard deviation of tokens/s, one row per model x type x threads x test."
+        })
 final class BenchCommand implements Callable<Integer> {
 
-    enum Format { md, json, csv }
+    enum Format {
+        md,
+        json,
+        csv
+    }
 
     @ParentCommand
     Main root;
@@ -41,46 +51,80 @@ final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, paramLabel = "MODEL", split = ",",
+    @Option(
+            names = {"-m", "--model"},
+            paramLabel = "MODEL",
+            split = ",",
             description = "Models to measure (paths or hub ids), comma separated or repeated "
                     + "(default: the embedded model).")
     List<Path> models = new ArrayList<>();
 
-    @Option(names = {"-p", "--n-prompt"}, paramLabel = "N", split = ",", defaultValue = "128",
+    @Option(
+            names = {"-p", "--n-prompt"},
+            paramLabel = "N",
+            split = ",",
+            defaultValue = "128",
             description = "Prompt tokens for the pp tests, comma separated, e.g. 128,512; 0 skips them "
                     + "(default: ${DEFAULT-VALUE}).")
     List<Integer> nPrompt;
 
-    @Option(names = {"-n", "--n-gen"}, paramLabel = "N", split = ",", defaultValue = "64",
+    @Option(
+            names = {"-n", "--n-gen"},
+            paramLabel = "N",
+            split = ",",
+            defaultValue = "64",
             description = "Generated tokens for the tg tests, comma separated, e.g. 64,512; 0 skips them "
                     + "(default: ${DEFAULT-VALUE}).")
     List<Integer> nGen;
 
-    @Option(names = {"-t", "--threads"}, paramLabel = "N", split = ",",
+    @Option(
+            names = {"-t", "--threads"},
+            paramLabel = "N",
+            split = ",",
             description = "Thread counts, e.g. 1,2 (default: the available cores).")
     List<Integer> threads = new ArrayList<>();
 
-    @Option(names = {"-r", "--repetitions"}, paramLabel = "R", defaultValue = "5",
+    @Option(
+            names = {"-r", "--repetitions"},
+            paramLabel = "R",
+            defaultValue = "5",
             description = "Timed runs per test (default: ${DEFAULT-VALUE}).")
     int repetitions;
 
-    @Option(names = "--warmup", paramLabel = "SECONDS", defaultValue = "2",
+    @Option(
+            names = "--warmup",
+            paramLabel = "SECONDS",
+            defaultValue = "2",
             description = "Untimed runs of each test for at least this long, and at least one, so that the JIT has "
                     + "compiled the kernels before timing starts; then more while it is still compiling, up to 4x "
                     + "this long; 0 = one run, as llama-bench does (default: ${DEFAULT-VALUE}).")
     double warmupSeconds;
 
-    @Option(names = "--type", paramLabel = "TYPE", split = ",",
-            description = "Convert the weights on load, comma separated: ${COMPLETION-CANDIDATES} (default: as stored).")
+    @Option(
+            names = "--type",
+            paramLabel = "TYPE",
+            split = ",",
+            description =
+                    "Convert the weights on load, comma separated: ${COMPLETION-CANDIDATES} (default: as stored).")
     List<WeightType> types = new ArrayList<>();
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "md",
+    @Option(
+            names = {"-o", "--output"},
+            paramLabel = "FORMAT",
+            defaultValue = "md",
             description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     Format format;
 
-    record Row(String model, String type, int threads, String test, int nPrompt, int nGen, double avgTs, double stddevTs,
-               double[] samplesTs) {
-    }
+    record Row(
+            String model,
+            String type,
+            int threads,
+            String test,
+            int nPrompt,
+            int nGen,
+            double avgTs,
+            double stddevTs,
+            double[] samplesTs) {}
 
     @Override
     public Integer call() {
@@ -92,22 +136,31 @@ final class BenchCommand implements Callable<Integer> {
         if (prompts.isEmpty() && gens.isEmpty()) {
             throw new ParameterException(spec.commandLine(), "nothing to measure: -p and -n are both 0");
         }
-        int longest = Stream.concat(prompts.stream(), gens.stream()).mapToInt(Integer::intValue).max().orElse(0);
+        int longest = Stream.concat(prompts.stream(), gens.stream())
+                .mapToInt(Integer::intValue)
+                .max()
+                .orElse(0);
         if (repetitions < 1) {
             throw new ParameterException(spec.commandLine(), "--repetitions must be at least 1, got " + repetitions);
         }
         if (!(warmupSeconds >= 0 && warmupSeconds <= 600)) {
-            throw new ParameterException(spec.commandLine(), "--warmup must be between 0 and 600 seconds, got " + warmupSeconds);
+            throw new ParameterException(
+                    spec.commandLine(), "--warmup must be between 0 and 600 seconds, got " + warmupSeconds);
         }
         for (int t : threads) {
             if (t < 1) {
                 throw new ParameterException(spec.commandLine(), "--threads must be at least 1, got " + t);
             }
         }
-        List<Path> paths = models.isEmpty() ? List.of(ModelOption.defaultModel())
-                : models.stream().map(p -> HubModels.resolve(p.toString(), root)).toList(); // hub ids too
-        List<Integer> threadCounts = threads.isEmpty() ? List.of(Runtime.getRuntime().availableProcessors()) : threads;
-        ThreadsOption.warnAboveCores(Collections.max(threadCounts), Runtime.getRuntime().availableProcessors(), root.err());
+        List<Path> paths = models.isEmpty()
+                ? List.of(ModelOption.defaultModel())
+                : models.stream()
+                        .map(p -> HubModels.resolve(p.toString(), root))
+                        .toList(); // hub ids too
+        List<Integer> threadCounts =
+                threads.isEmpty() ? List.of(Runtime.getRuntime().availableProcessors()) : threads;
+        ThreadsOption.warnAboveCores(
+                Collections.max(threadCounts), Runtime.getRuntime().availableProcessors(), root.err());
         List<WeightType> typeList = types.isEmpty() ? Arrays.asList((WeightType) null) : types;
 
         PrintStream out = root.out();
@@ -116,16 +169,24 @@ final class BenchCommand implements Callable<Integer> {
         for (Path path : paths) {
             for (WeightType type : typeList) {
                 for (int t : threadCounts) {
-                    try (Model m = Model.open(path, ModelOptions.builder().threads(t)
-                            .weightType(type == null ? null : type.name()).build())) {
+                    try (Model m = Model.open(
+                            path,
+                            ModelOptions.builder()
+                                    .threads(t)
+                                    .weightType(type == null ? null : type.name())
+                                    .build())) {
                         int context = m.contextLength();
                         if (longest > context) {
                             throw new UserException(path + ": the model's context holds " + context
                                     + " tokens; lower -p/-n (got a test of " + longest + ")");
                         }
-                        String name = String.valueOf(path.toAbsolutePath().normalize().getFileName());
-                        String typeName = type != null ? type.name() : m.info().matrixTypes().stream()
-                                .map(n -> n.toLowerCase(Locale.ROOT)).collect(Collectors.joining("+"));
+                        String name =
+                                String.valueOf(path.toAbsolutePath().normalize().getFileName());
+                        String typeName = type != null
+                                ? type.name()
+                                : m.info().matrixTypes().stream()
+                                        .map(n -> n.toLowerCase(Locale.ROOT))
+                                        .collect(Collectors.joining("+"));
                         // Sized for the longest test, as llama-bench sizes its context (n_prompt + n_gen).
                         Session session = m.newSession(longest);
                         for (int n : prompts) rows.add(print(out, measure(name, typeName, t, m, session, n, true)));
@@ -175,8 +236,16 @@ final class BenchCommand implements Callable<Integer> {
         for (int rep = 0; rep < repetitions; rep++) {
             ts[rep] = n / run(session, random.ints(n, 0, vocab).toArray(), prompt);
         }
-        return new Row(model, type, threads, (prompt ? "pp" : "tg") + n, prompt ? n : 0, prompt ? 0 : n,
-                mean(ts), stddev(ts), ts);
+        return new Row(
+                model,
+                type,
+                threads,
+                (prompt ? "pp" : "tg") + n,
+                prompt ? n : 0,
+                prompt ? 0 : n,
+                mean(ts),
+                stddev(ts),
+                ts);
     }
 
     /** After a warm-up run that ended at {@code now}: until warmupEnd always, then until settleEnd while the JIT worked. */
@@ -209,7 +278,7 @@ final class BenchCommand implements Callable<Integer> {
                 out.println("| --- | --- | ---: | ---: | ---: |");
             }
             case csv -> out.println("model,type,threads,test,n_prompt,n_gen,avg_ts,stddev_ts");
-            case json -> { }
+            case json -> {}
         }
         out.flush();
     }
@@ -217,11 +286,29 @@ final class BenchCommand implements Callable<Integer> {
     /** md and csv rows appear as soon as they are measured; JSON is written whole at the end. */
     private Row print(PrintStream out, Row r) {
         switch (format) {
-            case md -> out.printf(Locale.ROOT, "| %s | %s | %d | %s | %.2f ± %.2f |%n",
-                    r.model(), r.type(), r.threads(), r.test(), r.avgTs(), r.stddevTs());
-            case csv -> out.printf(Locale.ROOT, "%s,%s,%d,%s,%d,%d,%.4f,%.4f%n", csv(r.model()), r.type(), r.threads(),
-                    r.test(), r.nPrompt(), r.nGen(), r.avgTs(), r.stddevTs());
-            case json -> { }
+            case md ->
+                out.printf(
+                        Locale.ROOT,
+                        "| %s | %s | %d | %s | %.2f ± %.2f |%n",
+                        r.model(),
+                        r.type(),
+                        r.threads(),
+                        r.test(),
+                        r.avgTs(),
+                        r.stddevTs());
+            case csv ->
+                out.printf(
+                        Locale.ROOT,
+                        "%s,%s,%d,%s,%d,%d,%.4f,%.4f%n",
+                        csv(r.model()),
+                        r.type(),
+                        r.threads(),
+                        r.test(),
+                        r.nPrompt(),
+                        r.nGen(),
+                        r.avgTs(),
+                        r.stddevTs());
+            case json -> {}
         }
         out.flush();
         return r;

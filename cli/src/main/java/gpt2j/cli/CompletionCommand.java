@@ -8,16 +8,24 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-@Command(name = "completion", mixinStandardHelpOptions = true,
-        description = {"Print a shell completion script for gpt2j.", "",
-                "Completes commands, options and enum values (--type). The script is picocli's, which bash and zsh "
-                + "(through bashcompinit) both run. Load it for this shell with",
-                "  source <(gpt2j completion bash)",
-                "or save it for every shell, e.g. gpt2j completion bash > ~/.local/share/bash-completion/completions/gpt2j"},
+@Command(
+        name = "completion",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Print a shell completion script for gpt2j.",
+            "",
+            "Completes commands, options and enum values (--type). The script is picocli's, which bash and zsh "
+                    + "(through bashcompinit) both run. Load it for this shell with",
+            "  source <(gpt2j completion bash)",
+            "or save it for every shell, e.g. gpt2j completion bash > ~/.local/share/bash-completion/completions/gpt2j"
+        },
         footer = {"  source <(gpt2j completion bash)"})
 final class CompletionCommand implements Callable<Integer> {
 
-    enum Shell { bash, zsh }
+    enum Shell {
+        bash,
+        zsh
+    }
 
     @ParentCommand
     Main root;

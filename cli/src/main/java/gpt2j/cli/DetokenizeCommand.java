@@ -14,13 +14,17 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "detokenize", mixinStandardHelpOptions = true,
-        description = {"Turn token ids into text.", "",
-                "Ids come from the arguments, or from stdin when there are none, as a JSON array or separated by "
-                + "whitespace or commas. Writes the tokens' bytes exactly, with no newline added. Without -m, "
-                + "GPT-2's own tokenizer (the default model's)."},
-        footer = {"  gpt2j detokenize 15496 995",
-                "  gpt2j tokenize --json \"Hi\" | gpt2j detokenize"})
+@Command(
+        name = "detokenize",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Turn token ids into text.",
+            "",
+            "Ids come from the arguments, or from stdin when there are none, as a JSON array or separated by "
+                    + "whitespace or commas. Writes the tokens' bytes exactly, with no newline added. Without -m, "
+                    + "GPT-2's own tokenizer (the default model's)."
+        },
+        footer = {"  gpt2j detokenize 15496 995", "  gpt2j tokenize --json \"Hi\" | gpt2j detokenize"})
 final class DetokenizeCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -38,7 +42,8 @@ final class DetokenizeCommand implements Callable<Integer> {
         int[] parsed = TokenIds.parse(source);
         byte[] bytes;
         if (modelOption.given()) {
-            try (Model m = Model.open(modelOption.path(), ModelOptions.builder().threads(1).build())) {
+            try (Model m = Model.open(
+                    modelOption.path(), ModelOptions.builder().threads(1).build())) {
                 Models.withTokenizer(m);
                 TokenIds.checkRange(parsed, m.tokenizerVocabSize());
                 ByteArrayOutputStream b = new ByteArrayOutputStream();

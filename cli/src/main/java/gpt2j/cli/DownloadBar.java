@@ -49,8 +49,8 @@ final class DownloadBar implements DownloadProgress, AutoCloseable {
         if (bar == null) return;
         bar.close();
         if (!terminal) {
-            err.println(String.format(Locale.ROOT, "  %s: done, %s in %.1f s", file, Units.bytes(bar.advanced()),
-                    bar.seconds()));
+            err.println(String.format(
+                    Locale.ROOT, "  %s: done, %s in %.1f s", file, Units.bytes(bar.advanced()), bar.seconds()));
         }
         bar = null;
     }

@@ -16,8 +16,7 @@ final class Errors {
 
     static final int FAILURE = 1;
 
-    private Errors() {
-    }
+    private Errors() {}
 
     static int report(Throwable t, PrintStream err) {
         err.println("gpt2j: " + message(t));
@@ -35,8 +34,10 @@ final class Errors {
     static int reportUsage(ParameterException ex, PrintStream err) {
         CommandLine cl = ex.getCommandLine();
         String line = "gpt2j: " + oneLine(ex.getMessage());
-        if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
-            line += "; did you mean " + String.join(" or ", u.getSuggestions().stream().limit(3).toList()) + "?";
+        if (ex instanceof CommandLine.UnmatchedArgumentException u
+                && !u.getSuggestions().isEmpty()) {
+            line += "; did you mean "
+                    + String.join(" or ", u.getSuggestions().stream().limit(3).toList()) + "?";
         }
         err.println(line);
         err.println("Try '" + cl.getCommandSpec().qualifiedName() + " --help' for more information.");
@@ -57,8 +58,11 @@ final class Errors {
         if (t instanceof FileSystemException e) {
             return oneLine(e.getMessage());
         }
-        if (t instanceof UserException || t instanceof WeightsException || t instanceof IllegalArgumentException
-                || t instanceof IOException || t instanceof TokenizerException) {
+        if (t instanceof UserException
+                || t instanceof WeightsException
+                || t instanceof IllegalArgumentException
+                || t instanceof IOException
+                || t instanceof TokenizerException) {
             return oneLine(t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage());
         }
         if (t instanceof OutOfMemoryError) {

@@ -20,18 +20,26 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-@Command(name = "generate", sortOptions = false, mixinStandardHelpOptions = true,
-        description = {"Continue a prompt, streaming text as it is generated.", "",
-                "Prints the prompt, then the continuation token by token; timings go to stderr (the first "
-                + "token's wait, with the JVM's start-up, the model load and the prompt pass, then the steady rate; "
-                + "-v breaks them down). The prompt comes from -p, -f, or piped stdin when neither is given; '-' "
-                + "reads stdin. An empty prompt starts after <|endoftext|>, as GPT-2 documents do. Prompt plus "
-                + "continuation must fit in the context: a longer prompt is an error, and generation stops when the "
-                + "context is full. With --json, \"tokens\" holds every generated id, \"text\" the text cut at a "
-                + "--stop string."},
-        footer = {"  gpt2j generate -p \"And it came to pass\" -n 32 --seed 1",
-                "  echo \"In the beginning\" | gpt2j generate --temp 0",
-                "  gpt2j generate -m gpt2.gguf -f prompt.txt -n -1 -c 512 --json"})
+@Command(
+        name = "generate",
+        sortOptions = false,
+        mixinStandardHelpOptions = true,
+        description = {
+            "Continue a prompt, streaming text as it is generated.",
+            "",
+            "Prints the prompt, then the continuation token by token; timings go to stderr (the first "
+                    + "token's wait, with the JVM's start-up, the model load and the prompt pass, then the steady rate; "
+                    + "-v breaks them down). The prompt comes from -p, -f, or piped stdin when neither is given; '-' "
+                    + "reads stdin. An empty prompt starts after <|endoftext|>, as GPT-2 documents do. Prompt plus "
+                    + "continuation must fit in the context: a longer prompt is an error, and generation stops when the "
+                    + "context is full. With --json, \"tokens\" holds every generated id, \"text\" the text cut at a "
+                    + "--stop string."
+        },
+        footer = {
+            "  gpt2j generate -p \"And it came to pass\" -n 32 --seed 1",
+            "  echo \"In the beginning\" | gpt2j generate --temp 0",
+            "  gpt2j generate -m gpt2.gguf -f prompt.txt -n -1 -c 512 --json"
+        })
 final class GenerateCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -46,70 +54,109 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     PromptInput promptInput;
 
-    @Option(names = "--prompt-ids", paramLabel = "IDS",
+    @Option(
+            names = "--prompt-ids",
+            paramLabel = "IDS",
             description = "The prompt as token ids, e.g. 15496,11 or \"[15496, 11]\" (for models without a tokenizer).")
     String promptIds;
 
-    @Option(names = {"-n", "--max-tokens", "--n-predict"}, paramLabel = "N", defaultValue = "64",
+    @Option(
+            names = {"-n", "--max-tokens", "--n-predict"},
+            paramLabel = "N",
+            defaultValue = "64",
             description = "Tokens to generate at most; -1 = until the context is full (default: ${DEFAULT-VALUE}).")
     int maxTokens;
 
-    @Option(names = {"-c", "--ctx-size"}, paramLabel = "N",
+    @Option(
+            names = {"-c", "--ctx-size"},
+            paramLabel = "N",
             description = "Context length in tokens, prompt included (default and maximum: the model's).")
     Integer ctxSize;
 
-    @Option(names = {"--temperature", "--temp"}, paramLabel = "T", defaultValue = "0.8",
+    @Option(
+            names = {"--temperature", "--temp"},
+            paramLabel = "T",
+            defaultValue = "0.8",
             description = "Sampling temperature; 0 = greedy (default: ${DEFAULT-VALUE}).")
     float temperature;
 
-    @Option(names = "--top-k", paramLabel = "K", defaultValue = "40",
+    @Option(
+            names = "--top-k",
+            paramLabel = "K",
+            defaultValue = "40",
             description = "Keep the K most likely tokens; 0 = off (default: ${DEFAULT-VALUE}).")
     int topK;
 
-    @Option(names = "--top-p", paramLabel = "P", defaultValue = "0.95",
+    @Option(
+            names = "--top-p",
+            paramLabel = "P",
+            defaultValue = "0.95",
             description = "Nucleus sampling; 1 = off (default: ${DEFAULT-VALUE}).")
     float topP;
 
-    @Option(names = "--min-p", paramLabel = "P", defaultValue = "0.05",
+    @Option(
+            names = "--min-p",
+            paramLabel = "P",
+            defaultValue = "0.05",
             description = "Drop tokens below P times the best one's probability; 0 = off (default: ${DEFAULT-VALUE}).")
     float minP;
 
-    @Option(names = "--repeat-penalty", paramLabel = "R", defaultValue = "1.0",
+    @Option(
+            names = "--repeat-penalty",
+            paramLabel = "R",
+            defaultValue = "1.0",
             description = "Repetition penalty on tokens already seen; 1 = off (default: ${DEFAULT-VALUE}).")
     float repeatPenalty;
 
-    @Option(names = {"-s", "--seed"}, paramLabel = "S", description = "Random seed (default: a new one each run, shown on stderr).")
+    @Option(
+            names = {"-s", "--seed"},
+            paramLabel = "S",
+            description = "Random seed (default: a new one each run, shown on stderr).")
     Long seed;
 
-    @Option(names = "--stop", paramLabel = "STR",
+    @Option(
+            names = "--stop",
+            paramLabel = "STR",
             description = "Stop before this text (repeatable); neither it nor anything after it is printed.")
     List<String> stops = new ArrayList<>();
 
-    @Option(names = {"--no-echo", "--no-display-prompt"}, description = "Print only the continuation, not the prompt.")
+    @Option(
+            names = {"--no-echo", "--no-display-prompt"},
+            description = "Print only the continuation, not the prompt.")
     boolean noEcho;
 
     @Mixin
     ThreadsOption threads;
 
-    @Option(names = "--type", paramLabel = "TYPE", description = "Convert the weights on load: ${COMPLETION-CANDIDATES}.")
+    @Option(
+            names = "--type",
+            paramLabel = "TYPE",
+            description = "Convert the weights on load: ${COMPLETION-CANDIDATES}.")
     WeightType type;
 
-    @Option(names = {"-v", "--verbose"}, description = "Break the timings down on stderr: start-up, load, prompt, first token, "
-            + "the steady rate after it and what JIT warm-up cost.")
+    @Option(
+            names = {"-v", "--verbose"},
+            description = "Break the timings down on stderr: start-up, load, prompt, first token, "
+                    + "the steady rate after it and what JIT warm-up cost.")
     boolean verbose;
 
-    @Option(names = "--json", description = "Print one JSON object (prompt_tokens, tokens, text, stop_reason, seed, timings) instead of text.")
+    @Option(
+            names = "--json",
+            description =
+                    "Print one JSON object (prompt_tokens, tokens, text, stop_reason, seed, timings) instead of text.")
     boolean json;
 
     @Override
     public Integer call() {
         GenerationTimings clock = new GenerationTimings();
         if (promptInput.given() && promptIds != null) {
-            throw new ParameterException(spec.commandLine(), "give either " + promptInput.names() + " or --prompt-ids, not both");
+            throw new ParameterException(
+                    spec.commandLine(), "give either " + promptInput.names() + " or --prompt-ids, not both");
         }
         if (maxTokens < -1) {
-            throw new ParameterException(spec.commandLine(), "--max-tokens must be -1 (until the context is full) or more, got "
-                    + maxTokens);
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--max-tokens must be -1 (until the context is full) or more, got " + maxTokens);
         }
         if (ctxSize != null && ctxSize < 1) {
             throw new ParameterException(spec.commandLine(), "--ctx-size must be at least 1, got " + ctxSize);
@@ -118,8 +165,16 @@ final class GenerateCommand implements Callable<Integer> {
         int limit = maxTokens < 0 ? Integer.MAX_VALUE : maxTokens; // -1: the context decides
         CompletionOptions options;
         try {
-            options = CompletionOptions.builder().temperature(temperature).topK(topK).topP(topP).minP(minP)
-                    .repeatPenalty(repeatPenalty).seed(seedValue).maxTokens(limit).stop(stops).build();
+            options = CompletionOptions.builder()
+                    .temperature(temperature)
+                    .topK(topK)
+                    .topP(topP)
+                    .minP(minP)
+                    .repeatPenalty(repeatPenalty)
+                    .seed(seedValue)
+                    .maxTokens(limit)
+                    .stop(stops)
+                    .build();
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage().replace("stop strings", "--stop strings"));
         }
@@ -127,14 +182,21 @@ final class GenerateCommand implements Callable<Integer> {
         PrintStream err = root.err();
         int threadCount = threads.count(spec, err);
         String prompt = promptIds != null ? null : promptInput.read(root, spec);
-        try (Model m = Model.open(modelOption.path(), ModelOptions.builder().threads(threadCount)
-                .weightType(type == null ? null : type.name()).build())) {
+        try (Model m = Model.open(
+                modelOption.path(),
+                ModelOptions.builder()
+                        .threads(threadCount)
+                        .weightType(type == null ? null : type.name())
+                        .build())) {
             int[] input = promptIds != null
                     ? TokenIds.checkRange(TokenIds.parse(promptIds), m.vocabSize())
-                    : prompt == null || prompt.isEmpty() ? new int[0] : Models.withTokenizer(m).tokenize(prompt);
+                    : prompt == null || prompt.isEmpty()
+                            ? new int[0]
+                            : Models.withTokenizer(m).tokenize(prompt);
             if (input.length == 0 && m.endOfTextId() < 0) {
-                throw new UserException("an empty prompt starts from <|endoftext|>, which this model has no tokenizer for; "
-                        + "give --prompt-ids");
+                throw new UserException(
+                        "an empty prompt starts from <|endoftext|>, which this model has no tokenizer for; "
+                                + "give --prompt-ids");
             }
             if (!json && !m.hasTokenizer()) {
                 throw new UserException(m.tokenizerProblem() + "; without one, use --prompt-ids with --json");
@@ -144,8 +206,8 @@ final class GenerateCommand implements Callable<Integer> {
             boolean cappedByContext = false;
             if (ctxSize != null) {
                 if (ctxSize > m.contextLength()) {
-                    throw new UserException("--ctx-size " + ctxSize + " is longer than the model's context "
-                            + m.contextLength());
+                    throw new UserException(
+                            "--ctx-size " + ctxSize + " is longer than the model's context " + m.contextLength());
                 }
                 int promptLength = Math.max(input.length, 1);
                 if (promptLength > ctxSize) {
@@ -199,8 +261,12 @@ final class GenerateCommand implements Callable<Integer> {
                 out.flush();
             }
             int promptTokens = r.promptTokens().length;
-            err.printf(Locale.ROOT, "gpt2j: %s | stop: %s | seed %d | threads %d%n",
-                    clock.summary(m.loadMillis(), promptTokens, r.promptMillis()), stopReason.replace('_', ' '), seedValue,
+            err.printf(
+                    Locale.ROOT,
+                    "gpt2j: %s | stop: %s | seed %d | threads %d%n",
+                    clock.summary(m.loadMillis(), promptTokens, r.promptMillis()),
+                    stopReason.replace('_', ' '),
+                    seedValue,
                     threadCount);
             if (verbose) {
                 clock.breakdown(err, m.loadMillis(), promptTokens, r.promptMillis());

@@ -2,7 +2,6 @@ package gpt2j.cli;
 
 import java.io.PrintStream;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
@@ -108,11 +107,18 @@ final class GenerationTimings {
             if (!Double.isNaN(startUp)) {
                 sb.append(String.format(Locale.ROOT, "start-up %.0f, ", startUp));
             }
-            sb.append(String.format(Locale.ROOT, "load %.0f, prompt of %d %.0f while the JIT warms up)", loadMillis,
-                    promptTokens, promptMillis));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "load %.0f, prompt of %d %.0f while the JIT warms up)",
+                    loadMillis,
+                    promptTokens,
+                    promptMillis));
         }
         if (count > 1) {
-            sb.append(String.format(Locale.ROOT, ", then %.1f ms/token, %.1f tokens/s", restMillisPerToken(),
+            sb.append(String.format(
+                    Locale.ROOT,
+                    ", then %.1f ms/token, %.1f tokens/s",
+                    restMillisPerToken(),
                     1000 / restMillisPerToken()));
         }
         return sb.toString();
@@ -123,23 +129,43 @@ final class GenerationTimings {
         err.println("gpt2j: timings");
         double startUp = startUpMillis();
         if (!Double.isNaN(startUp)) {
-            err.printf(Locale.ROOT, "  start-up     %8.1f ms  process start to main: launcher, JVM, class loading%n", startUp);
+            err.printf(
+                    Locale.ROOT,
+                    "  start-up     %8.1f ms  process start to main: launcher, JVM, class loading%n",
+                    startUp);
         }
         err.printf(Locale.ROOT, "  model load   %8.1f ms%n", loadMillis);
-        err.printf(Locale.ROOT, "  prompt       %8.1f ms  %d tokens, %.1f tokens/s, mostly before the JIT has compiled the kernels%n",
-                promptMillis, promptTokens, promptTokens * 1000 / promptMillis);
+        err.printf(
+                Locale.ROOT,
+                "  prompt       %8.1f ms  %d tokens, %.1f tokens/s, mostly before the JIT has compiled the kernels%n",
+                promptMillis,
+                promptTokens,
+                promptTokens * 1000 / promptMillis);
         if (count > 0) {
             double other = firstTokenMillis() - (Double.isNaN(startUp) ? 0 : startUp) - loadMillis - promptMillis;
-            err.printf(Locale.ROOT, "  other        %8.1f ms  arguments, tokenizing, the KV cache, the first token's sampling%n",
+            err.printf(
+                    Locale.ROOT,
+                    "  other        %8.1f ms  arguments, tokenizing, the KV cache, the first token's sampling%n",
                     other);
-            err.printf(Locale.ROOT, "  first token  %8.1f ms  after %s, the sum of the above%n", firstTokenMillis(),
+            err.printf(
+                    Locale.ROOT,
+                    "  first token  %8.1f ms  after %s, the sum of the above%n",
+                    firstTokenMillis(),
                     Double.isNaN(startUp) ? "the command started" : "the process started");
         }
         if (count > 1) {
             double rest = (tokenNanos[count - 1] - tokenNanos[0]) / 1e6;
-            err.printf(Locale.ROOT, "  rest         %8.1f ms  %d tokens: %.2f ms/token (%.1f tokens/s), median %.2f ms/token%n",
-                    rest, count - 1, restMillisPerToken(), 1000 / restMillisPerToken(), restMedianMillis());
-            err.printf(Locale.ROOT, "  JIT warm-up  %8.1f ms  of the rest's time above its median (steps still being compiled)%n",
+            err.printf(
+                    Locale.ROOT,
+                    "  rest         %8.1f ms  %d tokens: %.2f ms/token (%.1f tokens/s), median %.2f ms/token%n",
+                    rest,
+                    count - 1,
+                    restMillisPerToken(),
+                    1000 / restMillisPerToken(),
+                    restMedianMillis());
+            err.printf(
+                    Locale.ROOT,
+                    "  JIT warm-up  %8.1f ms  of the rest's time above its median (steps still being compiled)%n",
                     restWarmUpMillis());
         }
     }

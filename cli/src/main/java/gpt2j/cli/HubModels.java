@@ -6,8 +6,7 @@ import java.nio.file.Path;
 /** Models named by hub id: resolved in the Hugging Face cache, downloaded with progress on stderr when missing. */
 final class HubModels {
 
-    private HubModels() {
-    }
+    private HubModels() {}
 
     /** {@code pathOrId} as a local path: itself when it exists, else the hub id's cached (or downloaded) model. */
     static Path resolve(String pathOrId, Main root) {

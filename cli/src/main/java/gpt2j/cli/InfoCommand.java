@@ -13,7 +13,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "info", mixinStandardHelpOptions = true, description = "Show a model's format, shape, the config fields that change its math (MLP width, activation, "
+@Command(
+        name = "info",
+        mixinStandardHelpOptions = true,
+        description = "Show a model's format, shape, the config fields that change its math (MLP width, activation, "
                 + "LayerNorm epsilon, attention scaling), parameter count, types and file size.",
         footer = {"  gpt2j info -m gpt2.gguf --json"})
 final class InfoCommand implements Callable<Integer> {
@@ -57,11 +60,20 @@ final class InfoCommand implements Callable<Integer> {
             out.println(Json.write(info));
         } else {
             info.remove("tensor_types"); // stored types says the same in words
-            info.forEach((k, v) -> out.printf("%-16s %s%n", k.replace('_', ' ') + ":",
-                    k.equals("file_bytes") ? v + " (" + Units.bytes((Long) v) + ")"
-                            : k.equals("bits_per_weight") ? String.format("%.2f", (Double) v)
-                            : v instanceof List<?> list ? String.join(", ", list.stream().map(String::valueOf).toList())
-                            : v));
+            info.forEach((k, v) -> out.printf(
+                    "%-16s %s%n",
+                    k.replace('_', ' ') + ":",
+                    k.equals("file_bytes")
+                            ? v + " (" + Units.bytes((Long) v) + ")"
+                            : k.equals("bits_per_weight")
+                                    ? String.format("%.2f", (Double) v)
+                                    : v instanceof List<?> list
+                                            ? String.join(
+                                                    ", ",
+                                                    list.stream()
+                                                            .map(String::valueOf)
+                                                            .toList())
+                                            : v));
         }
         return 0;
     }

@@ -10,8 +10,7 @@ final class Json {
 
     private static final ObjectMapper MAPPER = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
 
-    private Json() {
-    }
+    private Json() {}
 
     static String write(Object value) {
         try {

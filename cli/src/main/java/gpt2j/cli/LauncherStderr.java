@@ -20,8 +20,7 @@ final class LauncherStderr {
     private static final int FIFO = 0010000;
     private static final int CHARACTER_DEVICE = 0020000;
 
-    private LauncherStderr() {
-    }
+    private LauncherStderr() {}
 
     static OutputStream open() {
         String fd = System.getProperty("gpt2j.stderr.fd");

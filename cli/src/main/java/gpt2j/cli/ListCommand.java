@@ -18,11 +18,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "list", mixinStandardHelpOptions = true,
-        description = {"List the GPT-2 models in the Hugging Face cache: id, revision, files and size on disk.", "",
-                "The cache is $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub; it is shared with "
-                + "transformers and huggingface_hub. A model counts as GPT-2 when its config.json says model_type "
-                + "gpt2 or a GGUF file's general.architecture is gpt2."})
+@Command(
+        name = "list",
+        mixinStandardHelpOptions = true,
+        description = {
+            "List the GPT-2 models in the Hugging Face cache: id, revision, files and size on disk.",
+            "",
+            "The cache is $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub; it is shared with "
+                    + "transformers and huggingface_hub. A model counts as GPT-2 when its config.json says model_type "
+                    + "gpt2 or a GGUF file's general.architecture is gpt2."
+        })
 final class ListCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -52,16 +57,29 @@ final class ListCommand implements Callable<Integer> {
             return 0;
         }
         if (rows.isEmpty()) {
-            root.err().println("no GPT-2 models in " + cache.root() + " (fetch one with: gpt2j pull openai-community/gpt2)");
+            root.err()
+                    .println("no GPT-2 models in " + cache.root()
+                            + " (fetch one with: gpt2j pull openai-community/gpt2)");
             return 0;
         }
-        int width = Math.max(2, rows.stream().mapToInt(r -> ((String) r.get("id")).length()).max().orElse(2));
+        int width = Math.max(
+                2,
+                rows.stream()
+                        .mapToInt(r -> ((String) r.get("id")).length())
+                        .max()
+                        .orElse(2));
         String format = "%-" + width + "s  %-12s  %-12s  %5s  %10s%n";
         out.printf(Locale.ROOT, format, "ID", "REVISION", "COMMIT", "FILES", "SIZE");
         for (Map<String, Object> r : rows) {
-            @SuppressWarnings("unchecked") List<String> refs = (List<String>) r.get("revisions");
-            out.printf(Locale.ROOT, format, r.get("id"), refs.isEmpty() ? "-" : String.join(",", refs),
-                    ((String) r.get("commit")).substring(0, 12), ((List<?>) r.get("files")).size(),
+            @SuppressWarnings("unchecked")
+            List<String> refs = (List<String>) r.get("revisions");
+            out.printf(
+                    Locale.ROOT,
+                    format,
+                    r.get("id"),
+                    refs.isEmpty() ? "-" : String.join(",", refs),
+                    ((String) r.get("commit")).substring(0, 12),
+                    ((List<?>) r.get("files")).size(),
                     Units.bytes((Long) r.get("size_bytes")));
         }
         return 0;

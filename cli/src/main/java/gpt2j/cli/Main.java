@@ -24,11 +24,25 @@ import picocli.CommandLine.Spec;
  * The {@code gpt2j} root command. Subcommands reach the streams through {@code @ParentCommand Main}, so tests can run
  * the whole CLI in-process with {@link #run(String[], InputStream, PrintStream, PrintStream)}.
  */
-@Command(name = "gpt2j", mixinStandardHelpOptions = true, version = "gpt2j 0.1.0",
+@Command(
+        name = "gpt2j",
+        mixinStandardHelpOptions = true,
+        version = "gpt2j 0.1.0",
         description = "GPT-2 inference on the CPU in pure Java.",
-        subcommands = {GenerateCommand.class, PerplexityCommand.class, TokenizeCommand.class, DetokenizeCommand.class,
-                InfoCommand.class, QuantizeCommand.class, BenchCommand.class, AttentionCommand.class, ServeCommand.class,
-                PullCommand.class, ListCommand.class, CompletionCommand.class})
+        subcommands = {
+            GenerateCommand.class,
+            PerplexityCommand.class,
+            TokenizeCommand.class,
+            DetokenizeCommand.class,
+            InfoCommand.class,
+            QuantizeCommand.class,
+            BenchCommand.class,
+            AttentionCommand.class,
+            ServeCommand.class,
+            PullCommand.class,
+            ListCommand.class,
+            CompletionCommand.class
+        })
 public final class Main implements Runnable {
 
     @Spec
@@ -116,8 +130,11 @@ public final class Main implements Runnable {
         for (CommandLine c : tree(cl)) {
             UsageMessageSpec u = c.getCommandSpec().usageMessage();
             u.width(100).autoWidth(true);
-            u.descriptionHeading("%nDescription:%n").parameterListHeading("%nArguments:%n")
-                    .optionListHeading("%nOptions:%n").exitCodeListHeading("%nExit status:%n").exitCodeList(exitCodes);
+            u.descriptionHeading("%nDescription:%n")
+                    .parameterListHeading("%nArguments:%n")
+                    .optionListHeading("%nOptions:%n")
+                    .exitCodeListHeading("%nExit status:%n")
+                    .exitCodeList(exitCodes);
             if (u.footer().length > 0) {
                 u.footerHeading("%nExamples:%n");
             }
@@ -146,8 +163,8 @@ public final class Main implements Runnable {
     }
 
     /** Runs the CLI and returns the exit code: 0 success, 1 failure, 2 bad usage. Never throws. */
-    static int run(String[] args, InputStream in, boolean inPiped, PrintStream out, PrintStream err,
-                   Map<String, String> env) {
+    static int run(
+            String[] args, InputStream in, boolean inPiped, PrintStream out, PrintStream err, Map<String, String> env) {
         try {
             CommandLine cl = new CommandLine(new Main(in, inPiped, out, err, env));
             cl.setExpandAtFiles(false); // "@name" is a prompt or a file name, never a file of arguments

@@ -15,7 +15,9 @@ final class ModelOption {
     @Spec(Spec.Target.MIXEE)
     CommandSpec command;
 
-    @Option(names = {"-m", "--model"}, paramLabel = "MODEL",
+    @Option(
+            names = {"-m", "--model"},
+            paramLabel = "MODEL",
             description = "A Hugging Face GPT-2 directory (config.json and its safetensors), a GGUF file, or a hub "
                     + "id: org/name[@revision][:QUANT], e.g. openai-community/gpt2, downloaded into the Hugging Face "
                     + "cache when missing (default: the embedded model).")
@@ -37,8 +39,8 @@ final class ModelOption {
     static Path defaultModel() {
         String property = System.getProperty(DEFAULT_MODEL_PROPERTY);
         if (property == null || property.isBlank()) {
-            throw new UserException("no model given (-m) and no default model configured (-D"
-                    + DEFAULT_MODEL_PROPERTY + "=PATH)");
+            throw new UserException(
+                    "no model given (-m) and no default model configured (-D" + DEFAULT_MODEL_PROPERTY + "=PATH)");
         }
         Path p = Path.of(property);
         if (!Files.isRegularFile(p)) {

@@ -14,11 +14,15 @@ import picocli.CommandLine.ParameterException;
  */
 final class PromptInput {
 
-    @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT",
+    @Option(
+            names = {"-p", "--prompt"},
+            paramLabel = "TEXT",
             description = "The prompt text; '-' reads it from stdin.")
     String text;
 
-    @Option(names = {"-f", "--file"}, paramLabel = "FILE",
+    @Option(
+            names = {"-f", "--file"},
+            paramLabel = "FILE",
             description = "Read the prompt from FILE (UTF-8, bytes as they are); '-' is stdin.")
     String file;
 

@@ -18,14 +18,19 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-@Command(name = "quantize", mixinStandardHelpOptions = true,
-        description = {"Write a model as a GGUF file, quantized.", "",
-                "The file is one llama.cpp can load, each matrix stored as llama-quantize stores it for the preset "
-                + "TYPE (no importance matrix): most as TYPE's type, the head as Q6_K, some layers with more bits "
-                + "in the _M/_L presets; --pure gives every matrix the one type. Position embeddings, norms and "
-                + "biases stay F32. The vocabulary comes from the source. The output is "
-                + "written to a temporary file and renamed, so OUT is never left half-written; the source is never "
-                + "overwritten. Progress goes to stderr."},
+@Command(
+        name = "quantize",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Write a model as a GGUF file, quantized.",
+            "",
+            "The file is one llama.cpp can load, each matrix stored as llama-quantize stores it for the preset "
+                    + "TYPE (no importance matrix): most as TYPE's type, the head as Q6_K, some layers with more bits "
+                    + "in the _M/_L presets; --pure gives every matrix the one type. Position embeddings, norms and "
+                    + "biases stay F32. The vocabulary comes from the source. The output is "
+                    + "written to a temporary file and renamed, so OUT is never left half-written; the source is never "
+                    + "overwritten. Progress goes to stderr."
+        },
         footer = {"  gpt2j quantize -m gpt2/ --type q8_0 -o gpt2-q8_0.gguf"})
 final class QuantizeCommand implements Callable<Integer> {
 
@@ -38,7 +43,11 @@ final class QuantizeCommand implements Callable<Integer> {
     @Mixin
     ModelOption modelOption;
 
-    @Option(names = "--type", paramLabel = "TYPE", required = true, completionCandidates = Presets.class,
+    @Option(
+            names = "--type",
+            paramLabel = "TYPE",
+            required = true,
+            completionCandidates = Presets.class,
             description = "Preset: ${COMPLETION-CANDIDATES}.")
     String type;
 
@@ -50,14 +59,21 @@ final class QuantizeCommand implements Callable<Integer> {
         }
     }
 
-    @Option(names = "--pure", description = "Store every matrix (token embeddings and head included) as TYPE's type, "
-            + "as llama-quantize --pure does.")
+    @Option(
+            names = "--pure",
+            description = "Store every matrix (token embeddings and head included) as TYPE's type, "
+                    + "as llama-quantize --pure does.")
     boolean pure;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "OUT.gguf", required = true, description = "The GGUF file to write.")
+    @Option(
+            names = {"-o", "--output"},
+            paramLabel = "OUT.gguf",
+            required = true,
+            description = "The GGUF file to write.")
     Path output;
 
-    @Option(names = "--omit-tied-output",
+    @Option(
+            names = "--omit-tied-output",
             description = "Leave out output.weight when the head is tied to the token embeddings: a smaller file, "
                     + "but llama.cpp's GPT-2 loader needs output.weight.")
     boolean omitTiedOutput;
@@ -71,8 +87,10 @@ final class QuantizeCommand implements Callable<Integer> {
         PrintStream err = root.err();
         long start = System.nanoTime();
         if (!Quantization.presets().contains(type)) {
-            throw new ParameterException(spec.commandLine(), "Invalid value for option '--type': expected one of "
-                    + Quantization.presets() + " but was '" + type + "'");
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "Invalid value for option '--type': expected one of " + Quantization.presets() + " but was '" + type
+                            + "'");
         }
         StderrProgress[] bar = {null};
         Quantization.Plan plan;
@@ -80,20 +98,32 @@ final class QuantizeCommand implements Callable<Integer> {
             plan = Quantization.write(source, output, type, pure, !omitTiedOutput, new Quantization.Listener() {
                 @Override
                 public void started(Quantization.Plan p) { // the export's own checks have passed
-                    String headNote = !p.tiedHead() ? ""
-                            : omitTiedOutput ? "; the head is tied to the token embeddings and is left out (llama.cpp"
-                            + " cannot load this)"
-                            : "; the head is tied to the token embeddings: written again as output.weight, which"
-                            + " llama.cpp's GPT-2 loader needs (--omit-tied-output leaves it out)";
-                    err.println(String.format(Locale.ROOT, "gpt2j: quantize %s (%s, %s) -> %s (%s, %s): llama-quantize's"
-                            + " %s preset%s, norms and biases F32%s", source, p.storedTypes(), Units.bytes(p.sourceBytes()),
-                            output, p.outputTypes(), Units.bytes(p.outputBytes()), type,
-                            pure ? " with every matrix one type (--pure)" : "", headNote));
+                    String headNote = !p.tiedHead()
+                            ? ""
+                            : omitTiedOutput
+                                    ? "; the head is tied to the token embeddings and is left out (llama.cpp"
+                                            + " cannot load this)"
+                                    : "; the head is tied to the token embeddings: written again as output.weight, which"
+                                            + " llama.cpp's GPT-2 loader needs (--omit-tied-output leaves it out)";
+                    err.println(String.format(
+                            Locale.ROOT,
+                            "gpt2j: quantize %s (%s, %s) -> %s (%s, %s): llama-quantize's"
+                                    + " %s preset%s, norms and biases F32%s",
+                            source,
+                            p.storedTypes(),
+                            Units.bytes(p.sourceBytes()),
+                            output,
+                            p.outputTypes(),
+                            Units.bytes(p.outputBytes()),
+                            type,
+                            pure ? " with every matrix one type (--pure)" : "",
+                            headNote));
                 }
 
                 @Override
                 public void tensorWritten(int done, int total, String name) {
-                    if (bar[0] == null) bar[0] = StderrProgress.start(err, "quantize", total, StderrProgress.Unit.TENSORS);
+                    if (bar[0] == null)
+                        bar[0] = StderrProgress.start(err, "quantize", total, StderrProgress.Unit.TENSORS);
                     bar[0].stepTo(done);
                 }
             });
@@ -102,15 +132,27 @@ final class QuantizeCommand implements Callable<Integer> {
         }
         long written = size(output);
         long sourceBytes = plan.sourceBytes();
-        String why = written <= sourceBytes ? ""
-                : plan.tiedHead() && !omitTiedOutput ? "; larger than the source because of the second copy of the tied head"
-                : "; larger than the source, which stores smaller types";
-        err.printf(Locale.ROOT, "gpt2j: wrote %s (%s, %s; the source is %s%s) in %.1f s%n", output, type,
-                Units.bytes(written), Units.bytes(sourceBytes), why, (System.nanoTime() - start) / 1e9);
+        String why = written <= sourceBytes
+                ? ""
+                : plan.tiedHead() && !omitTiedOutput
+                        ? "; larger than the source because of the second copy of the tied head"
+                        : "; larger than the source, which stores smaller types";
+        err.printf(
+                Locale.ROOT,
+                "gpt2j: wrote %s (%s, %s; the source is %s%s) in %.1f s%n",
+                output,
+                type,
+                Units.bytes(written),
+                Units.bytes(sourceBytes),
+                why,
+                (System.nanoTime() - start) / 1e9);
         if (!plan.ownKeys().isEmpty()) {
-            err.printf("gpt2j: warning: %s stores %s under gpt2j's own keys (llama.cpp's GPT-2 has none); gpt2j reads "
-                    + "them back, but llama.cpp will ignore them and compute other logits%n", output,
-                    plan.ownKeys().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+            err.printf(
+                    "gpt2j: warning: %s stores %s under gpt2j's own keys (llama.cpp's GPT-2 has none); gpt2j reads "
+                            + "them back, but llama.cpp will ignore them and compute other logits%n",
+                    output,
+                    plan.ownKeys().entrySet().stream()
+                            .map(e -> e.getKey() + "=" + e.getValue())
                             .collect(Collectors.joining(", ")));
         }
         return 0;

@@ -6,8 +6,7 @@ final class StartUp {
     private static volatile long mainNanos;
     private static volatile long mainEpochMillis;
 
-    private StartUp() {
-    }
+    private StartUp() {}
 
     /** Called first thing in main. */
     static void mark() {
@@ -27,7 +26,9 @@ final class StartUp {
         if (mainNanos == 0) {
             return Double.NaN;
         }
-        return ProcessHandle.current().info().startInstant()
+        return ProcessHandle.current()
+                .info()
+                .startInstant()
                 .map(start -> (double) Math.max(0, mainEpochMillis - start.toEpochMilli()))
                 .orElse(Double.NaN);
     }

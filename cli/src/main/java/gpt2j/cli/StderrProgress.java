@@ -30,7 +30,7 @@ final class StderrProgress implements AutoCloseable {
 
     private final PrintStream err;
     private final String task;
-    private long total;         // -1 when unknown
+    private long total; // -1 when unknown
     private final Unit unit;
     private final long lineEveryNanos;
     private final ProgressBar bar; // on a terminal; null elsewhere
@@ -41,8 +41,14 @@ final class StderrProgress implements AutoCloseable {
     private long done;
     private String note = "";
 
-    StderrProgress(PrintStream err, boolean terminal, long lineEveryNanos, String task, long total, long startDone,
-                   Unit unit) {
+    StderrProgress(
+            PrintStream err,
+            boolean terminal,
+            long lineEveryNanos,
+            String task,
+            long total,
+            long startDone,
+            Unit unit) {
         this.err = err;
         this.task = task;
         this.total = total;
@@ -52,9 +58,13 @@ final class StderrProgress implements AutoCloseable {
         this.startNanos = this.lastLineNanos = System.nanoTime();
         if (terminal) {
             // The bar gets what the line's width leaves; the rate only for bytes, so that a note fits in 80 columns.
-            ProgressBarBuilder b = new ProgressBarBuilder().setTaskName(task).setInitialMax(total)
-                    .startsFrom(startDone, Duration.ZERO).setUnit(" " + unit.name(), unit.scale())
-                    .setUpdateIntervalMillis(250).setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
+            ProgressBarBuilder b = new ProgressBarBuilder()
+                    .setTaskName(task)
+                    .setInitialMax(total)
+                    .startsFrom(startDone, Duration.ZERO)
+                    .setUnit(" " + unit.name(), unit.scale())
+                    .setUpdateIntervalMillis(250)
+                    .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
                     .setConsumer(console = new Console(err));
             this.bar = (unit.bytes() ? b.showSpeed() : b).build();
         } else {
@@ -124,8 +134,12 @@ final class StderrProgress implements AutoCloseable {
         double seconds = (now - startNanos) / 1e9;
         double rate = (done - startDone) / seconds;
         if (rate > 0) {
-            s.append(", ").append(unit.bytes() ? Units.bytes((long) rate) : String.format(Locale.ROOT, "%.1f %s", rate,
-                    unit.name())).append("/s");
+            s.append(", ")
+                    .append(
+                            unit.bytes()
+                                    ? Units.bytes((long) rate)
+                                    : String.format(Locale.ROOT, "%.1f %s", rate, unit.name()))
+                    .append("/s");
             if (total > 0) s.append(String.format(Locale.ROOT, ", ETA %.0f s", (total - done) / rate));
         }
         if (!note.isEmpty()) s.append(", ").append(note);

@@ -11,8 +11,7 @@ final class Stdin {
     private static final int REGULAR = 0100000;
     private static final int SOCKET = 0140000;
 
-    private Stdin() {
-    }
+    private Stdin() {}
 
     static boolean piped() {
         try {

@@ -16,8 +16,7 @@ final class Terminal {
 
     private static volatile PrintStream processStderr;
 
-    private Terminal() {
-    }
+    private Terminal() {}
 
     /** Main registers the stream it made for stderr; any other stream (a test's) is no terminal. */
     static void registerStderr(PrintStream err) {
@@ -41,8 +40,8 @@ final class Terminal {
             Linker linker = Linker.nativeLinker();
             var isatty = linker.defaultLookup().find("isatty");
             if (isatty.isPresent()) {
-                MethodHandle h = linker.downcallHandle(isatty.get(),
-                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+                MethodHandle h = linker.downcallHandle(
+                        isatty.get(), FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
                 return (int) h.invokeExact(fd) == 1;
             }
         } catch (Throwable e) {

@@ -8,7 +8,9 @@ import picocli.CommandLine.ParameterException;
 /** {@code -t/--threads}: compute threads, by default one per available core. */
 final class ThreadsOption {
 
-    @Option(names = {"-t", "--threads"}, paramLabel = "N",
+    @Option(
+            names = {"-t", "--threads"},
+            paramLabel = "N",
             description = "Compute threads (default: the available cores).")
     Integer threads;
 
@@ -27,8 +29,9 @@ final class ThreadsOption {
 
     static void warnAboveCores(int threads, int cores, PrintStream err) {
         if (threads > cores) {
-            err.println("gpt2j: warning: " + threads + " threads on " + cores + " available core" + (cores == 1 ? "" : "s")
-                    + ": threads share cores and run slower; -t " + cores + " is usually fastest");
+            err.println(
+                    "gpt2j: warning: " + threads + " threads on " + cores + " available core" + (cores == 1 ? "" : "s")
+                            + ": threads share cores and run slower; -t " + cores + " is usually fastest");
         }
     }
 }

@@ -5,8 +5,7 @@ import java.util.Arrays;
 /** Parses token ids written as a JSON array ({@code [15496, 11]}) or separated by whitespace or commas. */
 final class TokenIds {
 
-    private TokenIds() {
-    }
+    private TokenIds() {}
 
     static int[] parse(String text) {
         String s = text.strip();
@@ -16,7 +15,10 @@ final class TokenIds {
             }
             s = s.substring(1, s.length() - 1);
         }
-        return Arrays.stream(s.split("[\\s,]+")).filter(w -> !w.isEmpty()).mapToInt(TokenIds::parseOne).toArray();
+        return Arrays.stream(s.split("[\\s,]+"))
+                .filter(w -> !w.isEmpty())
+                .mapToInt(TokenIds::parseOne)
+                .toArray();
     }
 
     /** Returns ids after checking each is in [0, vocabSize). */

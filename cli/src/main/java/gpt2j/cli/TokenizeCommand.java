@@ -15,14 +15,21 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-@Command(name = "tokenize", mixinStandardHelpOptions = true,
-        description = {"Turn text into token ids.", "",
-                "Prints each id with its text on a terminal (--show), bare ids one per line otherwise (--no-show), or "
-                + "a JSON array with --json. Reads TEXT, -p TEXT or -f FILE, else stdin; '-' is stdin. Bytes are "
-                + "taken exactly as given (UTF-8). Without -m, GPT-2's own tokenizer (the default model's)."},
-        footer = {"  gpt2j tokenize \"Hello world\"",
-                "  gpt2j tokenize -f text.txt --json",
-                "  cat text.txt | gpt2j tokenize --no-show | wc -l"})
+@Command(
+        name = "tokenize",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Turn text into token ids.",
+            "",
+            "Prints each id with its text on a terminal (--show), bare ids one per line otherwise (--no-show), or "
+                    + "a JSON array with --json. Reads TEXT, -p TEXT or -f FILE, else stdin; '-' is stdin. Bytes are "
+                    + "taken exactly as given (UTF-8). Without -m, GPT-2's own tokenizer (the default model's)."
+        },
+        footer = {
+            "  gpt2j tokenize \"Hello world\"",
+            "  gpt2j tokenize -f text.txt --json",
+            "  cat text.txt | gpt2j tokenize --no-show | wc -l"
+        })
 final class TokenizeCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -34,12 +41,16 @@ final class TokenizeCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the ids as one JSON array.")
     boolean json;
 
-    @Option(names = "--show", negatable = true,
+    @Option(
+            names = "--show",
+            negatable = true,
             description = "Print each id with its text, e.g. 15496 -> 'Hello'; bytes that are not a whole character "
                     + "show as <0xF0> (default: on when stdout is a terminal; --no-show for bare ids).")
     Boolean show;
 
-    @Option(names = "--specials", description = "Turn <|endoftext|> in the text into its special id instead of plain text.")
+    @Option(
+            names = "--specials",
+            description = "Turn <|endoftext|> in the text into its special id instead of plain text.")
     boolean specials;
 
     @Mixin
@@ -60,7 +71,8 @@ final class TokenizeCommand implements Callable<Integer> {
         String input = text != null ? text : fromOptions != null ? fromOptions : root.readStdin();
         PrintStream out = root.out();
         if (modelOption.given()) {
-            try (Model m = Model.open(modelOption.path(), ModelOptions.builder().threads(1).build())) {
+            try (Model m = Model.open(
+                    modelOption.path(), ModelOptions.builder().threads(1).build())) {
                 int[] ids = specials ? Models.withTokenizer(m).tokenizeWithSpecials(input) : m.tokenize(input);
                 print(ids, m::tokenBytes, out);
             }

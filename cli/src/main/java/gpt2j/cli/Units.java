@@ -5,8 +5,7 @@ import java.util.Locale;
 /** Human-readable sizes and rates for stderr. */
 final class Units {
 
-    private Units() {
-    }
+    private Units() {}
 
     static String bytes(long n) {
         if (n < 1024) {

@@ -73,8 +73,13 @@ class AotCacheTest {
     private Cli gpt2j(Path cache, String... extraEnv) {
         // The recording runs the command under test itself (the full training is a few seconds of CPU, twice at
         // once here); the classes it archives are what the later starts are checked for.
-        Map<String, String> env = new java.util.HashMap<>(Map.of("GPT2J_CLASSPATH", classpath,
-                "GPT2J_CACHE_DIR", cache.toString(), "GPT2J_AOT_TRAINING", "tokenize --json hello"));
+        Map<String, String> env = new java.util.HashMap<>(Map.of(
+                "GPT2J_CLASSPATH",
+                classpath,
+                "GPT2J_CACHE_DIR",
+                cache.toString(),
+                "GPT2J_AOT_TRAINING",
+                "tokenize --json hello"));
         for (int i = 0; i < extraEnv.length; i += 2) {
             env.put(extraEnv[i], extraEnv[i + 1]);
         }
@@ -83,8 +88,10 @@ class AotCacheTest {
 
     private static void assertTokenized(Cli r) {
         assertEquals(0, r.code(), r.err());
-        int[] expected = Encodings.newDefaultEncodingRegistry().getEncoding(EncodingType.R50K_BASE)
-                .encodeOrdinary(TEXT).toArray();
+        int[] expected = Encodings.newDefaultEncodingRegistry()
+                .getEncoding(EncodingType.R50K_BASE)
+                .encodeOrdinary(TEXT)
+                .toArray();
         assertArrayEquals(expected, Fixtures.ints(Fixtures.parse(r.out())));
     }
 
@@ -98,7 +105,9 @@ class AotCacheTest {
     private String mainClassSource(Path cache) throws IOException {
         Path log = dir.resolve("classes-" + System.nanoTime() + ".log");
         assertTokenized(gpt2j(cache, "GPT2J_JAVA_OPTS", "-Xlog:class+load=info:file=" + log));
-        return Files.readAllLines(log).stream().filter(l -> l.contains(" gpt2j.cli.Main ")).findFirst()
+        return Files.readAllLines(log).stream()
+                .filter(l -> l.contains(" gpt2j.cli.Main "))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("gpt2j.cli.Main not in the class loading log"));
     }
 

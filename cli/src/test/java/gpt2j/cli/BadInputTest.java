@@ -56,16 +56,19 @@ class BadInputTest {
         Files.write(gguf, "GGUF but not really".getBytes());
         Cli.run("info", "-m", gguf.toString()).oneLineFailure();
         Files.write(gguf, new byte[0]);
-        Cli.run("generate", "-m", gguf.toString(), "--prompt-ids", "1", "--json").oneLineFailure();
+        Cli.run("generate", "-m", gguf.toString(), "--prompt-ids", "1", "--json")
+                .oneLineFailure();
     }
 
     @Test
     void missingDefaultModel() {
         String old = System.getProperty(ModelOption.DEFAULT_MODEL_PROPERTY);
-        System.setProperty(ModelOption.DEFAULT_MODEL_PROPERTY, tmp.resolve("default.gguf").toString());
+        System.setProperty(
+                ModelOption.DEFAULT_MODEL_PROPERTY, tmp.resolve("default.gguf").toString());
         try {
             Cli r = Cli.run("info");
-            assertEquals("gpt2j: no model given and the default model is missing: " + tmp.resolve("default.gguf"),
+            assertEquals(
+                    "gpt2j: no model given and the default model is missing: " + tmp.resolve("default.gguf"),
                     r.oneLineFailure());
         } finally {
             if (old == null) System.clearProperty(ModelOption.DEFAULT_MODEL_PROPERTY);
@@ -90,9 +93,17 @@ class BadInputTest {
     @Test
     void badNumbersAreUsageErrors() {
         assertEquals(2, Cli.run("generate", "-m", MODEL, "-n", "many").code());
-        assertEquals(2, Cli.run("generate", "-m", MODEL, "-t", "0", "--prompt-ids", "1").code());
-        assertEquals(2, Cli.run("generate", "-m", MODEL, "--top-p", "1.5", "--prompt-ids", "1").code());
-        assertEquals(2, Cli.run("generate", "-m", MODEL, "--stop", "", "--prompt-ids", "1").code());
+        assertEquals(
+                2,
+                Cli.run("generate", "-m", MODEL, "-t", "0", "--prompt-ids", "1").code());
+        assertEquals(
+                2,
+                Cli.run("generate", "-m", MODEL, "--top-p", "1.5", "--prompt-ids", "1")
+                        .code());
+        assertEquals(
+                2,
+                Cli.run("generate", "-m", MODEL, "--stop", "", "--prompt-ids", "1")
+                        .code());
         assertEquals(2, Cli.run("perplexity", "-m", MODEL).code()); // neither -f nor --ids-file
     }
 
@@ -121,17 +132,28 @@ class BadInputTest {
         assertTrue(Cli.run("detokenize", "50257").oneLineFailure().contains("50257"));
         assertTrue(Cli.run("detokenize", "12", "x1").oneLineFailure().contains("x1"));
         assertTrue(Cli.run("detokenize", "-5").failureLine().startsWith("gpt2j: "));
-        assertTrue(Cli.runWithInput("[1, 2".getBytes(), "detokenize").oneLineFailure().contains("array"));
+        assertTrue(Cli.runWithInput("[1, 2".getBytes(), "detokenize")
+                .oneLineFailure()
+                .contains("array"));
     }
 
     @Test
     void perplexityFileProblems() throws IOException {
-        Cli.run("perplexity", "-m", MODEL, "--ids-file", tmp.resolve("missing.txt").toString()).oneLineFailure();
+        Cli.run(
+                        "perplexity",
+                        "-m",
+                        MODEL,
+                        "--ids-file",
+                        tmp.resolve("missing.txt").toString())
+                .oneLineFailure();
         Path one = tmp.resolve("one.txt");
         Files.writeString(one, "5");
-        assertTrue(Cli.run("perplexity", "-m", MODEL, "--ids-file", one.toString()).oneLineFailure().contains("2 tokens"));
+        assertTrue(Cli.run("perplexity", "-m", MODEL, "--ids-file", one.toString())
+                .oneLineFailure()
+                .contains("2 tokens"));
         assertTrue(Cli.run("perplexity", "-m", MODEL, "--ids-file", one.toString(), "--context", "64")
-                .oneLineFailure().contains("context"));
+                .oneLineFailure()
+                .contains("context"));
     }
 
     @Test

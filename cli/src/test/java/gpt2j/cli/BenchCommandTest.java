@@ -13,8 +13,24 @@ class BenchCommandTest {
 
     @Test
     void jsonHasOneRowPerThreadsTypeAndTest() {
-        Cli r = Cli.run("bench", "-m", MODEL, "-p", "16", "-n", "8", "-t", "1,2", "-r", "2", "--type", "f32,q8_0",
-                "--warmup", "0", "-o", "json");
+        Cli r = Cli.run(
+                "bench",
+                "-m",
+                MODEL,
+                "-p",
+                "16",
+                "-n",
+                "8",
+                "-t",
+                "1,2",
+                "-r",
+                "2",
+                "--type",
+                "f32,q8_0",
+                "--warmup",
+                "0",
+                "-o",
+                "json");
         assertEquals(0, r.code(), r.err());
         JsonNode rows = Fixtures.parse(r.out());
         assertEquals(2 * 2 * 2, rows.size());
@@ -37,18 +53,25 @@ class BenchCommandTest {
             double a = samples.get(0).asDouble(), b = samples.get(1).asDouble();
             assertTrue(a > 0 && b > 0, row.toString());
             assertEquals((a + b) / 2, row.get("avg_ts").asDouble(), 1e-9 * (a + b), row.toString());
-            assertEquals(Math.abs(a - b) / Math.sqrt(2), row.get("stddev_ts").asDouble(), 1e-9 * (a + b), row.toString());
+            assertEquals(
+                    Math.abs(a - b) / Math.sqrt(2), row.get("stddev_ts").asDouble(), 1e-9 * (a + b), row.toString());
         }
     }
 
     @Test
     void commaSeparatedTestSizesGiveOneRowEach() {
-        // As llama-bench: -p 4,8 -n 0,6 is pp4, pp8 and tg6 (a 0 skips); the longest test is checked against the context.
-        Cli r = Cli.run("bench", "-m", MODEL, "-p", "4,8", "-n", "0,6", "-t", "1", "-r", "1", "--warmup", "0", "-o", "csv");
+        // As llama-bench: -p 4,8 -n 0,6 is pp4, pp8 and tg6 (a 0 skips); the longest test is checked against the
+        // context.
+        Cli r = Cli.run(
+                "bench", "-m", MODEL, "-p", "4,8", "-n", "0,6", "-t", "1", "-r", "1", "--warmup", "0", "-o", "csv");
         assertEquals(0, r.code(), r.err());
-        assertEquals(java.util.List.of("pp4", "pp8", "tg6"),
-                r.out().lines().skip(1).map(l -> l.split(",")[3]).toList(), r.out());
-        assertTrue(Cli.run("bench", "-m", MODEL, "-p", "4", "-n", "8,40", "-r", "1").oneLineFailure().contains("context"));
+        assertEquals(
+                java.util.List.of("pp4", "pp8", "tg6"),
+                r.out().lines().skip(1).map(l -> l.split(",")[3]).toList(),
+                r.out());
+        assertTrue(Cli.run("bench", "-m", MODEL, "-p", "4", "-n", "8,40", "-r", "1")
+                .oneLineFailure()
+                .contains("context"));
         assertEquals(2, Cli.run("bench", "-m", MODEL, "-p", "4,-1").code());
     }
 
@@ -58,7 +81,8 @@ class BenchCommandTest {
         assertEquals(0, md.code(), md.err());
         assertTrue(md.out().startsWith("| model | type | threads | test | t/s |"), md.out());
         assertTrue(md.out().contains("| model | f32 | 1 | pp4 | "), md.out());
-        Cli csv = Cli.run("bench", "-m", MODEL, "-p", "0", "-n", "4", "-t", "1", "-r", "1", "--warmup", "0", "-o", "csv");
+        Cli csv =
+                Cli.run("bench", "-m", MODEL, "-p", "0", "-n", "4", "-t", "1", "-r", "1", "--warmup", "0", "-o", "csv");
         assertEquals(0, csv.code(), csv.err());
         assertEquals(2, csv.out().lines().count());
         assertTrue(csv.out().lines().skip(1).findFirst().orElseThrow().startsWith("model,f32,1,tg4,0,4,"), csv.out());
@@ -66,7 +90,9 @@ class BenchCommandTest {
 
     @Test
     void testsLongerThanTheContextAreRefused() {
-        assertTrue(Cli.run("bench", "-m", MODEL, "-p", "64", "-r", "1").oneLineFailure().contains("context"));
+        assertTrue(Cli.run("bench", "-m", MODEL, "-p", "64", "-r", "1")
+                .oneLineFailure()
+                .contains("context"));
         assertEquals(2, Cli.run("bench", "-m", MODEL, "-t", "0").code());
         assertEquals(2, Cli.run("bench", "-m", MODEL, "-o", "xml").code());
     }

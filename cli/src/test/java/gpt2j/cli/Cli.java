@@ -30,9 +30,14 @@ record Cli(int code, String out, String err) {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code;
         try (PrintStream o = new PrintStream(out, false, StandardCharsets.UTF_8);
-             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            code = Main.run(args, stdin == null ? InputStream.nullInputStream() : new ByteArrayInputStream(stdin),
-                    stdin != null, o, e, env);
+                PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            code = Main.run(
+                    args,
+                    stdin == null ? InputStream.nullInputStream() : new ByteArrayInputStream(stdin),
+                    stdin != null,
+                    o,
+                    e,
+                    env);
         }
         return new Cli(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }

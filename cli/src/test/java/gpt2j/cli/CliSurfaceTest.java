@@ -54,7 +54,13 @@ class CliSurfaceTest {
             }
             assertEquals(ids[i] + " -> '" + expected + "'", lines.get(i));
         }
-        assertEquals(ids.length, Cli.run("tokenize", text).out().lines().filter(l -> l.matches("\\d+")).count());
+        assertEquals(
+                ids.length,
+                Cli.run("tokenize", text)
+                        .out()
+                        .lines()
+                        .filter(l -> l.matches("\\d+"))
+                        .count());
     }
 
     @Test
@@ -75,14 +81,19 @@ class CliSurfaceTest {
         Matcher stored = Pattern.compile("^stored types: +(.*)$", Pattern.MULTILINE)
                 .matcher(Cli.run("info", "-m", out.toString()).out());
         assertTrue(stored.find());
-        assertTrue(r.err().lines().findFirst().orElseThrow().contains(" -> " + out + " (" + stored.group(1) + ", "
-                + Units.bytes(Files.size(out)) + "): "), r.err());
+        assertTrue(
+                r.err()
+                        .lines()
+                        .findFirst()
+                        .orElseThrow()
+                        .contains(" -> " + out + " (" + stored.group(1) + ", " + Units.bytes(Files.size(out)) + "): "),
+                r.err());
         assertTrue(r.err().contains("written again as output.weight"), r.err());
         assertTrue(r.err().contains("larger than the source because of the second copy of the tied head"), r.err());
         assertEquals(2, r.err().lines().count(), r.err()); // the plan and the result, no line per tensor
         Path omitted = dir.resolve("q8-omitted.gguf");
-        Cli o = Cli.run("quantize", "-m", MODEL.toString(), "--type", "q8_0", "-o", omitted.toString(),
-                "--omit-tied-output");
+        Cli o = Cli.run(
+                "quantize", "-m", MODEL.toString(), "--type", "q8_0", "-o", omitted.toString(), "--omit-tied-output");
         assertEquals(0, o.code(), o.err());
         assertTrue(!o.err().contains("larger than the source"), o.err());
     }
@@ -100,8 +111,18 @@ class CliSurfaceTest {
 
     @Test
     void everyHelpIsAManPage() {
-        for (String c : new String[] {"generate", "perplexity", "tokenize", "detokenize", "info", "quantize", "bench",
-                "attention", "serve", "completion"}) {
+        for (String c : new String[] {
+            "generate",
+            "perplexity",
+            "tokenize",
+            "detokenize",
+            "info",
+            "quantize",
+            "bench",
+            "attention",
+            "serve",
+            "completion"
+        }) {
             Cli r = Cli.run(c, "--help");
             assertEquals(0, r.code(), c);
             for (String heading : new String[] {"Usage: gpt2j " + c, "Description:", "Options:", "Exit status:"}) {
@@ -129,18 +150,22 @@ class CliSurfaceTest {
         String bash = "source <(bash \"$GPT2J\" completion bash) || exit 1; complete -p gpt2j; compopt() { :; }; "
                 + "COMP_WORDS=(gpt2j quantize --type q4_k); COMP_CWORD=3; _complete_gpt2j; printf '%s\\n' \"${COMPREPLY[@]}\"";
         assertEquals(List.of("complete -o default -F _complete_gpt2j gpt2j", "q4_k_s", "q4_k_m"), shell("bash", bash));
-        String zsh = "source <(bash \"$GPT2J\" completion zsh) || exit 1; print -r -- ${_comps[gpt2j]}; setopt ksharrays; "
-                + "COMP_WORDS=(gpt2j quantize --type ''); COMP_CWORD=3; _complete_gpt2j 2>/dev/null; "
-                + "print -rl -- \"${COMPREPLY[@]}\"";
+        String zsh =
+                "source <(bash \"$GPT2J\" completion zsh) || exit 1; print -r -- ${_comps[gpt2j]}; setopt ksharrays; "
+                        + "COMP_WORDS=(gpt2j quantize --type ''); COMP_CWORD=3; _complete_gpt2j 2>/dev/null; "
+                        + "print -rl -- \"${COMPREPLY[@]}\"";
         List<String> z = shell("zsh", zsh);
         assertEquals("_bash_complete -F _complete_gpt2j -o default", z.getFirst(), z.toString());
-        assertTrue(z.contains("q4_k_m") && z.contains("q8_0") && z.contains("iq4_xs") && !z.contains("generate"),
+        assertTrue(
+                z.contains("q4_k_m") && z.contains("q8_0") && z.contains("iq4_xs") && !z.contains("generate"),
                 z.toString());
     }
 
     /** Runs {@code command} in {@code shell} with $GPT2J the launcher (on Maven's classes); its output lines. */
     private List<String> shell(String shell, String command) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(shell, "-c", command).directory(dir.toFile()).redirectErrorStream(true)
+        ProcessBuilder pb = new ProcessBuilder(shell, "-c", command)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         pb.environment().put("GPT2J", Launcher.SCRIPT.toString());
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
@@ -150,8 +175,10 @@ class CliSurfaceTest {
         try {
             p = pb.start();
         } catch (IOException e) {
-            throw new AssertionError(shell + " is not installed (apt-get install " + shell + "; CI's .ci/chromium.sh "
-                    + "installs it): " + e.getMessage(), e);
+            throw new AssertionError(
+                    shell + " is not installed (apt-get install " + shell + "; CI's .ci/chromium.sh " + "installs it): "
+                            + e.getMessage(),
+                    e);
         }
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
@@ -161,10 +188,17 @@ class CliSurfaceTest {
 
     /** Runs the script's completion function in bash as the shell would for the words typed so far. */
     private String complete(Path script, String... words) throws IOException, InterruptedException {
-        String command = String.format(Locale.ROOT, "source %s; compopt() { :; }; COMP_WORDS=(%s); COMP_CWORD=%d; COMP_LINE='%s'; "
-                        + "COMP_POINT=${#COMP_LINE}; _complete_gpt2j; printf '%%s\\n' \"${COMPREPLY[@]}\"", script,
-                String.join(" ", words), words.length - 1, String.join(" ", words));
-        Process p = new ProcessBuilder("bash", "-c", command).redirectErrorStream(true).start();
+        String command = String.format(
+                Locale.ROOT,
+                "source %s; compopt() { :; }; COMP_WORDS=(%s); COMP_CWORD=%d; COMP_LINE='%s'; "
+                        + "COMP_POINT=${#COMP_LINE}; _complete_gpt2j; printf '%%s\\n' \"${COMPREPLY[@]}\"",
+                script,
+                String.join(" ", words),
+                words.length - 1,
+                String.join(" ", words));
+        Process p = new ProcessBuilder("bash", "-c", command)
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
         return out;
@@ -172,21 +206,44 @@ class CliSurfaceTest {
 
     @Test
     void verboseBreaksTheTimingsDown() {
-        Cli r = Cli.run("generate", "-m", MODEL.toString(), "-p", "And it came to pass", "-n", "8", "--temp", "0",
-                "-t", "1", "-v");
+        Cli r = Cli.run(
+                "generate",
+                "-m",
+                MODEL.toString(),
+                "-p",
+                "And it came to pass",
+                "-n",
+                "8",
+                "--temp",
+                "0",
+                "-t",
+                "1",
+                "-v");
         assertEquals(0, r.code(), r.err());
         double sum = 0;
         for (String phase : new String[] {"model load", "prompt", "other"}) {
-            Matcher m = Pattern.compile("^  " + phase + " +([0-9.]+) ms", Pattern.MULTILINE).matcher(r.err());
+            Matcher m = Pattern.compile("^  " + phase + " +([0-9.]+) ms", Pattern.MULTILINE)
+                    .matcher(r.err());
             assertTrue(m.find(), phase + " missing:\n" + r.err());
             sum += Double.parseDouble(m.group(1));
         }
-        Matcher first = Pattern.compile("^  first token +([0-9.]+) ms", Pattern.MULTILINE).matcher(r.err());
+        Matcher first = Pattern.compile("^  first token +([0-9.]+) ms", Pattern.MULTILINE)
+                .matcher(r.err());
         assertTrue(first.find(), r.err());
         assertEquals(sum, Double.parseDouble(first.group(1)), 0.3);
         assertTrue(r.err().contains("  rest ") && r.err().contains("7 tokens"), r.err());
-        JsonNode json = Fixtures.parse(Cli.run("generate", "-m", MODEL.toString(), "-p", "And it came to pass", "-n", "4",
-                "--temp", "0", "--json").out());
+        JsonNode json = Fixtures.parse(Cli.run(
+                        "generate",
+                        "-m",
+                        MODEL.toString(),
+                        "-p",
+                        "And it came to pass",
+                        "-n",
+                        "4",
+                        "--temp",
+                        "0",
+                        "--json")
+                .out());
         assertEquals(3, json.get("timings").get("rest_tokens").asInt());
         assertTrue(json.get("timings").get("startup_ms").isNull()); // in-process: main never ran
     }

@@ -44,8 +44,10 @@ class DefaultModelTest {
         model = new Gpt2Model(checkpoint.weights());
         parallel = new Parallel(2);
         reference = new ObjectMapper().readTree(DIR.resolve("reference.json").toFile());
-        Gpt2Tokenizer tokenizer = Gpt2Tokenizer.fromTokens(checkpoint.tokenizer().tokens(), checkpoint.tokenizer().merges());
-        int[] all = tokenizer.encode(Files.readString(DIR.resolve(reference.get("heldout_file").asText())));
+        Gpt2Tokenizer tokenizer = Gpt2Tokenizer.fromTokens(
+                checkpoint.tokenizer().tokens(), checkpoint.tokenizer().merges());
+        int[] all = tokenizer.encode(
+                Files.readString(DIR.resolve(reference.get("heldout_file").asText())));
         heldOut = Arrays.copyOf(all, reference.get("heldout_prefix_tokens").asInt());
     }
 
@@ -86,7 +88,8 @@ class DefaultModelTest {
             int[] probe = Arrays.copyOf(heldOut, context);
             double kl8 = Perplexity.meanKlDivergence(model, q8, probe, context, parallel);
             double kl4 = Perplexity.meanKlDivergence(model, q4, probe, context, parallel);
-            System.out.printf("default model, held-out prefix: F16 ppl %.4f, Q8_0 %.4f (KL %.5f), Q4_0 %.4f (KL %.5f)%n",
+            System.out.printf(
+                    "default model, held-out prefix: F16 ppl %.4f, Q8_0 %.4f (KL %.5f), Q4_0 %.4f (KL %.5f)%n",
                     f16, p8, kl8, p4, kl4);
             assertTrue(Math.abs(p8 / f16 - 1) < 0.01, "Q8_0 " + p8 + " vs F16 " + f16);
             assertTrue(Math.abs(p4 / f16 - 1) < 0.10, "Q4_0 " + p4 + " vs F16 " + f16);
@@ -99,10 +102,24 @@ class DefaultModelTest {
     void greedyCompletionsMatchTheReference() {
         for (JsonNode g : reference.get("greedy")) {
             int[] expected = Fixtures.ints(g.get("tokens"));
-            Cli run = Cli.run("generate", "-m", DIR.resolve("default.gguf").toString(), "-p", g.get("prompt").asText(),
-                    "--temp", "0", "-n", String.valueOf(expected.length), "--json", "-t", "2");
+            Cli run = Cli.run(
+                    "generate",
+                    "-m",
+                    DIR.resolve("default.gguf").toString(),
+                    "-p",
+                    g.get("prompt").asText(),
+                    "--temp",
+                    "0",
+                    "-n",
+                    String.valueOf(expected.length),
+                    "--json",
+                    "-t",
+                    "2");
             assertEquals(0, run.code(), run.err());
-            assertArrayEquals(expected, Fixtures.ints(Fixtures.parse(run.out()).get("tokens")), g.get("prompt").asText());
+            assertArrayEquals(
+                    expected,
+                    Fixtures.ints(Fixtures.parse(run.out()).get("tokens")),
+                    g.get("prompt").asText());
         }
     }
 }

@@ -22,9 +22,11 @@ class ErrorsTest {
 
     @Test
     void unexpectedFailuresNameTheirClass() {
-        assertEquals("unexpected error: java.lang.NullPointerException: x is null (set GPT2J_DEBUG=1 for details)",
+        assertEquals(
+                "unexpected error: java.lang.NullPointerException: x is null (set GPT2J_DEBUG=1 for details)",
                 Errors.message(new NullPointerException("x is null")));
-        assertEquals("unexpected error: java.lang.IllegalStateException (set GPT2J_DEBUG=1 for details)",
+        assertEquals(
+                "unexpected error: java.lang.IllegalStateException (set GPT2J_DEBUG=1 for details)",
                 Errors.message(new IllegalStateException()));
     }
 }

@@ -12,8 +12,7 @@ final class Fixtures {
 
     static final Path ROOT = Path.of("../engine/src/test/resources/fixtures");
 
-    private Fixtures() {
-    }
+    private Fixtures() {}
 
     static Path model(String name) {
         return ROOT.resolve(name).resolve("model");
@@ -21,14 +20,17 @@ final class Fixtures {
 
     static JsonNode manifest(String name) {
         try {
-            return new ObjectMapper().readTree(ROOT.resolve(name).resolve("fixture.json").toFile());
+            return new ObjectMapper()
+                    .readTree(ROOT.resolve(name).resolve("fixture.json").toFile());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
     static int[] ints(JsonNode array) {
-        return StreamSupport.stream(array.spliterator(), false).mapToInt(JsonNode::asInt).toArray();
+        return StreamSupport.stream(array.spliterator(), false)
+                .mapToInt(JsonNode::asInt)
+                .toArray();
     }
 
     static JsonNode parse(String json) {

@@ -17,8 +17,19 @@ class GenerateCommandTest {
         JsonNode f = Fixtures.manifest(fixture);
         int[] prompt = Fixtures.ints(f.get("tokens"));
         int[] expected = Fixtures.ints(f.get("greedy").get("new_tokens"));
-        Cli r = Cli.run("generate", "-m", Fixtures.model(fixture).toString(), "--prompt-ids", Fixtures.idList(prompt),
-                "-n", String.valueOf(expected.length), "--temperature", "0", "-t", "2", "--json");
+        Cli r = Cli.run(
+                "generate",
+                "-m",
+                Fixtures.model(fixture).toString(),
+                "--prompt-ids",
+                Fixtures.idList(prompt),
+                "-n",
+                String.valueOf(expected.length),
+                "--temperature",
+                "0",
+                "-t",
+                "2",
+                "--json");
         assertEquals(0, r.code(), r.err());
         JsonNode o = Fixtures.parse(r.out());
         assertArrayEquals(prompt, Fixtures.ints(o.get("prompt_tokens")));
@@ -35,8 +46,17 @@ class GenerateCommandTest {
     @Test
     void generationStopsWhenTheContextIsFull() {
         JsonNode f = Fixtures.manifest("f32-openai"); // n_positions 32, prompt 16
-        Cli r = Cli.run("generate", "-m", Fixtures.model("f32-openai").toString(),
-                "--prompt-ids", Fixtures.idList(Fixtures.ints(f.get("tokens"))), "-n", "100", "--seed", "7", "--json");
+        Cli r = Cli.run(
+                "generate",
+                "-m",
+                Fixtures.model("f32-openai").toString(),
+                "--prompt-ids",
+                Fixtures.idList(Fixtures.ints(f.get("tokens"))),
+                "-n",
+                "100",
+                "--seed",
+                "7",
+                "--json");
         assertEquals(0, r.code(), r.err());
         JsonNode o = Fixtures.parse(r.out());
         assertEquals(16, o.get("tokens").size());

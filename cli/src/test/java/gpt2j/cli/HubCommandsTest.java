@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import gpt2j.testhub.FakeHub;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,29 +56,57 @@ class HubCommandsTest {
 
     static String[] greedy(String model) {
         JsonNode f = Fixtures.manifest("f32-hf");
-        return new String[] {"generate", "-m", model, "--prompt-ids", Fixtures.idList(Fixtures.ints(f.get("tokens"))),
-                "-n", String.valueOf(f.get("greedy").get("new_tokens").size()), "--temperature", "0", "--json"};
+        return new String[] {
+            "generate",
+            "-m",
+            model,
+            "--prompt-ids",
+            Fixtures.idList(Fixtures.ints(f.get("tokens"))),
+            "-n",
+            String.valueOf(f.get("greedy").get("new_tokens").size()),
+            "--temperature",
+            "0",
+            "--json"
+        };
     }
 
     static void assertReferenceContinuation(Cli r) {
         assertEquals(0, r.code(), r.err());
-        assertArrayEquals(Fixtures.ints(Fixtures.manifest("f32-hf").get("greedy").get("new_tokens")),
+        assertArrayEquals(
+                Fixtures.ints(Fixtures.manifest("f32-hf").get("greedy").get("new_tokens")),
                 Fixtures.ints(Fixtures.parse(r.out()).get("tokens")));
     }
 
     @Test
     void aCacheLaidOutByThePythonClientRunsOffline() throws IOException {
         writePythonCache(tmp.resolve("hub"), "test-org/tiny-gpt2");
-        Cli r = Cli.runWithEnv(env("HF_HUB_CACHE", tmp.resolve("hub").toString(), "HF_HUB_OFFLINE", "1",
-                "HF_ENDPOINT", NOWHERE), greedy("test-org/tiny-gpt2"));
+        Cli r = Cli.runWithEnv(
+                env("HF_HUB_CACHE", tmp.resolve("hub").toString(), "HF_HUB_OFFLINE", "1", "HF_ENDPOINT", NOWHERE),
+                greedy("test-org/tiny-gpt2"));
         assertReferenceContinuation(r);
         // HF_HOME/hub, and the commit named directly
-        r = Cli.runWithEnv(env("HF_HOME", tmp.toString(), "HF_HUB_OFFLINE", "true", "HF_ENDPOINT", NOWHERE),
+        r = Cli.runWithEnv(
+                env("HF_HOME", tmp.toString(), "HF_HUB_OFFLINE", "true", "HF_ENDPOINT", NOWHERE),
                 greedy("test-org/tiny-gpt2@" + COMMIT));
         assertReferenceContinuation(r);
         // every command's -m, bench's list included
-        Cli bench = Cli.runWithEnv(env("HF_HOME", tmp.toString(), "HF_HUB_OFFLINE", "1"), "bench", "-m",
-                "test-org/tiny-gpt2", "-p", "4", "-n", "0", "-r", "1", "--warmup", "0", "-t", "1", "-o", "json");
+        Cli bench = Cli.runWithEnv(
+                env("HF_HOME", tmp.toString(), "HF_HUB_OFFLINE", "1"),
+                "bench",
+                "-m",
+                "test-org/tiny-gpt2",
+                "-p",
+                "4",
+                "-n",
+                "0",
+                "-r",
+                "1",
+                "--warmup",
+                "0",
+                "-t",
+                "1",
+                "-o",
+                "json");
         assertEquals(0, bench.code(), bench.err());
         assertEquals(1, Fixtures.parse(bench.out()).size(), bench.out());
     }
@@ -87,15 +114,18 @@ class HubCommandsTest {
     @Test
     void aCachedModelRunsWhenTheHubCannotBeReached() throws IOException {
         writePythonCache(tmp.resolve("hub"), "test-org/tiny-gpt2");
-        Cli r = Cli.runWithEnv(env("HF_HUB_CACHE", tmp.resolve("hub").toString(), "HF_ENDPOINT", NOWHERE),
+        Cli r = Cli.runWithEnv(
+                env("HF_HUB_CACHE", tmp.resolve("hub").toString(), "HF_ENDPOINT", NOWHERE),
                 greedy("test-org/tiny-gpt2"));
         assertReferenceContinuation(r);
-        assertTrue(r.err().startsWith("cannot reach " + NOWHERE + "; using test-org/tiny-gpt2 from the cache"), r.err());
+        assertTrue(
+                r.err().startsWith("cannot reach " + NOWHERE + "; using test-org/tiny-gpt2 from the cache"), r.err());
     }
 
     @Test
     void offlineWithoutTheModelIsOneLine() {
-        Cli r = Cli.runWithEnv(env("HF_HUB_CACHE", tmp.resolve("hub").toString(), "HF_HUB_OFFLINE", "1"),
+        Cli r = Cli.runWithEnv(
+                env("HF_HUB_CACHE", tmp.resolve("hub").toString(), "HF_HUB_OFFLINE", "1"),
                 greedy("test-org/tiny-gpt2"));
         String line = r.oneLineFailure();
         assertTrue(line.contains("test-org/tiny-gpt2 is not in the Hugging Face cache at " + tmp.resolve("hub")), line);
@@ -109,15 +139,23 @@ class HubCommandsTest {
                 for (Path p : s.toList()) files.put(p.getFileName().toString(), Files.readAllBytes(p));
             }
             hub.add("test-org/tiny-gpt2", COMMIT, files, null);
-            hub.add("test-org/not-gpt2", COMMIT.replace('0', '9'), Map.of("config.json",
-                    "{\"model_type\": \"bert\"}".getBytes(StandardCharsets.UTF_8), "model.safetensors", new byte[100]), null);
+            hub.add(
+                    "test-org/not-gpt2",
+                    COMMIT.replace('0', '9'),
+                    Map.of(
+                            "config.json",
+                            "{\"model_type\": \"bert\"}".getBytes(StandardCharsets.UTF_8),
+                            "model.safetensors",
+                            new byte[100]),
+                    null);
             Map<String, String> env = env("HF_HUB_CACHE", tmp.resolve("hub").toString(), "HF_ENDPOINT", hub.url());
 
             Cli pull = Cli.runWithEnv(env, "pull", "test-org/tiny-gpt2");
             assertEquals(0, pull.code(), pull.err());
             Path snapshot = tmp.resolve("hub/models--test-org--tiny-gpt2/snapshots/" + COMMIT);
             assertEquals(snapshot.toString(), pull.out().strip());
-            assertTrue(pull.err().contains("downloading test-org/tiny-gpt2: model.safetensors (459.6 KiB)"), pull.err());
+            assertTrue(
+                    pull.err().contains("downloading test-org/tiny-gpt2: model.safetensors (459.6 KiB)"), pull.err());
             assertTrue(pull.err().contains("model.safetensors: done"), pull.err());
             assertEquals(0, Cli.runWithEnv(env, "pull", "test-org/not-gpt2").code());
 
@@ -138,10 +176,17 @@ class HubCommandsTest {
 
             Cli table = Cli.runWithEnv(env, "list");
             assertEquals(0, table.code(), table.err());
-            assertTrue(table.out().lines().findFirst().orElseThrow().matches("ID\\s+REVISION\\s+COMMIT\\s+FILES\\s+SIZE"));
-            assertTrue(table.out().lines().skip(1).findFirst().orElseThrow()
-                    .matches("test-org/tiny-gpt2\\s+main\\s+" + COMMIT.substring(0, 12) + "\\s+2\\s+"
-                            + String.format(java.util.Locale.ROOT, "%.1f", bytes / 1024.0) + " KiB"), table.out());
+            assertTrue(
+                    table.out().lines().findFirst().orElseThrow().matches("ID\\s+REVISION\\s+COMMIT\\s+FILES\\s+SIZE"));
+            assertTrue(
+                    table.out()
+                            .lines()
+                            .skip(1)
+                            .findFirst()
+                            .orElseThrow()
+                            .matches("test-org/tiny-gpt2\\s+main\\s+" + COMMIT.substring(0, 12) + "\\s+2\\s+"
+                                    + String.format(java.util.Locale.ROOT, "%.1f", bytes / 1024.0) + " KiB"),
+                    table.out());
         }
     }
 
@@ -162,14 +207,18 @@ class HubCommandsTest {
             // info reads the matrix type from the file itself, so it shows which file was chosen
             Cli r = Cli.runWithEnv(env, "info", "--json", "-m", "test-org/tiny-gpt2-GGUF:q4_0");
             assertEquals(0, r.code(), r.err());
-            assertEquals("Q4_0", Fixtures.parse(r.out()).get("matrix_types").get(0).asText());
+            assertEquals(
+                    "Q4_0", Fixtures.parse(r.out()).get("matrix_types").get(0).asText());
             r = Cli.runWithEnv(env, "info", "--json", "-m", "test-org/tiny-gpt2-GGUF");
             assertEquals(0, r.code(), r.err());
-            assertEquals("Q8_0", Fixtures.parse(r.out()).get("matrix_types").get(0).asText());
+            assertEquals(
+                    "Q8_0", Fixtures.parse(r.out()).get("matrix_types").get(0).asText());
             assertTrue(r.err().contains("test-org/tiny-gpt2-GGUF: using tiny-gpt2.Q8_0.gguf (Q8_0)"), r.err());
             r = Cli.runWithEnv(env, "info", "--json", "-m", "test-org/tiny-gpt2-GGUF:F16");
-            assertEquals("F16", Fixtures.parse(r.out()).get("matrix_types").get(0).asText());
-            String line = Cli.runWithEnv(env, "info", "-m", "test-org/tiny-gpt2-GGUF:Q5_K_M").oneLineFailure();
+            assertEquals(
+                    "F16", Fixtures.parse(r.out()).get("matrix_types").get(0).asText());
+            String line = Cli.runWithEnv(env, "info", "-m", "test-org/tiny-gpt2-GGUF:Q5_K_M")
+                    .oneLineFailure();
             assertTrue(line.contains("no GGUF file carries the tag Q5_K_M; it has Q8_0, F16, Q4_0"), line);
         }
     }
@@ -187,9 +236,18 @@ class HubCommandsTest {
             Map<String, String> env = env("HF_HUB_CACHE", tmp.resolve("hub").toString(), "HF_ENDPOINT", hub.url());
             JsonNode f = Fixtures.parse(Files.readString(fixture.resolve("fixture.json")));
             int[] expected = Fixtures.ints(f.get("greedy").get("new_tokens"));
-            Cli r = Cli.runWithEnv(env, "generate", "-m", "test-org/tiny-pytorch", "--prompt-ids",
-                    Fixtures.idList(Fixtures.ints(f.get("tokens"))), "-n", String.valueOf(expected.length),
-                    "--temperature", "0", "--json");
+            Cli r = Cli.runWithEnv(
+                    env,
+                    "generate",
+                    "-m",
+                    "test-org/tiny-pytorch",
+                    "--prompt-ids",
+                    Fixtures.idList(Fixtures.ints(f.get("tokens"))),
+                    "-n",
+                    String.valueOf(expected.length),
+                    "--temperature",
+                    "0",
+                    "--json");
             assertEquals(0, r.code(), r.err());
             assertArrayEquals(expected, Fixtures.ints(Fixtures.parse(r.out()).get("tokens")));
             assertTrue(r.err().contains("pytorch_model-00002-of-00002.bin: done"), r.err());

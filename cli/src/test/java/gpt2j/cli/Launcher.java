@@ -20,8 +20,7 @@ final class Launcher {
 
     static final Path SCRIPT = Path.of("..", "gpt2j").toAbsolutePath().normalize();
 
-    private Launcher() {
-    }
+    private Launcher() {}
 
     /** stdin is /dev/null, as when run from a terminal-less script that gives it nothing. */
     static Cli run(Path dir, String... args) {
@@ -59,7 +58,9 @@ final class Launcher {
                 p.destroyForcibly();
                 throw new AssertionError("gpt2j " + String.join(" ", args) + " did not finish in 120 s");
             }
-            return new Cli(p.exitValue(), new String(out.join(), StandardCharsets.UTF_8),
+            return new Cli(
+                    p.exitValue(),
+                    new String(out.join(), StandardCharsets.UTF_8),
                     new String(err.join(), StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException(e);

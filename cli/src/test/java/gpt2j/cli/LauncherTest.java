@@ -75,7 +75,13 @@ class LauncherTest {
         double startUp = t.get("startup_ms").asDouble();
         double first = t.get("time_to_first_token_ms").asDouble();
         assertTrue(startUp > 0 && startUp < first && first < wallMillis + 20, t + " wall " + wallMillis);
-        assertTrue(first > startUp + t.get("load_ms").asDouble() + t.get("prompt_ms").asDouble() - 20, t.toString());
+        assertTrue(
+                first
+                        > startUp
+                                + t.get("load_ms").asDouble()
+                                + t.get("prompt_ms").asDouble()
+                                - 20,
+                t.toString());
         assertEquals(255 - r50k(prompt).length, t.get("rest_tokens").asInt());
         assertTrue(r.err().startsWith("gpt2j: " + full.get("tokens").size() + " tokens; first after "), r.err());
     }
@@ -85,8 +91,16 @@ class LauncherTest {
         Path text = dir.resolve("text.txt");
         Files.write(text, Arrays.copyOf(Files.readAllBytes(Path.of("model/kjv-heldout.txt")), 1200)); // ~290 tokens
         // Off a terminal a line at most every few seconds; 0 asks for one per chunk, so each one is seen.
-        Cli r = Launcher.run(dir, Map.of("GPT2J_JAVA_OPTS", "-Dgpt2j.progress.seconds=0"), null,
-                "perplexity", "-f", "text.txt", "-c", "128", "--json");
+        Cli r = Launcher.run(
+                dir,
+                Map.of("GPT2J_JAVA_OPTS", "-Dgpt2j.progress.seconds=0"),
+                null,
+                "perplexity",
+                "-f",
+                "text.txt",
+                "-c",
+                "128",
+                "--json");
         assertEquals(0, r.code(), r.err());
         assertEquals(1, r.out().lines().count(), r.out());
         JsonNode result = json(r);
@@ -104,9 +118,18 @@ class LauncherTest {
         assertTrue(counts.getLast() < tokens, counts.toString());
 
         // On a terminal (as the launcher would say) one bar redrawn in place with \r, ending at the result.
-        String last = String.format(Locale.ROOT, "%.4f", result.get("perplexity").asDouble());
-        Cli bar = Launcher.run(dir, Map.of("GPT2J_JAVA_OPTS", "-Dgpt2j.stderr.terminal=true", "TERM", "xterm"), null,
-                "perplexity", "-f", "text.txt", "-c", "128", "--json");
+        String last =
+                String.format(Locale.ROOT, "%.4f", result.get("perplexity").asDouble());
+        Cli bar = Launcher.run(
+                dir,
+                Map.of("GPT2J_JAVA_OPTS", "-Dgpt2j.stderr.terminal=true", "TERM", "xterm"),
+                null,
+                "perplexity",
+                "-f",
+                "text.txt",
+                "-c",
+                "128",
+                "--json");
         assertEquals(0, bar.code(), bar.err());
         assertEquals(r.out(), bar.out());
         assertTrue(bar.err().contains("\r") && bar.err().contains(" " + tokens + "/" + tokens + " tokens"), bar.err());

@@ -12,8 +12,9 @@ class MainTest {
         Cli r = Cli.run("--help");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("Usage: gpt2j"), r.out());
-        for (String c : new String[] {"generate", "perplexity", "tokenize", "detokenize", "info", "quantize", "bench",
-                "attention"}) {
+        for (String c : new String[] {
+            "generate", "perplexity", "tokenize", "detokenize", "info", "quantize", "bench", "attention"
+        }) {
             assertTrue(r.out().contains("  " + c + " "), c + " missing from:\n" + r.out());
             assertEquals(0, Cli.run(c, "--help").code(), c);
         }

@@ -58,7 +58,8 @@ class ModuleExportsTest {
 
     @Test
     void onlyTheApiPackagesAreExported() {
-        assertEquals(Set.of("gpt2j.cli", "gpt2j.engine", "gpt2j.server", "gpt2j.tokenizer", "gpt2j.weights"),
+        assertEquals(
+                Set.of("gpt2j.cli", "gpt2j.engine", "gpt2j.server", "gpt2j.tokenizer", "gpt2j.weights"),
                 modules().keySet());
         assertEquals(Map.of("gpt2j.api", "*"), exports("gpt2j.engine"));
         assertTrue(descriptor("gpt2j.engine").packages().containsAll(Set.of("gpt2j.engine", "gpt2j.engine.kernels")));
@@ -69,7 +70,8 @@ class ModuleExportsTest {
         assertTrue(descriptor("gpt2j.engine").requires().stream()
                 .anyMatch(r -> r.name().equals("jdk.incubator.vector")));
         // The CLI and the server read the engine only through its exports: neither reads a package it is not given.
-        assertFalse(descriptor("gpt2j.cli").requires().stream().anyMatch(r -> r.name().equals("jdk.incubator.vector")));
+        assertFalse(descriptor("gpt2j.cli").requires().stream()
+                .anyMatch(r -> r.name().equals("jdk.incubator.vector")));
     }
 
     @Test
@@ -85,8 +87,10 @@ class ModuleExportsTest {
                 }
                 """);
         String errors = compile(control, out.resolve("control"));
-        assertTrue(errors.contains("package gpt2j.engine.kernels is not visible")
-                && errors.contains("package gpt2j.engine is not visible"), errors);
+        assertTrue(
+                errors.contains("package gpt2j.engine.kernels is not visible")
+                        && errors.contains("package gpt2j.engine is not visible"),
+                errors);
     }
 
     /**
@@ -95,7 +99,8 @@ class ModuleExportsTest {
      */
     @Test
     void theCliRunsOnTheModulePath() throws Exception {
-        List<String> modulePath = new ArrayList<>(modules().values().stream().map(Path::toString).toList());
+        List<String> modulePath =
+                new ArrayList<>(modules().values().stream().map(Path::toString).toList());
         for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
             String name = Path.of(entry).getFileName().toString();
             if (Stream.of("picocli-", "jackson-", "progressbar-", "jline-", "prometheus-metrics-")
@@ -104,20 +109,32 @@ class ModuleExportsTest {
             }
         }
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process p = new ProcessBuilder(java.toString(), "--add-modules", "jdk.incubator.vector",
-                "--enable-native-access=gpt2j.engine,gpt2j.weights", "-p", String.join(File.pathSeparator, modulePath),
-                "-m", "gpt2j.cli/gpt2j.cli.Main", "tokenize", "--json", "Hello world")
-                .redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        java.toString(),
+                        "--add-modules",
+                        "jdk.incubator.vector",
+                        "--enable-native-access=gpt2j.engine,gpt2j.weights",
+                        "-p",
+                        String.join(File.pathSeparator, modulePath),
+                        "-m",
+                        "gpt2j.cli/gpt2j.cli.Main",
+                        "tokenize",
+                        "--json",
+                        "Hello world")
+                .redirectErrorStream(true)
+                .start();
         String output = new String(p.getInputStream().readAllBytes());
         assertEquals(0, p.waitFor(), output);
         // GPT-2's ids for the text, as tiktoken's r50k gives them.
-        String ids = output.lines().filter(l -> !l.startsWith("WARNING")).findFirst().orElse("");
+        String ids =
+                output.lines().filter(l -> !l.startsWith("WARNING")).findFirst().orElse("");
         assertEquals("[15496,995]", ids, output);
     }
 
     /** Compiles {@code source} in the unnamed module against gpt2j's modules; returns javac's errors ("" when none). */
     private static String compile(Path source, Path classes) throws IOException {
-        List<String> modulePath = new ArrayList<>(modules().values().stream().map(Path::toString).toList());
+        List<String> modulePath =
+                new ArrayList<>(modules().values().stream().map(Path::toString).toList());
         List<String> classPath = new ArrayList<>();
         for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
             String name = Path.of(entry).getFileName().toString();
@@ -132,12 +149,27 @@ class ModuleExportsTest {
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         StringWriter errors = new StringWriter();
         Files.createDirectories(classes);
-        int code = javac.getTask(errors, null, null, List.of("-d", classes.toString(), "-Xlint:-incubating",
-                        "--module-path", String.join(File.pathSeparator, modulePath),
-                        "--add-modules", "gpt2j.engine",
-                        "-classpath", String.join(File.pathSeparator, classPath)),
-                null, javac.getStandardFileManager(null, null, null).getJavaFileObjects(source)).call() ? 0 : 1;
-        String text = errors.toString().lines().filter(l -> !l.contains("incubat")).collect(Collectors.joining("\n"));
+        int code = javac.getTask(
+                                errors,
+                                null,
+                                null,
+                                List.of(
+                                        "-d",
+                                        classes.toString(),
+                                        "-Xlint:-incubating",
+                                        "--module-path",
+                                        String.join(File.pathSeparator, modulePath),
+                                        "--add-modules",
+                                        "gpt2j.engine",
+                                        "-classpath",
+                                        String.join(File.pathSeparator, classPath)),
+                                null,
+                                javac.getStandardFileManager(null, null, null).getJavaFileObjects(source))
+                        .call()
+                ? 0
+                : 1;
+        String text =
+                errors.toString().lines().filter(l -> !l.contains("incubat")).collect(Collectors.joining("\n"));
         return code == 0 ? "" : text.isEmpty() ? "javac failed" : text;
     }
 }

@@ -55,7 +55,8 @@ class PromptInputTest {
     @Test
     void dashMeansStdinForPromptAndFile() {
         String text = "And God said, Let there be light";
-        assertArrayEquals(r50k(text), Fixtures.ints(json(Cli.runWithInput(utf8(text), "tokenize", "-p", "-", "--json"))));
+        assertArrayEquals(
+                r50k(text), Fixtures.ints(json(Cli.runWithInput(utf8(text), "tokenize", "-p", "-", "--json"))));
         JsonNode g = json(Cli.runWithInput(utf8(text), "generate", "-m", MODEL, "-p", "-", "-n", "1", "--json"));
         assertArrayEquals(r50k(text), Fixtures.ints(g.get("prompt_tokens")));
         JsonNode p = json(Cli.runWithInput(utf8(text), "perplexity", "-m", MODEL, "-f", "-", "--json", "-t", "1"));
@@ -68,7 +69,8 @@ class PromptInputTest {
 
     @Test
     void atNamesAreText() throws IOException {
-        Files.writeString(Path.of("jack"), "All work and no play"); // in the working directory, where picocli would look
+        Files.writeString(
+                Path.of("jack"), "All work and no play"); // in the working directory, where picocli would look
         try {
             JsonNode g = json(Cli.run("generate", "-m", MODEL, "-p", "@jack", "-n", "1", "--json"));
             assertArrayEquals(r50k("@jack"), Fixtures.ints(g.get("prompt_tokens")));
@@ -84,24 +86,29 @@ class PromptInputTest {
         assertEquals("[50256]", g.get("prompt_tokens").toString());
         Cli a = Cli.run("attention", "-m", MODEL, "--json");
         assertEquals(2, a.code());
-        assertEquals("gpt2j: give a prompt: --prompt TEXT, --file FILE, --prompt-ids IDS, or pipe it into stdin",
+        assertEquals(
+                "gpt2j: give a prompt: --prompt TEXT, --file FILE, --prompt-ids IDS, or pipe it into stdin",
                 a.failureLine());
     }
 
     @Test
     void ctxSizeLimitsTheContext() {
         String prompt = "And it came to pass";
-        JsonNode small = json(Cli.run("generate", "-m", MODEL, "-p", prompt, "-n", "-1", "-c", "40", "--temp", "0", "--json"));
+        JsonNode small =
+                json(Cli.run("generate", "-m", MODEL, "-p", prompt, "-n", "-1", "-c", "40", "--temp", "0", "--json"));
         assertEquals("context_full", small.get("stop_reason").asText());
         assertEquals(40, r50k(prompt).length + small.get("tokens").size());
-        assertEquals("gpt2j: --ctx-size 257 is longer than the model's context 256",
+        assertEquals(
+                "gpt2j: --ctx-size 257 is longer than the model's context 256",
                 Cli.run("generate", "-m", MODEL, "-p", prompt, "-c", "257").oneLineFailure());
     }
 
     @Test
     void conflictsAndBadCountsAreUsageErrors() {
         assertEquals(2, Cli.run("generate", "-m", MODEL, "-p", "a", "-f", "b").code());
-        assertEquals(2, Cli.run("generate", "-m", MODEL, "-p", "a", "--prompt-ids", "1").code());
+        assertEquals(
+                2,
+                Cli.run("generate", "-m", MODEL, "-p", "a", "--prompt-ids", "1").code());
         assertEquals(2, Cli.run("tokenize", "-p", "a", "b").code());
         Cli n = Cli.run("generate", "-m", MODEL, "-p", "a", "-n", "-2");
         assertEquals(2, n.code());
@@ -113,8 +120,12 @@ class PromptInputTest {
         int cores = Runtime.getRuntime().availableProcessors();
         Cli r = Cli.run("generate", "-m", MODEL, "-p", "a", "-n", "1", "-t", String.valueOf(cores + 1));
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.err().startsWith("gpt2j: warning: " + (cores + 1) + " threads on " + cores + " available core"),
+        assertTrue(
+                r.err().startsWith("gpt2j: warning: " + (cores + 1) + " threads on " + cores + " available core"),
                 r.err());
-        assertTrue(Cli.run("generate", "-m", MODEL, "-p", "a", "-n", "1", "-t", "1").err().lines().noneMatch(l -> l.contains("warning")));
+        assertTrue(Cli.run("generate", "-m", MODEL, "-p", "a", "-n", "1", "-t", "1")
+                .err()
+                .lines()
+                .noneMatch(l -> l.contains("warning")));
     }
 }

@@ -34,16 +34,30 @@ class PytorchModelTest {
     Path tmp;
 
     @ParameterizedTest
-    @CsvSource({"f32,zip-hf,pytorch-zip", "f32,legacy-openai,pytorch-legacy", "f32,zip-sharded,pytorch-zip",
-            "f16,legacy,pytorch-legacy", "bf16,zip,pytorch-zip"})
+    @CsvSource({
+        "f32,zip-hf,pytorch-zip",
+        "f32,legacy-openai,pytorch-legacy",
+        "f32,zip-sharded,pytorch-zip",
+        "f16,legacy,pytorch-legacy",
+        "bf16,zip,pytorch-zip"
+    })
     void generatesTheReferenceContinuationAndInfoNamesTheFormat(String set, String variant, String format)
             throws IOException {
         JsonNode f = Fixtures.parse(Files.readString(PYTORCH.resolve(set).resolve("fixture.json")));
         int[] prompt = Fixtures.ints(f.get("tokens"));
         int[] expected = Fixtures.ints(f.get("greedy").get("new_tokens"));
         String model = PYTORCH.resolve(set).resolve(variant).toString();
-        Cli r = Cli.run("generate", "-m", model, "--prompt-ids", Fixtures.idList(prompt),
-                "-n", String.valueOf(expected.length), "--temperature", "0", "--json");
+        Cli r = Cli.run(
+                "generate",
+                "-m",
+                model,
+                "--prompt-ids",
+                Fixtures.idList(prompt),
+                "-n",
+                String.valueOf(expected.length),
+                "--temperature",
+                "0",
+                "--json");
         assertEquals(0, r.code(), r.err());
         assertArrayEquals(expected, Fixtures.ints(Fixtures.parse(r.out()).get("tokens")));
         Cli info = Cli.run("info", "-m", model, "--json");
@@ -55,8 +69,13 @@ class PytorchModelTest {
     @ValueSource(strings = {"zip", "legacy"})
     void aPickleThatWouldRunACommandIsRefusedInOneLine(String container) throws IOException {
         Files.deleteIfExists(MARKER);
-        Cli r = Cli.run("generate", "-m", PYTORCH.resolve("malicious").resolve(container).toString(),
-                "--prompt-ids", "1,2", "--json");
+        Cli r = Cli.run(
+                "generate",
+                "-m",
+                PYTORCH.resolve("malicious").resolve(container).toString(),
+                "--prompt-ids",
+                "1,2",
+                "--json");
         assertTrue(r.oneLineFailure().contains("refuses global posix.system"), r.err());
         assertFalse(Files.exists(MARKER), "the command ran");
     }
@@ -87,7 +106,9 @@ class PytorchModelTest {
                 ch.truncate(ch.size() - 100);
             }
             String line = info(dir);
-            assertTrue(line.contains(variant.startsWith("zip") ? "no end of central directory" : "runs past the end"), line);
+            assertTrue(
+                    line.contains(variant.startsWith("zip") ? "no end of central directory" : "runs past the end"),
+                    line);
         }
     }
 
@@ -99,9 +120,11 @@ class PytorchModelTest {
     @Test
     void aTensorOutsideItsStorage() throws IOException {
         // {"w": a [2, 3] tensor over a FloatStorage of 4 elements}, in torch.save's zip container
-        String pickle = "\u0080\u0002ccollections\nOrderedDict\n)R(" + str("w") + "ctorch._utils\n_rebuild_tensor_v2\n(("
-                + str("storage") + "ctorch\nFloatStorage\n" + str("0") + str("cpu") + "K\u0004tQK\u0000K\u0002K\u0003\u0086"
-                + "K\u0003K\u0001\u0086\u0089ccollections\nOrderedDict\n)RtRu.";
+        String pickle =
+                "\u0080\u0002ccollections\nOrderedDict\n)R(" + str("w") + "ctorch._utils\n_rebuild_tensor_v2\n(("
+                        + str("storage") + "ctorch\nFloatStorage\n" + str("0") + str("cpu")
+                        + "K\u0004tQK\u0000K\u0002K\u0003\u0086"
+                        + "K\u0003K\u0001\u0086\u0089ccollections\nOrderedDict\n)RtRu.";
         Path dir = Files.createTempDirectory(tmp, "m");
         Files.copy(PYTORCH.resolve("f32/zip-hf/config.json"), dir.resolve("config.json"));
         try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(dir.resolve("pytorch_model.bin")))) {

@@ -59,7 +59,9 @@ class QuantizeCommandTest {
         Path gguf = quantize("q4_0");
         Cli r = Cli.run("tokenize", "--json", "-m", gguf.toString(), "abc<|endoftext|>");
         assertEquals(0, r.code(), r.err());
-        assertEquals("[256,99,60,124,101,110,100,111,102,116,101,120,116,124,62]", r.out().strip());
+        assertEquals(
+                "[256,99,60,124,101,110,100,111,102,116,101,120,116,124,62]",
+                r.out().strip());
         Cli specials = Cli.run("tokenize", "--json", "--specials", "-m", gguf.toString(), "zbqc<|endoftext|>");
         assertEquals("[281,298,299]", specials.out().strip());
     }
@@ -73,7 +75,8 @@ class QuantizeCommandTest {
             Cli r = Cli.run("info", "--json");
             assertEquals(0, r.code(), r.err());
             assertEquals(gguf.toString(), Fixtures.parse(r.out()).get("path").asText());
-            assertEquals("Q8_0", Fixtures.parse(r.out()).get("matrix_types").get(0).asText());
+            assertEquals(
+                    "Q8_0", Fixtures.parse(r.out()).get("matrix_types").get(0).asText());
             Cli g = Cli.run("generate", "-p", "ab", "-n", "2", "--json", "-t", "1");
             assertEquals(0, g.code(), g.err());
         } finally {
@@ -91,14 +94,18 @@ class QuantizeCommandTest {
             assertEquals(15L, ((Number) f.metadata().get("general.file_type")).longValue());
             assertEquals(GgmlType.Q8_0, f.tensorInfos().get("output.weight").type());
             assertEquals(GgmlType.Q5_0, f.tensorInfos().get("token_embd.weight").type());
-            assertEquals(GgmlType.Q5_1, f.tensorInfos().get("blk.0.attn_qkv.weight").type());
-            assertEquals(GgmlType.Q8_0, f.tensorInfos().get("blk.1.ffn_down.weight").type()); // Q6_K in the last layer
-            assertEquals(GgmlType.F32, f.tensorInfos().get("position_embd.weight").type());
+            assertEquals(
+                    GgmlType.Q5_1, f.tensorInfos().get("blk.0.attn_qkv.weight").type());
+            assertEquals(
+                    GgmlType.Q8_0, f.tensorInfos().get("blk.1.ffn_down.weight").type()); // Q6_K in the last layer
+            assertEquals(
+                    GgmlType.F32, f.tensorInfos().get("position_embd.weight").type());
         }
         Path pure = quantize("q5_0", "--pure");
         try (GgufFile f = GgufFile.open(pure)) {
             for (GgufFile.TensorInfo t : f.tensorInfos().values()) {
-                if (t.ne().length == 2 && !t.name().equals("position_embd.weight")) assertEquals(GgmlType.Q5_0, t.type());
+                if (t.ne().length == 2 && !t.name().equals("position_embd.weight"))
+                    assertEquals(GgmlType.Q5_0, t.type());
             }
         }
     }
@@ -107,7 +114,8 @@ class QuantizeCommandTest {
     void pureRefusesRowsThatFitNoBlockNamingTheType() throws IOException {
         quantize("f32");
         Path out = tmp.resolve("pure.gguf");
-        Cli r = Cli.run("quantize", "-m", tmp.resolve("model").toString(), "--type", "q6_k", "--pure", "-o", out.toString());
+        Cli r = Cli.run(
+                "quantize", "-m", tmp.resolve("model").toString(), "--type", "q6_k", "--pure", "-o", out.toString());
         String line = r.oneLineFailure();
         assertTrue(line.contains("as Q6_K") && line.contains("not a multiple of 256"), line);
         assertTrue(Files.notExists(out));
@@ -121,7 +129,8 @@ class QuantizeCommandTest {
         assertTrue(r.oneLineFailure().contains("model being read"), r.err());
         Path alias = tmp.resolve("sub").resolve("..").resolve(gguf.getFileName());
         Files.createDirectories(tmp.resolve("sub"));
-        Cli.run("quantize", "-m", gguf.toString(), "--type", "q8_0", "-o", alias.toString()).oneLineFailure();
+        Cli.run("quantize", "-m", gguf.toString(), "--type", "q8_0", "-o", alias.toString())
+                .oneLineFailure();
         assertArrayEquals(before, Files.readAllBytes(gguf));
     }
 
@@ -140,7 +149,13 @@ class QuantizeCommandTest {
 
     @Test
     void outputMustBeGguf() {
-        Cli r = Cli.run("quantize", "-m", Fixtures.model(FIXTURE).toString(), "--type", "q8_0", "-o",
+        Cli r = Cli.run(
+                "quantize",
+                "-m",
+                Fixtures.model(FIXTURE).toString(),
+                "--type",
+                "q8_0",
+                "-o",
                 tmp.resolve("x.bin").toString());
         assertEquals(2, r.code());
         assertTrue(r.failureLine().contains(".gguf"));
@@ -148,8 +163,19 @@ class QuantizeCommandTest {
 
     private int[] greedy(Path model, JsonNode f) {
         int[] expected = Fixtures.ints(f.get("greedy").get("new_tokens"));
-        Cli r = Cli.run("generate", "-m", model.toString(), "--prompt-ids", Fixtures.idList(Fixtures.ints(f.get("tokens"))),
-                "-n", String.valueOf(expected.length), "--temperature", "0", "--json", "-t", "1");
+        Cli r = Cli.run(
+                "generate",
+                "-m",
+                model.toString(),
+                "--prompt-ids",
+                Fixtures.idList(Fixtures.ints(f.get("tokens"))),
+                "-n",
+                String.valueOf(expected.length),
+                "--temperature",
+                "0",
+                "--json",
+                "-t",
+                "1");
         assertEquals(0, r.code(), r.err());
         return Fixtures.ints(Fixtures.parse(r.out()).get("tokens"));
     }
@@ -160,8 +186,8 @@ class QuantizeCommandTest {
             TestVocabulary.copyWithVocabulary(FIXTURE, dir);
         }
         Path out = tmp.resolve("model-" + type + String.join("", more) + ".gguf");
-        List<String> args = new java.util.ArrayList<>(List.of("quantize", "-m", dir.toString(), "--type", type, "-o",
-                out.toString()));
+        List<String> args = new java.util.ArrayList<>(
+                List.of("quantize", "-m", dir.toString(), "--type", type, "-o", out.toString()));
         args.addAll(List.of(more));
         Cli r = Cli.run(args.toArray(String[]::new));
         assertEquals(0, r.code(), r.err());

@@ -1,9 +1,11 @@
 package gpt2j.cli;
 
-import gpt2j.weights.GgufFile;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
+import gpt2j.weights.GgufFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -12,11 +14,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code kill -9} in the middle of {@code gpt2j quantize}, through the real launcher: the file it was replacing stays
@@ -31,7 +30,8 @@ class QuantizeKillTest {
     @Test
     void killedMidWriteLeavesTheOldFileAndNoHalfFile() throws Exception {
         Path out = dir.resolve("model.gguf");
-        byte[] old = "the model a user already has; a killed quantize must not touch it".getBytes(StandardCharsets.UTF_8);
+        byte[] old =
+                "the model a user already has; a killed quantize must not touch it".getBytes(StandardCharsets.UTF_8);
         Files.write(out, old);
         Path partial = null;
         for (int attempt = 0; attempt < 3 && partial == null; attempt++) {
@@ -51,7 +51,9 @@ class QuantizeKillTest {
         assertArrayEquals(old, Files.readAllBytes(out), "the old output is intact");
         List<Path> left = others(out);
         assertEquals(List.of(partial), left, "the only other file is the killed writer's temp file");
-        assertTrue(partial.getFileName().toString().matches("\\.model\\.gguf\\.[0-9]+-[0-9a-f]+\\.tmp"), partial.toString());
+        assertTrue(
+                partial.getFileName().toString().matches("\\.model\\.gguf\\.[0-9]+-[0-9a-f]+\\.tmp"),
+                partial.toString());
 
         Cli again = Launcher.run(dir, "quantize", "--type", "q8_0", "-o", out.toString());
         assertEquals(0, again.code(), again.err());
@@ -65,9 +67,11 @@ class QuantizeKillTest {
     private Process start(String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of("bash", Launcher.SCRIPT.toString()));
         command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile())
+        ProcessBuilder pb = new ProcessBuilder(command)
+                .directory(dir.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD);
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
         pb.environment().put("GPT2J_CLASSPATH", System.getProperty("java.class.path"));
         pb.environment().remove("GPT2J_JAVA_OPTS");

@@ -42,7 +42,9 @@ class StderrProgressTest {
     void aBarClosedBeforeItsFirstDrawStillEndsItsLine() throws Exception {
         // progressbar draws on one shared thread; hold it with another bar's draw, so ours closes before its first.
         CountDownLatch drawing = new CountDownLatch(1), release = new CountDownLatch(1);
-        ProgressBar holder = new ProgressBarBuilder().setTaskName("holder").setInitialMax(1)
+        ProgressBar holder = new ProgressBarBuilder()
+                .setTaskName("holder")
+                .setInitialMax(1)
                 .setConsumer(new DelegatingProgressBarConsumer(line -> {
                     drawing.countDown();
                     try {
@@ -50,7 +52,8 @@ class StderrProgressTest {
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
-                })).build();
+                }))
+                .build();
         try {
             assertTrue(drawing.await(30, TimeUnit.SECONDS));
             StderrProgress p = new StderrProgress(err, true, 0, "quantize", 2, 0, StderrProgress.Unit.TENSORS);
@@ -83,8 +86,8 @@ class StderrProgressTest {
         assertTrue(lines.get(1).startsWith("gpt2j: perplexity: 2 of 3 tokens (66%), "), lines.get(1));
         assertTrue(lines.get(1).endsWith(", ppl 12"), lines.get(1));
         bytes.reset();
-        try (StderrProgress p = new StderrProgress(err, false, 5_000_000_000L, "quantize", 100, 0,
-                StderrProgress.Unit.TENSORS)) {
+        try (StderrProgress p =
+                new StderrProgress(err, false, 5_000_000_000L, "quantize", 100, 0, StderrProgress.Unit.TENSORS)) {
             for (int i = 1; i <= 100; i++) p.stepTo(i);
         }
         assertEquals("", written()); // a one-second job off a terminal: no line per tensor, no line at all
@@ -92,8 +95,8 @@ class StderrProgressTest {
 
     @Test
     void bytesAreShownInKibOrMib() {
-        try (StderrProgress p = new StderrProgress(err, false, 0, "model.safetensors", 3 << 20, 1 << 20,
-                StderrProgress.Unit.bytes(3 << 20))) {
+        try (StderrProgress p = new StderrProgress(
+                err, false, 0, "model.safetensors", 3 << 20, 1 << 20, StderrProgress.Unit.bytes(3 << 20))) {
             p.stepBy(1 << 20);
             assertEquals(1 << 20, p.advanced());
             p.stepBy(1 << 20);

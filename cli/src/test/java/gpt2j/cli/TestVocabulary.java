@@ -15,8 +15,7 @@ final class TestVocabulary {
 
     static final int SIZE = 300;
 
-    private TestVocabulary() {
-    }
+    private TestVocabulary() {}
 
     /** Copies the fixture's checkpoint to {@code dir} and writes vocab.json and merges.txt beside it. */
     static Path copyWithVocabulary(String fixture, Path dir) throws IOException {

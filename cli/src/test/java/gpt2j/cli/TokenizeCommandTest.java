@@ -17,8 +17,15 @@ class TokenizeCommandTest {
     private static final Encoding R50K = Encodings.newDefaultEncodingRegistry().getEncoding(EncodingType.R50K_BASE);
 
     @ParameterizedTest
-    @ValueSource(strings = {"Hello, world!", "  leading spaces\n\ntwo newlines\t tab", "naïve café Ünïcödé",
-            "emoji 🙂👍🏽 and 中文字符", "I'm sure they'll've done it's 1234567 times", "<|endoftext|> is plain text here"})
+    @ValueSource(
+            strings = {
+                "Hello, world!",
+                "  leading spaces\n\ntwo newlines\t tab",
+                "naïve café Ünïcödé",
+                "emoji 🙂👍🏽 and 中文字符",
+                "I'm sure they'll've done it's 1234567 times",
+                "<|endoftext|> is plain text here"
+            })
     void idsMatchJtokkit(String text) {
         int[] expected = R50K.encodeOrdinary(text).toArray();
         Cli fromArgument = Cli.run("tokenize", "--json", text);
@@ -27,7 +34,8 @@ class TokenizeCommandTest {
 
         Cli fromStdin = Cli.runWithInput(text.getBytes(StandardCharsets.UTF_8), "tokenize");
         assertEquals(0, fromStdin.code(), fromStdin.err());
-        assertArrayEquals(expected, fromStdin.out().lines().mapToInt(Integer::parseInt).toArray());
+        assertArrayEquals(
+                expected, fromStdin.out().lines().mapToInt(Integer::parseInt).toArray());
 
         Cli back = Cli.run("detokenize", Fixtures.idList(expected));
         assertEquals(0, back.code(), back.err());
@@ -46,14 +54,22 @@ class TokenizeCommandTest {
 
     @Test
     void specialsOnlyWhenAsked() {
-        assertEquals("[50256]", Cli.run("tokenize", "--json", "--specials", "<|endoftext|>").out().strip());
-        assertEquals("[27,91,437,1659,5239,91,29]", Cli.run("tokenize", "--json", "<|endoftext|>").out().strip());
+        assertEquals(
+                "[50256]",
+                Cli.run("tokenize", "--json", "--specials", "<|endoftext|>")
+                        .out()
+                        .strip());
+        assertEquals(
+                "[27,91,437,1659,5239,91,29]",
+                Cli.run("tokenize", "--json", "<|endoftext|>").out().strip());
     }
 
     @Test
     void detokenizeAcceptsJsonAndWhitespace() {
         assertEquals("Hello, world", Cli.run("detokenize", "[15496, 11, 995]").out());
-        assertEquals("Hello, world", Cli.runWithInput("15496\n11 995\n".getBytes(), "detokenize").out());
+        assertEquals(
+                "Hello, world",
+                Cli.runWithInput("15496\n11 995\n".getBytes(), "detokenize").out());
         assertEquals("", Cli.runWithInput(new byte[0], "detokenize").out());
     }
 }

@@ -12,12 +12,11 @@ import java.util.List;
  * @param scales  the factor each layer multiplies q·k by before the softmax; null unless scores were asked for
  * @param next    the most probable next tokens after each position, most probable first; empty unless asked for
  */
-public record AttentionMap(int[] tokens, float[][][][] weights, float[][][][] scores, float[] scales,
-                           List<List<NextToken>> next) {
+public record AttentionMap(
+        int[] tokens, float[][][][] weights, float[][][][] scores, float[] scales, List<List<NextToken>> next) {
 
     /** One candidate for the token after a position, with its probability under the model. */
-    public record NextToken(int id, double probability) {
-    }
+    public record NextToken(int id, double probability) {}
 
     public int layers() {
         return weights.length;

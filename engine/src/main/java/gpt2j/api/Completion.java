@@ -12,8 +12,14 @@ package gpt2j.api;
  * @param promptNanos     time to process the prompt, up to the first logits
  * @param generationNanos time from the first logits to the end (sampling, forward passes, the listener's work)
  */
-public record Completion(int[] promptTokens, int[] tokens, String text, StopReason stopReason, long seed,
-                         long promptNanos, long generationNanos) {
+public record Completion(
+        int[] promptTokens,
+        int[] tokens,
+        String text,
+        StopReason stopReason,
+        long seed,
+        long promptNanos,
+        long generationNanos) {
 
     /** Why a completion ended. */
     public enum StopReason {

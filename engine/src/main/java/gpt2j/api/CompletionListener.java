@@ -18,6 +18,5 @@ public interface CompletionListener {
      * character the last token left incomplete, or text that could have begun a stop string but did not. The pieces
      * of {@link #onToken} followed by this make up {@link Completion#text()}.
      */
-    default void onFinish(String text) {
-    }
+    default void onFinish(String text) {}
 }

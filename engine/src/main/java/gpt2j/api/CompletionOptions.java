@@ -24,8 +24,15 @@ import java.util.List;
  * @param maxTokens     tokens to generate at most; fewer when the context fills up
  * @param stop          strings that end the completion; neither the stop string nor anything after it is in the text
  */
-public record CompletionOptions(float temperature, int topK, float topP, float minP, float repeatPenalty, long seed,
-                                int maxTokens, List<String> stop) {
+public record CompletionOptions(
+        float temperature,
+        int topK,
+        float topP,
+        float minP,
+        float repeatPenalty,
+        long seed,
+        int maxTokens,
+        List<String> stop) {
 
     public CompletionOptions {
         if (!(temperature >= 0) || Float.isInfinite(temperature)) {
@@ -59,8 +66,14 @@ public record CompletionOptions(float temperature, int topK, float topP, float m
 
     /** A builder starting from these options. */
     public Builder toBuilder() {
-        Builder b = new Builder().temperature(temperature).topK(topK).topP(topP).minP(minP)
-                .repeatPenalty(repeatPenalty).seed(seed).maxTokens(maxTokens);
+        Builder b = new Builder()
+                .temperature(temperature)
+                .topK(topK)
+                .topP(topP)
+                .minP(minP)
+                .repeatPenalty(repeatPenalty)
+                .seed(seed)
+                .maxTokens(maxTokens);
         b.stop.addAll(stop);
         return b;
     }
@@ -80,8 +93,7 @@ public record CompletionOptions(float temperature, int topK, float topP, float m
         private int maxTokens = 64;
         private final java.util.ArrayList<String> stop = new java.util.ArrayList<>();
 
-        private Builder() {
-        }
+        private Builder() {}
 
         public Builder temperature(float temperature) {
             this.temperature = temperature;

@@ -19,9 +19,18 @@ import gpt2j.engine.HeadStats;
  * @param uniformShare     the previous-, first- or same-token share a uniform head would have on the same prompt
  * @param uniformInduction the induction score a uniform head would have on the induction probe
  */
-public record HeadStat(int layer, int head, double entropy, double previousToken, double firstToken, double sameToken,
-                       double induction, HeadLabel label, double uniformEntropy, double uniformShare,
-                       double uniformInduction) {
+public record HeadStat(
+        int layer,
+        int head,
+        double entropy,
+        double previousToken,
+        double firstToken,
+        double sameToken,
+        double induction,
+        HeadLabel label,
+        double uniformEntropy,
+        double uniformShare,
+        double uniformInduction) {
 
     /** How far a head's share or induction score must exceed a uniform head's for a label. */
     public static final double LABEL_MARGIN = HeadStats.MARGIN;

@@ -16,7 +16,6 @@ import gpt2j.weights.Gpt2Weights;
 import gpt2j.weights.LoadedCheckpoint;
 import gpt2j.weights.ModelQuantizer;
 import gpt2j.weights.Tensor;
-
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -72,14 +71,20 @@ public final class Model implements AutoCloseable {
     private final Gpt2Model model;
     private final Parallel parallel;
     private final Gpt2Tokenizer tokenizer; // null when the model has none
-    private final String noTokenizer;      // why, when tokenizer is null
+    private final String noTokenizer; // why, when tokenizer is null
     private final long loadNanos;
     private final ReentrantLock lock = new ReentrantLock(true);
     private Forward decodeHost; // scratch for appendEach, made on first use
     private volatile boolean closed;
 
-    private Model(LoadedCheckpoint checkpoint, Arena arena, Gpt2Model model, Parallel parallel, Gpt2Tokenizer tokenizer,
-                  String noTokenizer, long loadNanos) {
+    private Model(
+            LoadedCheckpoint checkpoint,
+            Arena arena,
+            Gpt2Model model,
+            Parallel parallel,
+            Gpt2Tokenizer tokenizer,
+            String noTokenizer,
+            long loadNanos) {
         this.checkpoint = checkpoint;
         this.arena = arena;
         this.model = model;
@@ -171,22 +176,51 @@ public final class Model implements AutoCloseable {
         types.add(w.head().type());
         Map<String, Integer> counts = new LinkedHashMap<>();
         checkpoint.sourceTypes().forEach((t, n) -> counts.put(t.name(), n));
-        return new ModelInfo(checkpoint.format(), checkpoint.fileBytes(), c.layerCount(), c.headCount(),
-                c.embeddingSize(), c.contextLength(), c.vocabSize(), c.parameterCount(),
-                types.stream().map(Enum::name).toList(), w.tokenEmbedding().type().name(), checkpoint.typeSummary(),
-                hasTokenizer, c.innerSize(), c.activation().configName(), c.layerNormEpsilon(), c.scaleAttnWeights(),
-                c.scaleAttnByInverseLayerIdx(), Collections.unmodifiableMap(counts), bitsPerWeight(w));
+        return new ModelInfo(
+                checkpoint.format(),
+                checkpoint.fileBytes(),
+                c.layerCount(),
+                c.headCount(),
+                c.embeddingSize(),
+                c.contextLength(),
+                c.vocabSize(),
+                c.parameterCount(),
+                types.stream().map(Enum::name).toList(),
+                w.tokenEmbedding().type().name(),
+                checkpoint.typeSummary(),
+                hasTokenizer,
+                c.innerSize(),
+                c.activation().configName(),
+                c.layerNormEpsilon(),
+                c.scaleAttnWeights(),
+                c.scaleAttnByInverseLayerIdx(),
+                Collections.unmodifiableMap(counts),
+                bitsPerWeight(w));
     }
 
     // 8 * bytes / values over every tensor once, as llama.cpp counts it.
     private static double bitsPerWeight(Gpt2Weights w) {
         Set<Tensor> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-        seen.addAll(List.of(w.tokenEmbedding(), w.positionEmbedding(), w.finalNormWeight(), w.finalNormBias(),
+        seen.addAll(List.of(
+                w.tokenEmbedding(),
+                w.positionEmbedding(),
+                w.finalNormWeight(),
+                w.finalNormBias(),
                 w.head().tensor()));
         for (Gpt2Weights.Layer l : w.layers()) {
-            seen.addAll(List.of(l.attnNormWeight(), l.attnNormBias(), l.qkv().tensor(), l.qkvBias(),
-                    l.attnOut().tensor(), l.attnOutBias(), l.mlpNormWeight(), l.mlpNormBias(), l.mlpUp().tensor(),
-                    l.mlpUpBias(), l.mlpDown().tensor(), l.mlpDownBias()));
+            seen.addAll(List.of(
+                    l.attnNormWeight(),
+                    l.attnNormBias(),
+                    l.qkv().tensor(),
+                    l.qkvBias(),
+                    l.attnOut().tensor(),
+                    l.attnOutBias(),
+                    l.mlpNormWeight(),
+                    l.mlpNormBias(),
+                    l.mlpUp().tensor(),
+                    l.mlpUpBias(),
+                    l.mlpDown().tensor(),
+                    l.mlpDownBias()));
         }
         long bytes = 0, values = 0;
         for (Tensor t : seen) {
@@ -284,7 +318,8 @@ public final class Model implements AutoCloseable {
     public Session newSession(int capacity) {
         checkOpen();
         if (capacity < 1 || capacity > contextLength()) {
-            throw new IllegalArgumentException("a session holds between 1 and " + contextLength() + " tokens, got " + capacity);
+            throw new IllegalArgumentException(
+                    "a session holds between 1 and " + contextLength() + " tokens, got " + capacity);
         }
         return new Session(this, new Forward(model, parallel, capacity));
     }
@@ -303,7 +338,8 @@ public final class Model implements AutoCloseable {
         }
         Forward[] rows = new Forward[n];
         for (int i = 0; i < n; i++) {
-            if (sessions[i].model() != this) throw new IllegalArgumentException("session " + i + " belongs to another model");
+            if (sessions[i].model() != this)
+                throw new IllegalArgumentException("session " + i + " belongs to another model");
             rows[i] = sessions[i].forward();
             for (int j = 0; j < i; j++) {
                 if (rows[j] == rows[i]) throw new IllegalArgumentException("session " + i + " is listed twice");
@@ -355,8 +391,8 @@ public final class Model implements AutoCloseable {
         int context = contextLength();
         int maxTokens = options.maxTokens();
         int limit = Math.min(maxTokens, context - input.length);
-        Completion.StopReason reason = limit < maxTokens ? Completion.StopReason.CONTEXT_FULL
-                : Completion.StopReason.MAX_TOKENS;
+        Completion.StopReason reason =
+                limit < maxTokens ? Completion.StopReason.CONTEXT_FULL : Completion.StopReason.MAX_TOKENS;
         TextStream stream = tokenizer == null ? null : new TextStream(tokenizer, options.stop());
         StringBuilder text = new StringBuilder();
 
@@ -398,15 +434,21 @@ public final class Model implements AutoCloseable {
             if (!tail.isEmpty()) listener.onFinish(tail);
         }
         long end = System.nanoTime();
-        return new Completion(input, Arrays.copyOf(tokens, count), stream == null ? null : text.toString(), reason,
-                options.seed(), prefilled - start, end - prefilled);
+        return new Completion(
+                input,
+                Arrays.copyOf(tokens, count),
+                stream == null ? null : text.toString(),
+                reason,
+                options.seed(),
+                prefilled - start,
+                end - prefilled);
     }
 
     /** Throws when a prompt of {@code length} tokens leaves no room in the context; callers may check before echoing. */
     public void checkPrompt(int length) {
         if (length > contextLength()) {
-            throw new IllegalArgumentException("the prompt has " + length + " tokens but the context holds only "
-                    + contextLength());
+            throw new IllegalArgumentException(
+                    "the prompt has " + length + " tokens but the context holds only " + contextLength());
         }
     }
 
@@ -428,7 +470,7 @@ public final class Model implements AutoCloseable {
      * {@code stride}; each scores the tokens no earlier window scored). Needs at least 2 tokens.
      */
     public Scores score(int[] tokens, ScoreOptions options) {
-        return score(tokens, options, (scored, total, perplexity) -> { });
+        return score(tokens, options, (scored, total, perplexity) -> {});
     }
 
     /**
@@ -442,8 +484,10 @@ public final class Model implements AutoCloseable {
             throw new IllegalArgumentException("context " + context + " is longer than the model's " + modelContext);
         }
         int stride = options.stride() == 0 ? context : options.stride();
-        if (stride > context) throw new IllegalArgumentException("stride " + stride + " is longer than the window " + context);
-        if (tokens.length < 2) throw new IllegalArgumentException("need at least 2 tokens to score, got " + tokens.length);
+        if (stride > context)
+            throw new IllegalArgumentException("stride " + stride + " is longer than the window " + context);
+        if (tokens.length < 2)
+            throw new IllegalArgumentException("need at least 2 tokens to score, got " + tokens.length);
         int[] ids = tokens.clone();
         int vocab = vocabSize(), top = Math.min(options.topLogProbs(), vocab);
         List<TokenScore> scored = new ArrayList<>();
@@ -453,7 +497,8 @@ public final class Model implements AutoCloseable {
             public void onTarget(int index, float[] logits, int offset) {
                 double nll = Perplexity.nll(logits, offset, vocab, ids[index]);
                 sum[0] += nll;
-                scored.add(new TokenScore(index, ids[index], -nll, top == 0 ? List.of() : top(logits, offset, vocab, top)));
+                scored.add(new TokenScore(
+                        index, ids[index], -nll, top == 0 ? List.of() : top(logits, offset, vocab, top)));
             }
 
             @Override
@@ -502,8 +547,8 @@ public final class Model implements AutoCloseable {
     public AttentionMap attention(int[] tokens, boolean withScores, int topNext) {
         if (topNext < 0) throw new IllegalArgumentException("topNext must be 0 or more, got " + topNext);
         int[] ids = tokens.clone();
-        AttentionCapture c = locked(() -> AttentionCapture.capture(model, ids, parallel, withScores,
-                Math.min(topNext, vocabSize())));
+        AttentionCapture c = locked(
+                () -> AttentionCapture.capture(model, ids, parallel, withScores, Math.min(topNext, vocabSize())));
         List<List<AttentionMap.NextToken>> next = new ArrayList<>();
         for (TopTokens t : c.next()) {
             List<AttentionMap.NextToken> position = new ArrayList<>(t.ids().length);

@@ -27,9 +27,23 @@ import java.util.Map;
  * @param bitsPerWeight bits per weight as llama.cpp counts them: 8 x bytes / values over every tensor once, as the
  *                      engine runs them (a tied head is the embedding itself; norms and biases count as F32)
  */
-public record ModelInfo(String format, long fileBytes, int layers, int heads, int embedding, int context, int vocab,
-                        long parameters, List<String> matrixTypes, String embeddingType, String storedTypes,
-                        boolean hasTokenizer, int feedForward, String activation, double layerNormEpsilon,
-                        boolean scaleAttnWeights, boolean scaleAttnByInverseLayerIdx, Map<String, Integer> tensorTypes,
-                        double bitsPerWeight) {
-}
+public record ModelInfo(
+        String format,
+        long fileBytes,
+        int layers,
+        int heads,
+        int embedding,
+        int context,
+        int vocab,
+        long parameters,
+        List<String> matrixTypes,
+        String embeddingType,
+        String storedTypes,
+        boolean hasTokenizer,
+        int feedForward,
+        String activation,
+        double layerNormEpsilon,
+        boolean scaleAttnWeights,
+        boolean scaleAttnByInverseLayerIdx,
+        Map<String, Integer> tensorTypes,
+        double bitsPerWeight) {}

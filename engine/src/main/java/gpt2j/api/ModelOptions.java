@@ -39,8 +39,7 @@ public record ModelOptions(int threads, String weightType) {
         private int threads = Runtime.getRuntime().availableProcessors();
         private String weightType;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** Compute threads (default: the available processors). */
         public Builder threads(int threads) {

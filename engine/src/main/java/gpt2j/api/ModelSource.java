@@ -2,14 +2,12 @@ package gpt2j.api;
 
 import gpt2j.weights.hub.DownloadProgress;
 import gpt2j.weights.hub.HubResolver;
-
 import java.nio.file.Path;
 
 /** Turns what {@link Model#open(String)} was given into a local path: the one place hub ids are resolved. */
 final class ModelSource {
 
-    private ModelSource() {
-    }
+    private ModelSource() {}
 
     /**
      * An existing file or directory as it is; else a Hugging Face hub id ({@code org/name[@revision][:QUANT]}), from

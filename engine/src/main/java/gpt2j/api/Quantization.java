@@ -9,7 +9,6 @@ import gpt2j.weights.Gpt2Weights;
 import gpt2j.weights.LoadedCheckpoint;
 import gpt2j.weights.QuantPreset;
 import gpt2j.weights.TokenizerData;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -41,29 +40,31 @@ public final class Quantization {
      * @param tiedHead    whether the head is the token embeddings (written again as output.weight, or left out)
      * @param ownKeys     settings stored under gpt2j's own metadata keys, which llama.cpp ignores (empty for GPT-2's own)
      */
-    public record Plan(String storedTypes, long sourceBytes, String outputTypes, long outputBytes, boolean tiedHead,
-                       Map<String, Object> ownKeys) {
-    }
+    public record Plan(
+            String storedTypes,
+            long sourceBytes,
+            String outputTypes,
+            long outputBytes,
+            boolean tiedHead,
+            Map<String, Object> ownKeys) {}
 
     /** Hears how the writing goes; both calls come from the writing thread. */
     public interface Listener {
-        Listener NONE = new Listener() {
-        };
+        Listener NONE = new Listener() {};
 
         /** Before the first tensor is written, with what the file will hold. */
-        default void started(Plan plan) {
-        }
+        default void started(Plan plan) {}
 
-        default void tensorWritten(int done, int total, String name) {
-        }
+        default void tensorWritten(int done, int total, String name) {}
     }
 
-    private Quantization() {
-    }
+    private Quantization() {}
 
     /** The preset names {@link #write} takes, as llama-quantize spells them in lower case: "q8_0", "q4_k_m", ... */
     public static List<String> presets() {
-        return Arrays.stream(QuantPreset.values()).map(p -> p.name().toLowerCase(Locale.ROOT)).toList();
+        return Arrays.stream(QuantPreset.values())
+                .map(p -> p.name().toLowerCase(Locale.ROOT))
+                .toList();
     }
 
     /**
@@ -74,8 +75,8 @@ public final class Quantization {
      * @throws IllegalArgumentException for an unknown preset, an output that is the source, or a model without a
      *                                  vocabulary (GGUF needs one)
      */
-    public static Plan write(Path source, Path output, String preset, boolean pure, boolean writeTiedHead,
-                             Listener listener) {
+    public static Plan write(
+            Path source, Path output, String preset, boolean pure, boolean writeTiedHead, Listener listener) {
         QuantPreset p = preset(preset);
         try (LoadedCheckpoint checkpoint = Gpt2Checkpoint.open(source)) {
             for (Path f : checkpoint.files()) {
@@ -95,8 +96,13 @@ public final class Quantization {
             GgufExport.write(checkpoint, vocabulary, p, pure, output, writeTiedHead, new GgufWriter.Progress() {
                 @Override
                 public void starting(Map<GgmlType, Integer> types, long fileBytes) {
-                    plan[0] = new Plan(checkpoint.typeSummary(), checkpoint.fileBytes(), summary(types), fileBytes,
-                            w.head().tensor() == w.tokenEmbedding(), GgufExport.gpt2jKeys(w.config()));
+                    plan[0] = new Plan(
+                            checkpoint.typeSummary(),
+                            checkpoint.fileBytes(),
+                            summary(types),
+                            fileBytes,
+                            w.head().tensor() == w.tokenEmbedding(),
+                            GgufExport.gpt2jKeys(w.config()));
                     listener.started(plan[0]);
                 }
 
@@ -111,15 +117,18 @@ public final class Quantization {
 
     /** "F32 x35, Q8_0 x18": the most frequent type first, as the source's summary reads. */
     private static String summary(Map<GgmlType, Integer> types) {
-        return types.entrySet().stream().sorted(Map.Entry.<GgmlType, Integer>comparingByValue().reversed())
-                .map(e -> e.getKey() + " x" + e.getValue()).collect(Collectors.joining(", "));
+        return types.entrySet().stream()
+                .sorted(Map.Entry.<GgmlType, Integer>comparingByValue().reversed())
+                .map(e -> e.getKey() + " x" + e.getValue())
+                .collect(Collectors.joining(", "));
     }
 
     private static QuantPreset preset(String name) {
         try {
             return QuantPreset.valueOf(name.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown preset '" + name + "'; use one of " + String.join(", ", presets()));
+            throw new IllegalArgumentException(
+                    "unknown preset '" + name + "'; use one of " + String.join(", ", presets()));
         }
     }
 

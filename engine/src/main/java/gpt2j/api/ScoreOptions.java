@@ -11,7 +11,8 @@ package gpt2j.api;
 public record ScoreOptions(int context, int stride, int topLogProbs) {
 
     public ScoreOptions {
-        if (context < 0 || context == 1) throw new IllegalArgumentException("context must be 0 (the model's) or at least 2, got " + context);
+        if (context < 0 || context == 1)
+            throw new IllegalArgumentException("context must be 0 (the model's) or at least 2, got " + context);
         if (stride < 0) throw new IllegalArgumentException("stride must be 0 (the window) or positive, got " + stride);
         if (context > 0 && stride > context) {
             throw new IllegalArgumentException("stride " + stride + " is longer than the window " + context);
@@ -36,8 +37,7 @@ public record ScoreOptions(int context, int stride, int topLogProbs) {
         private int stride;
         private int topLogProbs;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         public Builder context(int context) {
             this.context = context;

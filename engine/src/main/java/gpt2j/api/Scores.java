@@ -11,5 +11,4 @@ import java.util.List;
  * @param nll        mean negative log-likelihood per scored token, in nats
  * @param perplexity exp(nll)
  */
-public record Scores(int[] tokens, List<TokenScore> scored, double nll, double perplexity) {
-}
+public record Scores(int[] tokens, List<TokenScore> scored, double nll, double perplexity) {}

@@ -2,7 +2,6 @@ package gpt2j.api;
 
 import gpt2j.engine.Forward;
 import gpt2j.engine.Perplexity;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -105,7 +104,8 @@ public final class Session {
     /** How likely {@code id} is as the next token: its log-probability and the {@code top} most likely tokens. */
     public TokenScore scoreNext(int id, int top) {
         float[] l = current();
-        if (id < 0 || id >= l.length) throw new IllegalArgumentException("token id " + id + " is outside the vocabulary");
+        if (id < 0 || id >= l.length)
+            throw new IllegalArgumentException("token id " + id + " is outside the vocabulary");
         if (top < 0) throw new IllegalArgumentException("top must not be negative, got " + top);
         return score(position(), id, l, 0, l.length, Math.min(top, l.length));
     }
@@ -132,7 +132,8 @@ public final class Session {
     /** The log-probability of {@code id} being the next token. */
     public double logProb(int id) {
         float[] l = current();
-        if (id < 0 || id >= l.length) throw new IllegalArgumentException("token id " + id + " is outside the vocabulary");
+        if (id < 0 || id >= l.length)
+            throw new IllegalArgumentException("token id " + id + " is outside the vocabulary");
         return l[id] - Perplexity.logSumExp(l, 0, l.length);
     }
 

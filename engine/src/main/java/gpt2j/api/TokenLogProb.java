@@ -6,5 +6,4 @@ package gpt2j.api;
  * @param id      the token id
  * @param logProb log softmax of the logits at the token, computed in double
  */
-public record TokenLogProb(int id, double logProb) {
-}
+public record TokenLogProb(int id, double logProb) {}

@@ -20,8 +20,8 @@ public final class TokenSampler {
     private final Sampler sampler;
 
     TokenSampler(CompletionOptions o, int vocab) {
-        this.sampler = new Sampler(new SamplerConfig(o.temperature(), o.topK(), o.topP(), o.minP(), o.repeatPenalty(),
-                o.seed()), vocab);
+        this.sampler = new Sampler(
+                new SamplerConfig(o.temperature(), o.topK(), o.topP(), o.minP(), o.repeatPenalty(), o.seed()), vocab);
     }
 
     /** Records tokens (prompt or generated) for the repeat penalty. */

@@ -10,5 +10,4 @@ import java.util.List;
  * @param logProb its log-probability given the tokens before it (in its window)
  * @param top     the most likely tokens at this position, most likely first (ties to the lower id); empty unless asked
  */
-public record TokenScore(int index, int id, double logProb, List<TokenLogProb> top) {
-}
+public record TokenScore(int index, int id, double logProb, List<TokenLogProb> top) {}

@@ -3,7 +3,6 @@ package gpt2j.api;
 import gpt2j.tokenizer.Gpt2Tokenizer;
 import gpt2j.weights.LoadedCheckpoint;
 import gpt2j.weights.TokenizerData;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -12,8 +11,7 @@ final class Tokenizers {
 
     private static final int GPT2_VOCAB = 50257;
 
-    private Tokenizers() {
-    }
+    private Tokenizers() {}
 
     /**
      * The tokenizer, or null with {@code why[0]} saying why there is none: the GGUF metadata, else vocab.json +

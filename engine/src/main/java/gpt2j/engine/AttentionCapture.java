@@ -37,21 +37,24 @@ public final class AttentionCapture implements AttentionProbe {
      * Runs {@code tokens} through the model from position 0 and returns their attention; with {@code withScores} the
      * raw scores too, and with {@code topK > 0} the {@code topK} most probable next tokens after every position.
      */
-    public static AttentionCapture capture(Gpt2Model model, int[] tokens, Parallel parallel, boolean withScores,
-                                           int topK) {
+    public static AttentionCapture capture(
+            Gpt2Model model, int[] tokens, Parallel parallel, boolean withScores, int topK) {
         int context = model.config().contextLength();
         if (tokens.length == 0) throw new EngineException("no tokens to capture attention for");
         if (tokens.length > context) {
             throw new EngineException(tokens.length + " tokens do not fit in the model's context of " + context);
         }
-        AttentionCapture capture = new AttentionCapture(model.config().layerCount(), model.config().headCount(),
-                tokens.length, withScores);
+        AttentionCapture capture = new AttentionCapture(
+                model.config().layerCount(), model.config().headCount(), tokens.length, withScores);
         Forward forward = new Forward(model, parallel, tokens.length);
         forward.setProbe(capture);
         if (topK > 0) {
             int vocab = model.config().vocabSize();
             TopTokens[] next = new TopTokens[tokens.length];
-            forward.prompt(tokens, 0, tokens.length,
+            forward.prompt(
+                    tokens,
+                    0,
+                    tokens.length,
                     (position, logits, offset) -> next[position] = TopTokens.of(logits, offset, vocab, topK));
             capture.next = next;
         } else {

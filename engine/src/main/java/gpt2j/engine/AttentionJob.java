@@ -13,18 +13,27 @@ final class AttentionJob implements Parallel.RowRange {
     private final float scale;
     private final int embd;
     private final int headSize;
-    private final float[] qkv;          // (n, 3C): the rows' queries
-    private final KvCache[] rowCache;   // each row's sequence
-    private final int[] rowPosition;    // each row's position in it
-    private final float[] att;          // (H, capacity): each head's weights for the current query
+    private final float[] qkv; // (n, 3C): the rows' queries
+    private final KvCache[] rowCache; // each row's sequence
+    private final int[] rowPosition; // each row's position in it
+    private final float[] att; // (H, capacity): each head's weights for the current query
     private final int capacity;
-    private final float[] out;          // (n, C)
-    private AttentionProbe probe;       // or null
+    private final float[] out; // (n, C)
+    private AttentionProbe probe; // or null
     private boolean probeScores;
     private int n;
 
-    AttentionJob(Gpt2Model.Layer layer, int index, int embd, int headSize, float[] qkv, KvCache[] rowCache,
-            int[] rowPosition, float[] att, int capacity, float[] out) {
+    AttentionJob(
+            Gpt2Model.Layer layer,
+            int index,
+            int embd,
+            int headSize,
+            float[] qkv,
+            KvCache[] rowCache,
+            int[] rowPosition,
+            float[] att,
+            int capacity,
+            float[] out) {
         this.layer = index;
         this.scale = layer.attentionScale();
         this.embd = embd;
@@ -58,12 +67,30 @@ final class AttentionJob implements Parallel.RowRange {
                 KvCache c = rowCache[i];
                 if (scores) {
                     // Computed again for the probe, into the scratch row that the kernel overwrites next.
-                    Attention.scores(qkv, 3 * i * embd + h * headSize, c.keys[layer], c.offset(h, 0), headSize,
-                            position + 1, att, h * capacity);
+                    Attention.scores(
+                            qkv,
+                            3 * i * embd + h * headSize,
+                            c.keys[layer],
+                            c.offset(h, 0),
+                            headSize,
+                            position + 1,
+                            att,
+                            h * capacity);
                     p.onScores(layer, h, position, att, h * capacity, scale);
                 }
-                Attention.head(qkv, 3 * i * embd + h * headSize, c.keys[layer], c.values[layer], c.offset(h, 0), headSize,
-                        position + 1, scale, att, h * capacity, out, i * embd + h * headSize);
+                Attention.head(
+                        qkv,
+                        3 * i * embd + h * headSize,
+                        c.keys[layer],
+                        c.values[layer],
+                        c.offset(h, 0),
+                        headSize,
+                        position + 1,
+                        scale,
+                        att,
+                        h * capacity,
+                        out,
+                        i * embd + h * headSize);
                 if (p != null) p.onAttention(layer, h, position, att, h * capacity);
             }
         }

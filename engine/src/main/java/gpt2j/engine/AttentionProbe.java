@@ -23,6 +23,5 @@ public interface AttentionProbe {
      * this layer really uses) and takes the softmax; keys after the query are never scored (the causal mask).
      * Called just before {@link #onAttention} for the same row, only when {@link #wantsScores} is true. Scratch, too.
      */
-    default void onScores(int layer, int head, int position, float[] scores, int offset, float scale) {
-    }
+    default void onScores(int layer, int head, int position, float[] scores, int offset, float scale) {}
 }

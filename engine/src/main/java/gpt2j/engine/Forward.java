@@ -5,7 +5,6 @@ import gpt2j.engine.kernels.LayerNorm;
 import gpt2j.engine.kernels.MatMul;
 import gpt2j.weights.Gpt2Config;
 import gpt2j.weights.Gpt2Weights;
-
 import java.util.Arrays;
 
 /**
@@ -42,23 +41,28 @@ public final class Forward {
     private final float[] qkv;
     private final float[] attOut;
     private final float[] hidden;
-    private final float[] inT;       // the current batched matmul's input, transposed (MatMul.transpose)
+    private final float[] inT; // the current batched matmul's input, transposed (MatMul.transpose)
     private final float[] positionRow;
-    private final float[] logits;    // (V)
-    private float[] batchLogits;     // (BATCH, V), allocated on first use by the every-position path
-    // Where each row of the current pass lives: its sequence's cache and position (one sequence: consecutive positions).
+    private final float[] logits; // (V)
+    private float[] batchLogits; // (BATCH, V), allocated on first use by the every-position path
+    // Where each row of the current pass lives: its sequence's cache and position (one sequence: consecutive
+    // positions).
     private final KvCache[] rowCache = new KvCache[BATCH];
     private final int[] rowPosition = new int[BATCH];
     private final boolean decodeHost; // rows are separate sequences: one-token kernels per row, never MatMul
 
     // The pool's jobs, each with its operands: a block's per layer, and the head's for the last row or every row.
-    private record Block(Gpt2Model.Layer w, LinearJob qkv, AttentionJob attention, LinearJob attnOut, LinearJob mlpUp,
-            LinearJob mlpDown) {
-    }
+    private record Block(
+            Gpt2Model.Layer w,
+            LinearJob qkv,
+            AttentionJob attention,
+            LinearJob attnOut,
+            LinearJob mlpUp,
+            LinearJob mlpDown) {}
 
     private final Block[] blocks;
     private final LinearJob headLast;
-    private LinearJob headAll;       // with batchLogits
+    private LinearJob headAll; // with batchLogits
 
     /** A forward pass with a cache for the model's full context. */
     public Forward(Gpt2Model model, Parallel parallel) {
@@ -103,7 +107,8 @@ public final class Forward {
         blocks = new Block[model.layers.length];
         for (int l = 0; l < blocks.length; l++) {
             Gpt2Model.Layer w = model.layers[l];
-            blocks[l] = new Block(w,
+            blocks[l] = new Block(
+                    w,
                     new LinearJob(w.qkv(), xb, inT, qkv, w.qkvBias(), null, null, decodeHost),
                     new AttentionJob(w, l, embd, headSize, qkv, rowCache, rowPosition, att, contextLength, attOut),
                     new LinearJob(w.attnOut(), attOut, inT, xb, w.attnOutBias(), x, null, decodeHost),
@@ -198,7 +203,10 @@ public final class Forward {
     public float[][] logitsAll(int[] tokens) {
         float[][] out = new float[tokens.length][];
         int start = position();
-        prompt(tokens, 0, tokens.length,
+        prompt(
+                tokens,
+                0,
+                tokens.length,
                 (position, l, offset) -> out[position - start] = Arrays.copyOfRange(l, offset, offset + vocab));
         return out;
     }
@@ -273,7 +281,8 @@ public final class Forward {
                 LayerNorm.apply(x, i * embd, xb, i * embd, embd, w.attnNormWeight(), w.attnNormBias(), eps);
             }
             b.qkv().run(parallel, n);
-            for (int i = 0; i < n; i++) rowCache[i].store(l, rowPosition[i], qkv, (3 * i + 1) * embd, (3 * i + 2) * embd);
+            for (int i = 0; i < n; i++)
+                rowCache[i].store(l, rowPosition[i], qkv, (3 * i + 1) * embd, (3 * i + 2) * embd);
             b.attention().run(parallel, heads, n);
             b.attnOut().run(parallel, n);
             for (int i = 0; i < n; i++) {
@@ -303,8 +312,15 @@ public final class Forward {
     }
 
     private void finalNorm(int from, int to) {
-        LayerNorm.apply(x, from * embd, xb, to * embd, embd, weights.finalNormWeight().data(),
-                weights.finalNormBias().data(), eps);
+        LayerNorm.apply(
+                x,
+                from * embd,
+                xb,
+                to * embd,
+                embd,
+                weights.finalNormWeight().data(),
+                weights.finalNormBias().data(),
+                eps);
     }
 
     private void checkFits(int count) {

@@ -7,7 +7,6 @@ import gpt2j.weights.Gpt2Weights;
 import gpt2j.weights.Tensor;
 import gpt2j.weights.WeightMatrix;
 import gpt2j.weights.WeightsException;
-
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -28,10 +27,20 @@ public final class Gpt2Model {
      * One transformer block as the forward pass runs it: LayerNorm parameters in place, matrices ready for the kernels,
      * biases on the heap, and the attention scale this layer uses.
      */
-    record Layer(MemorySegment attnNormWeight, MemorySegment attnNormBias, KernelMatrix qkv, float[] qkvBias,
-            KernelMatrix attnOut, float[] attnOutBias, MemorySegment mlpNormWeight, MemorySegment mlpNormBias,
-            KernelMatrix mlpUp, float[] mlpUpBias, KernelMatrix mlpDown, float[] mlpDownBias, float attentionScale) {
-    }
+    record Layer(
+            MemorySegment attnNormWeight,
+            MemorySegment attnNormBias,
+            KernelMatrix qkv,
+            float[] qkvBias,
+            KernelMatrix attnOut,
+            float[] attnOutBias,
+            MemorySegment mlpNormWeight,
+            MemorySegment mlpNormBias,
+            KernelMatrix mlpUp,
+            float[] mlpUpBias,
+            KernelMatrix mlpDown,
+            float[] mlpDownBias,
+            float attentionScale) {}
 
     private final Gpt2Weights weights;
     private final Gpt2Config config;
@@ -45,7 +54,8 @@ public final class Gpt2Model {
         checkShape(weights.tokenEmbedding(), v, c);
         checkShape(weights.positionEmbedding(), config.contextLength(), c);
         if (weights.layers().size() != n) {
-            throw new WeightsException("checkpoint has " + weights.layers().size() + " layers, config says n_layer=" + n);
+            throw new WeightsException(
+                    "checkpoint has " + weights.layers().size() + " layers, config says n_layer=" + n);
         }
         layers = new Layer[n];
         for (int l = 0; l < n; l++) {
@@ -58,12 +68,20 @@ public final class Gpt2Model {
             checkMatrix(w.attnOut(), c, c);
             checkMatrix(w.mlpUp(), f, c);
             checkMatrix(w.mlpDown(), c, f);
-            layers[l] = new Layer(w.attnNormWeight().data(), w.attnNormBias().data(),
-                    KernelMatrix.of(w.qkv()), toArray(w.qkvBias(), 3 * c),
-                    KernelMatrix.of(w.attnOut()), toArray(w.attnOutBias(), c),
-                    w.mlpNormWeight().data(), w.mlpNormBias().data(),
-                    KernelMatrix.of(w.mlpUp()), toArray(w.mlpUpBias(), f),
-                    KernelMatrix.of(w.mlpDown()), toArray(w.mlpDownBias(), c), config.attentionScale(l));
+            layers[l] = new Layer(
+                    w.attnNormWeight().data(),
+                    w.attnNormBias().data(),
+                    KernelMatrix.of(w.qkv()),
+                    toArray(w.qkvBias(), 3 * c),
+                    KernelMatrix.of(w.attnOut()),
+                    toArray(w.attnOutBias(), c),
+                    w.mlpNormWeight().data(),
+                    w.mlpNormBias().data(),
+                    KernelMatrix.of(w.mlpUp()),
+                    toArray(w.mlpUpBias(), f),
+                    KernelMatrix.of(w.mlpDown()),
+                    toArray(w.mlpDownBias(), c),
+                    config.attentionScale(l));
         }
         checkVector(weights.finalNormWeight(), c);
         checkVector(weights.finalNormBias(), c);
@@ -91,8 +109,8 @@ public final class Gpt2Model {
             throw new WeightsException("tensor " + t.name() + " must be F32, is " + t.type());
         }
         if (t.rank() != 1 || t.dim(0) != n) {
-            throw new WeightsException("tensor " + t.name() + " has shape " + Arrays.toString(t.shape())
-                    + ", expected [" + n + "]");
+            throw new WeightsException(
+                    "tensor " + t.name() + " has shape " + Arrays.toString(t.shape()) + ", expected [" + n + "]");
         }
     }
 

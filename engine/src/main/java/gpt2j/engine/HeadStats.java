@@ -2,7 +2,6 @@ package gpt2j.engine;
 
 import gpt2j.api.HeadLabel;
 import gpt2j.api.HeadStat;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -27,24 +26,27 @@ public final class HeadStats {
     public static final double SAME_TOKEN_THRESHOLD = 0.5;
     /** Length of the random sequence that is repeated for the induction score (fewer if the context is shorter). */
     public static final int INDUCTION_LENGTH = 50;
+
     public static final long INDUCTION_SEED = 42;
     /** How far above the uniform baseline a share must be for a label. */
     public static final double MARGIN = 0.25;
     /** The shortest prompt whose previous/first/self shares can earn a label. */
     public static final int MIN_TOKENS = 16;
 
-    private HeadStats() {
-    }
+    private HeadStats() {}
 
     /**
      * Statistics of {@code attention} ([layer][head][query][key], e.g. from {@link AttentionCapture}), with induction
      * scores measured by running the model on a repeated random sequence.
      */
     public static List<HeadStat> compute(Gpt2Model model, float[][][][] attention, Parallel parallel) {
-        int n = Math.min(INDUCTION_LENGTH, Math.min(model.config().contextLength() / 2, model.config().vocabSize() - 1));
+        int n = Math.min(
+                INDUCTION_LENGTH,
+                Math.min(model.config().contextLength() / 2, model.config().vocabSize() - 1));
         if (n < 1) throw new EngineException("the model's context is too short to measure induction");
         int[] repeated = repeatedTokens(n, model.config().vocabSize(), INDUCTION_SEED);
-        float[][][][] induction = AttentionCapture.capture(model, repeated, parallel).weights();
+        float[][][][] induction =
+                AttentionCapture.capture(model, repeated, parallel).weights();
         return compute(attention, induction, n);
     }
 
@@ -73,9 +75,18 @@ public final class HeadStats {
                 }
                 double induction = inductionScore(repeated[l][h], n);
                 double uniformShare = uniformShare(a.length), uniformInduction = uniformInduction(n);
-                stats.add(new HeadStat(l, h, entropy, previous, first, same, induction,
+                stats.add(new HeadStat(
+                        l,
+                        h,
+                        entropy,
+                        previous,
+                        first,
+                        same,
+                        induction,
                         label(a.length, previous, first, same, induction, uniformShare, uniformInduction),
-                        uniformEntropy(a.length), uniformShare, uniformInduction));
+                        uniformEntropy(a.length),
+                        uniformShare,
+                        uniformInduction));
             }
         }
         return stats;
@@ -90,13 +101,15 @@ public final class HeadStats {
 
     /** {@code n} distinct random ids below vocabSize - 1 (GPT-2's last id is end-of-text), then the same ids again. */
     public static int[] repeatedTokens(int n, int vocabSize, long seed) {
-        if (n > vocabSize - 1) throw new EngineException("cannot draw " + n + " distinct tokens from " + (vocabSize - 1));
+        if (n > vocabSize - 1)
+            throw new EngineException("cannot draw " + n + " distinct tokens from " + (vocabSize - 1));
         SplittableRandom random = new SplittableRandom(seed);
         boolean[] used = new boolean[vocabSize];
         int[] tokens = new int[2 * n];
         for (int i = 0; i < n; i++) {
             int t;
-            do t = random.nextInt(vocabSize - 1); while (used[t]);
+            do t = random.nextInt(vocabSize - 1);
+            while (used[t]);
             used[t] = true;
             tokens[i] = t;
             tokens[i + n] = t;
@@ -133,8 +146,14 @@ public final class HeadStats {
         return sum / n;
     }
 
-    private static HeadLabel label(int tokens, double previous, double first, double same, double induction,
-                                double uniformShare, double uniformInduction) {
+    private static HeadLabel label(
+            int tokens,
+            double previous,
+            double first,
+            double same,
+            double induction,
+            double uniformShare,
+            double uniformInduction) {
         if (induction > INDUCTION_THRESHOLD && induction >= uniformInduction + MARGIN) return HeadLabel.INDUCTION;
         if (tokens < MIN_TOKENS) return HeadLabel.OTHER;
         double bar = uniformShare + MARGIN;

@@ -18,7 +18,8 @@ public final class KvCache {
 
     public KvCache(Gpt2Config config, int capacity) {
         if (capacity < 1 || capacity > config.contextLength()) {
-            throw new EngineException("context " + capacity + " must be between 1 and the model's " + config.contextLength());
+            throw new EngineException(
+                    "context " + capacity + " must be between 1 and the model's " + config.contextLength());
         }
         this.capacity = capacity;
         this.headCount = config.headCount();

@@ -18,12 +18,12 @@ final class LinearJob {
 
     private final KernelMatrix weight;
     private final float[] in;
-    private final float[] inT;       // the batched input, transposed (MatMul.transpose); scratch of the Forward
+    private final float[] inT; // the batched input, transposed (MatMul.transpose); scratch of the Forward
     private final float[] out;
-    private final float[] bias;      // or null
-    private final float[] residual;  // or null
+    private final float[] bias; // or null
+    private final float[] residual; // or null
     private final Activation activation; // or null
-    private final boolean rowByRow;  // rows are separate sequences (a decode step): one-token kernels, never MatMul
+    private final boolean rowByRow; // rows are separate sequences (a decode step): one-token kernels, never MatMul
     private int n;
 
     // One token (generation, and the prompt's last logits) and a batch (the prompt) are separate bodies, so that C2
@@ -33,8 +33,15 @@ final class LinearJob {
     private final Parallel.RowRange matMul = this::matMulRows;
     private final Parallel.RowRange transpose = this::transposeColumns;
 
-    LinearJob(KernelMatrix weight, float[] in, float[] inT, float[] out, float[] bias, float[] residual,
-            Activation activation, boolean rowByRow) {
+    LinearJob(
+            KernelMatrix weight,
+            float[] in,
+            float[] inT,
+            float[] out,
+            float[] bias,
+            float[] residual,
+            Activation activation,
+            boolean rowByRow) {
         this.weight = weight;
         this.in = in;
         this.inT = inT;

@@ -12,8 +12,7 @@ import java.util.List;
  */
 public final class Perplexity {
 
-    private Perplexity() {
-    }
+    private Perplexity() {}
 
     /** Non-overlapping windows (stride = context). */
     public static PerplexityResult evaluate(Gpt2Model model, int[] tokens, int context, Parallel parallel) {
@@ -23,7 +22,12 @@ public final class Perplexity {
     public static PerplexityResult evaluate(Gpt2Model model, int[] tokens, int context, int stride, Parallel parallel) {
         int vocab = model.config().vocabSize();
         double[] sum = new double[1];
-        int scored = evaluate(model, tokens, context, stride, parallel,
+        int scored = evaluate(
+                model,
+                tokens,
+                context,
+                stride,
+                parallel,
                 (index, logits, offset) -> sum[0] += nll(logits, offset, vocab, tokens[index]));
         double nll = sum[0] / scored;
         return new PerplexityResult(scored, nll, Math.exp(nll));
@@ -35,13 +39,11 @@ public final class Perplexity {
         void onTarget(int index, float[] logits, int offset);
 
         /** Called after each chunk of at most {@link Forward#BATCH} targets, with the count so far and the total. */
-        default void onChunk(int scored, int total) {
-        }
+        default void onChunk(int scored, int total) {}
     }
 
     /** One window: it starts at {@code begin} and scores the tokens {@code [first, end)}. */
-    record Window(int begin, int first, int end) {
-    }
+    record Window(int begin, int first, int end) {}
 
     /** The windows over {@code length} tokens, in order; together they score every target once. */
     static List<Window> windows(int length, int context, int stride) {
@@ -59,8 +61,8 @@ public final class Perplexity {
      * Runs the sliding windows and hands {@code listener} the logits predicting each scored token, in text order;
      * returns how many tokens were scored.
      */
-    public static int evaluate(Gpt2Model model, int[] tokens, int context, int stride, Parallel parallel,
-                               TargetListener listener) {
+    public static int evaluate(
+            Gpt2Model model, int[] tokens, int context, int stride, Parallel parallel, TargetListener listener) {
         checkArguments(model, tokens, context);
         if (context < 2) throw new EngineException("perplexity needs a context of at least 2 tokens, got " + context);
         if (stride < 1 || stride > context) {
@@ -78,8 +80,11 @@ public final class Perplexity {
             // Chunks of BATCH make the same batches one prompt call would, so the logits are the same.
             for (int from = w.first() - 1; from < w.end() - 1; from += Forward.BATCH) {
                 int to = Math.min(from + Forward.BATCH, w.end() - 1);
-                forward.prompt(tokens, from, to, (position, logits, offset) ->
-                        listener.onTarget(w.begin() + position + 1, logits, offset));
+                forward.prompt(
+                        tokens,
+                        from,
+                        to,
+                        (position, logits, offset) -> listener.onTarget(w.begin() + position + 1, logits, offset));
                 scored += to - from;
                 listener.onChunk(scored, total);
             }
@@ -91,8 +96,8 @@ public final class Perplexity {
      * Mean over every position of KL(P_reference || P_other), in nats, of the next-token distributions, with the text
      * cut into non-overlapping windows of {@code context} tokens.
      */
-    public static double meanKlDivergence(Gpt2Model reference, Gpt2Model other, int[] tokens, int context,
-                                          Parallel parallel) {
+    public static double meanKlDivergence(
+            Gpt2Model reference, Gpt2Model other, int[] tokens, int context, Parallel parallel) {
         checkArguments(reference, tokens, context);
         checkArguments(other, tokens, context);
         int vocab = reference.config().vocabSize();
@@ -111,10 +116,18 @@ public final class Perplexity {
             for (int start = begin; start < end; start += Forward.BATCH) {
                 int stop = Math.min(start + Forward.BATCH, end);
                 int first = start - begin; // window position of this chunk's first token
-                p.prompt(tokens, start, stop, (position, logits, offset) ->
-                        System.arraycopy(logits, offset, buffer, (position - first) * vocab, vocab));
-                q.prompt(tokens, start, stop, (position, logits, offset) ->
-                        sum[0] += kl(buffer, (position - first) * vocab, logits, offset, vocab));
+                p.prompt(
+                        tokens,
+                        start,
+                        stop,
+                        (position, logits, offset) ->
+                                System.arraycopy(logits, offset, buffer, (position - first) * vocab, vocab));
+                q.prompt(
+                        tokens,
+                        start,
+                        stop,
+                        (position, logits, offset) ->
+                                sum[0] += kl(buffer, (position - first) * vocab, logits, offset, vocab));
             }
         }
         return sum[0] / tokens.length;

@@ -5,5 +5,4 @@ package gpt2j.engine;
  * @param nll        mean negative log-likelihood per scored token, in nats
  * @param perplexity exp(nll)
  */
-public record PerplexityResult(int tokens, double nll, double perplexity) {
-}
+public record PerplexityResult(int tokens, double nll, double perplexity) {}

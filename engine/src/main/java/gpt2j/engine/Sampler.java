@@ -20,8 +20,8 @@ public final class Sampler {
     private final int[] seenIds;
     private int seenCount;
     private final float[] penalized;
-    private final long[] keys;       // one per candidate: logit descending, then id ascending, see key()
-    private final double[] weights;  // by token id: exp((logit - max) / T)
+    private final long[] keys; // one per candidate: logit descending, then id ascending, see key()
+    private final double[] weights; // by token id: exp((logit - max) / T)
     private SplittableRandom random;
 
     public Sampler(SamplerConfig config, int vocabSize) {

@@ -11,7 +11,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,26 +32,34 @@ class CloseWhileRunningTest {
         AtomicLong passes = new AtomicLong();
         ExecutorService callers = Executors.newFixedThreadPool(3);
         List<Future<?>> running = new ArrayList<>();
-        running.add(callers.submit(() -> { // one token at a time: the one-token F32 mat-vec
-            Session s = model.newSession();
-            while (true) {
-                if (s.position() == s.capacity()) s.reset();
-                s.append(tokens[s.position() % tokens.length]);
-                passes.incrementAndGet();
-            }
-        }));
-        running.add(callers.submit(() -> { // batched prompts and the head at every position
-            while (true) {
-                model.score(tokens, ScoreOptions.defaults());
-                passes.incrementAndGet();
-            }
-        }));
-        running.add(callers.submit(() -> { // a completion, token by token, with its own session
-            while (true) {
-                model.complete(tokens, CompletionOptions.greedy().toBuilder().maxTokens(8).build(), (id, text) -> true);
-                passes.incrementAndGet();
-            }
-        }));
+        running.add(callers.submit(
+                () -> { // one token at a time: the one-token F32 mat-vec
+                    Session s = model.newSession();
+                    while (true) {
+                        if (s.position() == s.capacity()) s.reset();
+                        s.append(tokens[s.position() % tokens.length]);
+                        passes.incrementAndGet();
+                    }
+                }));
+        running.add(callers.submit(
+                () -> { // batched prompts and the head at every position
+                    while (true) {
+                        model.score(tokens, ScoreOptions.defaults());
+                        passes.incrementAndGet();
+                    }
+                }));
+        running.add(callers.submit(
+                () -> { // a completion, token by token, with its own session
+                    while (true) {
+                        model.complete(
+                                tokens,
+                                CompletionOptions.greedy().toBuilder()
+                                        .maxTokens(8)
+                                        .build(),
+                                (id, text) -> true);
+                        passes.incrementAndGet();
+                    }
+                }));
         while (passes.get() < 30) Thread.sleep(1);
         model.close();
         for (Future<?> f : running) {

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -19,7 +18,6 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,11 +39,13 @@ class ModelTest {
     static void open() throws IOException {
         json = new ObjectMapper().readTree(FIXTURE.resolve("fixture.json").toFile());
         tokens = ints(json.get("tokens"));
-        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(FIXTURE.resolve("logits.f32"))).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(FIXTURE.resolve("logits.f32")))
+                .order(ByteOrder.LITTLE_ENDIAN);
         reference = new float[b.remaining() / 4];
         b.asFloatBuffer().get(reference);
         vocab = json.get("config").get("vocab_size").asInt();
-        model = Model.open(FIXTURE.resolve("model"), ModelOptions.builder().threads(2).build());
+        model = Model.open(
+                FIXTURE.resolve("model"), ModelOptions.builder().threads(2).build());
     }
 
     @AfterAll
@@ -70,7 +70,11 @@ class ModelTest {
     void greedyCompletionIsTheReferenceContinuation() {
         int[] expected = ints(json.get("greedy").get("new_tokens"));
         List<Integer> streamed = new ArrayList<>();
-        Completion c = model.complete(tokens, CompletionOptions.greedy().toBuilder().maxTokens(expected.length).build(),
+        Completion c = model.complete(
+                tokens,
+                CompletionOptions.greedy().toBuilder()
+                        .maxTokens(expected.length)
+                        .build(),
                 (id, text) -> streamed.add(id));
         assertArrayEquals(expected, c.tokens());
         assertEquals(Completion.StopReason.MAX_TOKENS, c.stopReason());
@@ -84,18 +88,20 @@ class ModelTest {
 
     @Test
     void listenerStopsAndContextBounds() {
-        Completion c = model.complete(tokens, CompletionOptions.greedy().toBuilder().maxTokens(10).build(),
-                (id, text) -> false);
+        Completion c = model.complete(
+                tokens, CompletionOptions.greedy().toBuilder().maxTokens(10).build(), (id, text) -> false);
         assertEquals(1, c.tokens().length);
         assertEquals(Completion.StopReason.LISTENER, c.stopReason());
         int context = model.contextLength();
-        Completion full = model.complete(tokens, CompletionOptions.greedy().toBuilder().maxTokens(1000).build(),
-                (id, text) -> true);
+        Completion full = model.complete(
+                tokens, CompletionOptions.greedy().toBuilder().maxTokens(1000).build(), (id, text) -> true);
         assertEquals(context - tokens.length, full.tokens().length);
         assertEquals(Completion.StopReason.CONTEXT_FULL, full.stopReason());
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> model.complete(new int[context + 1], CompletionOptions.greedy(), (id, text) -> true));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> model.complete(new int[] {vocab}, CompletionOptions.greedy(), (id, text) -> true));
     }
 
@@ -126,7 +132,9 @@ class ModelTest {
     void scoreReportsEachChunkWithARunningPerplexity() {
         List<double[]> calls = new ArrayList<>();
         // Windows of 8 tokens: [0, 8) scores tokens 1-7, [8, 16) 9-15, [16, 24) 17-23.
-        Scores s = model.score(tokens, ScoreOptions.builder().context(8).build(),
+        Scores s = model.score(
+                tokens,
+                ScoreOptions.builder().context(8).build(),
                 (scored, total, perplexity) -> calls.add(new double[] {scored, total, perplexity}));
         assertEquals(3, calls.size());
         for (int i = 0; i < 3; i++) {
@@ -194,7 +202,11 @@ class ModelTest {
 
     @Test
     void seededSamplingRepeatsAndSamplerDrivesASession() {
-        CompletionOptions options = CompletionOptions.builder().seed(7).maxTokens(12).temperature(1.5f).build();
+        CompletionOptions options = CompletionOptions.builder()
+                .seed(7)
+                .maxTokens(12)
+                .temperature(1.5f)
+                .build();
         Completion first = model.complete(tokens, options, (id, text) -> true);
         Completion second = model.complete(tokens, options, (id, text) -> true);
         assertArrayEquals(first.tokens(), second.tokens());
@@ -247,10 +259,15 @@ class ModelTest {
     @Test
     void endOfTextStopsACompletionAndIsNotReturned(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
         Path f16 = Path.of("src/test/resources/fixtures/f16");
-        JsonNode fixture = new ObjectMapper().readTree(f16.resolve("fixture.json").toFile());
+        JsonNode fixture =
+                new ObjectMapper().readTree(f16.resolve("fixture.json").toFile());
         int[] greedy = ints(fixture.get("greedy").get("new_tokens"));
         int eot = greedy[4];
-        assertEquals(4, java.util.Arrays.stream(greedy, 0, 4).filter(t -> t != eot && t < 256).count());
+        assertEquals(
+                4,
+                java.util.Arrays.stream(greedy, 0, 4)
+                        .filter(t -> t != eot && t < 256)
+                        .count());
         try (var files = Files.list(f16.resolve("model"))) {
             for (Path p : files.toList()) Files.copy(p, dir.resolve(p.getFileName()));
         }
@@ -258,7 +275,9 @@ class ModelTest {
         try (Model m = Model.open(dir, ModelOptions.builder().threads(1).build())) {
             assertEquals(eot, m.endOfTextId());
             List<Integer> streamed = new ArrayList<>();
-            CompletionOptions options = CompletionOptions.greedy().toBuilder().maxTokens(greedy.length).build();
+            CompletionOptions options = CompletionOptions.greedy().toBuilder()
+                    .maxTokens(greedy.length)
+                    .build();
             Completion c = m.complete(ints(fixture.get("tokens")), options, (id, text) -> streamed.add(id));
             assertArrayEquals(java.util.Arrays.copyOf(greedy, 4), c.tokens());
             assertEquals(Completion.StopReason.END_OF_TEXT, c.stopReason());
@@ -309,20 +328,35 @@ class ModelTest {
 
     @Test
     void optionsAreCheckedWhenBuilt() {
-        assertThrows(IllegalArgumentException.class, () -> CompletionOptions.builder().topP(0).build());
-        assertThrows(IllegalArgumentException.class, () -> CompletionOptions.builder().temperature(-1).build());
-        assertThrows(IllegalArgumentException.class, () -> CompletionOptions.builder().stop("").build());
-        assertThrows(IllegalArgumentException.class, () -> ModelOptions.builder().threads(0).build());
-        assertThrows(IllegalArgumentException.class, () -> ScoreOptions.builder().context(8).stride(9).build());
-        assertThrows(IllegalArgumentException.class,
-                () -> Model.open(FIXTURE.resolve("model").toString(), ModelOptions.builder().weightType("q3").build()));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> CompletionOptions.builder().topP(0).build());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> CompletionOptions.builder().temperature(-1).build());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> CompletionOptions.builder().stop("").build());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> ModelOptions.builder().threads(0).build());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> ScoreOptions.builder().context(8).stride(9).build());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> Model.open(
+                        FIXTURE.resolve("model").toString(),
+                        ModelOptions.builder().weightType("q3").build()));
         RuntimeException e = assertThrows(RuntimeException.class, () -> Model.open("/no/such/dir/model.gguf"));
         assertTrue(e.getMessage().contains("/no/such/dir/model.gguf"), e.getMessage());
     }
 
     @Test
     void aClosedModelRefusesEveryCall() {
-        Model m = Model.open(FIXTURE.resolve("model").toString(), ModelOptions.builder().threads(1).weightType("q8_0").build());
+        Model m = Model.open(
+                FIXTURE.resolve("model").toString(),
+                ModelOptions.builder().threads(1).weightType("q8_0").build());
         Session s = m.newSession();
         s.append(tokens[0]);
         m.close();
@@ -330,7 +364,8 @@ class ModelTest {
         assertThrows(IllegalStateException.class, () -> s.append(tokens[1]));
         assertThrows(IllegalStateException.class, s::logits);
         assertThrows(IllegalStateException.class, m::newSession);
-        assertThrows(IllegalStateException.class, () -> m.complete(tokens, CompletionOptions.greedy(), (id, t) -> true));
+        assertThrows(
+                IllegalStateException.class, () -> m.complete(tokens, CompletionOptions.greedy(), (id, t) -> true));
     }
 
     private static void assertClose(int position, float[] actual) {

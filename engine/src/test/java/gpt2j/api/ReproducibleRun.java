@@ -10,10 +10,10 @@ import java.util.List;
  */
 final class ReproducibleRun {
 
-    static final CompletionOptions OPTIONS = CompletionOptions.builder().seed(11).temperature(1.2f).maxTokens(8).build();
+    static final CompletionOptions OPTIONS =
+            CompletionOptions.builder().seed(11).temperature(1.2f).maxTokens(8).build();
 
-    private ReproducibleRun() {
-    }
+    private ReproducibleRun() {}
 
     /** Tokens and a digest of every logit's bits: the prompt's last logits and one set per generated token. */
     static String run(Model model, int[] prompt) {
@@ -46,7 +46,8 @@ final class ReproducibleRun {
     static List<String> runAll(Path dir) {
         List<String> lines = new ArrayList<>();
         for (String type : TYPES) {
-            try (Model model = Model.open(dir, ModelOptions.builder().threads(2).weightType(type).build())) {
+            try (Model model = Model.open(
+                    dir, ModelOptions.builder().threads(2).weightType(type).build())) {
                 for (int length : LENGTHS) {
                     run(model, prompt(5, 2, model.vocabSize()));
                     lines.add(type + " " + length + ": " + run(model, prompt(length, 1, model.vocabSize())));

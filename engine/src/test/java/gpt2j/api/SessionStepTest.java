@@ -39,14 +39,18 @@ class SessionStepTest {
         for (List<TokenScore> part : List.of(first, rest)) {
             for (TokenScore x : part) {
                 assertEquals(t[x.index()], x.id());
-                assertEquals(ModelTest.referenceLogProb(x.index() - 1, x.id()), x.logProb(), 1e-4, "token " + x.index());
+                assertEquals(
+                        ModelTest.referenceLogProb(x.index() - 1, x.id()), x.logProb(), 1e-4, "token " + x.index());
                 assertEquals(3, x.top().size());
                 assertTrue(x.top().get(0).logProb() >= x.top().get(1).logProb());
                 assertTrue(x.top().get(0).logProb() >= x.logProb() - 1e-12);
             }
         }
         int next = s.argmax();
-        assertEquals(ModelTest.referenceLogProb(t.length - 1, next), s.scoreNext(next, 0).logProb(), 1e-4);
+        assertEquals(
+                ModelTest.referenceLogProb(t.length - 1, next),
+                s.scoreNext(next, 0).logProb(),
+                1e-4);
         assertArrayEquals(t, s.tokens());
     }
 
@@ -70,12 +74,15 @@ class SessionStepTest {
                 m.appendEach(new Session[] {alone[i]}, new int[] {next[i]}, 1);
                 assertArrayEquals(alone[i].logits(), together[i].logits(), "session " + i + " step " + step);
                 int position = together[i].position() - 1;
-                assertEquals(ModelTest.referenceLogProb(position, t[position + 1]), together[i].logProb(t[position + 1]),
+                assertEquals(
+                        ModelTest.referenceLogProb(position, t[position + 1]),
+                        together[i].logProb(t[position + 1]),
                         1e-4);
             }
         }
         assertArrayEquals(java.util.Arrays.copyOf(t, together[2].position()), together[2].tokens());
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> m.appendEach(new Session[] {together[0], together[0]}, new int[] {1, 2}, 2));
     }
 
@@ -84,7 +91,8 @@ class SessionStepTest {
     void quantizedStepsShareBlocksWithoutChangingAnyRowsBits(String type) {
         // Q8_0 and Q4_0 decode steps widen each block once for a group of four rows: five rows (a group and one alone)
         // and seven (a group and a padded group of three) must each give every session its own step's bits.
-        try (Model m = Model.open(ModelTest.FIXTURE.resolve("model"),
+        try (Model m = Model.open(
+                ModelTest.FIXTURE.resolve("model"),
                 ModelOptions.builder().threads(2).weightType(type).build())) {
             int[] t = ModelTest.tokens;
             for (int n : new int[] {5, 7}) {
@@ -102,7 +110,9 @@ class SessionStepTest {
                     m.appendEach(together, next, n);
                     for (int i = 0; i < n; i++) {
                         alone[i].append(next[i]);
-                        assertArrayEquals(alone[i].logits(), together[i].logits(),
+                        assertArrayEquals(
+                                alone[i].logits(),
+                                together[i].logits(),
                                 type + ", " + n + " sessions, session " + i + " step " + step);
                     }
                 }

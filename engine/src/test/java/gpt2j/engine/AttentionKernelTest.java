@@ -3,9 +3,7 @@ package gpt2j.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import gpt2j.engine.kernels.Attention;
-
 import java.util.SplittableRandom;
-
 import org.junit.jupiter.api.Test;
 
 /** The vector attention kernel against its scalar twin, at GPT-2's head size and odd sizes, at offsets. */
@@ -40,8 +38,19 @@ class AttentionKernelTest {
     void scalarMatchesTheDefinition() {
         // Two keys, head size 2: scores q.k * scale = [1*1, 1*3] * 0.5 = [0.5, 1.5]; softmax = [1, e] / (1 + e).
         float[] att = new float[2], out = new float[2];
-        Attention.headScalar(new float[] {1, 0}, 0, new float[] {1, 5, 3, 7}, new float[] {10, 0, 0, 10}, 0, 2, 2,
-                0.5f, att, 0, out, 0);
+        Attention.headScalar(
+                new float[] {1, 0},
+                0,
+                new float[] {1, 5, 3, 7},
+                new float[] {10, 0, 0, 10},
+                0,
+                2,
+                2,
+                0.5f,
+                att,
+                0,
+                out,
+                0);
         double a1 = Math.E / (1 + Math.E);
         assertEquals(1 - a1, att[0], 1e-6);
         assertEquals(a1, att[1], 1e-6);

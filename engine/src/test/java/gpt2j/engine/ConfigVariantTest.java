@@ -5,25 +5,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import gpt2j.weights.Gpt2Checkpoint;
-import gpt2j.weights.Gpt2Config;
-import gpt2j.weights.Gpt2Weights;
+import com.fasterxml.jackson.databind.JsonNode;
 import gpt2j.weights.GgmlType;
 import gpt2j.weights.GgufExport;
 import gpt2j.weights.GgufFile;
+import gpt2j.weights.Gpt2Checkpoint;
+import gpt2j.weights.Gpt2Config;
+import gpt2j.weights.Gpt2Weights;
 import gpt2j.weights.LoadedCheckpoint;
 import gpt2j.weights.TokenizerData;
 import gpt2j.weights.WeightsException;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,9 +46,22 @@ class ConfigVariantTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"cfg-inverse-layer-idx", "cfg-no-scale", "cfg-no-scale-inverse", "cfg-n-inner-odd",
-            "cfg-epsilon", "cfg-gelu-pytorch-tanh", "cfg-gelu-fast", "cfg-gelu-accurate", "cfg-gelu", "cfg-quick-gelu",
-            "cfg-relu", "cfg-silu", "cfg-tanh"})
+    @ValueSource(
+            strings = {
+                "cfg-inverse-layer-idx",
+                "cfg-no-scale",
+                "cfg-no-scale-inverse",
+                "cfg-n-inner-odd",
+                "cfg-epsilon",
+                "cfg-gelu-pytorch-tanh",
+                "cfg-gelu-fast",
+                "cfg-gelu-accurate",
+                "cfg-gelu",
+                "cfg-quick-gelu",
+                "cfg-relu",
+                "cfg-silu",
+                "cfg-tanh"
+            })
     void logitsAttentionAndGreedyMatchTheReference(String name) throws IOException {
         FixtureTest.Fixture f = FixtureTest.Fixture.load(name);
         try (LoadedCheckpoint c = f.open()) {
@@ -71,9 +81,16 @@ class ConfigVariantTest {
         FixtureTest.Fixture f = FixtureTest.Fixture.load("cfg-inverse-layer-idx");
         try (LoadedCheckpoint c = f.open()) {
             Gpt2Weights w = c.weights();
-            Gpt2Config dropped = w.config().toBuilder().scaleAttnByInverseLayerIdx(false).build();
-            Gpt2Weights without = new Gpt2Weights(dropped, w.tokenEmbedding(), w.positionEmbedding(), w.layers(),
-                    w.finalNormWeight(), w.finalNormBias(), w.head());
+            Gpt2Config dropped =
+                    w.config().toBuilder().scaleAttnByInverseLayerIdx(false).build();
+            Gpt2Weights without = new Gpt2Weights(
+                    dropped,
+                    w.tokenEmbedding(),
+                    w.positionEmbedding(),
+                    w.layers(),
+                    w.finalNormWeight(),
+                    w.finalNormBias(),
+                    w.head());
             float[][] logits = new Forward(new Gpt2Model(without), PARALLEL).logitsAll(f.tokens());
             int failing = 0;
             for (int t = 0; t < logits.length; t++) {
@@ -91,8 +108,10 @@ class ConfigVariantTest {
     void theAttentionExplorerSeesEachLayersScale() throws IOException {
         FixtureTest.Fixture f = FixtureTest.Fixture.load("cfg-inverse-layer-idx");
         try (LoadedCheckpoint c = f.open()) {
-            float[] scales = AttentionCapture.capture(new Gpt2Model(c.weights()), f.tokens(), PARALLEL, true, 0).scales();
-            int headSize = f.json().get("config").get("n_embd").asInt() / f.json().get("config").get("n_head").asInt();
+            float[] scales = AttentionCapture.capture(new Gpt2Model(c.weights()), f.tokens(), PARALLEL, true, 0)
+                    .scales();
+            int headSize = f.json().get("config").get("n_embd").asInt()
+                    / f.json().get("config").get("n_head").asInt();
             assertEquals(4, scales.length);
             for (int l = 0; l < scales.length; l++) assertEquals(1 / Math.sqrt(headSize) / (l + 1), scales[l], 1e-7);
         }
@@ -107,10 +126,13 @@ class ConfigVariantTest {
                 GgufExport.write(c, vocabulary(f.vocab()), GgmlType.F32, gguf, null);
             }
             try (GgufFile g = GgufFile.open(gguf)) {
-                List<String> own = g.metadata().keySet().stream().filter(k -> k.startsWith("gpt2j.")).sorted().toList();
+                List<String> own = g.metadata().keySet().stream()
+                        .filter(k -> k.startsWith("gpt2j."))
+                        .sorted()
+                        .toList();
                 List<String> expected = switch (name) {
                     case "cfg-no-scale-inverse" ->
-                            List.of("gpt2j.attention.scale_by_inverse_layer_idx", "gpt2j.attention.scale_weights");
+                        List.of("gpt2j.attention.scale_by_inverse_layer_idx", "gpt2j.attention.scale_weights");
                     case "cfg-gelu" -> List.of("gpt2j.activation_function");
                     default -> List.of(); // n_inner and epsilon have llama.cpp keys
                 };
@@ -119,8 +141,11 @@ class ConfigVariantTest {
                 JsonNode n = config.get("n_inner"); // absent from plain fixtures
                 int inner = n == null || n.isNull() ? 4 * config.get("n_embd").asInt() : n.asInt();
                 assertEquals(inner, g.integer("gpt2.feed_forward_length"), name);
-                assertEquals(config.get("layer_norm_epsilon").asDouble(), g.number("gpt2.attention.layer_norm_epsilon"),
-                        1e-9, name);
+                assertEquals(
+                        config.get("layer_norm_epsilon").asDouble(),
+                        g.number("gpt2.attention.layer_norm_epsilon"),
+                        1e-9,
+                        name);
             }
         }
     }
@@ -139,9 +164,13 @@ class ConfigVariantTest {
         assertEquals("gelu", new String(b, at, 4, StandardCharsets.US_ASCII));
         System.arraycopy("mish".getBytes(StandardCharsets.US_ASCII), 0, b, at, 4);
         Files.write(gguf, b);
-        WeightsException e = assertThrows(WeightsException.class, () -> Gpt2Checkpoint.open(gguf).close());
-        assertTrue(e.getMessage().endsWith("gpt2j.activation_function is mish, which gpt2j does not compute (gelu_new, "
-                + "gelu_pytorch_tanh, gelu_fast, gelu_accurate, gelu, gelu_python, quick_gelu, relu, silu, swish, tanh)"),
+        WeightsException e = assertThrows(
+                WeightsException.class, () -> Gpt2Checkpoint.open(gguf).close());
+        assertTrue(
+                e.getMessage()
+                        .endsWith(
+                                "gpt2j.activation_function is mish, which gpt2j does not compute (gelu_new, "
+                                        + "gelu_pytorch_tanh, gelu_fast, gelu_accurate, gelu, gelu_python, quick_gelu, relu, silu, swish, tanh)"),
                 e.getMessage());
     }
 
@@ -188,7 +217,8 @@ class ConfigVariantTest {
         assertEquals((float) j.get("layer_norm_epsilon").asDouble(), c.layerNormEpsilon());
         assertEquals(j.get("scale_attn_weights").asBoolean(), c.scaleAttnWeights());
         assertEquals(j.get("scale_attn_by_inverse_layer_idx").asBoolean(), c.scaleAttnByInverseLayerIdx());
-        assertEquals(gpt2j.weights.Activation.forName(j.get("activation_function").asText()), c.activation());
+        assertEquals(
+                gpt2j.weights.Activation.forName(j.get("activation_function").asText()), c.activation());
     }
 
     /** A byte-level vocabulary of the fixture's size: GGUF needs one, the tests never decode with it. */

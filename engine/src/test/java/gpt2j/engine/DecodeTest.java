@@ -8,9 +8,9 @@ import gpt2j.weights.Gpt2Weights;
 import gpt2j.weights.ModelQuantizer;
 import java.lang.foreign.Arena;
 import java.util.Arrays;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 /**
  * {@link Forward#decode}: several sequences, each at its own position in its own cache, one token each per pass.

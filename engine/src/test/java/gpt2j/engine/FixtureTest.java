@@ -6,16 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import gpt2j.weights.Gpt2Checkpoint;
 import gpt2j.weights.LoadedCheckpoint;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -39,13 +36,19 @@ class FixtureTest {
 
         static Fixture load(String name) throws IOException {
             Path dir = FIXTURES.resolve(name);
-            JsonNode json = new ObjectMapper().readTree(dir.resolve("fixture.json").toFile());
-            return new Fixture(json, ints(json.get("tokens")), floats(dir.resolve("logits.f32")),
-                    floats(dir.resolve("attention.f32")), json.get("config").get("vocab_size").asInt());
+            JsonNode json =
+                    new ObjectMapper().readTree(dir.resolve("fixture.json").toFile());
+            return new Fixture(
+                    json,
+                    ints(json.get("tokens")),
+                    floats(dir.resolve("logits.f32")),
+                    floats(dir.resolve("attention.f32")),
+                    json.get("config").get("vocab_size").asInt());
         }
 
         LoadedCheckpoint open() {
-            return Gpt2Checkpoint.open(FIXTURES.resolve(json.get("name").asText()).resolve("model"));
+            return Gpt2Checkpoint.open(
+                    FIXTURES.resolve(json.get("name").asText()).resolve("model"));
         }
 
         void assertLogits(int position, float[] actual, int offset) {
@@ -55,8 +58,10 @@ class FixtureTest {
                 max = Math.max(max, Math.abs(ref));
                 diff = Math.max(diff, Math.abs(ref - actual[offset + v]));
             }
-            assertTrue(diff <= 1e-4 * max, json.get("name").asText() + " position " + position + ": max diff " + diff
-                    + " vs max |ref| " + max);
+            assertTrue(
+                    diff <= 1e-4 * max,
+                    json.get("name").asText() + " position " + position + ": max diff " + diff + " vs max |ref| "
+                            + max);
         }
     }
 
@@ -116,7 +121,8 @@ class FixtureTest {
         Fixture f = Fixture.load(name);
         int t = f.tokens.length;
         try (LoadedCheckpoint c = f.open()) {
-            float[][][][] a = AttentionCapture.capture(new Gpt2Model(c.weights()), f.tokens, PARALLEL).weights();
+            float[][][][] a = AttentionCapture.capture(new Gpt2Model(c.weights()), f.tokens, PARALLEL)
+                    .weights();
             int index = 0;
             for (float[][][] layer : a) {
                 for (float[][] head : layer) {
@@ -158,8 +164,12 @@ class FixtureTest {
         try (LoadedCheckpoint c = f.open()) {
             PerplexityResult r = Perplexity.evaluate(new Gpt2Model(c.weights()), f.tokens, f.tokens.length, PARALLEL);
             assertEquals(nll.get("scored").asInt(), r.tokens());
-            assertEquals(nll.get("mean").asDouble(), r.nll(), 1e-4 * nll.get("mean").asDouble());
-            assertEquals(nll.get("perplexity").asDouble(), r.perplexity(), 1e-3 * nll.get("perplexity").asDouble());
+            assertEquals(
+                    nll.get("mean").asDouble(), r.nll(), 1e-4 * nll.get("mean").asDouble());
+            assertEquals(
+                    nll.get("perplexity").asDouble(),
+                    r.perplexity(),
+                    1e-3 * nll.get("perplexity").asDouble());
         }
     }
 }

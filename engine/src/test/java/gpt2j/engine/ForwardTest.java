@@ -1,19 +1,16 @@
 package gpt2j.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import gpt2j.weights.Gpt2Config;
 import gpt2j.weights.Gpt2Weights;
-
 import java.util.SplittableRandom;
-
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 /**
  * The forward pass against {@link TinyGpt2}'s from-scratch double-precision reference on a random model, through
@@ -22,7 +19,13 @@ import org.junit.jupiter.api.Test;
  */
 class ForwardTest {
 
-    static final Gpt2Config CONFIG = Gpt2Config.builder().vocabSize(67).contextLength(80).embeddingSize(32).layerCount(2).headCount(4).build();
+    static final Gpt2Config CONFIG = Gpt2Config.builder()
+            .vocabSize(67)
+            .contextLength(80)
+            .embeddingSize(32)
+            .layerCount(2)
+            .headCount(4)
+            .build();
     static final Parallel TWO = new Parallel(2);
     static final Parallel ONE = new Parallel(1);
 
@@ -61,7 +64,11 @@ class ForwardTest {
         assertEquals(70, f.position());
 
         f.reset();
-        f.prompt(tokens, 0, tokens.length, (position, logits, offset) -> assertClose(ref[position], logits, offset, "batched at " + position));
+        f.prompt(
+                tokens,
+                0,
+                tokens.length,
+                (position, logits, offset) -> assertClose(ref[position], logits, offset, "batched at " + position));
 
         f.reset();
         assertClose(ref[69], f.prompt(tokens), 0, "prompt() last");
@@ -93,8 +100,14 @@ class ForwardTest {
     void modelRejectsMismatchedShapes() {
         Gpt2Weights w = TinyGpt2.random(CONFIG, 7, false);
         Gpt2Config wrong = CONFIG.toBuilder().layerCount(3).build();
-        Gpt2Weights bad = new Gpt2Weights(wrong, w.tokenEmbedding(), w.positionEmbedding(), w.layers(),
-                w.finalNormWeight(), w.finalNormBias(), w.head());
+        Gpt2Weights bad = new Gpt2Weights(
+                wrong,
+                w.tokenEmbedding(),
+                w.positionEmbedding(),
+                w.layers(),
+                w.finalNormWeight(),
+                w.finalNormBias(),
+                w.head());
         var e = assertThrows(gpt2j.weights.WeightsException.class, () -> new Gpt2Model(bad));
         assertTrue(e.getMessage().contains("n_layer=3"), e.getMessage());
     }
@@ -105,7 +118,8 @@ class ForwardTest {
         int[] tokens = tokens(40, 3);
         double[][][][] ref = new double[2][4][40][];
         TinyGpt2.referenceLogits(w, tokens, ref);
-        float[][][][] a = AttentionCapture.capture(new Gpt2Model(w), tokens, TWO).weights();
+        float[][][][] a =
+                AttentionCapture.capture(new Gpt2Model(w), tokens, TWO).weights();
         for (int l = 0; l < 2; l++) {
             for (int h = 0; h < 4; h++) {
                 for (int q = 0; q < 40; q++) {
@@ -114,7 +128,11 @@ class ForwardTest {
                         if (k > q) {
                             assertEquals(0f, a[l][h][q][k], "masked entry");
                         } else {
-                            assertEquals(ref[l][h][q][k], a[l][h][q][k], 1e-5, "attention " + l + "/" + h + "/" + q + "/" + k);
+                            assertEquals(
+                                    ref[l][h][q][k],
+                                    a[l][h][q][k],
+                                    1e-5,
+                                    "attention " + l + "/" + h + "/" + q + "/" + k);
                             sum += a[l][h][q][k];
                         }
                     }

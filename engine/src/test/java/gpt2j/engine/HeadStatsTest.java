@@ -1,14 +1,13 @@
 package gpt2j.engine;
 
-import gpt2j.api.HeadLabel;
-import gpt2j.api.HeadStat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import gpt2j.api.HeadLabel;
+import gpt2j.api.HeadStat;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-
 import org.junit.jupiter.api.Test;
 
 /** Head statistics on hand-made attention patterns whose values follow from the definitions. */
@@ -35,7 +34,10 @@ class HeadStatsTest {
         int n = 4;
         List<HeadStat> stats = HeadStats.compute(patterns(T, 0), patterns(2 * n, n), n);
         assertEquals(5, stats.size());
-        HeadStat previous = stats.get(0), first = stats.get(1), uniform = stats.get(2), self = stats.get(3),
+        HeadStat previous = stats.get(0),
+                first = stats.get(1),
+                uniform = stats.get(2),
+                self = stats.get(3),
                 induction = stats.get(4);
 
         assertEquals(1.0, previous.previousToken(), 1e-9);
@@ -94,7 +96,8 @@ class HeadStatsTest {
         int n = 4;
         List<HeadStat> stats = HeadStats.compute(patterns(HeadStats.MIN_TOKENS - 1, 0), patterns(2 * n, n), n);
         assertEquals(1.0, stats.get(0).previousToken(), 1e-9);
-        assertEquals(List.of(HeadLabel.OTHER, HeadLabel.OTHER, HeadLabel.OTHER, HeadLabel.OTHER, HeadLabel.INDUCTION),
+        assertEquals(
+                List.of(HeadLabel.OTHER, HeadLabel.OTHER, HeadLabel.OTHER, HeadLabel.OTHER, HeadLabel.INDUCTION),
                 stats.stream().map(HeadStat::label).toList());
         // Two tokens: a uniform head scores 1/2 on previous, first and self alike, above every share threshold.
         List<HeadStat> two = HeadStats.compute(patterns(2, 0), patterns(2 * n, n), n);
@@ -121,7 +124,8 @@ class HeadStatsTest {
         try (Parallel p = new Parallel(2)) {
             Gpt2Model model = new Gpt2Model(TinyGpt2.random(ForwardTest.CONFIG, 3, false));
             int[] tokens = ForwardTest.tokens(12, 8);
-            List<HeadStat> stats = HeadStats.compute(model, AttentionCapture.capture(model, tokens, p).weights(), p);
+            List<HeadStat> stats = HeadStats.compute(
+                    model, AttentionCapture.capture(model, tokens, p).weights(), p);
             assertEquals(2 * 4, stats.size());
             for (HeadStat s : stats) {
                 assertTrue(s.induction() >= 0 && s.induction() <= 1);

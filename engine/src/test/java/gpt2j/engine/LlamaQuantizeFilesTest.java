@@ -4,16 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import gpt2j.weights.Gpt2Checkpoint;
+import gpt2j.weights.LoadedCheckpoint;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import gpt2j.weights.GgmlType;
-import gpt2j.weights.Gpt2Checkpoint;
-import gpt2j.weights.LoadedCheckpoint;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -36,7 +34,10 @@ class LlamaQuantizeFilesTest {
     }
 
     static JsonNode reference(String file) throws IOException {
-        return new ObjectMapper().readTree(DIR.resolve("reference.json").toFile()).get("files").get(file);
+        return new ObjectMapper()
+                .readTree(DIR.resolve("reference.json").toFile())
+                .get("files")
+                .get(file);
     }
 
     @ParameterizedTest
@@ -49,7 +50,10 @@ class LlamaQuantizeFilesTest {
             Map<String, Integer> types = new TreeMap<>();
             c.sourceTypes().forEach((t, n) -> types.put(t.name(), n));
             Map<String, Integer> expectedTypes = new TreeMap<>();
-            ref.get("types").fields().forEachRemaining(e -> expectedTypes.put(e.getKey(), e.getValue().asInt()));
+            ref.get("types")
+                    .fields()
+                    .forEachRemaining(
+                            e -> expectedTypes.put(e.getKey(), e.getValue().asInt()));
             assertEquals(expectedTypes, types);
 
             Gpt2Model model = new Gpt2Model(c.weights());
@@ -66,16 +70,20 @@ class LlamaQuantizeFilesTest {
                     diffBatched = Math.max(diffBatched, Math.abs(r - batched[t][v]));
                     diffOne = Math.max(diffOne, Math.abs(r - one[v]));
                 }
-                assertTrue(diffBatched <= 1e-4 * max, file + " batched position " + t + ": " + diffBatched + " vs " + max);
+                assertTrue(
+                        diffBatched <= 1e-4 * max, file + " batched position " + t + ": " + diffBatched + " vs " + max);
                 assertTrue(diffOne <= 1e-4 * max, file + " position " + t + ": " + diffOne + " vs " + max);
             }
 
             PerplexityResult p = Perplexity.evaluate(model, tokens, tokens.length, PARALLEL);
-            assertEquals(ref.get("nll").asDouble(), p.nll(), 1e-4 * ref.get("nll").asDouble(), file + " NLL");
+            assertEquals(
+                    ref.get("nll").asDouble(), p.nll(), 1e-4 * ref.get("nll").asDouble(), file + " NLL");
 
             int[] expected = FixtureTest.ints(ref.get("greedy"));
-            assertArrayEquals(expected, FixtureTest.greedy(model, PARALLEL, FixtureTest.ints(ref.get("prompt")),
-                    expected.length), file + " greedy");
+            assertArrayEquals(
+                    expected,
+                    FixtureTest.greedy(model, PARALLEL, FixtureTest.ints(ref.get("prompt")), expected.length),
+                    file + " greedy");
         }
     }
 }

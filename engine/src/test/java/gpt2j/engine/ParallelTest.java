@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicIntegerArray;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -109,9 +108,11 @@ class ParallelTest {
     @Test
     void aFailingBodyIsRethrownAndThePoolStaysUsable() {
         try (Parallel p = new Parallel(2)) {
-            IllegalStateException e = assertThrows(IllegalStateException.class, () -> p.forRows(1000, (start, end) -> {
-                if (start <= 500 && 500 < end) throw new IllegalStateException("boom");
-            }));
+            IllegalStateException e = assertThrows(
+                    IllegalStateException.class,
+                    () -> p.forRows(1000, (start, end) -> {
+                        if (start <= 500 && 500 < end) throw new IllegalStateException("boom");
+                    }));
             assertEquals("boom", e.getMessage());
             int[] sum = new int[1];
             p.forRows(1000, 1000, (start, end) -> sum[0] += end - start);

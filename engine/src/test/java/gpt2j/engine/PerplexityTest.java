@@ -4,13 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import gpt2j.weights.Gpt2Weights;
-
 import java.util.Arrays;
-
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 /**
  * Sliding-window perplexity against a line-by-line port of Hugging Face's perplexity guide loop (labels masked with
@@ -70,7 +68,10 @@ class PerplexityTest {
     @Test
     void nonOverlappingWindowsSkipEachWindowsFirstToken() {
         // 75 tokens in windows of 20: 20 + 20 + 20 + 15, each losing its first token.
-        assertEquals(75 - 4, Perplexity.evaluate(new Gpt2Model(WEIGHTS), TOKENS, 20, PARALLEL).tokens());
+        assertEquals(
+                75 - 4,
+                Perplexity.evaluate(new Gpt2Model(WEIGHTS), TOKENS, 20, PARALLEL)
+                        .tokens());
     }
 
     @Test
@@ -95,7 +96,10 @@ class PerplexityTest {
         }
         expected /= TOKENS.length;
         Gpt2Model a = new Gpt2Model(WEIGHTS);
-        assertEquals(expected, Perplexity.meanKlDivergence(a, new Gpt2Model(other), TOKENS, context, PARALLEL), 1e-4 * expected);
+        assertEquals(
+                expected,
+                Perplexity.meanKlDivergence(a, new Gpt2Model(other), TOKENS, context, PARALLEL),
+                1e-4 * expected);
         assertEquals(0.0, Perplexity.meanKlDivergence(a, a, TOKENS, context, PARALLEL), 1e-9);
     }
 

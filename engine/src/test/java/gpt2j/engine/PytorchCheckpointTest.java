@@ -1,18 +1,14 @@
 package gpt2j.engine;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import gpt2j.weights.Gpt2Checkpoint;
 import gpt2j.weights.LoadedCheckpoint;
-
 import java.io.IOException;
 import java.nio.file.Path;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -34,15 +30,25 @@ class PytorchCheckpointTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"f32,zip-hf", "f32,legacy-hf", "f32,zip-openai", "f32,legacy-openai", "f32,zip-sharded",
-            "f16,zip", "f16,legacy", "bf16,zip", "bf16,legacy"})
+    @CsvSource({
+        "f32,zip-hf",
+        "f32,legacy-hf",
+        "f32,zip-openai",
+        "f32,legacy-openai",
+        "f32,zip-sharded",
+        "f16,zip",
+        "f16,legacy",
+        "bf16,zip",
+        "bf16,legacy"
+    })
     void logitsEqualTheSafetensorsCopyAndTheFloat64Reference(String set, String variant) throws IOException {
         Path dir = FIXTURES.resolve(set);
         JsonNode json = new ObjectMapper().readTree(dir.resolve("fixture.json").toFile());
         int[] tokens = FixtureTest.ints(json.get("tokens"));
         float[] reference = FixtureTest.floats(dir.resolve("logits.f32"));
         int vocab = json.get("config").get("vocab_size").asInt();
-        float[][] fromBin = logits(dir.resolve(variant), tokens), fromSafetensors = logits(dir.resolve("safetensors"), tokens);
+        float[][] fromBin = logits(dir.resolve(variant), tokens),
+                fromSafetensors = logits(dir.resolve("safetensors"), tokens);
         for (int t = 0; t < tokens.length; t++) {
             double max = 0, diff = 0, copyDiff = 0;
             for (int v = 0; v < vocab; v++) {
@@ -54,13 +60,15 @@ class PytorchCheckpointTest {
             assertTrue(diff <= 1e-4 * max, variant + " position " + t + ": max diff " + diff + " vs max |ref| " + max);
             // The weights are equal bit for bit (PytorchFileTest); the logits may still differ in the last bits when
             // C2 compiles a kernel between the two passes (reduceLanes adds in another order than the interpreter).
-            assertTrue(copyDiff <= 1e-6 * max, variant + " position " + t + ": differs from the safetensors copy by "
-                    + copyDiff);
+            assertTrue(
+                    copyDiff <= 1e-6 * max,
+                    variant + " position " + t + ": differs from the safetensors copy by " + copyDiff);
         }
         int[] expected = FixtureTest.ints(json.get("greedy").get("new_tokens"));
         try (LoadedCheckpoint c = Gpt2Checkpoint.open(dir.resolve(variant))) {
             assertTrue(c.format().startsWith("pytorch-"), c.format());
-            assertArrayEquals(expected, FixtureTest.greedy(new Gpt2Model(c.weights()), PARALLEL, tokens, expected.length));
+            assertArrayEquals(
+                    expected, FixtureTest.greedy(new Gpt2Model(c.weights()), PARALLEL, tokens, expected.length));
         }
     }
 
@@ -69,7 +77,8 @@ class PytorchCheckpointTest {
         try (LoadedCheckpoint c = Gpt2Checkpoint.open(model)) {
             Forward forward = new Forward(new Gpt2Model(c.weights()), PARALLEL);
             float[][] out = new float[tokens.length][];
-            for (int t = 0; t < tokens.length; t++) out[t] = forward.next(tokens[t]).clone();
+            for (int t = 0; t < tokens.length; t++)
+                out[t] = forward.next(tokens[t]).clone();
             return out;
         }
     }

@@ -9,7 +9,6 @@ import gpt2j.weights.ModelQuantizer;
 import gpt2j.weights.Quantizer;
 import gpt2j.weights.Tensor;
 import gpt2j.weights.WeightMatrix;
-
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -17,7 +16,6 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -44,9 +42,11 @@ class QuantizedModelTest {
     @CsvSource({"F16", "Q8_0", "Q4_0"})
     void quantizedKernelsMatchTheDequantizedWeights(GgmlType type) throws IOException {
         FixtureTest.Fixture f = FixtureTest.Fixture.load("f32-openai");
-        try (LoadedCheckpoint c = f.open(); Arena arena = Arena.ofShared()) {
+        try (LoadedCheckpoint c = f.open();
+                Arena arena = Arena.ofShared()) {
             Gpt2Weights quantized = ModelQuantizer.quantize(c.weights(), type, arena);
-            float[][] expected = new Forward(new Gpt2Model(dequantized(quantized, arena)), PARALLEL).logitsAll(f.tokens());
+            float[][] expected =
+                    new Forward(new Gpt2Model(dequantized(quantized, arena)), PARALLEL).logitsAll(f.tokens());
             Forward forward = new Forward(new Gpt2Model(quantized), PARALLEL);
             for (int t = 0; t < f.tokens().length; t++) {
                 float[] logits = forward.next(f.tokens()[t]);
@@ -64,13 +64,32 @@ class QuantizedModelTest {
     static Gpt2Weights dequantized(Gpt2Weights w, Arena arena) {
         List<Gpt2Weights.Layer> layers = new ArrayList<>();
         for (Gpt2Weights.Layer l : w.layers()) {
-            layers.add(new Gpt2Weights.Layer(l.attnNormWeight(), l.attnNormBias(), f32(l.qkv(), arena), l.qkvBias(),
-                    f32(l.attnOut(), arena), l.attnOutBias(), l.mlpNormWeight(), l.mlpNormBias(),
-                    f32(l.mlpUp(), arena), l.mlpUpBias(), f32(l.mlpDown(), arena), l.mlpDownBias()));
+            layers.add(new Gpt2Weights.Layer(
+                    l.attnNormWeight(),
+                    l.attnNormBias(),
+                    f32(l.qkv(), arena),
+                    l.qkvBias(),
+                    f32(l.attnOut(), arena),
+                    l.attnOutBias(),
+                    l.mlpNormWeight(),
+                    l.mlpNormBias(),
+                    f32(l.mlpUp(), arena),
+                    l.mlpUpBias(),
+                    f32(l.mlpDown(), arena),
+                    l.mlpDownBias()));
         }
-        WeightMatrix wte = f32(new WeightMatrix(w.tokenEmbedding(), w.config().vocabSize(), w.config().embeddingSize(), false), arena);
-        return new Gpt2Weights(w.config(), wte.tensor(), w.positionEmbedding(), layers, w.finalNormWeight(),
-                w.finalNormBias(), f32(w.head(), arena));
+        WeightMatrix wte = f32(
+                new WeightMatrix(
+                        w.tokenEmbedding(), w.config().vocabSize(), w.config().embeddingSize(), false),
+                arena);
+        return new Gpt2Weights(
+                w.config(),
+                wte.tensor(),
+                w.positionEmbedding(),
+                layers,
+                w.finalNormWeight(),
+                w.finalNormBias(),
+                f32(w.head(), arena));
     }
 
     static WeightMatrix f32(WeightMatrix m, Arena arena) {
@@ -80,11 +99,16 @@ class QuantizedModelTest {
         float[] row = new float[m.cols()];
         for (int r = 0; r < m.rows(); r++) {
             Quantizer.dequantizeRow(t.type(), t.data(), r * rowBytes, row, 0, m.cols());
-            MemorySegment.copy(row, 0, data, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN),
-                    (long) r * m.cols() * 4, m.cols());
+            MemorySegment.copy(
+                    row,
+                    0,
+                    data,
+                    ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN),
+                    (long) r * m.cols() * 4,
+                    m.cols());
         }
-        return new WeightMatrix(new Tensor(t.name(), GgmlType.F32, new long[] {m.rows(), m.cols()}, data),
-                m.rows(), m.cols(), false);
+        return new WeightMatrix(
+                new Tensor(t.name(), GgmlType.F32, new long[] {m.rows(), m.cols()}, data), m.rows(), m.cols(), false);
     }
 
     @ParameterizedTest
@@ -92,7 +116,8 @@ class QuantizedModelTest {
     void logitsStayCloseToTheReference(GgmlType type, double minCosine, double maxKl, int topK) throws IOException {
         FixtureTest.Fixture f = FixtureTest.Fixture.load("f32-openai");
         int v = f.vocab();
-        try (LoadedCheckpoint c = f.open(); Arena arena = Arena.ofShared()) {
+        try (LoadedCheckpoint c = f.open();
+                Arena arena = Arena.ofShared()) {
             Forward forward = new Forward(new Gpt2Model(ModelQuantizer.quantize(c.weights(), type, arena)), PARALLEL);
             double worstCosine = 1, worstKl = 0;
             for (int t = 0; t < f.tokens().length; t++) {
@@ -118,7 +143,9 @@ class QuantizedModelTest {
                 int rank = 0; // how many logits beat the reference's choice
                 for (int i = 0; i < v; i++) if (logits[i] > logits[best]) rank++;
                 if (topK > 0 && margin > 0.5) {
-                    assertTrue(rank < topK, type + " position " + t + ": the reference's argmax " + best + " ranks " + rank);
+                    assertTrue(
+                            rank < topK,
+                            type + " position " + t + ": the reference's argmax " + best + " ranks " + rank);
                 }
             }
             assertTrue(worstCosine >= minCosine, type + " cosine " + worstCosine);

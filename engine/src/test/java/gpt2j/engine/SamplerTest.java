@@ -72,27 +72,32 @@ class SamplerTest {
 
     @Test
     void plainSamplingFollowsTheSoftmax() {
-        assertDistribution(new Sampler(config(1f, 0, 1f, 0f, 1f), 4), logitsOf(0.5, 0.3, 0.15, 0.05),
-                0.5, 0.3, 0.15, 0.05);
+        assertDistribution(
+                new Sampler(config(1f, 0, 1f, 0f, 1f), 4), logitsOf(0.5, 0.3, 0.15, 0.05), 0.5, 0.3, 0.15, 0.05);
     }
 
     @Test
     void temperatureScalesLogits() {
         // logits [0, ln 2] at T = 2: weights [1, 2^(1/2)]
         double p1 = Math.sqrt(2) / (1 + Math.sqrt(2));
-        assertDistribution(new Sampler(config(2f, 0, 1f, 0f, 1f), 2), new float[] {0f, (float) Math.log(2)},
-                1 - p1, p1);
+        assertDistribution(
+                new Sampler(config(2f, 0, 1f, 0f, 1f), 2), new float[] {0f, (float) Math.log(2)}, 1 - p1, p1);
     }
 
     @Test
     void topKKeepsOnlyTheKLargest() {
         float[] logits = {1f, 3f, 2f, 0.5f, 2.9f};
         double z = Math.exp(3) + Math.exp(2.9);
-        assertDistribution(new Sampler(config(1f, 2, 1f, 0f, 1f), 5), logits,
-                0, Math.exp(3) / z, 0, 0, Math.exp(2.9) / z);
+        assertDistribution(
+                new Sampler(config(1f, 2, 1f, 0f, 1f), 5), logits, 0, Math.exp(3) / z, 0, 0, Math.exp(2.9) / z);
         // A tie at the k-th place goes to the lower id.
-        assertDistribution(new Sampler(config(1f, 2, 1f, 0f, 1f), 4), new float[] {1f, 3f, 2f, 2f},
-                0, Math.exp(3) / (Math.exp(3) + Math.exp(2)), Math.exp(2) / (Math.exp(3) + Math.exp(2)), 0);
+        assertDistribution(
+                new Sampler(config(1f, 2, 1f, 0f, 1f), 4),
+                new float[] {1f, 3f, 2f, 2f},
+                0,
+                Math.exp(3) / (Math.exp(3) + Math.exp(2)),
+                Math.exp(2) / (Math.exp(3) + Math.exp(2)),
+                0);
     }
 
     @Test
@@ -100,7 +105,8 @@ class SamplerTest {
         float[] logits = logitsOf(0.5, 0.3, 0.15, 0.05);
         // cumulative 0.5, 0.8, 0.95, 1.0
         assertDistribution(new Sampler(config(1f, 0, 0.79f, 0f, 1f), 4), logits, 0.5 / 0.8, 0.3 / 0.8, 0, 0);
-        assertDistribution(new Sampler(config(1f, 0, 0.81f, 0f, 1f), 4), logits, 0.5 / 0.95, 0.3 / 0.95, 0.15 / 0.95, 0);
+        assertDistribution(
+                new Sampler(config(1f, 0, 0.81f, 0f, 1f), 4), logits, 0.5 / 0.95, 0.3 / 0.95, 0.15 / 0.95, 0);
         assertDistribution(new Sampler(config(1f, 0, 0.4f, 0f, 1f), 4), logits, 1, 0, 0, 0);
     }
 
@@ -168,7 +174,8 @@ class SamplerTest {
         Integer[] order = new Integer[v];
         for (int i = 0; i < v; i++) order[i] = i;
         java.util.Arrays.sort(order, (x, y) -> Float.compare(logits[y], logits[x]));
-        java.util.Set<Integer> top40 = new java.util.HashSet<>(java.util.Arrays.asList(order).subList(0, 40));
+        java.util.Set<Integer> top40 =
+                new java.util.HashSet<>(java.util.Arrays.asList(order).subList(0, 40));
         Sampler s = new Sampler(new SamplerConfig(0.8f, 40, 0.95f, 0.05f, 1.1f, 3L), v);
         for (int i = 0; i < 500; i++) assertTrue(top40.contains(s.sample(logits)));
     }

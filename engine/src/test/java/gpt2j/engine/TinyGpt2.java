@@ -5,7 +5,6 @@ import gpt2j.weights.Gpt2Config;
 import gpt2j.weights.Gpt2Weights;
 import gpt2j.weights.Tensor;
 import gpt2j.weights.WeightMatrix;
-
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -23,8 +22,7 @@ final class TinyGpt2 {
 
     private static final ValueLayout.OfFloat LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    private TinyGpt2() {
-    }
+    private TinyGpt2() {}
 
     /** Random weights; {@code inputMajor} stores the matrices in HF Conv1D layout. */
     static Gpt2Weights random(Gpt2Config c, long seed, boolean inputMajor) {
@@ -35,16 +33,26 @@ final class TinyGpt2 {
             String p = "h." + l + ".";
             layers.add(new Gpt2Weights.Layer(
                     vector(p + "ln_1.weight", e, r, 1f, 0.2f), vector(p + "ln_1.bias", e, r, 0f, 0.1f),
-                    matrix(p + "attn.c_attn.weight", 3 * e, e, r, inputMajor), vector(p + "attn.c_attn.bias", 3 * e, r, 0f, 0.1f),
-                    matrix(p + "attn.c_proj.weight", e, e, r, inputMajor), vector(p + "attn.c_proj.bias", e, r, 0f, 0.1f),
+                    matrix(p + "attn.c_attn.weight", 3 * e, e, r, inputMajor),
+                            vector(p + "attn.c_attn.bias", 3 * e, r, 0f, 0.1f),
+                    matrix(p + "attn.c_proj.weight", e, e, r, inputMajor),
+                            vector(p + "attn.c_proj.bias", e, r, 0f, 0.1f),
                     vector(p + "ln_2.weight", e, r, 1f, 0.2f), vector(p + "ln_2.bias", e, r, 0f, 0.1f),
-                    matrix(p + "mlp.c_fc.weight", 4 * e, e, r, inputMajor), vector(p + "mlp.c_fc.bias", 4 * e, r, 0f, 0.1f),
-                    matrix(p + "mlp.c_proj.weight", e, 4 * e, r, inputMajor), vector(p + "mlp.c_proj.bias", e, r, 0f, 0.1f)));
+                    matrix(p + "mlp.c_fc.weight", 4 * e, e, r, inputMajor),
+                            vector(p + "mlp.c_fc.bias", 4 * e, r, 0f, 0.1f),
+                    matrix(p + "mlp.c_proj.weight", e, 4 * e, r, inputMajor),
+                            vector(p + "mlp.c_proj.bias", e, r, 0f, 0.1f)));
         }
         Tensor wte = tensor("wte", new long[] {c.vocabSize(), e}, r, 0f, 0.5f);
         Tensor wpe = tensor("wpe", new long[] {c.contextLength(), e}, r, 0f, 0.3f);
-        return new Gpt2Weights(c, wte, wpe, layers, vector("ln_f.weight", e, r, 1f, 0.2f),
-                vector("ln_f.bias", e, r, 0f, 0.1f), new WeightMatrix(wte, c.vocabSize(), e, false));
+        return new Gpt2Weights(
+                c,
+                wte,
+                wpe,
+                layers,
+                vector("ln_f.weight", e, r, 1f, 0.2f),
+                vector("ln_f.bias", e, r, 0f, 0.1f),
+                new WeightMatrix(wte, c.vocabSize(), e, false));
     }
 
     private static Tensor vector(String name, int n, SplittableRandom r, float mean, float spread) {
@@ -79,7 +87,8 @@ final class TinyGpt2 {
         for (Gpt2Weights.Layer layer : w.layers()) {
             double[][] q = new double[t][], k = new double[t][], v = new double[t][];
             for (int i = 0; i < t; i++) {
-                double[] qkv = linear(layer.qkv(), layer.qkvBias(), norm(x[i], layer.attnNormWeight(), layer.attnNormBias(), c));
+                double[] qkv = linear(
+                        layer.qkv(), layer.qkvBias(), norm(x[i], layer.attnNormWeight(), layer.attnNormBias(), c));
                 q[i] = java.util.Arrays.copyOfRange(qkv, 0, e);
                 k[i] = java.util.Arrays.copyOfRange(qkv, e, 2 * e);
                 v[i] = java.util.Arrays.copyOfRange(qkv, 2 * e, 3 * e);
@@ -96,9 +105,12 @@ final class TinyGpt2 {
                 x[i] = add(x[i], linear(layer.attnOut(), layer.attnOutBias(), y));
             }
             for (int i = 0; i < t; i++) {
-                double[] u = linear(layer.mlpUp(), layer.mlpUpBias(), norm(x[i], layer.mlpNormWeight(), layer.mlpNormBias(), c));
+                double[] u = linear(
+                        layer.mlpUp(), layer.mlpUpBias(), norm(x[i], layer.mlpNormWeight(), layer.mlpNormBias(), c));
                 for (int d = 0; d < u.length; d++) {
-                    u[d] = 0.5 * u[d] * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (u[d] + 0.044715 * u[d] * u[d] * u[d])));
+                    u[d] = 0.5
+                            * u[d]
+                            * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (u[d] + 0.044715 * u[d] * u[d] * u[d])));
                 }
                 x[i] = add(x[i], linear(layer.mlpDown(), layer.mlpDownBias(), u));
             }

@@ -30,8 +30,13 @@ final class ApiException extends RuntimeException {
     }
 
     static ApiException unauthorized() {
-        return new ApiException(401, "authentication_error", null, "invalid_api_key",
-                "missing or wrong API key: send 'Authorization: Bearer <key>'", 0);
+        return new ApiException(
+                401,
+                "authentication_error",
+                null,
+                "invalid_api_key",
+                "missing or wrong API key: send 'Authorization: Bearer <key>'",
+                0);
     }
 
     static ApiException notFound(String path) {
@@ -39,18 +44,28 @@ final class ApiException extends RuntimeException {
     }
 
     static ApiException methodNotAllowed(String method, String path) {
-        return new ApiException(405, "invalid_request_error", null, "method_not_allowed",
-                method + " is not allowed on " + path, 0);
+        return new ApiException(
+                405, "invalid_request_error", null, "method_not_allowed", method + " is not allowed on " + path, 0);
     }
 
     static ApiException tooLarge(long limit) {
-        return new ApiException(413, "invalid_request_error", null, "request_too_large",
-                "the request body is larger than " + limit + " bytes", 0);
+        return new ApiException(
+                413,
+                "invalid_request_error",
+                null,
+                "request_too_large",
+                "the request body is larger than " + limit + " bytes",
+                0);
     }
 
     static ApiException overloaded(int queueCapacity) {
-        return new ApiException(429, "rate_limit_error", null, "queue_full",
-                "the server is busy (" + queueCapacity + " sequences already waiting); retry later", 1);
+        return new ApiException(
+                429,
+                "rate_limit_error",
+                null,
+                "queue_full",
+                "the server is busy (" + queueCapacity + " sequences already waiting); retry later",
+                1);
     }
 
     static ApiException shuttingDown() {

@@ -16,17 +16,33 @@ import java.util.Map;
  * @param maxTokens tokens to generate per choice; 0 with echo scores the prompt only
  * @param logprobs  top alternatives per token to return, or -1 for no logprobs object
  */
-record CompletionRequest(String model, List<int[]> prompts, int maxTokens, float temperature, float topP, int topK,
-                         float minP, float repeatPenalty, int n, boolean stream, boolean includeUsage, int logprobs,
-                         boolean echo, List<String> stop, Long seed, Map<Integer, Float> logitBias,
-                         float presencePenalty, float frequencyPenalty) {
+record CompletionRequest(
+        String model,
+        List<int[]> prompts,
+        int maxTokens,
+        float temperature,
+        float topP,
+        int topK,
+        float minP,
+        float repeatPenalty,
+        int n,
+        boolean stream,
+        boolean includeUsage,
+        int logprobs,
+        boolean echo,
+        List<String> stop,
+        Long seed,
+        Map<Integer, Float> logitBias,
+        float presencePenalty,
+        float frequencyPenalty) {
 
     static final int MAX_LOGPROBS = 20;
     static final int MAX_N = 16;
     static final int MAX_STOPS = 4;
 
     static CompletionRequest parse(JsonNode body, Model model) {
-        if (body == null || !body.isObject()) throw ApiException.invalid(null, "the request body must be a JSON object");
+        if (body == null || !body.isObject())
+            throw ApiException.invalid(null, "the request body must be a JSON object");
         int vocabSize = model.vocabSize();
         List<int[]> prompts = prompts(body.get("prompt"), model, vocabSize);
         int maxTokens = integer(body, "max_tokens", 16, 0, Integer.MAX_VALUE);
@@ -43,7 +59,8 @@ record CompletionRequest(String model, List<int[]> prompts, int maxTokens, float
         boolean includeUsage = false;
         JsonNode streamOptions = body.get("stream_options");
         if (streamOptions != null && !streamOptions.isNull()) {
-            if (!streamOptions.isObject()) throw ApiException.invalid("stream_options", "stream_options must be an object");
+            if (!streamOptions.isObject())
+                throw ApiException.invalid("stream_options", "stream_options must be an object");
             includeUsage = bool(streamOptions, "include_usage", false);
         }
         int logprobs = body.hasNonNull("logprobs") ? integer(body, "logprobs", 0, 0, MAX_LOGPROBS) : -1;
@@ -61,9 +78,28 @@ record CompletionRequest(String model, List<int[]> prompts, int maxTokens, float
         float presence = number(body, "presence_penalty", 0f, -2f, 2f);
         float frequency = number(body, "frequency_penalty", 0f, -2f, 2f);
         if (body.hasNonNull("suffix")) throw ApiException.invalid("suffix", "suffix is not supported by GPT-2");
-        String name = body.hasNonNull("model") && body.get("model").isTextual() ? body.get("model").asText() : null;
-        return new CompletionRequest(name, prompts, maxTokens, temperature, topP, topK, minP, repeatPenalty, n, stream,
-                includeUsage, logprobs, echo, stop, seed, bias, presence, frequency);
+        String name = body.hasNonNull("model") && body.get("model").isTextual()
+                ? body.get("model").asText()
+                : null;
+        return new CompletionRequest(
+                name,
+                prompts,
+                maxTokens,
+                temperature,
+                topP,
+                topK,
+                minP,
+                repeatPenalty,
+                n,
+                stream,
+                includeUsage,
+                logprobs,
+                echo,
+                stop,
+                seed,
+                bias,
+                presence,
+                frequency);
     }
 
     /** prompt: a string, an array of token ids, an array of strings, or an array of arrays of token ids. */
@@ -84,7 +120,8 @@ record CompletionRequest(String model, List<int[]> prompts, int maxTokens, float
                 }
             }
         } else {
-            throw ApiException.invalid("prompt", "prompt must be a string, an array of token ids, or an array of either");
+            throw ApiException.invalid(
+                    "prompt", "prompt must be a string, an array of token ids, or an array of either");
         }
         if (out.size() > MAX_N) throw ApiException.invalid("prompt", "at most " + MAX_N + " prompts per request");
         return out;
@@ -136,10 +173,12 @@ record CompletionRequest(String model, List<int[]> prompts, int maxTokens, float
             try {
                 id = Integer.parseInt(e.getKey());
             } catch (NumberFormatException x) {
-                throw ApiException.invalid("logit_bias", "logit_bias keys must be token ids, got \"" + e.getKey() + "\"");
+                throw ApiException.invalid(
+                        "logit_bias", "logit_bias keys must be token ids, got \"" + e.getKey() + "\"");
             }
             if (id < 0 || id >= vocabSize) {
-                throw ApiException.invalid("logit_bias", "token id " + id + " is outside the vocabulary [0, " + vocabSize + ")");
+                throw ApiException.invalid(
+                        "logit_bias", "token id " + id + " is outside the vocabulary [0, " + vocabSize + ")");
             }
             JsonNode v = e.getValue();
             if (!v.isNumber() || v.asDouble() < -100 || v.asDouble() > 100) {
@@ -154,8 +193,10 @@ record CompletionRequest(String model, List<int[]> prompts, int maxTokens, float
         JsonNode v = body.get(name);
         if (v == null || v.isNull()) return dflt;
         if (!v.canConvertToExactIntegral() || !v.canConvertToInt() || v.asInt() < min || v.asInt() > max) {
-            throw ApiException.invalid(name, name + " must be an integer in [" + min + ", "
-                    + (max == Integer.MAX_VALUE ? "inf" : max) + "], got " + v);
+            throw ApiException.invalid(
+                    name,
+                    name + " must be an integer in [" + min + ", " + (max == Integer.MAX_VALUE ? "inf" : max)
+                            + "], got " + v);
         }
         return v.asInt();
     }

@@ -40,7 +40,9 @@ public final class CompletionServer implements AutoCloseable {
 
     static {
         // Nesting and size limits on untrusted request bodies (the body itself is capped before parsing).
-        JSON.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build());
+        JSON.getFactory()
+                .setStreamReadConstraints(
+                        StreamReadConstraints.builder().maxNestingDepth(64).build());
     }
 
     private final Model model;
@@ -59,12 +61,13 @@ public final class CompletionServer implements AutoCloseable {
         this.options = options;
         int context = Math.min(options.contextLength(), model.contextLength());
         Scheduler[] holder = new Scheduler[1];
-        this.metrics = new Metrics(() -> holder[0] == null ? 0 : holder[0].queued(),
-                () -> holder[0] == null ? 0 : holder[0].active());
+        this.metrics = new Metrics(
+                () -> holder[0] == null ? 0 : holder[0].queued(), () -> holder[0] == null ? 0 : holder[0].active());
         this.scheduler = new Scheduler(model, options.parallel(), context, options.queue(), metrics);
         holder[0] = scheduler;
         try {
-            this.http = HttpServer.create(new InetSocketAddress(InetAddress.getByName(options.host()), options.port()), 128);
+            this.http = HttpServer.create(
+                    new InetSocketAddress(InetAddress.getByName(options.host()), options.port()), 128);
         } catch (IOException e) {
             scheduler.close();
             throw e;
@@ -79,11 +82,13 @@ public final class CompletionServer implements AutoCloseable {
      * loopback without an API key unless the options allow it explicitly. The model stays the caller's to close.
      */
     public static CompletionServer start(Model model, String modelId, ServerOptions options) throws IOException {
-        if (!model.hasTokenizer()) throw new IllegalArgumentException(model.tokenizerProblem() + "; the server needs one");
+        if (!model.hasTokenizer())
+            throw new IllegalArgumentException(model.tokenizerProblem() + "; the server needs one");
         InetAddress address = InetAddress.getByName(options.host());
         if (!address.isLoopbackAddress() && options.apiKey() == null && !options.allowUnauthenticated()) {
-            throw new IllegalArgumentException("refusing to listen on " + options.host()
-                    + " without --api-key (anyone who can reach it could use it); add --api-key KEY or --allow-unauthenticated");
+            throw new IllegalArgumentException(
+                    "refusing to listen on " + options.host()
+                            + " without --api-key (anyone who can reach it could use it); add --api-key KEY or --allow-unauthenticated");
         }
         return new CompletionServer(model, modelId, options);
     }
@@ -109,7 +114,8 @@ public final class CompletionServer implements AutoCloseable {
         };
         int status;
         try {
-            if (options.apiKey() != null && !path.equals("/health") && !authorized(ex)) throw ApiException.unauthorized();
+            if (options.apiKey() != null && !path.equals("/health") && !authorized(ex))
+                throw ApiException.unauthorized();
             status = switch (path) {
                 case "/v1/completions" -> completions(ex, post(ex));
                 case "/v1/models" -> models(ex, get(ex));
@@ -143,11 +149,14 @@ public final class CompletionServer implements AutoCloseable {
 
     /** The body of a POST, parsed as JSON, within the size limit. */
     private JsonNode post(HttpExchange ex) throws IOException {
-        if (!ex.getRequestMethod().equals("POST")) throw ApiException.methodNotAllowed(ex.getRequestMethod(), ex.getRequestURI().getPath());
+        if (!ex.getRequestMethod().equals("POST"))
+            throw ApiException.methodNotAllowed(
+                    ex.getRequestMethod(), ex.getRequestURI().getPath());
         String length = ex.getRequestHeaders().getFirst("Content-Length");
         if (length != null) {
             try {
-                if (Long.parseLong(length.trim()) > options.maxBodyBytes()) throw ApiException.tooLarge(options.maxBodyBytes());
+                if (Long.parseLong(length.trim()) > options.maxBodyBytes())
+                    throw ApiException.tooLarge(options.maxBodyBytes());
             } catch (NumberFormatException e) {
                 throw ApiException.invalid(null, "Content-Length is not a number");
             }
@@ -175,7 +184,8 @@ public final class CompletionServer implements AutoCloseable {
 
     private Void get(HttpExchange ex) {
         if (!ex.getRequestMethod().equals("GET") && !ex.getRequestMethod().equals("HEAD")) {
-            throw ApiException.methodNotAllowed(ex.getRequestMethod(), ex.getRequestURI().getPath());
+            throw ApiException.methodNotAllowed(
+                    ex.getRequestMethod(), ex.getRequestURI().getPath());
         }
         return null;
     }
@@ -186,7 +196,9 @@ public final class CompletionServer implements AutoCloseable {
         int context = scheduler.contextLength();
         LinkedBlockingQueue<Sequence.Event> events = new LinkedBlockingQueue<>();
         List<Sequence> sequences = new ArrayList<>();
-        long baseSeed = request.seed() != null ? request.seed() : ThreadLocalRandom.current().nextLong();
+        long baseSeed = request.seed() != null
+                ? request.seed()
+                : ThreadLocalRandom.current().nextLong();
         int promptTokens = 0;
         for (int p = 0; p < request.prompts().size(); p++) {
             int[] prompt = request.prompts().get(p);
@@ -211,8 +223,13 @@ public final class CompletionServer implements AutoCloseable {
         }
     }
 
-    private int collect(HttpExchange ex, CompletionRequest request, List<Sequence> sequences,
-                        LinkedBlockingQueue<Sequence.Event> events, int promptTokens) throws IOException {
+    private int collect(
+            HttpExchange ex,
+            CompletionRequest request,
+            List<Sequence> sequences,
+            LinkedBlockingQueue<Sequence.Event> events,
+            int promptTokens)
+            throws IOException {
         String id = completionId();
         int n = sequences.size();
         StringBuilder[] texts = new StringBuilder[n];
@@ -285,8 +302,13 @@ public final class CompletionServer implements AutoCloseable {
         return 200;
     }
 
-    private int stream(HttpExchange ex, CompletionRequest request, List<Sequence> sequences,
-                       LinkedBlockingQueue<Sequence.Event> events, int promptTokens) throws IOException {
+    private int stream(
+            HttpExchange ex,
+            CompletionRequest request,
+            List<Sequence> sequences,
+            LinkedBlockingQueue<Sequence.Event> events,
+            int promptTokens)
+            throws IOException {
         String id = completionId();
         Sequence.Event first = take(events);
         if (first instanceof Sequence.Failed f) throw f.error(); // nothing sent yet: a plain error response
@@ -417,7 +439,8 @@ public final class CompletionServer implements AutoCloseable {
     /** /detokenize's {@code tokens}: ids in [0, vocabSize), or a 400. */
     static int[] tokenIds(JsonNode body, int vocabSize) {
         JsonNode tokens = body.get("tokens");
-        if (tokens == null || !tokens.isArray()) throw ApiException.invalid("tokens", "tokens must be an array of token ids");
+        if (tokens == null || !tokens.isArray())
+            throw ApiException.invalid("tokens", "tokens must be an array of token ids");
         int[] ids = new int[tokens.size()];
         for (int i = 0; i < ids.length; i++) {
             JsonNode t = tokens.get(i);

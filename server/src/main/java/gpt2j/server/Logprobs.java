@@ -37,7 +37,8 @@ final class Logprobs {
         tokenLogprobs.add(score.logProb());
         ObjectNode alternatives = JsonNodeFactory.instance.objectNode();
         for (TokenLogProb t : score.top()) {
-            // Two ids can share a text (byte tokens that decode alone to U+FFFD): keep the likelier one, as OpenAI does.
+            // Two ids can share a text (byte tokens that decode alone to U+FFFD): keep the likelier one, as OpenAI
+            // does.
             String text = model.tokenText(t.id());
             if (!alternatives.has(text)) alternatives.put(text, t.logProb());
         }

@@ -23,14 +23,11 @@ final class Sequence {
     }
 
     /** Text that is final (never part of a stop string), with the logprobs of the tokens that produced it, or null. */
-    record Piece(int index, String text, Logprobs logprobs) implements Event {
-    }
+    record Piece(int index, String text, Logprobs logprobs) implements Event {}
 
-    record Finished(int index, String reason, int promptTokens, int completionTokens) implements Event {
-    }
+    record Finished(int index, String reason, int promptTokens, int completionTokens) implements Event {}
 
-    record Failed(int index, ApiException error) implements Event {
-    }
+    record Failed(int index, ApiException error) implements Event {}
 
     final int index;
     final int[] prompt;
@@ -40,16 +37,16 @@ final class Sequence {
     private final BlockingQueue<Event> events;
     private final TokenSampler sampler;
     private final TextStream text;
-    private final int[] counts;       // times each id was generated, for the presence and frequency penalties
+    private final int[] counts; // times each id was generated, for the presence and frequency penalties
     private final int[] generatedIds; // distinct generated ids, so penalties touch only those
-    private final Logprobs echo;      // the echoed prompt's logprobs while it is read; null unless echo and logprobs
+    private final Logprobs echo; // the echoed prompt's logprobs while it is read; null unless echo and logprobs
     private int distinct;
     private volatile boolean cancelled;
 
-    Session session;      // the slot's session while the sequence runs
-    int prefilled;        // prompt tokens already in the session
+    Session session; // the slot's session while the sequence runs
+    int prefilled; // prompt tokens already in the session
     int generated;
-    int lastToken;        // the token sampled last, to append next
+    int lastToken; // the token sampled last, to append next
     long firstTokenNanos; // 0 until the first token
     private int textOffset; // characters of text so far (echoed prompt included), for logprobs' text_offset
 
@@ -59,8 +56,14 @@ final class Sequence {
         this.request = request;
         this.model = model;
         this.events = events;
-        this.sampler = model.sampler(CompletionOptions.builder().temperature(request.temperature()).topK(request.topK())
-                .topP(request.topP()).minP(request.minP()).repeatPenalty(request.repeatPenalty()).seed(seed).build());
+        this.sampler = model.sampler(CompletionOptions.builder()
+                .temperature(request.temperature())
+                .topK(request.topK())
+                .topP(request.topP())
+                .minP(request.minP())
+                .repeatPenalty(request.repeatPenalty())
+                .seed(seed)
+                .build());
         sampler.accept(prompt);
         this.text = model.textStream(request.stop());
         boolean penalties = request.presencePenalty() != 0 || request.frequencyPenalty() != 0;

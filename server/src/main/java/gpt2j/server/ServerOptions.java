@@ -11,8 +11,15 @@ package gpt2j.server;
  * @param maxBodyBytes  larger request bodies get 413
  * @param apiKey        required as {@code Authorization: Bearer KEY} when not null
  */
-public record ServerOptions(String host, int port, int parallel, int contextLength, int queue, int maxBodyBytes,
-                            String apiKey, boolean allowUnauthenticated) {
+public record ServerOptions(
+        String host,
+        int port,
+        int parallel,
+        int contextLength,
+        int queue,
+        int maxBodyBytes,
+        String apiKey,
+        boolean allowUnauthenticated) {
 
     /** Sequences one decode step can carry (the forward pass's batch). */
     public static final int MAX_PARALLEL = 64;
@@ -22,7 +29,8 @@ public record ServerOptions(String host, int port, int parallel, int contextLeng
         if (parallel < 1 || parallel > MAX_PARALLEL) {
             throw new IllegalArgumentException("--parallel must be in [1, " + MAX_PARALLEL + "], got " + parallel);
         }
-        if (contextLength < 1) throw new IllegalArgumentException("--ctx-size must be at least 1, got " + contextLength);
+        if (contextLength < 1)
+            throw new IllegalArgumentException("--ctx-size must be at least 1, got " + contextLength);
         if (queue < 1) throw new IllegalArgumentException("--queue must be at least 1, got " + queue);
         if (maxBodyBytes < 1024) throw new IllegalArgumentException("the body limit must be at least 1024 bytes");
         if (apiKey != null && apiKey.isBlank()) throw new IllegalArgumentException("--api-key must not be empty");
@@ -33,30 +41,37 @@ public record ServerOptions(String host, int port, int parallel, int contextLeng
     }
 
     public ServerOptions withPort(int port) {
-        return new ServerOptions(host, port, parallel, contextLength, queue, maxBodyBytes, apiKey, allowUnauthenticated);
+        return new ServerOptions(
+                host, port, parallel, contextLength, queue, maxBodyBytes, apiKey, allowUnauthenticated);
     }
 
     public ServerOptions withParallel(int parallel) {
-        return new ServerOptions(host, port, parallel, contextLength, queue, maxBodyBytes, apiKey, allowUnauthenticated);
+        return new ServerOptions(
+                host, port, parallel, contextLength, queue, maxBodyBytes, apiKey, allowUnauthenticated);
     }
 
     public ServerOptions withContextLength(int contextLength) {
-        return new ServerOptions(host, port, parallel, contextLength, queue, maxBodyBytes, apiKey, allowUnauthenticated);
+        return new ServerOptions(
+                host, port, parallel, contextLength, queue, maxBodyBytes, apiKey, allowUnauthenticated);
     }
 
     public ServerOptions withQueue(int queue) {
-        return new ServerOptions(host, port, parallel, contextLength, queue, maxBodyBytes, apiKey, allowUnauthenticated);
+        return new ServerOptions(
+                host, port, parallel, contextLength, queue, maxBodyBytes, apiKey, allowUnauthenticated);
     }
 
     public ServerOptions withApiKey(String apiKey) {
-        return new ServerOptions(host, port, parallel, contextLength, queue, maxBodyBytes, apiKey, allowUnauthenticated);
+        return new ServerOptions(
+                host, port, parallel, contextLength, queue, maxBodyBytes, apiKey, allowUnauthenticated);
     }
 
     public ServerOptions withHost(String host, boolean allowUnauthenticated) {
-        return new ServerOptions(host, port, parallel, contextLength, queue, maxBodyBytes, apiKey, allowUnauthenticated);
+        return new ServerOptions(
+                host, port, parallel, contextLength, queue, maxBodyBytes, apiKey, allowUnauthenticated);
     }
 
     public ServerOptions withMaxBodyBytes(int maxBodyBytes) {
-        return new ServerOptions(host, port, parallel, contextLength, queue, maxBodyBytes, apiKey, allowUnauthenticated);
+        return new ServerOptions(
+                host, port, parallel, contextLength, queue, maxBodyBytes, apiKey, allowUnauthenticated);
     }
 }

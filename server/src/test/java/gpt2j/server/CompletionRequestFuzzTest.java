@@ -14,7 +14,8 @@ import gpt2j.api.ModelOptions;
  */
 class CompletionRequestFuzzTest {
 
-    private static final Model MODEL = Model.open(TestServer.MODEL, ModelOptions.builder().threads(1).build());
+    private static final Model MODEL =
+            Model.open(TestServer.MODEL, ModelOptions.builder().threads(1).build());
 
     @FuzzTest(maxDuration = "10s")
     void parse(FuzzedDataProvider data) {

@@ -41,7 +41,8 @@ class CompletionServerTest {
     @Test
     void echoLogprobsEqualTheFloat64Reference() throws Exception {
         for (JsonNode e : reference.get("echo")) {
-            String body = "{\"prompt\": " + TestServer.JSON.writeValueAsString(e.get("prompt").asText())
+            String body = "{\"prompt\": "
+                    + TestServer.JSON.writeValueAsString(e.get("prompt").asText())
                     + ", \"max_tokens\": 0, \"echo\": true, \"logprobs\": 5}";
             JsonNode choice = s.complete(body).get("choices").get(0);
             assertEquals(e.get("prompt").asText(), choice.get("text").asText());
@@ -52,8 +53,13 @@ class CompletionServerTest {
             assertTrue(lp.get("top_logprobs").get(0).isNull());
             for (int i = 0; i < scored.size(); i++) {
                 JsonNode row = scored.get(i);
-                assertEquals(s.model.tokenText(row.get("token").asInt()), lp.get("tokens").get(i + 1).asText());
-                assertEquals(row.get("logprob").asDouble(), lp.get("token_logprobs").get(i + 1).asDouble(), 1e-4,
+                assertEquals(
+                        s.model.tokenText(row.get("token").asInt()),
+                        lp.get("tokens").get(i + 1).asText());
+                assertEquals(
+                        row.get("logprob").asDouble(),
+                        lp.get("token_logprobs").get(i + 1).asDouble(),
+                        1e-4,
                         "token " + (i + 1) + " of " + e.get("prompt"));
                 JsonNode top = lp.get("top_logprobs").get(i + 1);
                 for (JsonNode alt : row.get("top")) {
@@ -65,7 +71,9 @@ class CompletionServerTest {
             // text_offset: where each token starts in the echoed text
             for (int i = 0; i < lp.get("tokens").size(); i++) {
                 int at = lp.get("text_offset").get(i).asInt();
-                assertTrue(choice.get("text").asText().startsWith(lp.get("tokens").get(i).asText(), at));
+                assertTrue(choice.get("text")
+                        .asText()
+                        .startsWith(lp.get("tokens").get(i).asText(), at));
             }
         }
     }
@@ -84,7 +92,8 @@ class CompletionServerTest {
         try (ExecutorService pool = Executors.newFixedThreadPool(prompts.size())) {
             List<Future<String>> together = new ArrayList<>();
             for (String p : prompts) together.add(pool.submit(() -> greedy(p)));
-            for (int i = 0; i < prompts.size(); i++) assertEquals(alone.get(i), together.get(i).get(), prompts.get(i));
+            for (int i = 0; i < prompts.size(); i++)
+                assertEquals(alone.get(i), together.get(i).get(), prompts.get(i));
         }
     }
 
@@ -101,10 +110,14 @@ class CompletionServerTest {
         String body = "{\"prompt\": \"And it came to pass\", \"max_tokens\": 20, \"temperature\": 0.9, \"seed\": 7,"
                 + " \"stop\": [\"LORD\"], \"n\": 2}";
         JsonNode whole = s.complete(body);
-        HttpResponse<InputStream> r = s.client.send(HttpRequest.newBuilder(s.uri("/v1/completions"))
-                .POST(HttpRequest.BodyPublishers.ofString(body.replace("}", ", \"stream\": true}"))).build(),
+        HttpResponse<InputStream> r = s.client.send(
+                HttpRequest.newBuilder(s.uri("/v1/completions"))
+                        .POST(HttpRequest.BodyPublishers.ofString(body.replace("}", ", \"stream\": true}")))
+                        .build(),
                 HttpResponse.BodyHandlers.ofInputStream());
-        assertEquals("text/event-stream; charset=utf-8", r.headers().firstValue("Content-Type").orElse(""));
+        assertEquals(
+                "text/event-stream; charset=utf-8",
+                r.headers().firstValue("Content-Type").orElse(""));
         StringBuilder[] texts = {new StringBuilder(), new StringBuilder()};
         String[] reasons = new String[2];
         boolean done = false;
@@ -119,7 +132,8 @@ class CompletionServerTest {
                 }
                 JsonNode c = TestServer.JSON.readTree(data).get("choices").get(0);
                 texts[c.get("index").asInt()].append(c.get("text").asText());
-                if (!c.get("finish_reason").isNull()) reasons[c.get("index").asInt()] = c.get("finish_reason").asText();
+                if (!c.get("finish_reason").isNull())
+                    reasons[c.get("index").asInt()] = c.get("finish_reason").asText();
             }
         }
         assertTrue(done, "the stream ends with data: [DONE]");
@@ -129,14 +143,21 @@ class CompletionServerTest {
             assertEquals(c.get("finish_reason").asText(), reasons[i]);
             assertTrue(!texts[i].toString().contains("LORD"), "text stops before the stop string");
         }
-        assertTrue(!whole.get("choices").get(0).get("text").asText().equals(whole.get("choices").get(1).get("text").asText()),
+        assertTrue(
+                !whole.get("choices")
+                        .get(0)
+                        .get("text")
+                        .asText()
+                        .equals(whole.get("choices").get(1).get("text").asText()),
                 "n = 2 draws two different samples");
     }
 
     @Test
     void theSameSeedGivesTheSameSample() throws Exception {
         String body = "{\"prompt\": \"In the beginning\", \"max_tokens\": 12, \"temperature\": 1.0, \"seed\": 42}";
-        assertEquals(s.complete(body).get("choices").get(0).get("text"), s.complete(body).get("choices").get(0).get("text"));
+        assertEquals(
+                s.complete(body).get("choices").get(0).get("text"),
+                s.complete(body).get("choices").get(0).get("text"));
     }
 
     @Test
@@ -149,9 +170,11 @@ class CompletionServerTest {
 
     @Test
     void tokenizeAndDetokenizeRoundTrip() throws Exception {
-        JsonNode ids = TestServer.JSON.readTree(s.post("/tokenize", "{\"content\": \"Hello world\"}").body());
+        JsonNode ids = TestServer.JSON.readTree(
+                s.post("/tokenize", "{\"content\": \"Hello world\"}").body());
         assertEquals("[15496,995]", ids.get("tokens").toString());
-        JsonNode text = TestServer.JSON.readTree(s.post("/detokenize", "{\"tokens\": [15496, 995]}").body());
+        JsonNode text = TestServer.JSON.readTree(
+                s.post("/detokenize", "{\"tokens\": [15496, 995]}").body());
         assertEquals("Hello world", text.get("content").asText());
     }
 
@@ -159,7 +182,9 @@ class CompletionServerTest {
     void modelsHealthAndMetrics() throws Exception {
         JsonNode models = TestServer.JSON.readTree(s.get("/v1/models").body());
         assertEquals("default", models.get("data").get(0).get("id").asText());
-        assertEquals("ok", TestServer.JSON.readTree(s.get("/health").body()).get("status").asText());
+        assertEquals(
+                "ok",
+                TestServer.JSON.readTree(s.get("/health").body()).get("status").asText());
         s.complete("{\"prompt\": \"Amen\", \"max_tokens\": 2}");
         String metrics = s.get("/metrics").body();
         assertTrue(metrics.contains("gpt2j_requests_total{endpoint=\"/v1/completions\",status=\"200\"}"), metrics);

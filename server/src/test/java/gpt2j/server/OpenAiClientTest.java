@@ -34,7 +34,12 @@ class OpenAiClientTest {
         JsonNode greedyRef = reference.get("greedy").get(0);
         try (TestServer s = new TestServer(ServerOptions.defaults())) {
             String base = "http://127.0.0.1:" + s.server.address().getPort();
-            JsonNode out = TestServer.JSON.readTree(run(dir, 120, "node", "openai_client.mjs", base,
+            JsonNode out = TestServer.JSON.readTree(run(
+                    dir,
+                    120,
+                    "node",
+                    "openai_client.mjs",
+                    base,
                     echoRef.get("prompt").asText()));
             assertEquals("default", out.get("models").get(0).asText());
             assertEquals(greedyRef.get("prompt").asText(), "And it came to pass");
@@ -43,10 +48,14 @@ class OpenAiClientTest {
             assertEquals(16, out.get("usage").get("completion_tokens").asInt());
             assertEquals(out.get("text").asText(), out.get("streamed").asText());
             JsonNode lp = out.get("echo").get("logprobs");
-            assertEquals(echoRef.get("prompt").asText(), out.get("echo").get("text").asText());
+            assertEquals(
+                    echoRef.get("prompt").asText(), out.get("echo").get("text").asText());
             JsonNode scored = echoRef.get("scored");
             for (int i = 0; i < scored.size(); i++) {
-                assertEquals(scored.get(i).get("logprob").asDouble(), lp.get("token_logprobs").get(i + 1).asDouble(), 1e-4);
+                assertEquals(
+                        scored.get(i).get("logprob").asDouble(),
+                        lp.get("token_logprobs").get(i + 1).asDouble(),
+                        1e-4);
             }
             assertEquals(400, out.get("error").get("status").asInt(), out.toString());
             assertTrue(out.get("error").get("message").asText().contains("temperature"), out.toString());
@@ -55,7 +64,10 @@ class OpenAiClientTest {
 
     private static String run(Path dir, int seconds, String... command) throws IOException, InterruptedException {
         Path log = Files.createTempFile("client", ".err");
-        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectError(log.toFile()).start();
+        Process p = new ProcessBuilder(command)
+                .directory(dir.toFile())
+                .redirectError(log.toFile())
+                .start();
         byte[] stdout = p.getInputStream().readAllBytes();
         if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
             p.destroyForcibly();

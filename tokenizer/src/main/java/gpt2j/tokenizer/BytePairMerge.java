@@ -116,7 +116,8 @@ final class BytePairMerge {
     }
 
     /** Recomputes the pair starting at position a (right neighbour b) and pushes it if it can merge. */
-    private static int update(PairRanks pairs, int[] ids, int[] rank, int[] merged, long[] heap, int size, int a, int b) {
+    private static int update(
+            PairRanks pairs, int[] ids, int[] rank, int[] merged, long[] heap, int size, int a, int b) {
         long v = pairs.get(ids[a], ids[b]);
         if (v == PairRanks.NONE) {
             rank[a] = Integer.MAX_VALUE;

@@ -12,6 +12,7 @@ final class EncodeScratch {
     final long[] pairs = new long[BytePairMerge.SHORT_PIECE];
     /** Long pieces: doubly linked list, the rank of each position's pair, merged id and a heap. */
     int[] next = new int[0];
+
     int[] prev = new int[0];
     int[] rank = new int[0];
     int[] merged = new int[0];
@@ -20,6 +21,7 @@ final class EncodeScratch {
     long heapSteps;
     /** Output token ids. */
     int[] out = new int[1024];
+
     int outLength;
 
     /** Capacities above this are released after a call, so one huge text does not pin memory per thread. */

@@ -31,6 +31,7 @@ public final class Gpt2Tokenizer {
     private final TokenIndex wholePieces;
     /** Special token text -> id, tried in encodeWithSpecials only. */
     private final Map<String, Integer> specials;
+
     private final int endOfTextId;
 
     Gpt2Tokenizer(List<String> tokens, List<String> merges, Map<String, Integer> specials) {
@@ -49,7 +50,8 @@ public final class Gpt2Tokenizer {
             Integer id = ids.get(ByteLevel.byteString(b));
             if (id == null) {
                 throw new TokenizerException(String.format(
-                        "vocabulary has no token for byte 0x%02X ('%s'); not a byte-level BPE vocabulary", b, ByteLevel.byteString(b)));
+                        "vocabulary has no token for byte 0x%02X ('%s'); not a byte-level BPE vocabulary",
+                        b, ByteLevel.byteString(b)));
             }
             byteTokens[b] = id;
         }
@@ -59,7 +61,8 @@ public final class Gpt2Tokenizer {
             String line = merges.get(rank);
             int space = line.indexOf(' ');
             if (space <= 0 || space == line.length() - 1 || line.indexOf(' ', space + 1) >= 0) {
-                throw new TokenizerException("merge " + (rank + 1) + " '" + line + "' is not two tokens separated by one space");
+                throw new TokenizerException(
+                        "merge " + (rank + 1) + " '" + line + "' is not two tokens separated by one space");
             }
             String a = line.substring(0, space);
             String b = line.substring(space + 1);
@@ -68,7 +71,8 @@ public final class Gpt2Tokenizer {
             Integer merged = ids.get(a + b);
             if (left == null || right == null || merged == null) {
                 String missing = left == null ? a : right == null ? b : a + b;
-                throw new TokenizerException("merge " + (rank + 1) + " '" + line + "': token '" + missing + "' is not in the vocabulary");
+                throw new TokenizerException(
+                        "merge " + (rank + 1) + " '" + line + "': token '" + missing + "' is not in the vocabulary");
             }
             pairs.put(left, right, rank, merged);
             normalized.add(line);
@@ -149,8 +153,10 @@ public final class Gpt2Tokenizer {
                 if (next[k] != -1 && next[k] < from) {
                     next[k] = text.indexOf(names[k], from);
                 }
-                if (next[k] >= 0 && (best < 0 || next[k] < next[best]
-                        || (next[k] == next[best] && names[k].length() > names[best].length()))) {
+                if (next[k] >= 0
+                        && (best < 0
+                                || next[k] < next[best]
+                                || (next[k] == next[best] && names[k].length() > names[best].length()))) {
                     best = k;
                 }
             }
@@ -260,7 +266,8 @@ public final class Gpt2Tokenizer {
 
     private int checkId(int id) {
         if (id < 0 || id >= tokenBytes.length) {
-            throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + tokenBytes.length + ")");
+            throw new IllegalArgumentException(
+                    "token id " + id + " is outside the vocabulary [0, " + tokenBytes.length + ")");
         }
         return id;
     }

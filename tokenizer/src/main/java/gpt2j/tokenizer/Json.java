@@ -12,6 +12,7 @@ import java.util.Map;
 final class Json {
     /** vocab.json nests 1 deep, tokenizer.json 4: a deeper file is refused before the recursion overflows the stack. */
     static final int MAX_DEPTH = 64;
+
     private final String text;
     private int pos;
     private int depth;
@@ -126,7 +127,9 @@ final class Json {
             }
             char c = text.charAt(pos);
             if (c == '"') {
-                String s = sb == null ? text.substring(start, pos) : sb.append(text, start, pos).toString();
+                String s = sb == null
+                        ? text.substring(start, pos)
+                        : sb.append(text, start, pos).toString();
                 pos++;
                 return s;
             }

@@ -8,6 +8,7 @@ package gpt2j.tokenizer;
 final class PairRanks {
     /** Value for a pair that has no merge; larger than every real value. */
     static final long NONE = Long.MAX_VALUE;
+
     private static final long EMPTY = -1L;
 
     private final long[] table;

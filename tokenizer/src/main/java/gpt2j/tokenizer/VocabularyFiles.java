@@ -18,12 +18,15 @@ final class VocabularyFiles {
     static Gpt2Tokenizer bundled() {
         String vocab = resource("vocab.json");
         String merges = resource("merges.txt");
-        return build(vocabFromJson(parseJson(vocab, "bundled vocab.json"), "bundled vocab.json"),
-                mergeLines(merges), new LinkedHashMap<>());
+        return build(
+                vocabFromJson(parseJson(vocab, "bundled vocab.json"), "bundled vocab.json"),
+                mergeLines(merges),
+                new LinkedHashMap<>());
     }
 
     static Gpt2Tokenizer fromFiles(Path vocabJson, Path mergesTxt) {
-        Map<String, Integer> vocab = vocabFromJson(parseJson(read(vocabJson), vocabJson.toString()), vocabJson.toString());
+        Map<String, Integer> vocab =
+                vocabFromJson(parseJson(read(vocabJson), vocabJson.toString()), vocabJson.toString());
         return build(vocab, mergeLines(read(mergesTxt)), new LinkedHashMap<>());
     }
 
@@ -52,22 +55,30 @@ final class VocabularyFiles {
             // Older files write "a b", newer ones ["a", "b"].
             if (m instanceof String s) {
                 merges.add(s);
-            } else if (m instanceof List<?> pair && pair.size() == 2 && pair.get(0) instanceof String a && pair.get(1) instanceof String b) {
+            } else if (m instanceof List<?> pair
+                    && pair.size() == 2
+                    && pair.get(0) instanceof String a
+                    && pair.get(1) instanceof String b) {
                 merges.add(a + " " + b);
             } else {
-                throw new TokenizerException(where + ": merge " + (merges.size() + 1) + " is neither \"a b\" nor [\"a\", \"b\"]");
+                throw new TokenizerException(
+                        where + ": merge " + (merges.size() + 1) + " is neither \"a b\" nor [\"a\", \"b\"]");
             }
         }
         Map<String, Integer> specials = new LinkedHashMap<>();
         if (root.get("added_tokens") instanceof List<?> added) {
             for (Object o : added) {
-                if (o instanceof Map<?, ?> t && t.get("content") instanceof String content && t.get("id") instanceof Long id) {
+                if (o instanceof Map<?, ?> t
+                        && t.get("content") instanceof String content
+                        && t.get("id") instanceof Long id) {
                     if (id < 0 || id > Integer.MAX_VALUE) {
-                        throw new TokenizerException(where + ": added token '" + content + "' has id " + id + ", not an index");
+                        throw new TokenizerException(
+                                where + ": added token '" + content + "' has id " + id + ", not an index");
                     }
                     Integer known = vocab.putIfAbsent(content, id.intValue());
                     if (known != null && known != id.intValue()) {
-                        throw new TokenizerException(where + ": added token '" + content + "' has id " + id + " but the vocabulary says " + known);
+                        throw new TokenizerException(where + ": added token '" + content + "' has id " + id
+                                + " but the vocabulary says " + known);
                     }
                     if (Boolean.TRUE.equals(t.get("special"))) {
                         specials.put(content, id.intValue());
@@ -84,10 +95,12 @@ final class VocabularyFiles {
     private static void requireByteLevel(Object pre, String where) {
         if (pre instanceof Map<?, ?> p && "ByteLevel".equals(p.get("type"))) {
             if (Boolean.TRUE.equals(p.get("add_prefix_space"))) {
-                throw new TokenizerException(where + ": ByteLevel add_prefix_space=true is not supported (GPT-2 uses false)");
+                throw new TokenizerException(
+                        where + ": ByteLevel add_prefix_space=true is not supported (GPT-2 uses false)");
             }
             if (Boolean.FALSE.equals(p.get("use_regex"))) {
-                throw new TokenizerException(where + ": ByteLevel use_regex=false is not supported (GPT-2 splits with its pattern)");
+                throw new TokenizerException(
+                        where + ": ByteLevel use_regex=false is not supported (GPT-2 splits with its pattern)");
             }
             return;
         }
@@ -100,11 +113,12 @@ final class VocabularyFiles {
         for (Map.Entry<String, Integer> e : vocab.entrySet()) {
             int id = e.getValue();
             if (id < 0 || id >= tokens.length) {
-                throw new TokenizerException("token '" + e.getKey() + "' has id " + id + ", outside 0.." + (tokens.length - 1)
-                        + " (ids must be contiguous from 0)");
+                throw new TokenizerException("token '" + e.getKey() + "' has id " + id + ", outside 0.."
+                        + (tokens.length - 1) + " (ids must be contiguous from 0)");
             }
             if (tokens[id] != null) {
-                throw new TokenizerException("id " + id + " is used by both '" + tokens[id] + "' and '" + e.getKey() + "'");
+                throw new TokenizerException(
+                        "id " + id + " is used by both '" + tokens[id] + "' and '" + e.getKey() + "'");
             }
             tokens[id] = e.getKey();
         }
@@ -122,7 +136,8 @@ final class VocabularyFiles {
         Map<String, Integer> vocab = new LinkedHashMap<>(map.size() * 2);
         for (Map.Entry<?, ?> e : map.entrySet()) {
             if (!(e.getValue() instanceof Long id) || id < 0 || id > Integer.MAX_VALUE) {
-                throw new TokenizerException(where + ": token '" + e.getKey() + "' has a non-integer or negative id " + e.getValue());
+                throw new TokenizerException(
+                        where + ": token '" + e.getKey() + "' has a non-integer or negative id " + e.getValue());
             }
             vocab.put((String) e.getKey(), id.intValue());
         }
@@ -168,7 +183,8 @@ final class VocabularyFiles {
     private static String resource(String name) {
         try (InputStream in = Gpt2Tokenizer.class.getResourceAsStream(name)) {
             if (in == null) {
-                throw new TokenizerException("bundled resource gpt2j/tokenizer/" + name + " is missing from the class path");
+                throw new TokenizerException(
+                        "bundled resource gpt2j/tokenizer/" + name + " is missing from the class path");
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {

@@ -12,25 +12,80 @@ import java.util.SplittableRandom;
  * runs, numbers, contractions in all cases, control characters, byte soup decoded as UTF-8, and long runs.
  */
 final class Corpus {
-    private static final String[] WORDS = ("the of and to in is was he for it with as his on be at by I this had not are but "
-            + "from or have an they which one you were her all she there would their we him been has when who will more no "
-            + "if out so said what up its about into than them can only other new some could time these two may then do "
-            + "first any my now such like our over man me even most made after also did many before must through back "
-            + "naïve café Zürich façade résumé jalapeño Ångström coöperate GPT tokenizer byte-level encoder decoder ").split(" ");
-    private static final String[] CONTRACTIONS = {"'s", "'t", "'re", "'ve", "'m", "'ll", "'d", "'S", "'T", "'RE", "'VE", "'M",
-            "'LL", "'D", "'Re", "'rE", "'Ve", "'Ll", "'lL", "’s", "’ll", "'", "''", "'x", "'l", "'r", "'v"};
-    private static final String[] CODE = {"int main(void) {\n\treturn 0;\n}\n", "def f(x):\n    return x ** 2  # square\n",
-            "for (int i = 0; i < n; i++) { a[i] += b[i] * c; }", "if (x != null && x.y() >= 3) {\r\n    throw new E(\"bad\");\r\n}",
-            "const re = /\\s+(?!\\S)/gu; // regex", "<div class=\"a\">&nbsp;</div>", "SELECT * FROM t WHERE id = 42;",
-            "x = {'a': [1, 2.5e-3, None], \"b\": True}", "#include <stdio.h>\n", "    \t\tindented\n\n\n", "::~=>>>=<<=!==...",
-            "https://example.com/path?q=1&r=%20x#frag", "λx.λy.x y", "$ ls -la | grep '^d' > out.txt 2>&1"};
-    private static final String[] EMOJI = {"😀", "👍🏽", "👩‍👩‍👧‍👦", "🏳️‍🌈", "🇩🇪", "🇺🇸🇯🇵", "❤️", "1️⃣", "🧑🏿‍🚀", "👨‍💻",
-            "🫠", "🤷🏽‍♀️", "🐈‍⬛", "☺︎", "🏴󠁧󠁢󠁳󠁣󠁴󠁿", "🥷", "✌🏻"};
-    private static final String[] SPACES = {" ", "  ", "\t", "\n", "\r\n", "\r", "\u000B", "\u000C", "\u0085", "\u00A0", "\u1680",
-            "\u2000", "\u2003", "\u2009", "\u200A", "\u2028", "\u2029", "\u202F", "\u205F", "\u3000", "\u200B", "\uFEFF",
-            "\u001C", "\u001F", "\u180E"};
-    private static final String[] NUMBERS = {"0", "42", "3.14159", "1,000,000", "2024-01-31", "٣٤٥", "۱۲۳", "१२३", "１２３", "²³",
-            "½", "Ⅻ", "ⅷ", "〇", "௰", "🄂", "①②", "12345678901234567890", "0x7FFF", "1e-9", "-17"};
+    private static final String[] WORDS =
+            ("the of and to in is was he for it with as his on be at by I this had not are but "
+                            + "from or have an they which one you were her all she there would their we him been has when who will more no "
+                            + "if out so said what up its about into than them can only other new some could time these two may then do "
+                            + "first any my now such like our over man me even most made after also did many before must through back "
+                            + "naïve café Zürich façade résumé jalapeño Ångström coöperate GPT tokenizer byte-level encoder decoder ")
+                    .split(" ");
+    private static final String[] CONTRACTIONS = {
+        "'s", "'t", "'re", "'ve", "'m", "'ll", "'d", "'S", "'T", "'RE", "'VE", "'M", "'LL", "'D", "'Re", "'rE", "'Ve",
+        "'Ll", "'lL", "’s", "’ll", "'", "''", "'x", "'l", "'r", "'v"
+    };
+    private static final String[] CODE = {
+        "int main(void) {\n\treturn 0;\n}\n",
+        "def f(x):\n    return x ** 2  # square\n",
+        "for (int i = 0; i < n; i++) { a[i] += b[i] * c; }",
+        "if (x != null && x.y() >= 3) {\r\n    throw new E(\"bad\");\r\n}",
+        "const re = /\\s+(?!\\S)/gu; // regex",
+        "<div class=\"a\">&nbsp;</div>",
+        "SELECT * FROM t WHERE id = 42;",
+        "x = {'a': [1, 2.5e-3, None], \"b\": True}",
+        "#include <stdio.h>\n",
+        "    \t\tindented\n\n\n",
+        "::~=>>>=<<=!==...",
+        "https://example.com/path?q=1&r=%20x#frag",
+        "λx.λy.x y",
+        "$ ls -la | grep '^d' > out.txt 2>&1"
+    };
+    private static final String[] EMOJI = {
+        "😀",
+        "👍🏽",
+        "👩‍👩‍👧‍👦",
+        "🏳️‍🌈",
+        "🇩🇪",
+        "🇺🇸🇯🇵",
+        "❤️",
+        "1️⃣",
+        "🧑🏿‍🚀",
+        "👨‍💻",
+        "🫠",
+        "🤷🏽‍♀️",
+        "🐈‍⬛",
+        "☺︎",
+        "🏴󠁧󠁢󠁳󠁣󠁴󠁿",
+        "🥷",
+        "✌🏻"
+    };
+    private static final String[] SPACES = {
+        " ", "  ", "\t", "\n", "\r\n", "\r", "\u000B", "\u000C", "\u0085", "\u00A0", "\u1680", "\u2000", "\u2003",
+        "\u2009", "\u200A", "\u2028", "\u2029", "\u202F", "\u205F", "\u3000", "\u200B", "\uFEFF", "\u001C", "\u001F",
+        "\u180E"
+    };
+    private static final String[] NUMBERS = {
+        "0",
+        "42",
+        "3.14159",
+        "1,000,000",
+        "2024-01-31",
+        "٣٤٥",
+        "۱۲۳",
+        "१२३",
+        "１２３",
+        "²³",
+        "½",
+        "Ⅻ",
+        "ⅷ",
+        "〇",
+        "௰",
+        "🄂",
+        "①②",
+        "12345678901234567890",
+        "0x7FFF",
+        "1e-9",
+        "-17"
+    };
 
     private static final Map<Character.UnicodeScript, int[]> SCRIPTS = scripts();
 
@@ -54,7 +109,8 @@ final class Corpus {
             }
         }
         Map<Character.UnicodeScript, int[]> out = new EnumMap<>(Character.UnicodeScript.class);
-        lists.forEach((k, v) -> out.put(k, v.stream().mapToInt(Integer::intValue).toArray()));
+        lists.forEach(
+                (k, v) -> out.put(k, v.stream().mapToInt(Integer::intValue).toArray()));
         return out;
     }
 
@@ -99,11 +155,14 @@ final class Corpus {
                 case 0 -> word = word.toUpperCase();
                 case 1 -> word = word.isEmpty() ? word : Character.toUpperCase(word.charAt(0)) + word.substring(1);
                 case 2 -> word = word + pick(CONTRACTIONS);
-                default -> { }
+                default -> {}
             }
             sb.append(word);
             int p = random.nextInt(20);
-            sb.append(p == 0 ? ". " : p == 1 ? ", " : p == 2 ? "!\n" : p == 3 ? "?  " : p == 4 ? " - " : p == 5 ? "\n\n" : " ");
+            sb.append(
+                    p == 0
+                            ? ". "
+                            : p == 1 ? ", " : p == 2 ? "!\n" : p == 3 ? "?  " : p == 4 ? " - " : p == 5 ? "\n\n" : " ");
         }
         return random.nextBoolean() ? sb.toString().strip() : sb.toString();
     }
@@ -168,7 +227,11 @@ final class Corpus {
         for (int k = 0; k < n; k++) {
             int cp;
             do {
-                cp = random.nextInt(4) == 0 ? random.nextInt(0x80) : random.nextInt(4) == 0 ? random.nextInt(0x3000) : random.nextInt(Character.MAX_CODE_POINT + 1);
+                cp = random.nextInt(4) == 0
+                        ? random.nextInt(0x80)
+                        : random.nextInt(4) == 0
+                                ? random.nextInt(0x3000)
+                                : random.nextInt(Character.MAX_CODE_POINT + 1);
             } while (Character.getType(cp) == Character.SURROGATE);
             sb.appendCodePoint(cp);
         }
@@ -189,17 +252,18 @@ final class Corpus {
         StringBuilder sb = new StringBuilder();
         int n = 2 + random.nextInt(6);
         for (int k = 0; k < n; k++) {
-            sb.append(switch (random.nextInt(9)) {
-                case 0 -> prose();
-                case 1 -> pick(CODE);
-                case 2 -> script(scriptList().get(random.nextInt(SCRIPTS.size())));
-                case 3 -> emoji();
-                case 4 -> whitespace();
-                case 5 -> numbers();
-                case 6 -> "<|endoftext|>";
-                case 7 -> contractions();
-                default -> byteSoup();
-            });
+            sb.append(
+                    switch (random.nextInt(9)) {
+                        case 0 -> prose();
+                        case 1 -> pick(CODE);
+                        case 2 -> script(scriptList().get(random.nextInt(SCRIPTS.size())));
+                        case 3 -> emoji();
+                        case 4 -> whitespace();
+                        case 5 -> numbers();
+                        case 6 -> "<|endoftext|>";
+                        case 7 -> contractions();
+                        default -> byteSoup();
+                    });
         }
         return sb.toString();
     }

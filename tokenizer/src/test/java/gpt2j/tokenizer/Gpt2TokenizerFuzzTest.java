@@ -1,11 +1,10 @@
 package gpt2j.tokenizer;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-
 import java.nio.charset.StandardCharsets;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Properties of the GPT-2 tokenizer on any text and any ids: decode(encode(s)) == s for well-formed text, and decode

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 
 /** Our encoder against jtokkit's r50k_base (GPT-2's encoding, tiktoken semantics) on a generated corpus. */
 class JtokkitDifferentialTest {
-    private static final Encoding JTOKKIT = Encodings.newDefaultEncodingRegistry().getEncoding(EncodingType.R50K_BASE);
+    private static final Encoding JTOKKIT =
+            Encodings.newDefaultEncodingRegistry().getEncoding(EncodingType.R50K_BASE);
     private static final Gpt2Tokenizer TOKENIZER = Gpt2Tokenizer.gpt2();
 
     private static int[] jtokkit(String s) {
@@ -23,14 +24,17 @@ class JtokkitDifferentialTest {
     private static void assertSame(String s, int[] expected) {
         int[] actual = TOKENIZER.encode(s);
         if (!java.util.Arrays.equals(expected, actual)) {
-            throw new AssertionError("encode differs for " + escape(s) + "\n jtokkit: " + java.util.Arrays.toString(expected)
-                    + "\n ours:    " + java.util.Arrays.toString(actual));
+            throw new AssertionError("encode differs for " + escape(s) + "\n jtokkit: "
+                    + java.util.Arrays.toString(expected) + "\n ours:    " + java.util.Arrays.toString(actual));
         }
     }
 
     static String escape(String s) {
         StringBuilder sb = new StringBuilder("\"");
-        s.codePoints().limit(200).forEach(cp -> sb.append(cp >= 0x20 && cp < 0x7F ? Character.toString(cp) : String.format("\\u{%X}", cp)));
+        s.codePoints()
+                .limit(200)
+                .forEach(cp ->
+                        sb.append(cp >= 0x20 && cp < 0x7F ? Character.toString(cp) : String.format("\\u{%X}", cp)));
         return sb.append(s.length() > 200 ? "...\"" : "\"").toString();
     }
 

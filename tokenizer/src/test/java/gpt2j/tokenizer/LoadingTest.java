@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class LoadingTest {
-    private static final Encoding JTOKKIT = Encodings.newDefaultEncodingRegistry().getEncoding(EncodingType.R50K_BASE);
+    private static final Encoding JTOKKIT =
+            Encodings.newDefaultEncodingRegistry().getEncoding(EncodingType.R50K_BASE);
     private static final Path VOCAB = resource("vocab.json");
     private static final Path MERGES = resource("merges.txt");
 
@@ -35,7 +36,8 @@ class LoadingTest {
 
     private static void assertEncodesLikeJtokkit(Gpt2Tokenizer t) {
         for (String s : new Corpus(8L).strings(1_000)) {
-            assertArrayEquals(JTOKKIT.encodeOrdinary(s).toArray(), t.encode(s), () -> JtokkitDifferentialTest.escape(s));
+            assertArrayEquals(
+                    JTOKKIT.encodeOrdinary(s).toArray(), t.encode(s), () -> JtokkitDifferentialTest.escape(s));
         }
         assertEquals(50257, t.vocabSize());
         assertEquals(50256, t.endOfTextId());
@@ -74,8 +76,8 @@ class LoadingTest {
         StringBuilder merges = new StringBuilder("[");
         for (String line : Gpt2Tokenizer.gpt2().mergeStrings()) {
             String[] ab = line.split(" ");
-            merges.append(merges.length() > 1 ? "," : "").append(mergesAsArrays
-                    ? "[" + quote(ab[0]) + "," + quote(ab[1]) + "]" : quote(line));
+            merges.append(merges.length() > 1 ? "," : "")
+                    .append(mergesAsArrays ? "[" + quote(ab[0]) + "," + quote(ab[1]) + "]" : quote(line));
         }
         merges.append("]");
         String json = "{\"version\":\"1.0\",\"truncation\":null,\"padding\":null,\"added_tokens\":[{\"id\":50256,"
@@ -89,7 +91,8 @@ class LoadingTest {
         return p;
     }
 
-    private static final String BYTE_LEVEL = "{\"type\":\"ByteLevel\",\"add_prefix_space\":false,\"trim_offsets\":true,\"use_regex\":true}";
+    private static final String BYTE_LEVEL =
+            "{\"type\":\"ByteLevel\",\"add_prefix_space\":false,\"trim_offsets\":true,\"use_regex\":true}";
 
     private static String quote(String s) {
         StringBuilder sb = new StringBuilder("\"");
@@ -121,14 +124,20 @@ class LoadingTest {
     @Test
     void loadingErrorsAreOneLine() throws IOException {
         Path missing = dir.resolve("nope.json");
-        assertOneLine(assertThrows(TokenizerException.class, () -> Gpt2Tokenizer.fromFiles(missing, MERGES)), "no such file");
+        assertOneLine(
+                assertThrows(TokenizerException.class, () -> Gpt2Tokenizer.fromFiles(missing, MERGES)), "no such file");
         Path bad = Files.writeString(dir.resolve("bad.json"), "{\"a\": 1,");
-        assertOneLine(assertThrows(TokenizerException.class, () -> Gpt2Tokenizer.fromFiles(bad, MERGES)), "invalid JSON at character");
-        assertOneLine(assertThrows(TokenizerException.class, () -> Gpt2Tokenizer.fromTokenizerJson(bad)), "invalid JSON");
+        assertOneLine(
+                assertThrows(TokenizerException.class, () -> Gpt2Tokenizer.fromFiles(bad, MERGES)),
+                "invalid JSON at character");
+        assertOneLine(
+                assertThrows(TokenizerException.class, () -> Gpt2Tokenizer.fromTokenizerJson(bad)), "invalid JSON");
         Path wordPiece = Files.writeString(dir.resolve("wp.json"), "{\"model\":{\"type\":\"WordPiece\",\"vocab\":{}}}");
-        assertOneLine(assertThrows(TokenizerException.class, () -> Gpt2Tokenizer.fromTokenizerJson(wordPiece)), "only BPE");
+        assertOneLine(
+                assertThrows(TokenizerException.class, () -> Gpt2Tokenizer.fromTokenizerJson(wordPiece)), "only BPE");
         Path metaspace = tokenizerJson(false, "{\"type\":\"Metaspace\"}");
-        assertOneLine(assertThrows(TokenizerException.class, () -> Gpt2Tokenizer.fromTokenizerJson(metaspace)), "ByteLevel");
+        assertOneLine(
+                assertThrows(TokenizerException.class, () -> Gpt2Tokenizer.fromTokenizerJson(metaspace)), "ByteLevel");
         Path gap = Files.writeString(dir.resolve("gap.json"), "{\"a\": 0, \"b\": 2}");
         assertOneLine(assertThrows(TokenizerException.class, () -> Gpt2Tokenizer.fromFiles(gap, MERGES)), "contiguous");
     }
@@ -144,11 +153,15 @@ class LoadingTest {
     @Test
     void badMergesAndMissingBytesAreRejected() {
         List<String> tokens = byteTokens();
-        assertOneLine(assertThrows(TokenizerException.class, () -> Gpt2Tokenizer.fromTokens(tokens, List.of("a b"))),
+        assertOneLine(
+                assertThrows(TokenizerException.class, () -> Gpt2Tokenizer.fromTokens(tokens, List.of("a b"))),
                 "token 'ab' is not in the vocabulary");
-        assertOneLine(assertThrows(TokenizerException.class, () -> Gpt2Tokenizer.fromTokens(tokens, List.of("ab"))),
+        assertOneLine(
+                assertThrows(TokenizerException.class, () -> Gpt2Tokenizer.fromTokens(tokens, List.of("ab"))),
                 "not two tokens");
-        assertOneLine(assertThrows(TokenizerException.class, () -> Gpt2Tokenizer.fromTokens(tokens.subList(0, 200), List.of())),
+        assertOneLine(
+                assertThrows(
+                        TokenizerException.class, () -> Gpt2Tokenizer.fromTokens(tokens.subList(0, 200), List.of())),
                 "no token for byte");
     }
 
@@ -186,18 +199,23 @@ class LoadingTest {
         StringBuilder vocab = new StringBuilder("{");
         List<String> tokens = byteTokens();
         for (int i = 0; i < tokens.size(); i++) {
-            vocab.append(i > 0 ? "," : "").append(quote(tokens.get(i))).append(':').append(i);
+            vocab.append(i > 0 ? "," : "")
+                    .append(quote(tokens.get(i)))
+                    .append(':')
+                    .append(i);
         }
         vocab.append('}');
         String json = "{\"added_tokens\":[{\"id\":256,\"content\":\"<|endoftext|>\",\"special\":true},"
                 + "{\"id\":257,\"content\":\"<pad>\",\"special\":true}],\"pre_tokenizer\":" + BYTE_LEVEL
                 + ",\"model\":{\"type\":\"BPE\",\"vocab\":" + vocab + ",\"merges\":[]}}";
-        Gpt2Tokenizer t = Gpt2Tokenizer.fromTokenizerJson(Files.writeString(dir.resolve("t.json"), json, StandardCharsets.UTF_8));
+        Gpt2Tokenizer t =
+                Gpt2Tokenizer.fromTokenizerJson(Files.writeString(dir.resolve("t.json"), json, StandardCharsets.UTF_8));
         assertEquals(258, t.vocabSize());
         assertEquals(256, t.endOfTextId());
         assertArrayEquals(new int[] {'x', 257, 256, 'y'}, t.encodeWithSpecials("x<pad><|endoftext|>y"));
         assertEquals("x<pad><|endoftext|>y", t.decode(new int[] {'x', 257, 256, 'y'}));
-        assertArrayEquals(new int[] {257, 257, 'x', 256, 257, '<'}, t.encodeWithSpecials("<pad><pad>x<|endoftext|><pad><"));
+        assertArrayEquals(
+                new int[] {257, 257, 'x', 256, 257, '<'}, t.encodeWithSpecials("<pad><pad>x<|endoftext|><pad><"));
         assertArrayEquals(new int[] {'<', 'p', 'a', 'd', '>'}, t.encode("<pad>"));
     }
 }

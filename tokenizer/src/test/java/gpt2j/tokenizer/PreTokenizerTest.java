@@ -11,20 +11,26 @@ import org.junit.jupiter.api.Test;
 /** The hand-written pre-tokenizer against java.util.regex running GPT-2's pattern (jtokkit's configuration). */
 class PreTokenizerTest {
     private static final Pattern GPT2 = Pattern.compile(
-            "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+", Pattern.UNICODE_CHARACTER_CLASS);
+            "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
+            Pattern.UNICODE_CHARACTER_CLASS);
 
     @Test
     void characterClassesMatchRegexForEveryCodePoint() {
-        Matcher letter = Pattern.compile("\\p{L}", Pattern.UNICODE_CHARACTER_CLASS).matcher("");
-        Matcher number = Pattern.compile("\\p{N}", Pattern.UNICODE_CHARACTER_CLASS).matcher("");
+        Matcher letter =
+                Pattern.compile("\\p{L}", Pattern.UNICODE_CHARACTER_CLASS).matcher("");
+        Matcher number =
+                Pattern.compile("\\p{N}", Pattern.UNICODE_CHARACTER_CLASS).matcher("");
         Matcher space = Pattern.compile("\\s", Pattern.UNICODE_CHARACTER_CLASS).matcher("");
         for (int cp = 0; cp <= Character.MAX_CODE_POINT; cp++) {
             String s = Character.toString(cp);
-            byte expected = letter.reset(s).matches() ? PreTokenizer.LETTER
-                    : number.reset(s).matches() ? PreTokenizer.NUMBER
-                    : space.reset(s).matches() ? PreTokenizer.SPACE : PreTokenizer.OTHER;
+            byte expected = letter.reset(s).matches()
+                    ? PreTokenizer.LETTER
+                    : number.reset(s).matches()
+                            ? PreTokenizer.NUMBER
+                            : space.reset(s).matches() ? PreTokenizer.SPACE : PreTokenizer.OTHER;
             if (PreTokenizer.classifySlow(cp) != expected) {
-                throw new AssertionError(String.format("U+%04X: expected class %d, got %d", cp, expected, PreTokenizer.classifySlow(cp)));
+                throw new AssertionError(String.format(
+                        "U+%04X: expected class %d, got %d", cp, expected, PreTokenizer.classifySlow(cp)));
             }
         }
     }
@@ -64,9 +70,43 @@ class PreTokenizerTest {
 
     @Test
     void edgeCases() {
-        for (String s : new String[] {"", " ", "  ", "a", " a", "  a", "\n\na", "\n a", "a \n", "a  ", "'", "''s", "'s'S",
-                "I'LL", "it's", "'re'", "!'s", "x'", " 'll", "\t\t", " \u00A0x", "\u00A0 x", "\u0085\u0085", "\u001C x", "1 2  3",
-                " 😀", "😀😀 a", "\uD83D", " \uD83D", "\uDE00\uD83D", "a\uD83Db", "\r\n\r\n", "Ⅻ½²", " ½", "  \u3000あ"}) {
+        for (String s : new String[] {
+            "",
+            " ",
+            "  ",
+            "a",
+            " a",
+            "  a",
+            "\n\na",
+            "\n a",
+            "a \n",
+            "a  ",
+            "'",
+            "''s",
+            "'s'S",
+            "I'LL",
+            "it's",
+            "'re'",
+            "!'s",
+            "x'",
+            " 'll",
+            "\t\t",
+            " \u00A0x",
+            "\u00A0 x",
+            "\u0085\u0085",
+            "\u001C x",
+            "1 2  3",
+            " 😀",
+            "😀😀 a",
+            "\uD83D",
+            " \uD83D",
+            "\uDE00\uD83D",
+            "a\uD83Db",
+            "\r\n\r\n",
+            "Ⅻ½²",
+            " ½",
+            "  \u3000あ"
+        }) {
             check(s);
         }
     }

@@ -73,10 +73,19 @@ class RoundTripTest {
 
     /** Expected strings from Python 3: bytes.fromhex(h).decode("utf-8", errors="replace"). */
     static final String[][] PYTHON_REPLACE = {
-        {"e282", "\uFFFD"}, {"e28261", "\uFFFDa"}, {"f09f98", "\uFFFD"}, {"f09f9880", "\uD83D\uDE00"},
-        {"eda080", "\uFFFD\uFFFD\uFFFD"}, {"c0af", "\uFFFD\uFFFD"}, {"f4908080", "\uFFFD\uFFFD\uFFFD\uFFFD"},
-        {"e080af", "\uFFFD\uFFFD\uFFFD"}, {"fffe", "\uFFFD\uFFFD"}, {"61808062", "a\uFFFD\uFFFDb"},
-        {"f09fe282ac", "\uFFFD\u20AC"}, {"c3", "\uFFFD"}, {"e180e2f09192f1bf41", "\uFFFD\uFFFD\uFFFD\uFFFDA"},
+        {"e282", "\uFFFD"},
+        {"e28261", "\uFFFDa"},
+        {"f09f98", "\uFFFD"},
+        {"f09f9880", "\uD83D\uDE00"},
+        {"eda080", "\uFFFD\uFFFD\uFFFD"},
+        {"c0af", "\uFFFD\uFFFD"},
+        {"f4908080", "\uFFFD\uFFFD\uFFFD\uFFFD"},
+        {"e080af", "\uFFFD\uFFFD\uFFFD"},
+        {"fffe", "\uFFFD\uFFFD"},
+        {"61808062", "a\uFFFD\uFFFDb"},
+        {"f09fe282ac", "\uFFFD\u20AC"},
+        {"c3", "\uFFFD"},
+        {"e180e2f09192f1bf41", "\uFFFD\uFFFD\uFFFD\uFFFDA"},
     };
 
     static int[] idsOfBytes(int[] byteIds, String hex) {

@@ -17,8 +17,10 @@ class StreamingDecoderTest {
             StringBuilder sb = new StringBuilder();
             for (int id : T.encode(s)) {
                 sb.append(d.push(id));
-                assertTrue(s.startsWith(sb.toString()), () -> "not a prefix for " + JtokkitDifferentialTest.escape(s) + ": "
-                        + JtokkitDifferentialTest.escape(sb.toString()));
+                assertTrue(
+                        s.startsWith(sb.toString()),
+                        () -> "not a prefix for " + JtokkitDifferentialTest.escape(s) + ": "
+                                + JtokkitDifferentialTest.escape(sb.toString()));
             }
             assertEquals("", d.flush());
             assertEquals(s, sb.toString());
@@ -46,7 +48,8 @@ class StreamingDecoderTest {
             int[] ids = new int[r.nextInt(16)];
             for (int i = 0; i < ids.length; i++) {
                 int kind = r.nextInt(10);
-                ids[i] = kind < 6 ? byteIds[r.nextBoolean() ? 0x80 + r.nextInt(0x80) : r.nextInt(256)]
+                ids[i] = kind < 6
+                        ? byteIds[r.nextBoolean() ? 0x80 + r.nextInt(0x80) : r.nextInt(256)]
                         : kind < 9 ? r.nextInt(50257) : r.nextInt(-5, 60000);
             }
             StreamingDecoder d = T.newStreamingDecoder();
@@ -83,7 +86,10 @@ class StreamingDecoderTest {
         assertEquals("\uFFFD", d.flush());
         assertEquals("", d.flush());
         assertEquals("", d.push(-1));
-        assertEquals("€", new String(new byte[] {(byte) 0xE2, (byte) 0x82, (byte) 0xAC}, java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals(
+                "€",
+                new String(
+                        new byte[] {(byte) 0xE2, (byte) 0x82, (byte) 0xAC}, java.nio.charset.StandardCharsets.UTF_8));
         d.push(byteIds[0xE2]);
         d.push(byteIds[0x82]);
         assertEquals("€", d.push(byteIds[0xAC]));

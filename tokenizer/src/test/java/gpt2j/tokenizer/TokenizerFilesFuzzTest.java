@@ -1,19 +1,17 @@
 package gpt2j.tokenizer;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /**
  * Untrusted vocabulary files through the public loaders: vocab.json with merges.txt, and tokenizer.json. Loading works
@@ -29,7 +27,8 @@ class TokenizerFilesFuzzTest {
     private static Path tempDir() {
         try {
             Path shm = Path.of("/dev/shm");
-            Path dir = Files.isDirectory(shm) && Files.isWritable(shm) ? Files.createTempDirectory(shm, "gpt2j-fuzz-tok")
+            Path dir = Files.isDirectory(shm) && Files.isWritable(shm)
+                    ? Files.createTempDirectory(shm, "gpt2j-fuzz-tok")
                     : Files.createTempDirectory("gpt2j-fuzz-tok");
             dir.toFile().deleteOnExit();
             return dir;
@@ -72,11 +71,13 @@ class TokenizerFilesFuzzTest {
     @Test
     void deepNestingIsRefusedNotAStackOverflow() {
         byte[] deep = "[".repeat(30_000).getBytes(StandardCharsets.US_ASCII);
-        TokenizerException e = assertThrows(TokenizerException.class,
+        TokenizerException e = assertThrows(
+                TokenizerException.class,
                 () -> Gpt2Tokenizer.fromFiles(write("vocab.json", deep), write("merges.txt", new byte[0])));
         assertTrue(e.getMessage().contains("nesting deeper than 64 levels"), e.getMessage());
         byte[] deepModel = ("{\"model\":" + "[".repeat(30_000)).getBytes(StandardCharsets.US_ASCII);
-        e = assertThrows(TokenizerException.class, () -> Gpt2Tokenizer.fromTokenizerJson(write("tokenizer.json", deepModel)));
+        e = assertThrows(
+                TokenizerException.class, () -> Gpt2Tokenizer.fromTokenizerJson(write("tokenizer.json", deepModel)));
         assertTrue(e.getMessage().contains("nesting deeper than 64 levels"), e.getMessage());
     }
 

@@ -15,8 +15,7 @@ public final class BlockFormats {
     // kvalues_iq4nl: IQ4_NL and IQ4_XS nibbles index this table.
     private static final byte[] IQ4NL = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
 
-    private BlockFormats() {
-    }
+    private BlockFormats() {}
 
     /**
      * Q4_K/Q5_K sub-block j's 6-bit scale (0..7) from the 12 scale bytes at {@code s[off..]}: get_scale_min_k4's d.
@@ -25,13 +24,15 @@ public final class BlockFormats {
      */
     public static int scaleK4(MemorySegment s, long off, int j) {
         if (j < 4) return s.get(ValueLayout.JAVA_BYTE, off + j) & 63;
-        return s.get(ValueLayout.JAVA_BYTE, off + j + 4) & 0xF | (s.get(ValueLayout.JAVA_BYTE, off + j - 4) & 0xFF) >>> 6 << 4;
+        return s.get(ValueLayout.JAVA_BYTE, off + j + 4) & 0xF
+                | (s.get(ValueLayout.JAVA_BYTE, off + j - 4) & 0xFF) >>> 6 << 4;
     }
 
     /** Q4_K/Q5_K sub-block j's 6-bit minimum (0..7): get_scale_min_k4's m. */
     public static int minK4(MemorySegment s, long off, int j) {
         if (j < 4) return s.get(ValueLayout.JAVA_BYTE, off + j + 4) & 63;
-        return (s.get(ValueLayout.JAVA_BYTE, off + j + 4) & 0xFF) >>> 4 | (s.get(ValueLayout.JAVA_BYTE, off + j) & 0xFF) >>> 6 << 4;
+        return (s.get(ValueLayout.JAVA_BYTE, off + j + 4) & 0xFF) >>> 4
+                | (s.get(ValueLayout.JAVA_BYTE, off + j) & 0xFF) >>> 6 << 4;
     }
 
     /** The IQ4_NL/IQ4_XS value a nibble stands for (kvalues_iq4nl). */

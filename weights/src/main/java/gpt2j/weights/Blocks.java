@@ -3,8 +3,7 @@ package gpt2j.weights;
 /** Little-endian stores into a block being assembled, and the rounding helper ggml's block quantizers share. */
 final class Blocks {
 
-    private Blocks() {
-    }
+    private Blocks() {}
 
     /** Stores {@code v} as fp16, rounded to nearest even as {@code GGML_FP32_TO_FP16} does; returns the stored value. */
     static float putF16(byte[] y, int off, float v) {

@@ -11,8 +11,7 @@ public final class Conversions {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final int CHUNK = 1 << 16; // a multiple of every block size
 
-    private Conversions() {
-    }
+    private Conversions() {}
 
     /** {@code t} itself when it is F32, else an F32 copy with the same name and shape. */
     public static Tensor toF32(Tensor t, Arena arena) {

@@ -16,12 +16,12 @@ final class Dequantizer {
     private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    private Dequantizer() {
-    }
+    private Dequantizer() {}
 
     static void row(GgmlType type, MemorySegment src, long off, float[] y, int o, int n) {
         if (n % type.blockSize != 0) {
-            throw new IllegalArgumentException(type + " row of " + n + " values is not whole blocks of " + type.blockSize);
+            throw new IllegalArgumentException(
+                    type + " row of " + n + " values is not whole blocks of " + type.blockSize);
         }
         for (int b = 0; b < n / type.blockSize; b++) {
             long x = off + (long) b * type.bytesPerBlock;
@@ -61,7 +61,8 @@ final class Dequantizer {
     }
 
     // block_q5_0 { half d; uint8 qh[4]; uint8 qs[16]; }: y = (q | h << 4) - 16) * d;
-    // block_q5_1 { half d, m; uint8 qh[4]; uint8 qs[16]; }: y = (q | h << 4) * d + m. Bit j of qh is element j's fifth bit.
+    // block_q5_1 { half d, m; uint8 qh[4]; uint8 qs[16]; }: y = (q | h << 4) * d + m. Bit j of qh is element j's fifth
+    // bit.
     private static void q5(MemorySegment s, long x, float[] y, int o, boolean withMin) {
         float d = half(s, x);
         float m = withMin ? half(s, x + 2) : 0f;
@@ -82,7 +83,8 @@ final class Dequantizer {
     }
 
     // block_q2_K { uint8 scales[16]; uint8 qs[64]; half d, dmin; }: 16 sub-blocks of 16, each with a 4-bit scale (low)
-    // and 4-bit min (high); y = d * sc * q - dmin * m. Byte l of a 32-byte group holds 4 sub-blocks' elements at shifts 0..6.
+    // and 4-bit min (high); y = d * sc * q - dmin * m. Byte l of a 32-byte group holds 4 sub-blocks' elements at shifts
+    // 0..6.
     private static void q2_K(MemorySegment s, long x, float[] y, int o) {
         float d = half(s, x + 80), min = half(s, x + 82);
         int is = 0;
@@ -135,7 +137,8 @@ final class Dequantizer {
         float d = half(s, x), min = half(s, x + 2);
         for (int g = 0; g < 4; g++) {
             float d1 = d * BlockFormats.scaleK4(s, x + 4, 2 * g), m1 = min * BlockFormats.minK4(s, x + 4, 2 * g);
-            float d2 = d * BlockFormats.scaleK4(s, x + 4, 2 * g + 1), m2 = min * BlockFormats.minK4(s, x + 4, 2 * g + 1);
+            float d2 = d * BlockFormats.scaleK4(s, x + 4, 2 * g + 1),
+                    m2 = min * BlockFormats.minK4(s, x + 4, 2 * g + 1);
             long q = x + 16 + 32L * g;
             for (int l = 0; l < 32; l++) y[o + 64 * g + l] = d1 * (u8(s, q + l) & 0xF) - m1;
             for (int l = 0; l < 32; l++) y[o + 64 * g + 32 + l] = d2 * (u8(s, q + l) >>> 4) - m2;
@@ -148,7 +151,8 @@ final class Dequantizer {
         float d = half(s, x), min = half(s, x + 2);
         for (int g = 0; g < 4; g++) {
             float d1 = d * BlockFormats.scaleK4(s, x + 4, 2 * g), m1 = min * BlockFormats.minK4(s, x + 4, 2 * g);
-            float d2 = d * BlockFormats.scaleK4(s, x + 4, 2 * g + 1), m2 = min * BlockFormats.minK4(s, x + 4, 2 * g + 1);
+            float d2 = d * BlockFormats.scaleK4(s, x + 4, 2 * g + 1),
+                    m2 = min * BlockFormats.minK4(s, x + 4, 2 * g + 1);
             long q = x + 48 + 32L * g;
             for (int l = 0; l < 32; l++) {
                 int h = u8(s, x + 16 + l);

@@ -33,7 +33,8 @@ public enum GgmlType {
         if (n % blockSize != 0) {
             throw new IllegalArgumentException(name() + " needs a multiple of " + blockSize + " values, got " + n);
         }
-        return Math.multiplyExact(n / blockSize, (long) bytesPerBlock); // overflow is ArithmeticException, never negative
+        return Math.multiplyExact(
+                n / blockSize, (long) bytesPerBlock); // overflow is ArithmeticException, never negative
     }
 
     public boolean isQuantized() {
@@ -41,10 +42,48 @@ public enum GgmlType {
     }
 
     // ggml.h's names for the ids gpt2j does not read, so that an error can name them.
-    private static final String[] GGML_NAMES = {"F32", "F16", "Q4_0", "Q4_1", "Q4_2", "Q4_3", "Q5_0", "Q5_1", "Q8_0",
-        "Q8_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "Q8_K", "IQ2_XXS", "IQ2_XS", "IQ3_XXS", "IQ1_S", "IQ4_NL", "IQ3_S",
-        "IQ2_S", "IQ4_XS", "I8", "I16", "I32", "I64", "F64", "IQ1_M", "BF16", "Q4_0_4_4", "Q4_0_4_8", "Q4_0_8_8", "TQ1_0",
-        "TQ2_0", "IQ4_NL_4_4", "IQ4_NL_4_8", "IQ4_NL_8_8", "MXFP4"};
+    private static final String[] GGML_NAMES = {
+        "F32",
+        "F16",
+        "Q4_0",
+        "Q4_1",
+        "Q4_2",
+        "Q4_3",
+        "Q5_0",
+        "Q5_1",
+        "Q8_0",
+        "Q8_1",
+        "Q2_K",
+        "Q3_K",
+        "Q4_K",
+        "Q5_K",
+        "Q6_K",
+        "Q8_K",
+        "IQ2_XXS",
+        "IQ2_XS",
+        "IQ3_XXS",
+        "IQ1_S",
+        "IQ4_NL",
+        "IQ3_S",
+        "IQ2_S",
+        "IQ4_XS",
+        "I8",
+        "I16",
+        "I32",
+        "I64",
+        "F64",
+        "IQ1_M",
+        "BF16",
+        "Q4_0_4_4",
+        "Q4_0_4_8",
+        "Q4_0_8_8",
+        "TQ1_0",
+        "TQ2_0",
+        "IQ4_NL_4_4",
+        "IQ4_NL_4_8",
+        "IQ4_NL_8_8",
+        "MXFP4"
+    };
 
     /** ggml's name for a type id, with the id: "IQ2_XXS (16)", or "unknown (99)". */
     public static String describe(long id) {
@@ -53,7 +92,8 @@ public enum GgmlType {
 
     /** The names of the types gpt2j reads, for error messages. */
     public static String readable() {
-        return String.join(", ", java.util.Arrays.stream(values()).map(Enum::name).toList());
+        return String.join(
+                ", ", java.util.Arrays.stream(values()).map(Enum::name).toList());
     }
 
     /** The type with ggml id {@code id}, or null when we do not support it. */

@@ -24,8 +24,7 @@ final class GgufCheckpoint {
     static final String SCALE_BY_INVERSE_LAYER_IDX = "gpt2j.attention.scale_by_inverse_layer_idx";
     static final String ACTIVATION = "gpt2j.activation_function";
 
-    private GgufCheckpoint() {
-    }
+    private GgufCheckpoint() {}
 
     static LoadedCheckpoint load(Path path) {
         return load(GgufFile.open(path), Arena.ofShared());
@@ -42,14 +41,16 @@ final class GgufCheckpoint {
             }
             Tensor wte = f.tensor("token_embd.weight");
             if (wte == null) throw new WeightsException(path + ": missing tensor token_embd.weight");
-            if (wte.rank() != 2) throw new WeightsException(path + ": token_embd.weight has shape "
-                    + Arrays.toString(wte.shape()) + ", expected [n_vocab, n_embd]");
+            if (wte.rank() != 2)
+                throw new WeightsException(path + ": token_embd.weight has shape " + Arrays.toString(wte.shape())
+                        + ", expected [n_vocab, n_embd]");
             Gpt2Config config = config(f, wte);
             TokenizerData tokenizer = tokenizer(f, config.vocabSize());
             Gpt2Weights weights = new Builder(f, config, arena).build();
             Map<GgmlType, Integer> types = new EnumMap<>(GgmlType.class);
             for (GgufFile.TensorInfo t : f.tensorInfos().values()) types.merge(t.type(), 1, Integer::sum);
-            return new LoadedCheckpoint(weights, tokenizer, "gguf", List.of(path), f.fileBytes(), types, List.of(f, arena));
+            return new LoadedCheckpoint(
+                    weights, tokenizer, "gguf", List.of(path), f.fileBytes(), types, List.of(f, arena));
         } catch (RuntimeException e) {
             arena.close();
             f.close();
@@ -61,9 +62,12 @@ final class GgufCheckpoint {
         int embd = positive(f, ARCH + ".embedding_length");
         Double eps = f.number(ARCH + ".attention.layer_norm_epsilon");
         if (wte.dim(0) > Integer.MAX_VALUE) throw new WeightsException(f.path() + ": token_embd.weight is too large");
-        Gpt2Config.Builder b = Gpt2Config.builder().vocabSize((int) wte.dim(0))
-                .contextLength(positive(f, ARCH + ".context_length")).embeddingSize(embd)
-                .layerCount(positive(f, ARCH + ".block_count")).headCount(positive(f, ARCH + ".attention.head_count"));
+        Gpt2Config.Builder b = Gpt2Config.builder()
+                .vocabSize((int) wte.dim(0))
+                .contextLength(positive(f, ARCH + ".context_length"))
+                .embeddingSize(embd)
+                .layerCount(positive(f, ARCH + ".block_count"))
+                .headCount(positive(f, ARCH + ".attention.head_count"));
         if (eps != null) b.layerNormEpsilon(eps.floatValue());
         if (f.integer(ARCH + ".feed_forward_length") != null) b.innerSize(positive(f, ARCH + ".feed_forward_length"));
         Boolean scale = f.bool(SCALE_WEIGHTS), inverse = f.bool(SCALE_BY_INVERSE_LAYER_IDX);
@@ -73,8 +77,8 @@ final class GgufCheckpoint {
         if (act != null) {
             Activation a = Activation.forName(act);
             if (a == null) {
-                throw new WeightsException(f.path() + ": " + ACTIVATION + " is " + act + ", which gpt2j does not compute ("
-                        + Activation.names() + ")");
+                throw new WeightsException(f.path() + ": " + ACTIVATION + " is " + act
+                        + ", which gpt2j does not compute (" + Activation.names() + ")");
             }
             b.activation(a);
         }
@@ -93,11 +97,12 @@ final class GgufCheckpoint {
         if (tokens == null) return null;
         String model = f.string("tokenizer.ggml.model");
         if (model != null && !model.equals("gpt2")) {
-            throw new WeightsException(f.path() + ": tokenizer.ggml.model is " + model + ", gpt2j reads gpt2 (byte-level BPE)");
+            throw new WeightsException(
+                    f.path() + ": tokenizer.ggml.model is " + model + ", gpt2j reads gpt2 (byte-level BPE)");
         }
         if (tokens.size() != vocab) {
-            throw new WeightsException(f.path() + ": tokenizer.ggml.tokens has " + tokens.size() + " entries but token_embd.weight has "
-                    + vocab + " rows");
+            throw new WeightsException(f.path() + ": tokenizer.ggml.tokens has " + tokens.size()
+                    + " entries but token_embd.weight has " + vocab + " rows");
         }
         List<String> merges = f.strings("tokenizer.ggml.merges");
         if (merges == null) throw new WeightsException(f.path() + ": missing metadata tokenizer.ggml.merges");
@@ -128,8 +133,14 @@ final class GgufCheckpoint {
             WeightMatrix head = f.tensorInfos().containsKey("output.weight")
                     ? matrix("output.weight", c.vocabSize(), e)
                     : new WeightMatrix(wte, c.vocabSize(), e, false);
-            return new Gpt2Weights(c, wte, wpe, List.copyOf(layers),
-                    vector("output_norm.weight", e), vector("output_norm.bias", e), head);
+            return new Gpt2Weights(
+                    c,
+                    wte,
+                    wpe,
+                    List.copyOf(layers),
+                    vector("output_norm.weight", e),
+                    vector("output_norm.bias", e),
+                    head);
         }
 
         WeightMatrix matrix(String name, int rows, int cols) {
@@ -145,11 +156,13 @@ final class GgufCheckpoint {
         Tensor tensor(String name, long... shape) {
             Tensor t = f.tensor(name);
             if (t == null) {
-                throw new WeightsException(f.path() + ": missing tensor " + name + " (expected " + Arrays.toString(shape) + ")");
+                throw new WeightsException(
+                        f.path() + ": missing tensor " + name + " (expected " + Arrays.toString(shape) + ")");
             }
             if (!Arrays.equals(t.shape(), shape)) {
                 String ff = name.contains("ffn_up") || name.contains("ffn_down")
-                        ? " (" + ARCH + ".feed_forward_length " + c.innerSize() + ")" : "";
+                        ? " (" + ARCH + ".feed_forward_length " + c.innerSize() + ")"
+                        : "";
                 throw new WeightsException(f.path() + ": tensor " + name + " has shape " + Arrays.toString(t.shape())
                         + " but the metadata implies " + Arrays.toString(shape) + ff);
             }

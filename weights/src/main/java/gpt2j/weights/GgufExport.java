@@ -15,12 +15,11 @@ import java.util.function.BiFunction;
  */
 public final class GgufExport {
 
-    private GgufExport() {
-    }
+    private GgufExport() {}
 
     /** As {@link #write(Gpt2Weights, TokenizerData, GgmlType, Path, Collection, GgufWriter.Progress)}, for a loaded checkpoint. */
-    public static void write(LoadedCheckpoint source, TokenizerData tokenizer, GgmlType type, Path out,
-                             GgufWriter.Progress progress) {
+    public static void write(
+            LoadedCheckpoint source, TokenizerData tokenizer, GgmlType type, Path out, GgufWriter.Progress progress) {
         write(source.weights(), tokenizer, type, out, source.files(), true, progress);
     }
 
@@ -28,12 +27,18 @@ public final class GgufExport {
      * As above; with {@code writeTiedHead} false a head tied to token_embd is left out, as the GGUF format allows:
      * the file is smaller (gpt2j's embedded model), but llama.cpp's GPT-2 loader will not open it.
      */
-    public static void write(LoadedCheckpoint source, TokenizerData tokenizer, GgmlType type, Path out,
-                             boolean writeTiedHead, GgufWriter.Progress progress) {
+    public static void write(
+            LoadedCheckpoint source,
+            TokenizerData tokenizer,
+            GgmlType type,
+            Path out,
+            boolean writeTiedHead,
+            GgufWriter.Progress progress) {
         write(source.weights(), tokenizer, type, out, source.files(), writeTiedHead, progress);
     }
 
-    public static void write(Gpt2Weights w, TokenizerData tokenizer, GgmlType type, Path out, GgufWriter.Progress progress) {
+    public static void write(
+            Gpt2Weights w, TokenizerData tokenizer, GgmlType type, Path out, GgufWriter.Progress progress) {
         write(w, tokenizer, type, out, List.of(), true, progress);
     }
 
@@ -42,14 +47,26 @@ public final class GgufExport {
      * {@code out}, atomically; refuses when {@code out} is one of {@code sourceFiles}. The tokenizer is required:
      * llama.cpp needs the vocabulary.
      */
-    public static void write(Gpt2Weights w, TokenizerData tokenizer, GgmlType type, Path out, Collection<Path> sourceFiles,
-                             boolean writeTiedHead, GgufWriter.Progress progress) {
+    public static void write(
+            Gpt2Weights w,
+            TokenizerData tokenizer,
+            GgmlType type,
+            Path out,
+            Collection<Path> sourceFiles,
+            boolean writeTiedHead,
+            GgufWriter.Progress progress) {
         write(w, tokenizer, QuantPreset.of(type), true, out, sourceFiles, writeTiedHead, progress);
     }
 
     /** As below, for a loaded checkpoint (its files are never overwritten). */
-    public static void write(LoadedCheckpoint source, TokenizerData tokenizer, QuantPreset preset, boolean pure, Path out,
-                             boolean writeTiedHead, GgufWriter.Progress progress) {
+    public static void write(
+            LoadedCheckpoint source,
+            TokenizerData tokenizer,
+            QuantPreset preset,
+            boolean pure,
+            Path out,
+            boolean writeTiedHead,
+            GgufWriter.Progress progress) {
         write(source.weights(), tokenizer, preset, pure, out, source.files(), writeTiedHead, progress);
     }
 
@@ -58,13 +75,20 @@ public final class GgufExport {
      * {@link QuantPreset#typeOf} ({@code pure}: the preset's type everywhere), general.file_type the preset's.
      * Every tensor's type is checked before anything is written.
      */
-    public static void write(Gpt2Weights w, TokenizerData tokenizer, QuantPreset preset, boolean pure, Path out,
-                             Collection<Path> sourceFiles, boolean writeTiedHead, GgufWriter.Progress progress) {
+    public static void write(
+            Gpt2Weights w,
+            TokenizerData tokenizer,
+            QuantPreset preset,
+            boolean pure,
+            Path out,
+            Collection<Path> sourceFiles,
+            boolean writeTiedHead,
+            GgufWriter.Progress progress) {
         Gpt2Config c = w.config();
         if (tokenizer == null) throw new WeightsException(out + ": writing GGUF needs the tokenizer vocabulary");
         if (tokenizer.tokens().size() != c.vocabSize()) {
-            throw new WeightsException(out + ": the tokenizer has " + tokenizer.tokens().size() + " tokens but the model has "
-                    + c.vocabSize());
+            throw new WeightsException(out + ": the tokenizer has "
+                    + tokenizer.tokens().size() + " tokens but the model has " + c.vocabSize());
         }
         boolean hasOutput = writeTiedHead || w.head().tensor() != w.tokenEmbedding();
         int layers = c.layerCount();
@@ -95,7 +119,11 @@ public final class GgufExport {
         });
         putTokenizer(g, tokenizer);
 
-        matrix(g, "token_embd.weight", new WeightMatrix(w.tokenEmbedding(), c.vocabSize(), c.embeddingSize(), false), typeOf);
+        matrix(
+                g,
+                "token_embd.weight",
+                new WeightMatrix(w.tokenEmbedding(), c.vocabSize(), c.embeddingSize(), false),
+                typeOf);
         vector(g, "position_embd.weight", w.positionEmbedding());
         for (int i = 0; i < c.layerCount(); i++) {
             Gpt2Weights.Layer l = w.layers().get(i);
@@ -129,7 +157,8 @@ public final class GgufExport {
         Map<String, Object> keys = new LinkedHashMap<>();
         if (!c.scaleAttnWeights()) keys.put(GgufCheckpoint.SCALE_WEIGHTS, false);
         if (c.scaleAttnByInverseLayerIdx()) keys.put(GgufCheckpoint.SCALE_BY_INVERSE_LAYER_IDX, true);
-        if (c.activation() != Activation.GELU_TANH) keys.put(GgufCheckpoint.ACTIVATION, c.activation().configName());
+        if (c.activation() != Activation.GELU_TANH)
+            keys.put(GgufCheckpoint.ACTIVATION, c.activation().configName());
         return keys;
     }
 
@@ -158,17 +187,24 @@ public final class GgufExport {
         }
     }
 
-    private static void matrix(GgufWriter g, String name, WeightMatrix m,
-                               BiFunction<String, WeightMatrix, GgmlType> typeOf) {
+    private static void matrix(
+            GgufWriter g, String name, WeightMatrix m, BiFunction<String, WeightMatrix, GgmlType> typeOf) {
         matrix(g, name, m, typeOf.apply(name, m));
     }
 
     private static void matrix(GgufWriter g, String name, WeightMatrix m, GgmlType type) {
-        g.addTensor(name, type, new long[] {m.rows(), m.cols()},
+        g.addTensor(
+                name,
+                type,
+                new long[] {m.rows(), m.cols()},
                 arena -> Conversions.toOutputMajor(m, type, arena).tensor().data());
     }
 
     private static void vector(GgufWriter g, String name, Tensor t) {
-        g.addTensor(name, GgmlType.F32, t.shape(), arena -> Conversions.toF32(t, arena).data());
+        g.addTensor(
+                name,
+                GgmlType.F32,
+                t.shape(),
+                arena -> Conversions.toF32(t, arena).data());
     }
 }

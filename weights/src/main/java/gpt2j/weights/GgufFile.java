@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -57,8 +56,16 @@ public final class GgufFile implements AutoCloseable {
     private final Arena arena;
     private final MemorySegment mapped;
 
-    private GgufFile(Path path, int version, long fileBytes, Map<String, Object> metadata, Map<String, TensorInfo> tensors,
-                     int alignment, long dataStart, Arena arena, MemorySegment mapped) {
+    private GgufFile(
+            Path path,
+            int version,
+            long fileBytes,
+            Map<String, Object> metadata,
+            Map<String, TensorInfo> tensors,
+            int alignment,
+            long dataStart,
+            Arena arena,
+            MemorySegment mapped) {
         this.path = path;
         this.version = version;
         this.fileBytes = fileBytes;
@@ -95,18 +102,29 @@ public final class GgufFile implements AutoCloseable {
         Reader r = new Reader(path, file);
         int magic = r.u32();
         if (magic != MAGIC) {
-            throw bad(path, Integer.reverseBytes(magic) == MAGIC ? "big-endian GGUF files are not supported"
-                    : "bad magic (expected \"GGUF\")");
+            throw bad(
+                    path,
+                    Integer.reverseBytes(magic) == MAGIC
+                            ? "big-endian GGUF files are not supported"
+                            : "bad magic (expected \"GGUF\")");
         }
         int version = r.u32();
-        if (version != 2 && version != 3) throw bad(path, "unsupported GGUF version " + Integer.toUnsignedString(version)
-                + " (gpt2j reads versions 2 and 3)");
+        if (version != 2 && version != 3)
+            throw bad(
+                    path,
+                    "unsupported GGUF version " + Integer.toUnsignedString(version)
+                            + " (gpt2j reads versions 2 and 3)");
         long nTensors = r.u64(), nKv = r.u64();
         // Every tensor info takes at least 24 bytes and every key/value 13: bounds any count by the file size.
-        if (nTensors < 0 || nTensors > r.remaining() / 24) throw bad(path, "tensor count " + Long.toUnsignedString(nTensors)
-                + " is impossible for a file of " + size + " bytes");
-        if (nKv < 0 || nKv > r.remaining() / 13) throw bad(path, "metadata count " + Long.toUnsignedString(nKv)
-                + " is impossible for a file of " + size + " bytes");
+        if (nTensors < 0 || nTensors > r.remaining() / 24)
+            throw bad(
+                    path,
+                    "tensor count " + Long.toUnsignedString(nTensors) + " is impossible for a file of " + size
+                            + " bytes");
+        if (nKv < 0 || nKv > r.remaining() / 13)
+            throw bad(
+                    path,
+                    "metadata count " + Long.toUnsignedString(nKv) + " is impossible for a file of " + size + " bytes");
         Map<String, Object> meta = new LinkedHashMap<>();
         for (long i = 0; i < nKv; i++) {
             String key = r.string(path);
@@ -127,8 +145,11 @@ public final class GgufFile implements AutoCloseable {
         for (long i = 0; i < nTensors; i++) {
             String name = r.string(path);
             int nDims = r.u32();
-            if (nDims < 1 || nDims > MAX_DIMS) throw bad(path, "tensor " + name + " has " + Integer.toUnsignedString(nDims)
-                    + " dimensions (1 to " + MAX_DIMS + " allowed)");
+            if (nDims < 1 || nDims > MAX_DIMS)
+                throw bad(
+                        path,
+                        "tensor " + name + " has " + Integer.toUnsignedString(nDims) + " dimensions (1 to " + MAX_DIMS
+                                + " allowed)");
             long[] rec = new long[nDims + 2];
             for (int d = 0; d < nDims; d++) rec[d] = r.u64();
             rec[nDims] = r.u32() & 0xFFFFFFFFL;
@@ -159,11 +180,17 @@ public final class GgufFile implements AutoCloseable {
         long[] ne = Arrays.copyOf(rec, nDims);
         long typeId = rec[nDims], offset = rec[nDims + 1];
         GgmlType type = typeId > Integer.MAX_VALUE ? null : GgmlType.byId((int) typeId);
-        if (type == null) throw bad(path, "tensor " + name + " has ggml type " + GgmlType.describe(typeId)
-                + ", which gpt2j does not read (it reads " + GgmlType.readable() + ")");
+        if (type == null)
+            throw bad(
+                    path,
+                    "tensor " + name + " has ggml type " + GgmlType.describe(typeId)
+                            + ", which gpt2j does not read (it reads " + GgmlType.readable() + ")");
         long n;
-        if (ne[0] % type.blockSize != 0 && ne[0] >= 0) throw bad(path, "tensor " + name + ": " + type + " rows of " + ne[0]
-                + " values are not whole blocks of " + type.blockSize);
+        if (ne[0] % type.blockSize != 0 && ne[0] >= 0)
+            throw bad(
+                    path,
+                    "tensor " + name + ": " + type + " rows of " + ne[0] + " values are not whole blocks of "
+                            + type.blockSize);
         long bytes;
         try {
             n = 1;
@@ -175,11 +202,15 @@ public final class GgufFile implements AutoCloseable {
         } catch (ArithmeticException e) {
             throw bad(path, "tensor " + name + " has impossible dimensions " + Arrays.toString(ne));
         }
-        if (offset < 0 || offset % alignment != 0) throw bad(path, "tensor " + name + " offset " + Long.toUnsignedString(offset)
-                + " is not aligned to " + alignment);
+        if (offset < 0 || offset % alignment != 0)
+            throw bad(
+                    path,
+                    "tensor " + name + " offset " + Long.toUnsignedString(offset) + " is not aligned to " + alignment);
         if (offset > size - dataStart || bytes > size - dataStart - offset) {
-            throw bad(path, "tensor " + name + " (" + bytes + " bytes at data offset " + offset + ") runs past the end of the "
-                    + size + "-byte file (truncated?)");
+            throw bad(
+                    path,
+                    "tensor " + name + " (" + bytes + " bytes at data offset " + offset + ") runs past the end of the "
+                            + size + "-byte file (truncated?)");
         }
         return new TensorInfo(name, ne, type, dataStart + offset, bytes);
     }
@@ -194,9 +225,11 @@ public final class GgufFile implements AutoCloseable {
 
     /** Little-endian reads, refusing to read past the end of the file. */
     private static final class Reader {
-        private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        private static final ValueLayout.OfShort U16 =
+                ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
         private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-        private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        private static final ValueLayout.OfLong U64 =
+                ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
         private final Path path;
         private final MemorySegment file;
         private long pos;
@@ -244,8 +277,10 @@ public final class GgufFile implements AutoCloseable {
         String string(Path path) {
             long len = u64();
             if (len < 0 || len > remaining() || len > MAX_STRING) {
-                throw bad(path, "string of length " + Long.toUnsignedString(len) + " at byte " + (position() - 8)
-                        + " does not fit the file");
+                throw bad(
+                        path,
+                        "string of length " + Long.toUnsignedString(len) + " at byte " + (position() - 8)
+                                + " does not fit the file");
             }
             // A vocabulary is 100,000 strings read once per start, before the JIT has compiled anything: String's own
             // decoding is several times cheaper than a CharsetDecoder per string. It replaces bad bytes with U+FFFD,
@@ -258,7 +293,8 @@ public final class GgufFile implements AutoCloseable {
             return s;
         }
 
-        // GGUF value types: 0 u8, 1 i8, 2 u16, 3 i16, 4 u32, 5 i32, 6 f32, 7 bool, 8 string, 9 array, 10 u64, 11 i64, 12 f64
+        // GGUF value types: 0 u8, 1 i8, 2 u16, 3 i16, 4 u32, 5 i32, 6 f32, 7 bool, 8 string, 9 array, 10 u64, 11 i64,
+        // 12 f64
         Object value(Path path, String key, int type, boolean arraysAllowed) {
             return switch (type) {
                 case 0 -> (long) u8();
@@ -276,7 +312,8 @@ public final class GgufFile implements AutoCloseable {
                     if (!arraysAllowed) throw bad(path, "metadata " + key + " nests arrays, which gpt2j cannot read");
                     yield array(path, key);
                 }
-                default -> throw bad(path, "metadata " + key + " has unknown value type " + Integer.toUnsignedString(type));
+                default ->
+                    throw bad(path, "metadata " + key + " has unknown value type " + Integer.toUnsignedString(type));
             };
         }
 
@@ -293,10 +330,15 @@ public final class GgufFile implements AutoCloseable {
                 case 10, 11, 12 -> 8;
                 case 8 -> 8; // at least the length field
                 case 9 -> 12; // at least a type and a count
-                default -> throw bad(path, "metadata " + key + " is an array of unknown type " + Integer.toUnsignedString(type));
+                default ->
+                    throw bad(
+                            path, "metadata " + key + " is an array of unknown type " + Integer.toUnsignedString(type));
             };
             if (n < 0 || n > remaining() / elem || n > MAX_ARRAY) {
-                throw bad(path, "metadata " + key + " claims " + Long.toUnsignedString(n) + " elements, more than the file holds");
+                throw bad(
+                        path,
+                        "metadata " + key + " claims " + Long.toUnsignedString(n)
+                                + " elements, more than the file holds");
             }
             int count = (int) n;
             if (type == 8) {
@@ -408,8 +450,13 @@ public final class GgufFile implements AutoCloseable {
     }
 
     private static String describe(Object v) {
-        return v instanceof String ? "a string" : v instanceof List<?> ? "an array of strings"
-                : v.getClass().isArray() ? "an array" : v.getClass().getSimpleName().toLowerCase() + " " + v;
+        return v instanceof String
+                ? "a string"
+                : v instanceof List<?>
+                        ? "an array of strings"
+                        : v.getClass().isArray()
+                                ? "an array"
+                                : v.getClass().getSimpleName().toLowerCase() + " " + v;
     }
 
     /** The tensor {@code name} as a zero-copy slice in row-major shape (ne reversed), or null when absent. */

@@ -34,15 +34,13 @@ public final class GgufWriter {
         void tensorWritten(int done, int total, String name);
 
         /** Called once, before any tensor is written: how many tensors of each type, and the file's size in bytes. */
-        default void starting(Map<GgmlType, Integer> types, long fileBytes) {
-        }
+        default void starting(Map<GgmlType, Integer> types, long fileBytes) {}
     }
 
-    private record Kv(String key, int type, Object value) {
-    }
+    private record Kv(String key, int type, Object value) {}
 
-    private record Entry(String name, GgmlType type, long[] shape, long byteSize, Function<Arena, MemorySegment> data) {
-    }
+    private record Entry(
+            String name, GgmlType type, long[] shape, long byteSize, Function<Arena, MemorySegment> data) {}
 
     private static final int ALIGNMENT = GgufFile.DEFAULT_ALIGNMENT;
     private final List<Kv> kvs = new ArrayList<>();
@@ -147,8 +145,10 @@ public final class GgufWriter {
             if (kv.value() instanceof String v) utf8(v, kv.key());
             if (kv.value() instanceof List<?> l) for (Object v : l) utf8((String) v, kv.key());
             // Readers align the data by this key; the writer always aligns to 32 (found by GgufWriterFuzzTest).
-            if (kv.key().equals("general.alignment") && !(kv.type() == 4 && kv.value().equals(ALIGNMENT))) {
-                throw new WeightsException("general.alignment must be the u32 " + ALIGNMENT + " that this writer aligns to");
+            if (kv.key().equals("general.alignment")
+                    && !(kv.type() == 4 && kv.value().equals(ALIGNMENT))) {
+                throw new WeightsException(
+                        "general.alignment must be the u32 " + ALIGNMENT + " that this writer aligns to");
             }
         }
         for (Entry t : tensors) {
@@ -159,8 +159,8 @@ public final class GgufWriter {
 
     private static void utf8(String s, String what) {
         if (!StandardCharsets.UTF_8.newEncoder().canEncode(s)) {
-            throw new WeightsException(what + " " + Unpickler.printable(s) + " holds a lone surrogate, which has no UTF-8 "
-                    + "form (GGUF strings are UTF-8)");
+            throw new WeightsException(what + " " + Unpickler.printable(s)
+                    + " holds a lone surrogate, which has no UTF-8 " + "form (GGUF strings are UTF-8)");
         }
     }
 
@@ -213,7 +213,8 @@ public final class GgufWriter {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment data = t.data().apply(arena);
                 if (data.byteSize() != t.byteSize()) {
-                    throw new IllegalStateException(t.name() + ": " + data.byteSize() + " bytes, expected " + t.byteSize());
+                    throw new IllegalStateException(
+                            t.name() + ": " + data.byteSize() + " bytes, expected " + t.byteSize());
                 }
                 o.segment(data);
             }

@@ -6,8 +6,7 @@ import java.nio.file.Path;
 /** Opens a GPT-2 checkpoint in whichever format it is: a Hugging Face directory or a {@code .gguf} file. */
 public final class Gpt2Checkpoint {
 
-    private Gpt2Checkpoint() {
-    }
+    private Gpt2Checkpoint() {}
 
     /**
      * {@code path} is a Hugging Face GPT-2 directory (config.json with model.safetensors, pytorch_model.bin

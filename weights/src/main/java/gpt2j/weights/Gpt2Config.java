@@ -6,14 +6,23 @@ package gpt2j.weights;
  * {@code scale_attn_weights} (scores divided by sqrt(head size)) and {@code scale_attn_by_inverse_layer_idx} (the
  * scores of layer l divided by l + 1 as well). Build one with {@link #builder()}; unset fields are GPT-2's defaults.
  */
-public record Gpt2Config(int vocabSize, int contextLength, int embeddingSize, int layerCount, int headCount,
-                         float layerNormEpsilon, int innerSize, Activation activation, boolean scaleAttnWeights,
-                         boolean scaleAttnByInverseLayerIdx) {
+public record Gpt2Config(
+        int vocabSize,
+        int contextLength,
+        int embeddingSize,
+        int layerCount,
+        int headCount,
+        float layerNormEpsilon,
+        int innerSize,
+        Activation activation,
+        boolean scaleAttnWeights,
+        boolean scaleAttnByInverseLayerIdx) {
 
     public Gpt2Config {
         if (vocabSize <= 0 || contextLength <= 0 || embeddingSize <= 0 || layerCount <= 0 || headCount <= 0) {
-            throw new WeightsException("config: sizes must be positive (vocab_size=" + vocabSize + ", n_positions="
-                    + contextLength + ", n_embd=" + embeddingSize + ", n_layer=" + layerCount + ", n_head=" + headCount + ")");
+            throw new WeightsException(
+                    "config: sizes must be positive (vocab_size=" + vocabSize + ", n_positions=" + contextLength
+                            + ", n_embd=" + embeddingSize + ", n_layer=" + layerCount + ", n_head=" + headCount + ")");
         }
         if (embeddingSize % headCount != 0) {
             throw new WeightsException("config: n_embd " + embeddingSize + " is not divisible by n_head " + headCount);
@@ -30,9 +39,16 @@ public record Gpt2Config(int vocabSize, int contextLength, int embeddingSize, in
     }
 
     public Builder toBuilder() {
-        return new Builder().vocabSize(vocabSize).contextLength(contextLength).embeddingSize(embeddingSize)
-                .layerCount(layerCount).headCount(headCount).layerNormEpsilon(layerNormEpsilon).innerSize(innerSize)
-                .activation(activation).scaleAttnWeights(scaleAttnWeights)
+        return new Builder()
+                .vocabSize(vocabSize)
+                .contextLength(contextLength)
+                .embeddingSize(embeddingSize)
+                .layerCount(layerCount)
+                .headCount(headCount)
+                .layerNormEpsilon(layerNormEpsilon)
+                .innerSize(innerSize)
+                .activation(activation)
+                .scaleAttnWeights(scaleAttnWeights)
                 .scaleAttnByInverseLayerIdx(scaleAttnByInverseLayerIdx);
     }
 
@@ -73,8 +89,7 @@ public record Gpt2Config(int vocabSize, int contextLength, int embeddingSize, in
         private Activation activation = Activation.GELU_TANH;
         private boolean scaleAttnWeights = true, scaleAttnByInverseLayerIdx;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         public Builder vocabSize(int v) {
             vocabSize = v;
@@ -128,8 +143,16 @@ public record Gpt2Config(int vocabSize, int contextLength, int embeddingSize, in
         }
 
         public Gpt2Config build() {
-            return new Gpt2Config(vocabSize, contextLength, embeddingSize, layerCount, headCount, layerNormEpsilon,
-                    innerSize == 0 ? 4 * embeddingSize : innerSize, activation, scaleAttnWeights,
+            return new Gpt2Config(
+                    vocabSize,
+                    contextLength,
+                    embeddingSize,
+                    layerCount,
+                    headCount,
+                    layerNormEpsilon,
+                    innerSize == 0 ? 4 * embeddingSize : innerSize,
+                    activation,
+                    scaleAttnWeights,
                     scaleAttnByInverseLayerIdx);
         }
     }

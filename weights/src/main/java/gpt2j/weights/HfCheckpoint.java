@@ -3,7 +3,6 @@ package gpt2j.weights;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
@@ -29,8 +28,7 @@ import java.util.Map;
  */
 final class HfCheckpoint {
 
-    private HfCheckpoint() {
-    }
+    private HfCheckpoint() {}
 
     static LoadedCheckpoint load(Path dir) {
         Gpt2Config config = HfConfig.read(dir.resolve("config.json"));
@@ -58,8 +56,8 @@ final class HfCheckpoint {
      * The checkpoint in {@code opened} (the readers of {@code files}, in memory for the fuzz tests); converted tensors
      * go into {@code arena}. Closing it, or a failure here, closes the readers and the arena.
      */
-    static LoadedCheckpoint load(Path dir, Gpt2Config config, boolean tied, List<Path> files, List<TensorFile> opened,
-                                 Arena arena) {
+    static LoadedCheckpoint load(
+            Path dir, Gpt2Config config, boolean tied, List<Path> files, List<TensorFile> opened, Arena arena) {
         List<AutoCloseable> resources = new ArrayList<>(opened);
         resources.add(arena);
         try {
@@ -125,7 +123,10 @@ final class HfCheckpoint {
         for (Iterator<JsonNode> it = map.elements(); it.hasNext(); ) {
             String shard = it.next().asText();
             // The index names files beside it; never follow it elsewhere.
-            if (shard.isEmpty() || shard.contains("/") || shard.contains("\\") || shard.equals("..")
+            if (shard.isEmpty()
+                    || shard.contains("/")
+                    || shard.contains("\\")
+                    || shard.equals("..")
                     || shard.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) { // a NUL is no path at all
                 throw new WeightsException(index + ": shard name '" + shard.replaceAll("\\p{Cntrl}", "?")
                         + "' is not a file name in " + dir);
@@ -174,12 +175,12 @@ final class HfCheckpoint {
             }
             Tensor lnfW = f32(prefix + "ln_f.weight", e), lnfB = f32(prefix + "ln_f.bias", e);
             if (!tied && !tensors.containsKey("lm_head.weight")) {
-                throw new WeightsException(dir + ": config.json sets tie_word_embeddings to false but there is no "
-                        + "lm_head.weight");
+                throw new WeightsException(
+                        dir + ": config.json sets tie_word_embeddings to false but there is no " + "lm_head.weight");
             }
             Tensor head = tied ? wte : f32("lm_head.weight", c.vocabSize(), e);
-            return new Gpt2Weights(c, wte, wpe, List.copyOf(layers), lnfW, lnfB,
-                    new WeightMatrix(head, c.vocabSize(), e, false));
+            return new Gpt2Weights(
+                    c, wte, wpe, List.copyOf(layers), lnfW, lnfB, new WeightMatrix(head, c.vocabSize(), e, false));
         }
 
         /** Conv1D weight: stored [in, out] = {cols, rows}. */
@@ -190,10 +191,12 @@ final class HfCheckpoint {
         Tensor f32(String name, long... shape) {
             Tensor t = tensors.get(name);
             if (t == null) {
-                throw new WeightsException(dir + ": missing tensor " + name + " (expected " + Arrays.toString(shape) + ")");
+                throw new WeightsException(
+                        dir + ": missing tensor " + name + " (expected " + Arrays.toString(shape) + ")");
             }
             if (!Arrays.equals(t.shape(), shape)) {
-                String inner = name.contains(".mlp.") ? " (n_inner " + c.innerSize() + ", n_embd " + c.embeddingSize() + ")"
+                String inner = name.contains(".mlp.")
+                        ? " (n_inner " + c.innerSize() + ", n_embd " + c.embeddingSize() + ")"
                         : "";
                 throw new WeightsException(dir + ": tensor " + name + " has shape " + Arrays.toString(t.shape())
                         + " but config.json implies " + Arrays.toString(shape) + inner);

@@ -3,7 +3,6 @@ package gpt2j.weights;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -13,15 +12,15 @@ import java.util.List;
 /** Reads a Hugging Face GPT-2 {@code config.json} into a {@link Gpt2Config}. */
 public final class HfConfig {
 
-    private HfConfig() {
-    }
+    private HfConfig() {}
 
     public static Gpt2Config read(Path configJson) {
         String text;
         try {
             text = Files.readString(configJson);
         } catch (NoSuchFileException e) {
-            throw new WeightsException(configJson + ": file not found (a Hugging Face GPT-2 directory needs config.json)");
+            throw new WeightsException(
+                    configJson + ": file not found (a Hugging Face GPT-2 directory needs config.json)");
         } catch (IOException e) {
             throw new WeightsException(configJson + ": cannot read (" + e.getMessage() + ")", e);
         }
@@ -60,7 +59,8 @@ public final class HfConfig {
         }
         JsonNode epsNode = root.get("layer_norm_epsilon");
         if (epsNode != null && !epsNode.isNull()) {
-            if (!epsNode.isNumber()) throw new WeightsException(where + ": layer_norm_epsilon is not a number: " + epsNode);
+            if (!epsNode.isNumber())
+                throw new WeightsException(where + ": layer_norm_epsilon is not a number: " + epsNode);
             b.layerNormEpsilon((float) epsNode.asDouble());
         }
         b.scaleAttnWeights(flag(where, root, "scale_attn_weights", true));
@@ -91,8 +91,8 @@ public final class HfConfig {
         }
         JsonNode heads = root.get("attention_head_type");
         if (heads != null && !heads.isNull() && !heads.asText().equals("multihead")) {
-            throw new WeightsException(where + ": attention_head_type is " + heads
-                    + ", gpt2j runs multihead attention only (GPT-2's)");
+            throw new WeightsException(
+                    where + ": attention_head_type is " + heads + ", gpt2j runs multihead attention only (GPT-2's)");
         }
         JsonNode arch = root.get("architectures");
         if (arch != null && arch.isArray()) {
@@ -106,7 +106,8 @@ public final class HfConfig {
     }
 
     /** Architectures whose weights give next-token logits through the tied (or saved) LM head. */
-    private static final List<String> LM_ARCHITECTURES = List.of("GPT2LMHeadModel", "GPT2Model", "GPT2DoubleHeadsModel");
+    private static final List<String> LM_ARCHITECTURES =
+            List.of("GPT2LMHeadModel", "GPT2Model", "GPT2DoubleHeadsModel");
 
     private static boolean flag(String where, JsonNode root, String name, boolean absent) {
         JsonNode n = root.get(name);

@@ -14,8 +14,7 @@ final class Iq4Quants {
     private static final int NTRY = 7;
     private static final float GROUP_MAX_EPS = 1e-15f;
 
-    private Iq4Quants() {
-    }
+    private Iq4Quants() {}
 
     // block_iq4_nl { half d; uint8 qs[16]; }: nibbles laid out as Q4_0's
     static void iq4_nl(float[] x, int xOff, int n, MemorySegment dst, long dstOff) {
@@ -28,7 +27,8 @@ final class Iq4Quants {
         quantize(x, xOff, n, dst, dstOff, GgmlType.IQ4_XS, 256);
     }
 
-    private static void quantize(float[] x, int xOff, int n, MemorySegment dst, long dstOff, GgmlType type, int superSize) {
+    private static void quantize(
+            float[] x, int xOff, int n, MemorySegment dst, long dstOff, GgmlType type, int superSize) {
         byte[] y = new byte[type.bytesPerBlock];
         byte[] L = new byte[superSize];
         float[] scales = new float[superSize / 32], weight = new float[32];

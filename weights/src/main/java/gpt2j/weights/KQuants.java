@@ -16,8 +16,7 @@ final class KQuants {
     private static final int QK_K = BlockFormats.QK_K;
     private static final float GROUP_MAX_EPS = 1e-15f;
 
-    private KQuants() {
-    }
+    private KQuants() {}
 
     // block_q2_K { uint8 scales[16] (scale | min << 4); uint8 qs[64]; half d; half dmin; }
     static void q2_K(float[] x, int xOff, int n, MemorySegment dst, long dstOff) {
@@ -31,7 +30,8 @@ final class KQuants {
             float maxScale = 0, maxMin = 0;
             for (int j = 0; j < QK_K / 16; j++) {
                 for (int l = 0; l < 16; l++) weights[l] = Math.abs(x[base + 16 * j + l]);
-                scales[j] = makeQkx2Quants(16, 3, x, base + 16 * j, weights, L, 16 * j, mins, j, laux, -0.5f, 0.1f, 15, true);
+                scales[j] = makeQkx2Quants(
+                        16, 3, x, base + 16 * j, weights, L, 16 * j, mins, j, laux, -0.5f, 0.1f, 15, true);
                 if (scales[j] > maxScale) maxScale = scales[j];
                 if (mins[j] > maxMin) maxMin = mins[j];
             }
@@ -135,8 +135,16 @@ final class KQuants {
     }
 
     /** Q4_K and Q5_K: eight sub-blocks of 32, each with a 6-bit scale and min under the fp16 d and dmin. */
-    private static void withMinimum(float[] x, int xOff, int n, MemorySegment dst, long dstOff, GgmlType type,
-                                    int nmax, float rmin, int nstep) {
+    private static void withMinimum(
+            float[] x,
+            int xOff,
+            int n,
+            MemorySegment dst,
+            long dstOff,
+            GgmlType type,
+            int nmax,
+            float rmin,
+            int nstep) {
         byte[] y = new byte[type.bytesPerBlock];
         MemorySegment packed = MemorySegment.ofArray(y);
         byte[] L = new byte[QK_K], laux = new byte[32];
@@ -150,8 +158,8 @@ final class KQuants {
                 for (int l = 0; l < 32; l++) sumX2 += x[base + 32 * j + l] * x[base + 32 * j + l];
                 float avX = (float) Math.sqrt(sumX2 / 32);
                 for (int l = 0; l < 32; l++) weights[l] = avX + Math.abs(x[base + 32 * j + l]);
-                scales[j] = makeQkx2Quants(32, nmax, x, base + 32 * j, weights, L, 32 * j, mins, j, laux, rmin, 0.1f, nstep,
-                        false);
+                scales[j] = makeQkx2Quants(
+                        32, nmax, x, base + 32 * j, weights, L, 32 * j, mins, j, laux, rmin, 0.1f, nstep, false);
                 if (scales[j] > maxScale) maxScale = scales[j];
                 if (mins[j] > maxMin) maxMin = mins[j];
             }
@@ -380,8 +388,21 @@ final class KQuants {
      * and trying {@code nstep + 1} stretched scales, each refit by weighted least squares; keeps the lowest weighted
      * error (absolute with {@code useMad}, else squared). Writes L, stores -min in {@code theMin[mi]}, returns the scale.
      */
-    static float makeQkx2Quants(int n, int nmax, float[] x, int xo, float[] weights, byte[] L, int lo, float[] theMin,
-                                int mi, byte[] laux, float rmin, float rdelta, int nstep, boolean useMad) {
+    static float makeQkx2Quants(
+            int n,
+            int nmax,
+            float[] x,
+            int xo,
+            float[] weights,
+            byte[] L,
+            int lo,
+            float[] theMin,
+            int mi,
+            byte[] laux,
+            float rmin,
+            float rdelta,
+            int nstep,
+            boolean useMad) {
         float min = x[xo], max = x[xo];
         float sumW = weights[0];
         float sumX = sumW * x[xo];

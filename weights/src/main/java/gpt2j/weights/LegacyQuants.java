@@ -12,8 +12,7 @@ final class LegacyQuants {
 
     private static final int QK = 32;
 
-    private LegacyQuants() {
-    }
+    private LegacyQuants() {}
 
     // block_q4_1 { half d; half m; uint8 qs[16]; }: d = (max - min)/15, q = min(15, (int8)((x - min)/d + 0.5))
     static void q4_1(float[] x, int xOff, int n, MemorySegment dst, long dstOff) {

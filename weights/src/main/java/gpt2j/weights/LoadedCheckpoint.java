@@ -22,8 +22,14 @@ public final class LoadedCheckpoint implements AutoCloseable {
     private final Map<GgmlType, Integer> sourceTypes;
     private final List<AutoCloseable> resources;
 
-    LoadedCheckpoint(Gpt2Weights weights, TokenizerData tokenizer, String format, List<Path> files, long fileBytes,
-                     Map<GgmlType, Integer> sourceTypes, List<AutoCloseable> resources) {
+    LoadedCheckpoint(
+            Gpt2Weights weights,
+            TokenizerData tokenizer,
+            String format,
+            List<Path> files,
+            long fileBytes,
+            Map<GgmlType, Integer> sourceTypes,
+            List<AutoCloseable> resources) {
         this.weights = weights;
         this.tokenizer = tokenizer;
         this.format = format;

@@ -13,8 +13,7 @@ import java.util.List;
  */
 public final class ModelQuantizer {
 
-    private ModelQuantizer() {
-    }
+    private ModelQuantizer() {}
 
     /**
      * The weights with every matrix and the token embeddings stored output-major as {@code type} (F32, F16, Q8_0 or
@@ -22,7 +21,8 @@ public final class ModelQuantizer {
      * A tied head stays tied: it reuses the converted token embeddings.
      */
     public static Gpt2Weights quantize(Gpt2Weights w, GgmlType type, Arena arena) {
-        if (type == GgmlType.BF16) throw new WeightsException("gpt2j cannot store weights as BF16; use F32, F16, Q8_0 or Q4_0");
+        if (type == GgmlType.BF16)
+            throw new WeightsException("gpt2j cannot store weights as BF16; use F32, F16, Q8_0 or Q4_0");
         int vocab = w.config().vocabSize(), embd = w.config().embeddingSize();
         WeightMatrix wte = new WeightMatrix(w.tokenEmbedding(), vocab, embd, false);
         Tensor tokenEmbedding = convert(wte, type, arena).tensor();
@@ -31,15 +31,28 @@ public final class ModelQuantizer {
                 : convert(w.head(), type, arena);
         List<Gpt2Weights.Layer> layers = new ArrayList<>();
         for (Gpt2Weights.Layer l : w.layers()) {
-            layers.add(new Gpt2Weights.Layer(l.attnNormWeight(), l.attnNormBias(),
-                    convert(l.qkv(), type, arena), l.qkvBias(),
-                    convert(l.attnOut(), type, arena), l.attnOutBias(),
-                    l.mlpNormWeight(), l.mlpNormBias(),
-                    convert(l.mlpUp(), type, arena), l.mlpUpBias(),
-                    convert(l.mlpDown(), type, arena), l.mlpDownBias()));
+            layers.add(new Gpt2Weights.Layer(
+                    l.attnNormWeight(),
+                    l.attnNormBias(),
+                    convert(l.qkv(), type, arena),
+                    l.qkvBias(),
+                    convert(l.attnOut(), type, arena),
+                    l.attnOutBias(),
+                    l.mlpNormWeight(),
+                    l.mlpNormBias(),
+                    convert(l.mlpUp(), type, arena),
+                    l.mlpUpBias(),
+                    convert(l.mlpDown(), type, arena),
+                    l.mlpDownBias()));
         }
-        return new Gpt2Weights(w.config(), tokenEmbedding, w.positionEmbedding(), List.copyOf(layers),
-                w.finalNormWeight(), w.finalNormBias(), head);
+        return new Gpt2Weights(
+                w.config(),
+                tokenEmbedding,
+                w.positionEmbedding(),
+                List.copyOf(layers),
+                w.finalNormWeight(),
+                w.finalNormBias(),
+                head);
     }
 
     /** F32 input-major matrices are already what the engine wants for F32; anything else becomes output-major. */

@@ -6,7 +6,6 @@ import gpt2j.weights.Unpickler.Storage;
 import gpt2j.weights.Unpickler.StorageType;
 import gpt2j.weights.Unpickler.TensorRef;
 import gpt2j.weights.Unpickler.Tuple;
-
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -45,10 +44,14 @@ public final class PytorchFile implements TensorFile {
     private static final long MAX_PICKLE_BYTES = 256L << 20;
     /** deflate's best ratio is about 1032:1; a larger claimed size is a lie meant to make us allocate. */
     private static final long MAX_DEFLATE_RATIO = 1032;
+
     private static final BigInteger LEGACY_MAGIC = new BigInteger("1950a86a20f9469cfc6c", 16);
     private static final long LEGACY_PROTOCOL = 1001;
 
-    public enum Container { ZIP, LEGACY }
+    public enum Container {
+        ZIP,
+        LEGACY
+    }
 
     private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -59,8 +62,13 @@ public final class PytorchFile implements TensorFile {
     private final Map<String, TensorRef> tensors;
     private final Map<String, MemorySegment> storages; // storage key -> its bytes
 
-    private PytorchFile(Path path, Container container, long fileBytes, Arena arena, Map<String, TensorRef> tensors,
-                        Map<String, MemorySegment> storages) {
+    private PytorchFile(
+            Path path,
+            Container container,
+            long fileBytes,
+            Arena arena,
+            Map<String, TensorRef> tensors,
+            Map<String, MemorySegment> storages) {
         this.path = path;
         this.container = container;
         this.fileBytes = fileBytes;
@@ -96,8 +104,8 @@ public final class PytorchFile implements TensorFile {
         }
         if (size >= 2 && (file.get(ValueLayout.JAVA_BYTE, 0) & 0xff) == 0x80) return readLegacy(path, file, arena);
         if (size >= 262 && new String(file.asSlice(257, 5).toArray(ValueLayout.JAVA_BYTE)).equals("ustar")) {
-            throw new WeightsException(path + ": a tar checkpoint (torch < 0.4); gpt2j reads torch.save's zip "
-                    + "and legacy formats");
+            throw new WeightsException(
+                    path + ": a tar checkpoint (torch < 0.4); gpt2j reads torch.save's zip " + "and legacy formats");
         }
         throw new WeightsException(path + ": not a PyTorch checkpoint (neither a zip file nor a pickle)");
     }
@@ -112,9 +120,11 @@ public final class PytorchFile implements TensorFile {
                 prefix = name.substring(0, slash + 1);
             }
         }
-        if (prefix == null) throw new WeightsException(path + ": zip file without <archive>/data.pkl (not from torch.save)");
+        if (prefix == null)
+            throw new WeightsException(path + ": zip file without <archive>/data.pkl (not from torch.save)");
         ZipArchive.Entry order = entries.get(prefix + "byteorder");
-        if (order != null && !new String(bytes(path, file, order, arena, 16).toArray(ValueLayout.JAVA_BYTE)).equals("little")) {
+        if (order != null
+                && !new String(bytes(path, file, order, arena, 16).toArray(ValueLayout.JAVA_BYTE)).equals("little")) {
             throw new WeightsException(path + ": a big-endian checkpoint; gpt2j reads little-endian ones");
         }
         String where = path + " (" + prefix + "data.pkl)";
@@ -123,19 +133,23 @@ public final class PytorchFile implements TensorFile {
         Map<String, Storage> declared = new HashMap<>();
         final String dataPrefix = prefix + "data/";
         Object root = new Unpickler(where, pickle, 0, pickle.byteSize(), pid -> {
-            Storage s = storage(where, pid, declared);
-            if (!storages.containsKey(s.key())) {
-                ZipArchive.Entry e = entries.get(dataPrefix + s.key());
-                if (e == null) throw new WeightsException(where + ": storage " + s.key() + " has no entry " + dataPrefix + s.key());
-                long expected = s.elements() > e.size() ? -1 : s.elements() * s.type().elementBytes;
-                if (e.size() != expected) {
-                    throw new WeightsException(where + ": storage " + s.key() + " holds " + e.size() + " bytes, not "
-                            + s.elements() + " x " + s.type().elementBytes + " (torch." + s.type() + ")");
-                }
-                storages.put(s.key(), bytes(path, file, e, arena, expected));
-            }
-            return s;
-        }).load();
+                    Storage s = storage(where, pid, declared);
+                    if (!storages.containsKey(s.key())) {
+                        ZipArchive.Entry e = entries.get(dataPrefix + s.key());
+                        if (e == null)
+                            throw new WeightsException(
+                                    where + ": storage " + s.key() + " has no entry " + dataPrefix + s.key());
+                        long expected = s.elements() > e.size() ? -1 : s.elements() * s.type().elementBytes;
+                        if (e.size() != expected) {
+                            throw new WeightsException(where + ": storage " + s.key() + " holds " + e.size()
+                                    + " bytes, not " + s.elements() + " x " + s.type().elementBytes + " (torch."
+                                    + s.type() + ")");
+                        }
+                        storages.put(s.key(), bytes(path, file, e, arena, expected));
+                    }
+                    return s;
+                })
+                .load();
         return new PytorchFile(path, Container.ZIP, file.byteSize(), arena, stateDict(where, root), storages);
     }
 
@@ -154,24 +168,27 @@ public final class PytorchFile implements TensorFile {
         if (header.load() instanceof PyDict info && Boolean.FALSE.equals(info.items.get("little_endian"))) {
             throw new WeightsException(path + ": a big-endian checkpoint; gpt2j reads little-endian ones");
         }
-        Unpickler data = new Unpickler(where, file, header.position(), file.byteSize(), pid -> storage(where, pid, declared));
+        Unpickler data =
+                new Unpickler(where, file, header.position(), file.byteSize(), pid -> storage(where, pid, declared));
         Map<String, TensorRef> tensors = stateDict(where, data.load());
         Unpickler keysReader = new Unpickler(where, file, data.position(), file.byteSize(), pid -> {
             throw new WeightsException(where + ": a persistent id in the storage key list");
         });
-        if (!(keysReader.load() instanceof PyList keys)) throw new WeightsException(where + ": storage key list missing");
+        if (!(keysReader.load() instanceof PyList keys))
+            throw new WeightsException(where + ": storage key list missing");
         long pos = keysReader.position();
         Map<String, MemorySegment> storages = new HashMap<>();
         for (Object k : keys.items) {
             Storage s = k instanceof String key ? declared.get(key) : null;
             if (s == null || storages.containsKey(s.key())) {
-                throw new WeightsException(where + ": storage key list names " + Unpickler.scalar(k) + ", which no tensor declared (or twice)");
+                throw new WeightsException(where + ": storage key list names " + Unpickler.scalar(k)
+                        + ", which no tensor declared (or twice)");
             }
             if (file.byteSize() - pos < 8) throw new WeightsException(where + ": truncated before storage " + s.key());
             long count = file.get(I64, pos);
             if (count != s.elements()) {
-                throw new WeightsException(where + ": storage " + s.key() + " stores " + count + " elements, not "
-                        + s.elements());
+                throw new WeightsException(
+                        where + ": storage " + s.key() + " stores " + count + " elements, not " + s.elements());
             }
             long left = file.byteSize() - pos - 8;
             if (count > left / s.type().elementBytes) {
@@ -197,21 +214,34 @@ public final class PytorchFile implements TensorFile {
      */
     private static Storage storage(String where, Tuple pid, Map<String, Storage> declared) {
         List<Object> p = pid.items();
-        if (p.size() < 5 || p.size() > 6 || !"storage".equals(p.get(0)) || !(p.get(1) instanceof StorageType type)
-                || !(p.get(2) instanceof String key) || !(p.get(4) instanceof Long elements) || elements < 0
-                || key.isEmpty() || key.contains("/") || key.length() > 256) {
+        if (p.size() < 5
+                || p.size() > 6
+                || !"storage".equals(p.get(0))
+                || !(p.get(1) instanceof StorageType type)
+                || !(p.get(2) instanceof String key)
+                || !(p.get(4) instanceof Long elements)
+                || elements < 0
+                || key.isEmpty()
+                || key.contains("/")
+                || key.length() > 256) {
             throw new WeightsException(where + ": a persistent id that is not ('storage', type, key, location, size)");
         }
         Storage root = new Storage(key, type, elements, 0);
         Storage known = declared.putIfAbsent(key, root);
         if (known != null && !known.equals(root)) {
-            throw new WeightsException(where + ": storage " + Unpickler.printable(key) + " is declared twice, differently");
+            throw new WeightsException(
+                    where + ": storage " + Unpickler.printable(key) + " is declared twice, differently");
         }
         if (p.size() == 6 && p.get(5) != null) {
-            if (!(p.get(5) instanceof Tuple view) || view.items().size() != 3
-                    || !(view.items().get(1) instanceof Long offset) || !(view.items().get(2) instanceof Long size)
-                    || offset < 0 || size < 0 || size > elements - offset) {
-                throw new WeightsException(where + ": storage view of " + Unpickler.printable(key) + " lies outside it");
+            if (!(p.get(5) instanceof Tuple view)
+                    || view.items().size() != 3
+                    || !(view.items().get(1) instanceof Long offset)
+                    || !(view.items().get(2) instanceof Long size)
+                    || offset < 0
+                    || size < 0
+                    || size > elements - offset) {
+                throw new WeightsException(
+                        where + ": storage view of " + Unpickler.printable(key) + " lies outside it");
             }
             return new Storage(key, type, size, offset);
         }
@@ -224,8 +254,9 @@ public final class PytorchFile implements TensorFile {
         Map<String, TensorRef> out = new LinkedHashMap<>();
         for (Map.Entry<Object, Object> e : dict.items.entrySet()) {
             if (!(e.getKey() instanceof String name) || !(e.getValue() instanceof TensorRef t)) {
-                throw new WeightsException(where + ": the state dict maps " + Unpickler.scalar(e.getKey()) + " to something other than a "
-                        + "tensor (a full training checkpoint? save model.state_dict())");
+                throw new WeightsException(
+                        where + ": the state dict maps " + Unpickler.scalar(e.getKey()) + " to something other than a "
+                                + "tensor (a full training checkpoint? save model.state_dict())");
             }
             out.put(name, t);
         }
@@ -234,10 +265,12 @@ public final class PytorchFile implements TensorFile {
 
     /** An entry's bytes: a slice of the file when stored, else inflated into {@code arena} (at most {@code limit}). */
     private static MemorySegment bytes(Path path, MemorySegment file, ZipArchive.Entry e, Arena arena, long limit) {
-        if (e.size() > limit) throw new WeightsException(path + ": zip entry " + e.name() + " is larger than " + limit + " bytes");
+        if (e.size() > limit)
+            throw new WeightsException(path + ": zip entry " + e.name() + " is larger than " + limit + " bytes");
         MemorySegment packed = file.asSlice(e.dataOffset(), e.compressedSize());
         if (e.method() == 0) return packed;
-        if (e.size() > Integer.MAX_VALUE) throw new WeightsException(path + ": deflated zip entry " + e.name() + " over 2 GiB");
+        if (e.size() > Integer.MAX_VALUE)
+            throw new WeightsException(path + ": deflated zip entry " + e.name() + " over 2 GiB");
         if (e.size() > e.compressedSize() * MAX_DEFLATE_RATIO + 1024) {
             throw new WeightsException(path + ": zip entry " + e.name() + " claims an impossible compression ratio");
         }
@@ -250,7 +283,8 @@ public final class PytorchFile implements TensorFile {
                 // inflate until the stream ends or the declared size is full
             }
             if (target.hasRemaining() || !inflater.finished()) {
-                throw new WeightsException(path + ": zip entry " + e.name() + " does not inflate to its " + e.size() + " bytes");
+                throw new WeightsException(
+                        path + ": zip entry " + e.name() + " does not inflate to its " + e.size() + " bytes");
             }
         } catch (DataFormatException ex) {
             throw new WeightsException(path + ": zip entry " + e.name() + " is corrupt (" + ex.getMessage() + ")");
@@ -318,7 +352,8 @@ public final class PytorchFile implements TensorFile {
     }
 
     /** Row-major walk over the view: an odometer over the outer dimensions, a strided loop over the last. */
-    private static void copyStrided(MemorySegment src, long start, long[] size, long[] stride, int eb, MemorySegment out) {
+    private static void copyStrided(
+            MemorySegment src, long start, long[] size, long[] stride, int eb, MemorySegment out) {
         int rank = size.length;
         long inner = size[rank - 1], innerStride = stride[rank - 1] * eb;
         long[] index = new long[rank];

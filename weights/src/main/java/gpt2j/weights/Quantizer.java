@@ -17,8 +17,7 @@ public final class Quantizer {
     private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final int QK = 32;
 
-    private Quantizer() {
-    }
+    private Quantizer() {}
 
     /** Writes {@code n} values {@code x[xOff..]} as {@code type} at {@code dst[dstOff..]} ({@code type.byteSize(n)} bytes). */
     public static void quantizeRow(GgmlType type, float[] x, int xOff, int n, MemorySegment dst, long dstOff) {
@@ -133,7 +132,8 @@ public final class Quantizer {
 
     private static int checkBlocks(GgmlType type, int n) {
         if (n % type.blockSize != 0) {
-            throw new IllegalArgumentException(type + " needs rows of a multiple of " + type.blockSize + " values, got " + n);
+            throw new IllegalArgumentException(
+                    type + " needs rows of a multiple of " + type.blockSize + " values, got " + n);
         }
         return n;
     }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -36,8 +35,7 @@ public final class SafetensorsFile implements TensorFile {
     private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     /** A validated header entry; {@code begin}/{@code end} are absolute file offsets. */
-    public record Entry(String name, String dtype, long[] shape, long begin, long end) {
-    }
+    public record Entry(String name, String dtype, long[] shape, long begin, long end) {}
 
     private final Path path;
     private final long fileBytes;
@@ -82,7 +80,9 @@ public final class SafetensorsFile implements TensorFile {
         if (size < 8) throw bad(path, "file is " + size + " bytes, too short for the 8-byte header length");
         long headerLen = file.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0);
         if (headerLen <= 0 || headerLen > size - 8 || headerLen > MAX_HEADER_BYTES) {
-            throw bad(path, "header length " + Long.toUnsignedString(headerLen) + " does not fit a file of " + size + " bytes");
+            throw bad(
+                    path,
+                    "header length " + Long.toUnsignedString(headerLen) + " does not fit a file of " + size + " bytes");
         }
         byte[] json = file.asSlice(8, headerLen).toArray(ValueLayout.JAVA_BYTE);
         JsonNode root;
@@ -130,15 +130,21 @@ public final class SafetensorsFile implements TensorFile {
             }
             shape[i] = d.asLong();
         }
-        if (offNode == null || !offNode.isArray() || offNode.size() != 2
-                || !offNode.get(0).canConvertToExactIntegral() || !offNode.get(1).canConvertToExactIntegral()
-                || !offNode.get(0).canConvertToLong() || !offNode.get(1).canConvertToLong()) {
+        if (offNode == null
+                || !offNode.isArray()
+                || offNode.size() != 2
+                || !offNode.get(0).canConvertToExactIntegral()
+                || !offNode.get(1).canConvertToExactIntegral()
+                || !offNode.get(0).canConvertToLong()
+                || !offNode.get(1).canConvertToLong()) {
             throw bad(path, "tensor " + name + ": data_offsets must be [begin, end]");
         }
         long begin = offNode.get(0).asLong(), end = offNode.get(1).asLong();
         if (begin < 0 || end < begin || end > dataBytes) {
-            throw bad(path, "tensor " + name + ": data_offsets [" + begin + ", " + end + "] lie outside the "
-                    + dataBytes + "-byte data region (file truncated?)");
+            throw bad(
+                    path,
+                    "tensor " + name + ": data_offsets [" + begin + ", " + end + "] lie outside the " + dataBytes
+                            + "-byte data region (file truncated?)");
         }
         long expected;
         try {
@@ -147,8 +153,10 @@ public final class SafetensorsFile implements TensorFile {
             throw bad(path, "tensor " + name + ": shape " + shapeNode + " is too large");
         }
         if (expected != end - begin) {
-            throw bad(path, "tensor " + name + ": " + dtype + " " + shapeNode + " needs " + expected + " bytes but data_offsets give "
-                    + (end - begin));
+            throw bad(
+                    path,
+                    "tensor " + name + ": " + dtype + " " + shapeNode + " needs " + expected
+                            + " bytes but data_offsets give " + (end - begin));
         }
         return new Entry(name, dtype, shape, dataStart + begin, dataStart + end);
     }
@@ -198,8 +206,9 @@ public final class SafetensorsFile implements TensorFile {
             case "F32" -> GgmlType.F32;
             case "F16" -> GgmlType.F16;
             case "BF16" -> GgmlType.BF16;
-            default -> throw new WeightsException(path + ": tensor " + name + " has dtype " + e.dtype()
-                    + "; gpt2j reads F32, F16 and BF16");
+            default ->
+                throw new WeightsException(
+                        path + ": tensor " + name + " has dtype " + e.dtype() + "; gpt2j reads F32, F16 and BF16");
         };
         return new Tensor(name, type, e.shape().clone(), mapped.asSlice(e.begin(), e.end() - e.begin()));
     }

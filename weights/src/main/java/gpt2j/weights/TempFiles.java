@@ -17,28 +17,29 @@ public final class TempFiles {
 
     private static final Pattern NAME = Pattern.compile("\\.(.+)\\.([0-9]+)-[0-9a-f]+\\.tmp");
 
-    private TempFiles() {
-    }
+    private TempFiles() {}
 
     /**
      * A fresh temporary name beside {@code target} (absolute), for this process. Create it with CREATE_NEW, not
      * Files.createTempFile, whose 0600 mode would survive the rename; a plain create honours the umask.
      */
     public static Path beside(Path target) {
-        return target.resolveSibling("." + target.getFileName() + "." + ProcessHandle.current().pid() + "-"
-                + Long.toHexString(System.nanoTime()) + ".tmp");
+        return target.resolveSibling("." + target.getFileName() + "."
+                + ProcessHandle.current().pid() + "-" + Long.toHexString(System.nanoTime()) + ".tmp");
     }
 
     /** Deletes the temporary files of {@code target} (absolute) whose writing process is gone; best effort. */
     public static void removeLeftovers(Path target) {
         String name = target.getFileName().toString();
         String prefix = "." + name + ".";
-        try (DirectoryStream<Path> dir = Files.newDirectoryStream(target.getParent(),
-                p -> p.getFileName().toString().startsWith(prefix))) {
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(
+                target.getParent(), p -> p.getFileName().toString().startsWith(prefix))) {
             for (Path p : dir) {
                 Matcher m = NAME.matcher(p.getFileName().toString());
                 if (!m.matches() || !m.group(1).equals(name) || m.group(2).length() > 18) continue;
-                if (ProcessHandle.of(Long.parseLong(m.group(2))).map(ProcessHandle::isAlive).orElse(false)) continue;
+                if (ProcessHandle.of(Long.parseLong(m.group(2)))
+                        .map(ProcessHandle::isAlive)
+                        .orElse(false)) continue;
                 Files.deleteIfExists(p);
             }
         } catch (IOException | RuntimeException ignored) {

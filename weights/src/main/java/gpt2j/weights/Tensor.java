@@ -12,8 +12,8 @@ public record Tensor(String name, GgmlType type, long[] shape, MemorySegment dat
 
     public Tensor {
         if (data.byteSize() != type.byteSize(count(shape))) {
-            throw new IllegalArgumentException("tensor " + name + ": " + data.byteSize() + " bytes do not hold "
-                    + type + " " + Arrays.toString(shape));
+            throw new IllegalArgumentException("tensor " + name + ": " + data.byteSize() + " bytes do not hold " + type
+                    + " " + Arrays.toString(shape));
         }
     }
 

@@ -31,9 +31,16 @@ final class Unpickler {
 
     /** torch's typed storages: what a persistent id names as the element type of a storage. */
     enum StorageType {
-        FloatStorage(4, GgmlType.F32), HalfStorage(2, GgmlType.F16), BFloat16Storage(2, GgmlType.BF16),
-        DoubleStorage(8, null), LongStorage(8, null), IntStorage(4, null), ShortStorage(2, null),
-        CharStorage(1, null), ByteStorage(1, null), BoolStorage(1, null);
+        FloatStorage(4, GgmlType.F32),
+        HalfStorage(2, GgmlType.F16),
+        BFloat16Storage(2, GgmlType.BF16),
+        DoubleStorage(8, null),
+        LongStorage(8, null),
+        IntStorage(4, null),
+        ShortStorage(2, null),
+        CharStorage(1, null),
+        ByteStorage(1, null),
+        BoolStorage(1, null);
 
         final int elementBytes;
         final GgmlType type; // null: a type gpt2j cannot use as weights (masks, counters)
@@ -59,15 +66,12 @@ final class Unpickler {
     }
 
     /** {@code elements} of {@code type} starting {@code offset} elements into the bytes stored under {@code key}. */
-    record Storage(String key, StorageType type, long elements, long offset) {
-    }
+    record Storage(String key, StorageType type, long elements, long offset) {}
 
     /** What {@code _rebuild_tensor_v2} describes: a strided view of a storage (offset in elements). */
-    record TensorRef(Storage storage, long offset, long[] size, long[] stride) {
-    }
+    record TensorRef(Storage storage, long offset, long[] size, long[] stride) {}
 
-    record Tuple(List<Object> items, int depth) {
-    }
+    record Tuple(List<Object> items, int depth) {}
 
     static final class PyList {
         final List<Object> items = new ArrayList<>();
@@ -81,7 +85,8 @@ final class Unpickler {
 
     private static final Object MARK = new Object();
     private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfDouble F64_BE = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfDouble F64_BE =
+            ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     private final String where;
     private final MemorySegment in;
@@ -220,8 +225,10 @@ final class Unpickler {
     }
 
     private Object call(Object callable, Object argObject) {
-        if (!(callable instanceof Callable c)) throw bad("REDUCE on " + kind(callable) + ", which is not callable here");
-        if (!(argObject instanceof Tuple argTuple)) throw bad("REDUCE arguments to " + c.qualifiedName + " are not a tuple");
+        if (!(callable instanceof Callable c))
+            throw bad("REDUCE on " + kind(callable) + ", which is not callable here");
+        if (!(argObject instanceof Tuple argTuple))
+            throw bad("REDUCE arguments to " + c.qualifiedName + " are not a tuple");
         List<Object> args = argTuple.items();
         return switch (c) {
             case ORDERED_DICT -> {
@@ -229,7 +236,8 @@ final class Unpickler {
                 yield new PyDict();
             }
             case REBUILD_TENSOR_V2 -> {
-                if (args.size() < 6 || args.size() > 7) throw bad(c.qualifiedName + " with " + args.size() + " arguments");
+                if (args.size() < 6 || args.size() > 7)
+                    throw bad(c.qualifiedName + " with " + args.size() + " arguments");
                 if (!(args.get(0) instanceof Storage s)) throw bad(c.qualifiedName + " of " + kind(args.get(0)));
                 yield tensor(s, args.get(1), args.get(2), args.get(3));
             }
@@ -245,7 +253,8 @@ final class Unpickler {
 
     /** A view of {@code s}, checked to lie inside it. */
     private TensorRef tensor(Storage s, Object offsetObject, Object sizeObject, Object strideObject) {
-        if (!(offsetObject instanceof Long offset) || offset < 0) throw bad("tensor storage offset " + scalar(offsetObject));
+        if (!(offsetObject instanceof Long offset) || offset < 0)
+            throw bad("tensor storage offset " + scalar(offsetObject));
         long[] size = longs(sizeObject, "size"), stride = longs(strideObject, "stride");
         if (size.length != stride.length) throw bad("tensor size and stride differ in rank");
         try {
@@ -266,10 +275,12 @@ final class Unpickler {
     }
 
     private long[] longs(Object o, String what) {
-        if (!(o instanceof Tuple t) || t.items().size() > 16) throw bad("tensor " + what + " is not a tuple of at most 16");
+        if (!(o instanceof Tuple t) || t.items().size() > 16)
+            throw bad("tensor " + what + " is not a tuple of at most 16");
         long[] out = new long[t.items().size()];
         for (int i = 0; i < out.length; i++) {
-            if (!(t.items().get(i) instanceof Long v) || v < 0) throw bad("tensor " + what + " holds " + scalar(t.items().get(i)));
+            if (!(t.items().get(i) instanceof Long v) || v < 0)
+                throw bad("tensor " + what + " holds " + scalar(t.items().get(i)));
             out[i] = v;
         }
         return out;
@@ -280,14 +291,19 @@ final class Unpickler {
         Object state = pop();
         Object target = top("BUILD");
         if (!(target instanceof PyDict) && !(target instanceof TensorRef)) throw bad("BUILD on " + kind(target));
-        if (state != null && !(state instanceof PyDict) && !(state instanceof Tuple)) throw bad("BUILD with " + kind(state));
+        if (state != null && !(state instanceof PyDict) && !(state instanceof Tuple))
+            throw bad("BUILD with " + kind(state));
     }
 
     private void setItem(Object dict, Object key, Object value) {
         if (!(dict instanceof PyDict d)) throw bad("SETITEM on " + kind(dict));
         // Python refuses lists and dicts as keys; a tuple could be a memo-built DAG whose hashCode takes 2^depth steps.
-        if (!(key == null || key instanceof String || key instanceof Long || key instanceof BigInteger
-                || key instanceof Boolean || key instanceof Double)) {
+        if (!(key == null
+                || key instanceof String
+                || key instanceof Long
+                || key instanceof BigInteger
+                || key instanceof Boolean
+                || key instanceof Double)) {
             throw bad("a dict key that is " + kind(key) + " (a state dict's keys are strings)");
         }
         d.depth = nest(d.depth, value);
@@ -307,18 +323,20 @@ final class Unpickler {
     }
 
     private int nest(int depth, Object child) {
-        int d = 1 + switch (child) {
-            case Tuple t -> t.depth();
-            case PyList l -> l.depth;
-            case PyDict m -> m.depth;
-            case null, default -> 0;
-        };
+        int d = 1
+                + switch (child) {
+                    case Tuple t -> t.depth();
+                    case PyList l -> l.depth;
+                    case PyDict m -> m.depth;
+                    case null, default -> 0;
+                };
         if (d > MAX_DEPTH) throw bad("pickle nesting is deeper than " + MAX_DEPTH);
         return Math.max(depth, d);
     }
 
     private void memoPut(long index) {
-        if (memo.size() >= MAX_MEMO && !memo.containsKey(index)) throw bad("pickle memo exceeds " + MAX_MEMO + " entries");
+        if (memo.size() >= MAX_MEMO && !memo.containsKey(index))
+            throw bad("pickle memo exceeds " + MAX_MEMO + " entries");
         memo.put(index, top("PUT"));
     }
 
@@ -369,8 +387,11 @@ final class Unpickler {
         byte[] b = in.asSlice(at, length).toArray(ValueLayout.JAVA_BYTE);
         if (!utf8) return new String(b, StandardCharsets.ISO_8859_1);
         try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .decode(java.nio.ByteBuffer.wrap(b)).toString();
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(b))
+                    .toString();
         } catch (CharacterCodingException e) {
             throw bad("a string at byte " + at + " is not UTF-8");
         }
@@ -448,24 +469,78 @@ final class Unpickler {
 
     private static String opName(int op) {
         String name = switch (op) {
-            case '(' -> "MARK"; case '.' -> "STOP"; case '0' -> "POP"; case '1' -> "POP_MARK"; case '2' -> "DUP";
-            case 'F' -> "FLOAT"; case 'I' -> "INT"; case 'J' -> "BININT"; case 'K' -> "BININT1"; case 'L' -> "LONG";
-            case 'M' -> "BININT2"; case 'N' -> "NONE"; case 'P' -> "PERSID"; case 'Q' -> "BINPERSID";
-            case 'R' -> "REDUCE"; case 'S' -> "STRING"; case 'T' -> "BINSTRING"; case 'U' -> "SHORT_BINSTRING";
-            case 'V' -> "UNICODE"; case 'X' -> "BINUNICODE"; case 'a' -> "APPEND"; case 'b' -> "BUILD";
-            case 'c' -> "GLOBAL"; case 'd' -> "DICT"; case '}' -> "EMPTY_DICT"; case 'e' -> "APPENDS";
-            case 'g' -> "GET"; case 'h' -> "BINGET"; case 'i' -> "INST"; case 'j' -> "LONG_BINGET"; case 'l' -> "LIST";
-            case ']' -> "EMPTY_LIST"; case 'o' -> "OBJ"; case 'p' -> "PUT"; case 'q' -> "BINPUT";
-            case 'r' -> "LONG_BINPUT"; case 's' -> "SETITEM"; case 't' -> "TUPLE"; case ')' -> "EMPTY_TUPLE";
-            case 'u' -> "SETITEMS"; case 'G' -> "BINFLOAT"; case 'B' -> "BINBYTES"; case 'C' -> "SHORT_BINBYTES";
-            case 0x80 -> "PROTO"; case 0x81 -> "NEWOBJ"; case 0x82 -> "EXT1"; case 0x83 -> "EXT2"; case 0x84 -> "EXT4";
-            case 0x85 -> "TUPLE1"; case 0x86 -> "TUPLE2"; case 0x87 -> "TUPLE3"; case 0x88 -> "NEWTRUE";
-            case 0x89 -> "NEWFALSE"; case 0x8a -> "LONG1"; case 0x8b -> "LONG4"; case 0x8c -> "SHORT_BINUNICODE";
-            case 0x8d -> "BINUNICODE8"; case 0x8e -> "BINBYTES8"; case 0x8f -> "EMPTY_SET"; case 0x90 -> "ADDITEMS";
-            case 0x91 -> "FROZENSET"; case 0x92 -> "NEWOBJ_EX"; case 0x93 -> "STACK_GLOBAL"; case 0x94 -> "MEMOIZE";
-            case 0x95 -> "FRAME"; case 0x96 -> "BYTEARRAY8"; case 0x97 -> "NEXT_BUFFER"; case 0x98 -> "READONLY_BUFFER";
+            case '(' -> "MARK";
+            case '.' -> "STOP";
+            case '0' -> "POP";
+            case '1' -> "POP_MARK";
+            case '2' -> "DUP";
+            case 'F' -> "FLOAT";
+            case 'I' -> "INT";
+            case 'J' -> "BININT";
+            case 'K' -> "BININT1";
+            case 'L' -> "LONG";
+            case 'M' -> "BININT2";
+            case 'N' -> "NONE";
+            case 'P' -> "PERSID";
+            case 'Q' -> "BINPERSID";
+            case 'R' -> "REDUCE";
+            case 'S' -> "STRING";
+            case 'T' -> "BINSTRING";
+            case 'U' -> "SHORT_BINSTRING";
+            case 'V' -> "UNICODE";
+            case 'X' -> "BINUNICODE";
+            case 'a' -> "APPEND";
+            case 'b' -> "BUILD";
+            case 'c' -> "GLOBAL";
+            case 'd' -> "DICT";
+            case '}' -> "EMPTY_DICT";
+            case 'e' -> "APPENDS";
+            case 'g' -> "GET";
+            case 'h' -> "BINGET";
+            case 'i' -> "INST";
+            case 'j' -> "LONG_BINGET";
+            case 'l' -> "LIST";
+            case ']' -> "EMPTY_LIST";
+            case 'o' -> "OBJ";
+            case 'p' -> "PUT";
+            case 'q' -> "BINPUT";
+            case 'r' -> "LONG_BINPUT";
+            case 's' -> "SETITEM";
+            case 't' -> "TUPLE";
+            case ')' -> "EMPTY_TUPLE";
+            case 'u' -> "SETITEMS";
+            case 'G' -> "BINFLOAT";
+            case 'B' -> "BINBYTES";
+            case 'C' -> "SHORT_BINBYTES";
+            case 0x80 -> "PROTO";
+            case 0x81 -> "NEWOBJ";
+            case 0x82 -> "EXT1";
+            case 0x83 -> "EXT2";
+            case 0x84 -> "EXT4";
+            case 0x85 -> "TUPLE1";
+            case 0x86 -> "TUPLE2";
+            case 0x87 -> "TUPLE3";
+            case 0x88 -> "NEWTRUE";
+            case 0x89 -> "NEWFALSE";
+            case 0x8a -> "LONG1";
+            case 0x8b -> "LONG4";
+            case 0x8c -> "SHORT_BINUNICODE";
+            case 0x8d -> "BINUNICODE8";
+            case 0x8e -> "BINBYTES8";
+            case 0x8f -> "EMPTY_SET";
+            case 0x90 -> "ADDITEMS";
+            case 0x91 -> "FROZENSET";
+            case 0x92 -> "NEWOBJ_EX";
+            case 0x93 -> "STACK_GLOBAL";
+            case 0x94 -> "MEMOIZE";
+            case 0x95 -> "FRAME";
+            case 0x96 -> "BYTEARRAY8";
+            case 0x97 -> "NEXT_BUFFER";
+            case 0x98 -> "READONLY_BUFFER";
             default -> null;
         };
-        return name == null ? String.format("0x%02x (not a pickle opcode)", op) : String.format("%s (0x%02x)", name, op);
+        return name == null
+                ? String.format("0x%02x (not a pickle opcode)", op)
+                : String.format("%s (0x%02x)", name, op);
     }
 }

@@ -13,8 +13,9 @@ public record WeightMatrix(Tensor tensor, int rows, int cols, boolean inputMajor
         long r = !matrix ? -1 : inputMajor ? tensor.dim(1) : tensor.dim(0);
         long c = !matrix ? -1 : inputMajor ? tensor.dim(0) : tensor.dim(1);
         if (!matrix || r != rows || c != cols) {
-            throw new WeightsException("tensor " + tensor.name() + " has shape " + java.util.Arrays.toString(tensor.shape())
-                    + ", expected " + rows + " outputs x " + cols + " inputs");
+            throw new WeightsException(
+                    "tensor " + tensor.name() + " has shape " + java.util.Arrays.toString(tensor.shape())
+                            + ", expected " + rows + " outputs x " + cols + " inputs");
         }
         if (inputMajor && tensor.type() != GgmlType.F32) {
             throw new IllegalArgumentException("input-major weights must be F32: " + tensor);

@@ -16,8 +16,7 @@ final class ZipArchive {
     static final int MAX_ENTRIES = 1 << 20;
 
     /** One file of the archive: its data lies at {@code [dataOffset, dataOffset + compressedSize)}. */
-    record Entry(String name, int method, long compressedSize, long size, long dataOffset) {
-    }
+    record Entry(String name, int method, long compressedSize, long size, long dataOffset) {}
 
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -25,8 +24,7 @@ final class ZipArchive {
     private static final int EOCD = 0x06054b50, EOCD64 = 0x06064b50, LOCATOR64 = 0x07064b50;
     private static final int CENTRAL = 0x02014b50, LOCAL = 0x04034b50;
 
-    private ZipArchive() {
-    }
+    private ZipArchive() {}
 
     /** Entries by name; {@code where} starts every error message. */
     static Map<String, Entry> read(MemorySegment file, String where) {
@@ -61,22 +59,30 @@ final class ZipArchive {
         Map<String, Entry> out = new LinkedHashMap<>();
         long p = cdOffset, cdEnd = cdOffset + cdSize;
         for (long i = 0; i < entries; i++) {
-            if (p + 46 > cdEnd || file.get(U32, p) != CENTRAL) throw bad(where, "central directory entry " + i + " is corrupt");
+            if (p + 46 > cdEnd || file.get(U32, p) != CENTRAL)
+                throw bad(where, "central directory entry " + i + " is corrupt");
             int flags = u16(file, p + 8), method = u16(file, p + 10);
             long compressed = u32(file, p + 20), uncompressed = u32(file, p + 24);
             int nameLen = u16(file, p + 28), extraLen = u16(file, p + 30), commentLen = u16(file, p + 32);
             long local = u32(file, p + 42);
             long next = p + 46 + nameLen + extraLen + commentLen;
             if (next > cdEnd) throw bad(where, "central directory entry " + i + " runs past the directory");
-            String name = new String(file.asSlice(p + 46, nameLen).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+            String name =
+                    new String(file.asSlice(p + 46, nameLen).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
             // zip64 extra field: the 64-bit values, in this order, for each 32-bit field that is saturated
             for (long x = p + 46 + nameLen, xEnd = x + extraLen; x + 4 <= xEnd; ) {
                 int id = u16(file, x), len = u16(file, x + 2);
                 long v = x + 4, vEnd = v + len;
                 if (vEnd > xEnd) throw bad(where, "entry " + Unpickler.printable(name) + " has a corrupt extra field");
                 if (id == 1) {
-                    if (uncompressed == 0xFFFFFFFFL && v + 8 <= vEnd) { uncompressed = file.get(U64, v); v += 8; }
-                    if (compressed == 0xFFFFFFFFL && v + 8 <= vEnd) { compressed = file.get(U64, v); v += 8; }
+                    if (uncompressed == 0xFFFFFFFFL && v + 8 <= vEnd) {
+                        uncompressed = file.get(U64, v);
+                        v += 8;
+                    }
+                    if (compressed == 0xFFFFFFFFL && v + 8 <= vEnd) {
+                        compressed = file.get(U64, v);
+                        v += 8;
+                    }
                     if (local == 0xFFFFFFFFL && v + 8 <= vEnd) local = file.get(U64, v);
                 }
                 x = vEnd;
@@ -84,16 +90,20 @@ final class ZipArchive {
             p = next;
             if ((flags & 1) != 0) throw bad(where, "entry " + Unpickler.printable(name) + " is encrypted");
             if (method != 0 && method != 8) {
-                throw bad(where, "entry " + Unpickler.printable(name) + " uses compression method " + method
-                        + " (gpt2j reads stored and deflated entries)");
+                throw bad(
+                        where,
+                        "entry " + Unpickler.printable(name) + " uses compression method " + method
+                                + " (gpt2j reads stored and deflated entries)");
             }
             if (local < 0 || local > cdOffset - 30 || file.get(U32, local) != LOCAL) {
                 throw bad(where, "entry " + Unpickler.printable(name) + ": local header at " + local + " is missing");
             }
             long data = local + 30 + u16(file, local + 26) + u16(file, local + 28);
             if (compressed < 0 || uncompressed < 0 || data > cdOffset || compressed > cdOffset - data) {
-                throw bad(where, "entry " + Unpickler.printable(name) + ": its " + compressed + " bytes at " + data
-                        + " lie outside the file (truncated?)");
+                throw bad(
+                        where,
+                        "entry " + Unpickler.printable(name) + ": its " + compressed + " bytes at " + data
+                                + " lie outside the file (truncated?)");
             }
             if (method == 0 && compressed != uncompressed) {
                 throw bad(where, "stored entry " + Unpickler.printable(name) + " gives two different sizes");

@@ -34,8 +34,7 @@ import java.util.regex.Pattern;
 public final class FakeHub implements AutoCloseable {
 
     /** One repository at one commit: its files, which of them are LFS, and the token it needs (null: public). */
-    public record Repo(String commit, Map<String, byte[]> files, Set<String> lfs, String token) {
-    }
+    public record Repo(String commit, Map<String, byte[]> files, Set<String> lfs, String token) {}
 
     private static final Pattern RANGE = Pattern.compile("bytes=(\\d+)-(\\d*)");
 
@@ -143,7 +142,8 @@ public final class FakeHub implements AutoCloseable {
             String repo = path.substring(1, at);
             String[] rest = path.substring(at + "/resolve/".length()).split("/", 2);
             if (aliases.containsKey(repo)) {
-                ex.getResponseHeaders().set("Location", "/" + aliases.get(repo) + "/resolve/" + rest[0] + "/" + rest[1]);
+                ex.getResponseHeaders()
+                        .set("Location", "/" + aliases.get(repo) + "/resolve/" + rest[0] + "/" + rest[1]);
                 send(ex, 307, null, null);
                 return;
             }
@@ -210,7 +210,8 @@ public final class FakeHub implements AutoCloseable {
     }
 
     private static boolean authorized(HttpExchange ex, Repo r) throws IOException {
-        if (r.token == null || ("Bearer " + r.token).equals(ex.getRequestHeaders().getFirst("Authorization"))) return true;
+        if (r.token == null
+                || ("Bearer " + r.token).equals(ex.getRequestHeaders().getFirst("Authorization"))) return true;
         send(ex, 401, "GatedRepo", null);
         return false;
     }
@@ -253,7 +254,8 @@ public final class FakeHub implements AutoCloseable {
         }
         int length = to - from + 1;
         if (ex.getRequestMethod().equals("HEAD")) {
-            ex.getResponseHeaders().set("Content-Length", String.valueOf(length)); // the JDK server leaves a HEAD's to us
+            ex.getResponseHeaders()
+                    .set("Content-Length", String.valueOf(length)); // the JDK server leaves a HEAD's to us
             send(ex, partial ? 206 : 200, null, null);
             return;
         }

@@ -11,7 +11,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -35,7 +34,8 @@ class DequantizerTest {
             float[] y = new float[expected.length + 3];
             Quantizer.dequantizeRow(type, s, 1, y, 3, expected.length);
             for (int i = 0; i < expected.length; i++) {
-                if (expected[i] != y[3 + i]) fail(type + " value " + i + ": gguf-py " + expected[i] + ", gpt2j " + y[3 + i]);
+                if (expected[i] != y[3 + i])
+                    fail(type + " value " + i + ": gguf-py " + expected[i] + ", gpt2j " + y[3 + i]);
             }
             // A row starting at a later block decodes the same values.
             float[] tail = new float[type.blockSize];
@@ -47,24 +47,27 @@ class DequantizerTest {
     @Test
     void kQuantScalesUnpackAsGetScaleMinK4() {
         // 12 bytes whose top bits are all set: scales/mins 4-7 take them as their bits 4-5.
-        byte[] q = {(byte) 0xC1, (byte) 0x42, 3, 4, (byte) 0xC5, 6, 7, (byte) 0x88, (byte) 0x9A, 0x0B, (byte) 0xFC, 0x2D};
+        byte[] q = {(byte) 0xC1, (byte) 0x42, 3, 4, (byte) 0xC5, 6, 7, (byte) 0x88, (byte) 0x9A, 0x0B, (byte) 0xFC, 0x2D
+        };
         MemorySegment s = MemorySegment.ofArray(q);
         assertEquals(1, BlockFormats.scaleK4(s, 0, 0));
         assertEquals(2, BlockFormats.scaleK4(s, 0, 1));
         assertEquals(5, BlockFormats.minK4(s, 0, 0));
         assertEquals(8, BlockFormats.minK4(s, 0, 3));
         assertEquals(0xA | 3 << 4, BlockFormats.scaleK4(s, 0, 4)); // q[8] low nibble, q[0] >> 6
-        assertEquals(0x9 | 3 << 4, BlockFormats.minK4(s, 0, 4));   // q[8] high nibble, q[4] >> 6
+        assertEquals(0x9 | 3 << 4, BlockFormats.minK4(s, 0, 4)); // q[8] high nibble, q[4] >> 6
         assertEquals(0xB | 1 << 4, BlockFormats.scaleK4(s, 0, 5)); // q[9] low, q[1] >> 6
-        assertEquals(0x0 | 0 << 4, BlockFormats.minK4(s, 0, 5));   // q[9] high, q[5] >> 6
-        assertEquals(0xD, BlockFormats.scaleK4(s, 0, 7));          // q[11] low, q[3] >> 6 = 0
-        assertEquals(0x2 | 2 << 4, BlockFormats.minK4(s, 0, 7));   // q[11] high, q[7] >> 6
+        assertEquals(0x0 | 0 << 4, BlockFormats.minK4(s, 0, 5)); // q[9] high, q[5] >> 6
+        assertEquals(0xD, BlockFormats.scaleK4(s, 0, 7)); // q[11] low, q[3] >> 6 = 0
+        assertEquals(0x2 | 2 << 4, BlockFormats.minK4(s, 0, 7)); // q[11] high, q[7] >> 6
     }
 
     @Test
     void partialBlocksAreRefusedByTypeName() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Quantizer.dequantizeRow(GgmlType.Q6_K, MemorySegment.ofArray(new byte[210]), 0, new float[128], 0, 128));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> Quantizer.dequantizeRow(
+                        GgmlType.Q6_K, MemorySegment.ofArray(new byte[210]), 0, new float[128], 0, 128));
         assertTrue(e.getMessage().contains("Q6_K"), e.getMessage());
     }
 

@@ -19,7 +19,8 @@ final class FuzzFiles {
         try {
             // tmpfs where there is one: every execution writes its input to a file
             Path shm = Path.of("/dev/shm");
-            DIR = Files.isDirectory(shm) && Files.isWritable(shm) ? Files.createTempDirectory(shm, "gpt2j-fuzz")
+            DIR = Files.isDirectory(shm) && Files.isWritable(shm)
+                    ? Files.createTempDirectory(shm, "gpt2j-fuzz")
                     : Files.createTempDirectory("gpt2j-fuzz");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -33,8 +34,7 @@ final class FuzzFiles {
         }));
     }
 
-    private FuzzFiles() {
-    }
+    private FuzzFiles() {}
 
     /** A directory of its own for one target (so targets in one JVM never share files). */
     static Path dir(String target) {

@@ -1,7 +1,11 @@
 package gpt2j.weights;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -11,13 +15,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class GgufExportTest {
 
@@ -35,7 +34,8 @@ class GgufExportTest {
     }
 
     Path hf() throws IOException {
-        return TestCheckpoints.writeHfDir(dir.resolve("hf"), V, C, E, L, H, TestCheckpoints.hfTensors(V, C, E, L, "F32", ""));
+        return TestCheckpoints.writeHfDir(
+                dir.resolve("hf"), V, C, E, L, H, TestCheckpoints.hfTensors(V, C, E, L, "F32", ""));
     }
 
     @Test
@@ -43,7 +43,12 @@ class GgufExportTest {
         Path out = dir.resolve("m.gguf");
         List<String> progress = new ArrayList<>();
         try (LoadedCheckpoint hf = Gpt2Checkpoint.open(hf())) {
-            GgufExport.write(hf, tokenizer(), GgmlType.Q8_0, out, (done, total, name) -> progress.add(done + "/" + total + " " + name));
+            GgufExport.write(
+                    hf,
+                    tokenizer(),
+                    GgmlType.Q8_0,
+                    out,
+                    (done, total, name) -> progress.add(done + "/" + total + " " + name));
         }
         assertEquals(2 + 12 * L + 2 + 1, progress.size());
         assertEquals("1/29 token_embd.weight", progress.get(0));
@@ -67,18 +72,28 @@ class GgufExportTest {
             assertEquals(V - 1L, f.integer("tokenizer.ggml.eos_token_id"));
             Map<String, GgufFile.TensorInfo> infos = f.tensorInfos();
             assertEquals(GgmlType.Q8_0, infos.get("blk.1.attn_qkv.weight").type());
-            assertArrayEquals(new long[] {E, 3 * E}, infos.get("blk.1.attn_qkv.weight").ne(), "ne[0] is the input size");
+            assertArrayEquals(
+                    new long[] {E, 3 * E}, infos.get("blk.1.attn_qkv.weight").ne(), "ne[0] is the input size");
             assertEquals(GgmlType.F32, infos.get("position_embd.weight").type());
             assertEquals(GgmlType.F32, infos.get("blk.0.ffn_norm.bias").type());
             assertEquals(GgmlType.Q8_0, infos.get("output.weight").type());
             for (GgufFile.TensorInfo t : infos.values()) assertEquals(0, (t.offset() - f.dataStart()) % 32, t.name());
             // token_embd and output hold the same quantized rows, as llama.cpp's converter wrote them
-            assertArrayEquals(f.tensor("token_embd.weight").data().toArray(ValueLayout.JAVA_BYTE),
+            assertArrayEquals(
+                    f.tensor("token_embd.weight").data().toArray(ValueLayout.JAVA_BYTE),
                     f.tensor("output.weight").data().toArray(ValueLayout.JAVA_BYTE));
         }
         try (LoadedCheckpoint g = Gpt2Checkpoint.open(out)) {
             assertEquals("gguf", g.format());
-            assertEquals(Gpt2Config.builder().vocabSize(V).contextLength(C).embeddingSize(E).layerCount(L).headCount(H).build(), g.weights().config());
+            assertEquals(
+                    Gpt2Config.builder()
+                            .vocabSize(V)
+                            .contextLength(C)
+                            .embeddingSize(E)
+                            .layerCount(L)
+                            .headCount(H)
+                            .build(),
+                    g.weights().config());
             assertEquals(tokenizer(), g.tokenizer());
             assertEquals(Map.of(GgmlType.Q8_0, 2 + 4 * L, GgmlType.F32, 1 + 8 * L + 2), g.sourceTypes());
             Gpt2Weights w = g.weights();
@@ -88,9 +103,13 @@ class GgufExportTest {
             checkRows(w.layers().get(0).qkv(), "h.0.attn.c_attn.weight", 3 * E, E);
             // F32 vectors and position embeddings are exact
             int k = ORDER.indexOf("h.1.ln_2.bias");
-            for (int i = 0; i < E; i++) assertEquals(TestCheckpoints.value(k, i), HfCheckpointTest.get(w.layers().get(1).mlpNormBias(), i));
+            for (int i = 0; i < E; i++)
+                assertEquals(
+                        TestCheckpoints.value(k, i),
+                        HfCheckpointTest.get(w.layers().get(1).mlpNormBias(), i));
             k = ORDER.indexOf("wpe.weight");
-            for (int i = 0; i < C * E; i++) assertEquals(TestCheckpoints.value(k, i), HfCheckpointTest.get(w.positionEmbedding(), i));
+            for (int i = 0; i < C * E; i++)
+                assertEquals(TestCheckpoints.value(k, i), HfCheckpointTest.get(w.positionEmbedding(), i));
         }
     }
 
@@ -119,7 +138,9 @@ class GgufExportTest {
             int k = ORDER.indexOf("h.0.mlp.c_fc.weight");
             for (int r = 0; r < 4 * E; r++) {
                 for (int c = 0; c < E; c++) {
-                    assertEquals(TestCheckpoints.value(k, (long) c * 4 * E + r), HfCheckpointTest.get(m.tensor(), (long) r * E + c));
+                    assertEquals(
+                            TestCheckpoints.value(k, (long) c * 4 * E + r),
+                            HfCheckpointTest.get(m.tensor(), (long) r * E + c));
                 }
             }
         }
@@ -128,13 +149,16 @@ class GgufExportTest {
     @Test
     void inMemoryQuantizationMatchesTheExportedFile() throws IOException {
         Path out = dir.resolve("q4.gguf");
-        try (LoadedCheckpoint hf = Gpt2Checkpoint.open(hf()); Arena arena = Arena.ofConfined()) {
+        try (LoadedCheckpoint hf = Gpt2Checkpoint.open(hf());
+                Arena arena = Arena.ofConfined()) {
             GgufExport.write(hf, tokenizer(), GgmlType.Q4_0, out, null);
             Gpt2Weights q = ModelQuantizer.quantize(hf.weights(), GgmlType.Q4_0, arena);
             try (LoadedCheckpoint g = Gpt2Checkpoint.open(out)) {
-                assertArrayEquals(q.layers().get(1).attnOut().tensor().data().toArray(ValueLayout.JAVA_BYTE),
+                assertArrayEquals(
+                        q.layers().get(1).attnOut().tensor().data().toArray(ValueLayout.JAVA_BYTE),
                         g.weights().layers().get(1).attnOut().tensor().data().toArray(ValueLayout.JAVA_BYTE));
-                assertArrayEquals(q.tokenEmbedding().data().toArray(ValueLayout.JAVA_BYTE),
+                assertArrayEquals(
+                        q.tokenEmbedding().data().toArray(ValueLayout.JAVA_BYTE),
                         g.weights().tokenEmbedding().data().toArray(ValueLayout.JAVA_BYTE));
             }
         }
@@ -148,8 +172,10 @@ class GgufExportTest {
         }
         byte[] before = Files.readAllBytes(out);
         try (LoadedCheckpoint g = Gpt2Checkpoint.open(out)) {
-            WeightsException e = assertThrows(WeightsException.class,
-                    () -> GgufExport.write(g, g.tokenizer(), GgmlType.Q4_0, dir.resolve(".").resolve("m.gguf"), null));
+            WeightsException e = assertThrows(
+                    WeightsException.class,
+                    () -> GgufExport.write(
+                            g, g.tokenizer(), GgmlType.Q4_0, dir.resolve(".").resolve("m.gguf"), null));
             assertTrue(e.getMessage().contains("refusing to overwrite"), e.getMessage());
         }
         assertArrayEquals(before, Files.readAllBytes(out));
@@ -159,14 +185,17 @@ class GgufExportTest {
     void aFailedWriteLeavesTheOldFileAndNoTemporary() throws IOException {
         Path out = Files.writeString(dir.resolve("m.gguf"), "precious");
         try (LoadedCheckpoint hf = Gpt2Checkpoint.open(hf())) {
-            assertThrows(IllegalStateException.class, () -> GgufExport.write(hf, tokenizer(), GgmlType.Q8_0, out,
-                    (done, total, name) -> {
+            assertThrows(
+                    IllegalStateException.class,
+                    () -> GgufExport.write(hf, tokenizer(), GgmlType.Q8_0, out, (done, total, name) -> {
                         if (done == 5) throw new IllegalStateException("interrupted");
                     }));
         }
         assertEquals("precious", Files.readString(out));
         try (var files = Files.list(dir)) {
-            assertEquals(List.of("hf", "m.gguf"), files.map(p -> p.getFileName().toString()).sorted().toList());
+            assertEquals(
+                    List.of("hf", "m.gguf"),
+                    files.map(p -> p.getFileName().toString()).sorted().toList());
         }
     }
 
@@ -175,7 +204,8 @@ class GgufExportTest {
         try (LoadedCheckpoint hf = Gpt2Checkpoint.open(hf())) {
             Path out = dir.resolve("x.gguf");
             assertMessage(() -> GgufExport.write(hf, null, GgmlType.Q8_0, out, null), "needs the tokenizer");
-            assertMessage(() -> GgufExport.write(hf, new TokenizerData(List.of("a"), List.of()), GgmlType.Q8_0, out, null),
+            assertMessage(
+                    () -> GgufExport.write(hf, new TokenizerData(List.of("a"), List.of()), GgmlType.Q8_0, out, null),
                     "the tokenizer has 1 tokens but the model has 40");
             assertMessage(() -> GgufExport.write(hf, tokenizer(), GgmlType.BF16, out, null), "cannot write BF16");
             assertFalse(Files.exists(out));
@@ -219,8 +249,10 @@ class GgufExportTest {
         for (int r = 0; r < rows; r += 3) {
             float[] expected = new float[cols];
             for (int c = 0; c < cols; c++) expected[c] = TestCheckpoints.value(k, (long) c * rows + r);
-            assertArrayEquals(QuantizerTest.quantize(GgmlType.Q8_0, expected),
-                    m.tensor().data().asSlice(r * rowBytes, rowBytes).toArray(ValueLayout.JAVA_BYTE), hfName + " row " + r);
+            assertArrayEquals(
+                    QuantizerTest.quantize(GgmlType.Q8_0, expected),
+                    m.tensor().data().asSlice(r * rowBytes, rowBytes).toArray(ValueLayout.JAVA_BYTE),
+                    hfName + " row " + r);
         }
     }
 

@@ -1,7 +1,11 @@
 package gpt2j.weights;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -13,13 +17,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The GGUF reader against files assembled byte by byte here, following docs/gguf.md (not our writer). */
 class GgufFileTest {
@@ -38,7 +37,10 @@ class GgufFileTest {
         }
 
         Raw u64(long v) {
-            out.writeBytes(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(v).array());
+            out.writeBytes(ByteBuffer.allocate(8)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putLong(v)
+                    .array());
             return this;
         }
 
@@ -53,7 +55,10 @@ class GgufFileTest {
         }
 
         Raw header(int version, long tensors, long kvs) {
-            return bytes("GGUF".getBytes(StandardCharsets.US_ASCII)).u32(version).u64(tensors).u64(kvs);
+            return bytes("GGUF".getBytes(StandardCharsets.US_ASCII))
+                    .u32(version)
+                    .u64(tensors)
+                    .u64(kvs);
         }
 
         Raw padTo(int alignment) {
@@ -128,8 +133,10 @@ class GgufFileTest {
 
     @Test
     void absurdCounts() throws IOException {
-        assertMessage(new Raw().header(3, 1L << 60, 0).out.toByteArray(), "tensor count 1152921504606846976 is impossible");
-        assertMessage(new Raw().header(3, 0, -1).out.toByteArray(), "metadata count 18446744073709551615 is impossible");
+        assertMessage(
+                new Raw().header(3, 1L << 60, 0).out.toByteArray(), "tensor count 1152921504606846976 is impossible");
+        assertMessage(
+                new Raw().header(3, 0, -1).out.toByteArray(), "metadata count 18446744073709551615 is impossible");
         Raw r = new Raw().header(3, 0, 1).str("toks").u32(9).u32(8).u64(1L << 40);
         assertMessage(r.out.toByteArray(), "claims 1099511627776 elements");
     }
@@ -140,7 +147,14 @@ class GgufFileTest {
         int n = (1 << 22) + 1;
         Raw r = new Raw().header(3, 0, 1).str("bytes").u32(9).u32(0).u64(n).bytes(new byte[n]);
         assertMessage(r.out.toByteArray(), "claims 4194305 elements");
-        r = new Raw().header(3, 0, 1).str("bytes").u32(9).u32(0).u64(n - 1).bytes(new byte[n - 1]).padTo(32);
+        r = new Raw()
+                .header(3, 0, 1)
+                .str("bytes")
+                .u32(9)
+                .u32(0)
+                .u64(n - 1)
+                .bytes(new byte[n - 1])
+                .padTo(32);
         try (GgufFile f = GgufFile.open(r.write(dir.resolve("ok.gguf")))) {
             assertEquals(n - 1, f.integers("bytes").length);
         }
@@ -157,13 +171,23 @@ class GgufFileTest {
     @Test
     void stringsAreStrictUtf8() throws IOException {
         // U+FFFD itself is fine; a stray continuation byte, an overlong '/', a surrogate and a cut sequence are not.
-        Raw ok = new Raw().header(3, 0, 1).str("k").u32(8).str("a\uFFFDb\u0120\uD83D\uDE00")
-                .padTo(32).bytes(new byte[32]);
+        Raw ok = new Raw()
+                .header(3, 0, 1)
+                .str("k")
+                .u32(8)
+                .str("a\uFFFDb\u0120\uD83D\uDE00")
+                .padTo(32)
+                .bytes(new byte[32]);
         try (GgufFile f = GgufFile.open(ok.write(dir.resolve("ok.gguf")))) {
             assertEquals("a\uFFFDb\u0120\uD83D\uDE00", f.string("k"));
         }
-        for (byte[] bad : new byte[][] {{'a', (byte) 0x80}, {(byte) 0xC0, (byte) 0xAF}, {(byte) 0xED, (byte) 0xA0,
-            (byte) 0x80}, {'x', (byte) 0xE2, (byte) 0x82}, {(byte) 0xEF, (byte) 0xBF, (byte) 0xBD, (byte) 0xFF}}) {
+        for (byte[] bad : new byte[][] {
+            {'a', (byte) 0x80},
+            {(byte) 0xC0, (byte) 0xAF},
+            {(byte) 0xED, (byte) 0xA0, (byte) 0x80},
+            {'x', (byte) 0xE2, (byte) 0x82},
+            {(byte) 0xEF, (byte) 0xBF, (byte) 0xBD, (byte) 0xFF}
+        }) {
             Raw r = new Raw().header(3, 0, 1).str("k").u32(8).u64(bad.length).bytes(bad);
             assertMessage(r.out.toByteArray(), "is not UTF-8");
         }
@@ -182,17 +206,49 @@ class GgufFileTest {
 
     @Test
     void offsetPastTheEnd() throws IOException {
-        Raw r = new Raw().header(3, 1, 0).str("t").u32(1).u64(8).u32(0).u64(1L << 50).padTo(32).bytes(new byte[32]);
+        Raw r = new Raw()
+                .header(3, 1, 0)
+                .str("t")
+                .u32(1)
+                .u64(8)
+                .u32(0)
+                .u64(1L << 50)
+                .padTo(32)
+                .bytes(new byte[32]);
         assertMessage(r.out.toByteArray(), "runs past the end");
-        r = new Raw().header(3, 1, 0).str("t").u32(1).u64(8).u32(0).u64(-32).padTo(32).bytes(new byte[32]);
+        r = new Raw()
+                .header(3, 1, 0)
+                .str("t")
+                .u32(1)
+                .u64(8)
+                .u32(0)
+                .u64(-32)
+                .padTo(32)
+                .bytes(new byte[32]);
         assertMessage(r.out.toByteArray(), "is not aligned");
-        r = new Raw().header(3, 1, 0).str("t").u32(1).u64(8).u32(0).u64(4).padTo(32).bytes(new byte[64]);
+        r = new Raw()
+                .header(3, 1, 0)
+                .str("t")
+                .u32(1)
+                .u64(8)
+                .u32(0)
+                .u64(4)
+                .padTo(32)
+                .bytes(new byte[64]);
         assertMessage(r.out.toByteArray(), "offset 4 is not aligned to 32");
     }
 
     @Test
     void hugeDimensions() throws IOException {
-        Raw r = new Raw().header(3, 1, 0).str("t").u32(2).u64(1L << 40).u64(1L << 40).u32(0).u64(0).padTo(32);
+        Raw r = new Raw()
+                .header(3, 1, 0)
+                .str("t")
+                .u32(2)
+                .u64(1L << 40)
+                .u64(1L << 40)
+                .u32(0)
+                .u64(0)
+                .padTo(32);
         assertMessage(r.out.toByteArray(), "impossible dimensions");
         r = new Raw().header(3, 1, 0).str("t").u32(7).padTo(32);
         assertMessage(r.out.toByteArray(), "has 7 dimensions");
@@ -200,19 +256,47 @@ class GgufFileTest {
 
     @Test
     void unsupportedGgmlType() throws IOException {
-        Raw r = new Raw().header(3, 1, 0).str("t").u32(1).u64(256).u32(16).u64(0).padTo(32).bytes(new byte[256]);
-        assertMessage(r.out.toByteArray(), "tensor t has ggml type IQ2_XXS (16), which gpt2j does not read (it reads F32, F16, "
-                + "Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS, BF16)");
-        r = new Raw().header(3, 1, 0).str("t").u32(1).u64(48).u32(8).u64(0).padTo(32).bytes(new byte[256]);
+        Raw r = new Raw()
+                .header(3, 1, 0)
+                .str("t")
+                .u32(1)
+                .u64(256)
+                .u32(16)
+                .u64(0)
+                .padTo(32)
+                .bytes(new byte[256]);
+        assertMessage(
+                r.out.toByteArray(),
+                "tensor t has ggml type IQ2_XXS (16), which gpt2j does not read (it reads F32, F16, "
+                        + "Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS, BF16)");
+        r = new Raw()
+                .header(3, 1, 0)
+                .str("t")
+                .u32(1)
+                .u64(48)
+                .u32(8)
+                .u64(0)
+                .padTo(32)
+                .bytes(new byte[256]);
         assertMessage(r.out.toByteArray(), "rows of 48 values are not whole blocks of 32");
     }
 
     @Test
     void overlappingTensors() throws IOException {
-        Raw r = new Raw().header(3, 2, 0)
-                .str("a").u32(1).u64(16).u32(0).u64(0)
-                .str("b").u32(1).u64(8).u32(0).u64(32)
-                .padTo(32).bytes(new byte[96]);
+        Raw r = new Raw()
+                .header(3, 2, 0)
+                .str("a")
+                .u32(1)
+                .u64(16)
+                .u32(0)
+                .u64(0)
+                .str("b")
+                .u32(1)
+                .u64(8)
+                .u32(0)
+                .u64(32)
+                .padTo(32)
+                .bytes(new byte[96]);
         assertMessage(r.out.toByteArray(), "tensors a and b overlap");
     }
 
@@ -230,7 +314,8 @@ class GgufFileTest {
 
     private void assertMessage(byte[] file, String expected) throws IOException {
         Path p = Files.write(dir.resolve("bad.gguf"), file);
-        WeightsException e = assertThrows(WeightsException.class, () -> GgufFile.open(p).close());
+        WeightsException e =
+                assertThrows(WeightsException.class, () -> GgufFile.open(p).close());
         assertTrue(e.getMessage().contains(expected), e.getMessage());
         assertFalse(e.getMessage().contains("\n"), e.getMessage());
     }

@@ -1,17 +1,16 @@
 package gpt2j.weights;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Files written by llama.cpp's own Python writer (gguf-py, tools/make_gguf_fixtures.py): our reader loads them and our
@@ -31,7 +30,15 @@ class GgufInteropTest {
             Path p = HfCheckpointTest.resource("/gguf/tiny-" + type.name().toLowerCase() + ".gguf");
             try (LoadedCheckpoint ck = Gpt2Checkpoint.open(p)) {
                 Gpt2Weights w = ck.weights();
-                assertEquals(Gpt2Config.builder().vocabSize(V).contextLength(C).embeddingSize(E).layerCount(L).headCount(H).build(), w.config());
+                assertEquals(
+                        Gpt2Config.builder()
+                                .vocabSize(V)
+                                .contextLength(C)
+                                .embeddingSize(E)
+                                .layerCount(L)
+                                .headCount(H)
+                                .build(),
+                        w.config());
                 assertEquals("<|endoftext|>", ck.tokenizer().tokens().get(V - 1));
                 assertEquals(List.of("t 0", "Ġ t"), ck.tokenizer().merges());
                 assertSame(w.tokenEmbedding(), w.head().tensor(), "no output.weight: tied");
@@ -44,10 +51,12 @@ class GgufInteropTest {
                     checkRows(l.mlpUp(), h + "mlp.c_fc.weight", 4 * E, E, type);
                     checkRows(l.mlpDown(), h + "mlp.c_proj.weight", E, 4 * E, type);
                     int k = ORDER.indexOf(h + "attn.c_attn.bias");
-                    for (int j = 0; j < 3 * E; j++) assertEquals(TestCheckpoints.value(k, j), HfCheckpointTest.get(l.qkvBias(), j));
+                    for (int j = 0; j < 3 * E; j++)
+                        assertEquals(TestCheckpoints.value(k, j), HfCheckpointTest.get(l.qkvBias(), j));
                 }
                 int k = ORDER.indexOf("wpe.weight");
-                for (int j = 0; j < C * E; j++) assertEquals(TestCheckpoints.value(k, j), HfCheckpointTest.get(w.positionEmbedding(), j));
+                for (int j = 0; j < C * E; j++)
+                    assertEquals(TestCheckpoints.value(k, j), HfCheckpointTest.get(w.positionEmbedding(), j));
             }
         }
     }
@@ -59,23 +68,38 @@ class GgufInteropTest {
         try (LoadedCheckpoint ck = Gpt2Checkpoint.open(src)) {
             GgufExport.write(ck, ck.tokenizer(), GgmlType.Q8_0, out, null);
         }
-        try (GgufFile a = GgufFile.open(src); GgufFile b = GgufFile.open(out)) {
+        try (GgufFile a = GgufFile.open(src);
+                GgufFile b = GgufFile.open(out)) {
             for (String name : a.tensorInfos().keySet()) {
-                assertArrayEquals(a.tensor(name).data().toArray(ValueLayout.JAVA_BYTE),
-                        b.tensor(name).data().toArray(ValueLayout.JAVA_BYTE), name);
-                assertArrayEquals(a.tensorInfos().get(name).ne(), b.tensorInfos().get(name).ne(), name);
+                assertArrayEquals(
+                        a.tensor(name).data().toArray(ValueLayout.JAVA_BYTE),
+                        b.tensor(name).data().toArray(ValueLayout.JAVA_BYTE),
+                        name);
+                assertArrayEquals(
+                        a.tensorInfos().get(name).ne(),
+                        b.tensorInfos().get(name).ne(),
+                        name);
             }
-            assertArrayEquals(a.tensor("token_embd.weight").data().toArray(ValueLayout.JAVA_BYTE),
-                    b.tensor("output.weight").data().toArray(ValueLayout.JAVA_BYTE), "tied head written out");
-            for (String key : List.of("gpt2.context_length", "gpt2.embedding_length", "gpt2.block_count",
-                    "gpt2.attention.head_count", "gpt2.feed_forward_length", "general.file_type", "tokenizer.ggml.eos_token_id")) {
+            assertArrayEquals(
+                    a.tensor("token_embd.weight").data().toArray(ValueLayout.JAVA_BYTE),
+                    b.tensor("output.weight").data().toArray(ValueLayout.JAVA_BYTE),
+                    "tied head written out");
+            for (String key : List.of(
+                    "gpt2.context_length",
+                    "gpt2.embedding_length",
+                    "gpt2.block_count",
+                    "gpt2.attention.head_count",
+                    "gpt2.feed_forward_length",
+                    "general.file_type",
+                    "tokenizer.ggml.eos_token_id")) {
                 assertEquals(a.integer(key), b.integer(key), key);
             }
             assertArrayEquals(a.integers("tokenizer.ggml.token_type"), b.integers("tokenizer.ggml.token_type"));
         }
         // the output gets ordinary permissions (the temporary file's must not leak through)
         Path plain = Files.writeString(dir.resolve("plain"), "x");
-        assertEquals(PosixFilePermissions.toString(Files.getPosixFilePermissions(plain)),
+        assertEquals(
+                PosixFilePermissions.toString(Files.getPosixFilePermissions(plain)),
                 PosixFilePermissions.toString(Files.getPosixFilePermissions(out)));
     }
 
@@ -86,8 +110,10 @@ class GgufInteropTest {
         for (int r = 0; r < rows; r++) {
             float[] expected = new float[cols];
             for (int c = 0; c < cols; c++) expected[c] = TestCheckpoints.value(k, (long) c * rows + r);
-            assertArrayEquals(QuantizerTest.quantize(type, expected),
-                    m.tensor().data().asSlice(r * rowBytes, rowBytes).toArray(ValueLayout.JAVA_BYTE), hfName + " row " + r);
+            assertArrayEquals(
+                    QuantizerTest.quantize(type, expected),
+                    m.tensor().data().asSlice(r * rowBytes, rowBytes).toArray(ValueLayout.JAVA_BYTE),
+                    hfName + " row " + r);
         }
     }
 }

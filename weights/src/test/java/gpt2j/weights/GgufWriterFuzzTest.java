@@ -1,8 +1,10 @@
 package gpt2j.weights;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,9 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 /**
  * The GGUF writer against its reader: a fuzzed set of metadata (every value type the writer has) and tensors (every
  * ggml type, small shapes, arbitrary bytes) is written, then read back: it must come back equal, or the writer must
@@ -28,8 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class GgufWriterFuzzTest {
 
-    private record Expected(GgmlType type, long[] shape, byte[] data) {
-    }
+    private record Expected(GgmlType type, long[] shape, byte[] data) {}
 
     @FuzzTest(maxDuration = "10s")
     void roundTrip(FuzzedDataProvider data) {
@@ -102,7 +100,8 @@ class GgufWriterFuzzTest {
                 if (e.getValue() instanceof long[] a) assertArrayEquals(a, (long[]) got, e.getKey());
                 else assertEquals(e.getValue(), got, e.getKey());
             }
-            assertEquals(List.copyOf(tensors.keySet()), List.copyOf(f.tensorInfos().keySet()));
+            assertEquals(
+                    List.copyOf(tensors.keySet()), List.copyOf(f.tensorInfos().keySet()));
             for (Map.Entry<String, Expected> e : tensors.entrySet()) {
                 Tensor t = f.tensor(e.getKey());
                 assertEquals(e.getValue().type(), t.type());

@@ -1,7 +1,12 @@
 package gpt2j.weights;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static gpt2j.weights.TestCheckpoints.Raw;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.lang.foreign.ValueLayout;
@@ -11,14 +16,8 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import static gpt2j.weights.TestCheckpoints.Raw;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class HfCheckpointTest {
 
@@ -31,10 +30,19 @@ class HfCheckpointTest {
 
     @Test
     void originalNamingF32IsMappedInPlace() throws IOException {
-        Path d = TestCheckpoints.writeHfDir(dir.resolve("m"), V, C, E, L, H, TestCheckpoints.hfTensors(V, C, E, L, "F32", ""));
+        Path d = TestCheckpoints.writeHfDir(
+                dir.resolve("m"), V, C, E, L, H, TestCheckpoints.hfTensors(V, C, E, L, "F32", ""));
         try (LoadedCheckpoint ck = Gpt2Checkpoint.open(d)) {
             Gpt2Weights w = ck.weights();
-            assertEquals(Gpt2Config.builder().vocabSize(V).contextLength(C).embeddingSize(E).layerCount(L).headCount(H).build(), w.config());
+            assertEquals(
+                    Gpt2Config.builder()
+                            .vocabSize(V)
+                            .contextLength(C)
+                            .embeddingSize(E)
+                            .layerCount(L)
+                            .headCount(H)
+                            .build(),
+                    w.config());
             assertEquals("safetensors", ck.format());
             assertNull(ck.tokenizer());
             assertEquals(Files.size(d.resolve("model.safetensors")), ck.fileBytes());
@@ -55,7 +63,8 @@ class HfCheckpointTest {
         t.put("lm_head.weight", TestCheckpoints.f32(77, V, E));
         Path d = TestCheckpoints.writeHfDir(dir.resolve("m"), V, C, E, L, H, t);
         try (LoadedCheckpoint ck = Gpt2Checkpoint.open(d)) {
-            assertSame(ck.weights().tokenEmbedding(), ck.weights().head().tensor(), "tied by default, as in transformers");
+            assertSame(
+                    ck.weights().tokenEmbedding(), ck.weights().head().tensor(), "tied by default, as in transformers");
         }
         Files.writeString(d.resolve("config.json"), untied(TestCheckpoints.configJson(V, C, E, L, H)));
         try (LoadedCheckpoint ck = Gpt2Checkpoint.open(d)) {
@@ -68,13 +77,15 @@ class HfCheckpointTest {
 
     @Test
     void f16AndBf16AreConvertedToF32() throws IOException {
-        Path d16 = TestCheckpoints.writeHfDir(dir.resolve("h"), V, C, E, L, H, TestCheckpoints.hfTensors(V, C, E, L, "F16", ""));
+        Path d16 = TestCheckpoints.writeHfDir(
+                dir.resolve("h"), V, C, E, L, H, TestCheckpoints.hfTensors(V, C, E, L, "F16", ""));
         try (LoadedCheckpoint ck = Gpt2Checkpoint.open(d16)) {
             assertEquals(Map.of(GgmlType.F16, ORDER.size()), ck.sourceTypes());
             assertFalse(ck.weights().layers().get(0).mlpUp().tensor().data().isMapped());
             checkValues(ck.weights(), v -> Float.float16ToFloat(Float.floatToFloat16(v)));
         }
-        Path dbf = TestCheckpoints.writeHfDir(dir.resolve("b"), V, C, E, L, H, TestCheckpoints.hfTensors(V, C, E, L, "BF16", ""));
+        Path dbf = TestCheckpoints.writeHfDir(
+                dir.resolve("b"), V, C, E, L, H, TestCheckpoints.hfTensors(V, C, E, L, "BF16", ""));
         try (LoadedCheckpoint ck = Gpt2Checkpoint.open(dbf)) {
             checkValues(ck.weights(), v -> Float.intBitsToFloat(Float.floatToIntBits(v) & 0xFFFF0000));
         }
@@ -92,17 +103,25 @@ class HfCheckpointTest {
         for (Map.Entry<String, Raw> e : all.entrySet()) {
             String file = i < all.size() / 2 ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors";
             (i < all.size() / 2 ? a : b).put(e.getKey(), e.getValue());
-            index.append(i++ == 0 ? "" : ",").append('"').append(e.getKey()).append("\":\"").append(file).append('"');
+            index.append(i++ == 0 ? "" : ",")
+                    .append('"')
+                    .append(e.getKey())
+                    .append("\":\"")
+                    .append(file)
+                    .append('"');
         }
         Files.writeString(d.resolve("model.safetensors.index.json"), index.append("}}"));
         TestCheckpoints.writeSafetensors(d.resolve("model-00001-of-00002.safetensors"), a);
         TestCheckpoints.writeSafetensors(d.resolve("model-00002-of-00002.safetensors"), b);
         try (LoadedCheckpoint ck = Gpt2Checkpoint.open(d)) {
             checkValues(ck.weights(), v -> v);
-            assertEquals(Files.size(d.resolve("model-00001-of-00002.safetensors"))
-                    + Files.size(d.resolve("model-00002-of-00002.safetensors")), ck.fileBytes());
+            assertEquals(
+                    Files.size(d.resolve("model-00001-of-00002.safetensors"))
+                            + Files.size(d.resolve("model-00002-of-00002.safetensors")),
+                    ck.fileBytes());
         }
-        Files.writeString(d.resolve("model.safetensors.index.json"), "{\"weight_map\":{\"wte.weight\":\"../x.safetensors\"}}");
+        Files.writeString(
+                d.resolve("model.safetensors.index.json"), "{\"weight_map\":{\"wte.weight\":\"../x.safetensors\"}}");
         assertMessage(d, "shard name '../x.safetensors' is not a file name");
     }
 
@@ -110,7 +129,15 @@ class HfCheckpointTest {
     @Test
     void readsCheckpointsWrittenByTorch() throws Exception {
         try (LoadedCheckpoint ck = Gpt2Checkpoint.open(resource("/hf/tiny-openai-f32"))) {
-            assertEquals(Gpt2Config.builder().vocabSize(V).contextLength(C).embeddingSize(E).layerCount(L).headCount(H).build(), ck.weights().config());
+            assertEquals(
+                    Gpt2Config.builder()
+                            .vocabSize(V)
+                            .contextLength(C)
+                            .embeddingSize(E)
+                            .layerCount(L)
+                            .headCount(H)
+                            .build(),
+                    ck.weights().config());
             checkValues(ck.weights(), v -> v);
             assertSame(ck.weights().tokenEmbedding(), ck.weights().head().tensor());
         }
@@ -136,7 +163,8 @@ class HfCheckpointTest {
 
     @Test
     void configDisagreeingWithTensors() throws IOException {
-        Path d = TestCheckpoints.writeHfDir(dir.resolve("m"), V, C, E, L, H, TestCheckpoints.hfTensors(V, C, E, L, "F32", ""));
+        Path d = TestCheckpoints.writeHfDir(
+                dir.resolve("m"), V, C, E, L, H, TestCheckpoints.hfTensors(V, C, E, L, "F32", ""));
         Files.writeString(d.resolve("config.json"), TestCheckpoints.configJson(V + 1, C, E, L, H));
         assertMessage(d, "tensor wte.weight has shape [40, 16] but config.json implies [41, 16]");
         Files.writeString(d.resolve("config.json"), TestCheckpoints.configJson(V, C, E, L + 1, H));
@@ -153,12 +181,17 @@ class HfCheckpointTest {
 
     @Test
     void badConfigs() throws IOException {
-        Path d = TestCheckpoints.writeHfDir(dir.resolve("m"), V, C, E, L, H, TestCheckpoints.hfTensors(V, C, E, L, "F32", ""));
+        Path d = TestCheckpoints.writeHfDir(
+                dir.resolve("m"), V, C, E, L, H, TestCheckpoints.hfTensors(V, C, E, L, "F32", ""));
         Files.writeString(d.resolve("config.json"), "{\"vocab_size\":40,\"n_positions\":8,\"n_embd\":16,\"n_head\":2}");
         assertMessage(d, "missing n_layer");
-        Files.writeString(d.resolve("config.json"), "{\"n_vocab\":40,\"n_ctx\":8,\"n_embd\":16,\"n_layer\":\"two\",\"n_head\":2}");
+        Files.writeString(
+                d.resolve("config.json"),
+                "{\"n_vocab\":40,\"n_ctx\":8,\"n_embd\":16,\"n_layer\":\"two\",\"n_head\":2}");
         assertMessage(d, "n_layer must be a positive integer");
-        Files.writeString(d.resolve("config.json"), TestCheckpoints.configJson(V, C, E, L, H).replace("gelu_new", "relu6"));
+        Files.writeString(
+                d.resolve("config.json"),
+                TestCheckpoints.configJson(V, C, E, L, H).replace("gelu_new", "relu6"));
         assertMessage(d, "activation_function \"relu6\" is not supported (gpt2j computes gelu_new, gelu_pytorch_tanh");
         Files.writeString(d.resolve("config.json"), TestCheckpoints.configJson(V, C, E, L, 3));
         assertMessage(d, "n_embd 16 is not divisible by n_head 3");
@@ -172,13 +205,16 @@ class HfCheckpointTest {
     /** Each config that is not plain GPT-2 math is refused in one line that names the field and its value. */
     @Test
     void refusalsNameTheField() throws IOException {
-        Path d = TestCheckpoints.writeHfDir(dir.resolve("m"), V, C, E, L, H, TestCheckpoints.hfTensors(V, C, E, L, "F32", ""));
+        Path d = TestCheckpoints.writeHfDir(
+                dir.resolve("m"), V, C, E, L, H, TestCheckpoints.hfTensors(V, C, E, L, "F32", ""));
         String plain = TestCheckpoints.configJson(V, C, E, L, H);
         Map<String, String> refusals = new java.util.LinkedHashMap<>();
-        refusals.put("\"auto_map\":{\"AutoModelForCausalLM\":\"modeling.MyGPT\"}",
+        refusals.put(
+                "\"auto_map\":{\"AutoModelForCausalLM\":\"modeling.MyGPT\"}",
                 "auto_map names custom model code {\"AutoModelForCausalLM\":\"modeling.MyGPT\"}");
         refusals.put("\"attention_head_type\":\"multiquery\"", "attention_head_type is \"multiquery\"");
-        refusals.put("\"architectures\":[\"GPT2ForSequenceClassification\"]",
+        refusals.put(
+                "\"architectures\":[\"GPT2ForSequenceClassification\"]",
                 "architectures names \"GPT2ForSequenceClassification\", which is not a language-model head");
         refusals.put("\"activation_function\":\"mish\"", "activation_function \"mish\" is not supported");
         refusals.put("\"scale_attn_weights\":\"yes\"", "scale_attn_weights must be true or false, got \"yes\"");
@@ -187,11 +223,14 @@ class HfCheckpointTest {
         refusals.put("\"layer_norm_epsilon\":0", "layer_norm_epsilon must be positive");
         for (Map.Entry<String, String> r : refusals.entrySet()) {
             // later keys win in Jackson's tree, so appending overrides the plain value
-            Files.writeString(d.resolve("config.json"), plain.substring(0, plain.length() - 1) + "," + r.getKey() + "}");
+            Files.writeString(
+                    d.resolve("config.json"), plain.substring(0, plain.length() - 1) + "," + r.getKey() + "}");
             assertMessage(d, r.getValue());
         }
         Files.writeString(d.resolve("config.json"), plain.substring(0, plain.length() - 1) + ",\"n_inner\":48}");
-        assertMessage(d, "tensor h.0.mlp.c_fc.weight has shape [16, 64] but config.json implies [16, 48] (n_inner 48, n_embd 16)");
+        assertMessage(
+                d,
+                "tensor h.0.mlp.c_fc.weight has shape [16, 64] but config.json implies [16, 48] (n_inner 48, n_embd 16)");
         Files.writeString(d.resolve("config.json"), untied(plain));
         assertMessage(d, "config.json sets tie_word_embeddings to false but there is no lm_head.weight");
     }
@@ -205,9 +244,11 @@ class HfCheckpointTest {
         assertTrue(c.scaleAttnWeights());
         assertFalse(c.scaleAttnByInverseLayerIdx());
         assertEquals((float) (1 / Math.sqrt(E / H)), c.attentionScale(1));
-        c = HfConfig.parse("c", plain.substring(0, plain.length() - 1) + ",\"n_inner\":37,\"layer_norm_epsilon\":0.25,"
-                + "\"scale_attn_weights\":false,\"scale_attn_by_inverse_layer_idx\":true,\"reorder_and_upcast_attn\":true,"
-                + "\"architectures\":[\"GPT2LMHeadModel\"]}");
+        c = HfConfig.parse(
+                "c",
+                plain.substring(0, plain.length() - 1) + ",\"n_inner\":37,\"layer_norm_epsilon\":0.25,"
+                        + "\"scale_attn_weights\":false,\"scale_attn_by_inverse_layer_idx\":true,\"reorder_and_upcast_attn\":true,"
+                        + "\"architectures\":[\"GPT2LMHeadModel\"]}");
         assertEquals(37, c.innerSize());
         assertEquals(0.25f, c.layerNormEpsilon());
         assertEquals(1f / 3, c.attentionScale(2));
@@ -215,14 +256,23 @@ class HfCheckpointTest {
         assertEquals((float) (1 / Math.sqrt(E / H) / 2), c.attentionScale(1));
         c = HfConfig.parse("c", plain.substring(0, plain.length() - 1) + ",\"n_inner\":null}");
         assertEquals(4 * E, c.innerSize());
-        Map<String, Activation> names = Map.ofEntries(Map.entry("gelu_new", Activation.GELU_TANH),
-                Map.entry("gelu_pytorch_tanh", Activation.GELU_TANH), Map.entry("gelu_fast", Activation.GELU_TANH),
-                Map.entry("gelu_accurate", Activation.GELU_TANH), Map.entry("gelu", Activation.GELU_ERF),
-                Map.entry("gelu_python", Activation.GELU_ERF), Map.entry("quick_gelu", Activation.QUICK_GELU),
-                Map.entry("relu", Activation.RELU), Map.entry("silu", Activation.SILU), Map.entry("swish", Activation.SILU),
+        Map<String, Activation> names = Map.ofEntries(
+                Map.entry("gelu_new", Activation.GELU_TANH),
+                Map.entry("gelu_pytorch_tanh", Activation.GELU_TANH),
+                Map.entry("gelu_fast", Activation.GELU_TANH),
+                Map.entry("gelu_accurate", Activation.GELU_TANH),
+                Map.entry("gelu", Activation.GELU_ERF),
+                Map.entry("gelu_python", Activation.GELU_ERF),
+                Map.entry("quick_gelu", Activation.QUICK_GELU),
+                Map.entry("relu", Activation.RELU),
+                Map.entry("silu", Activation.SILU),
+                Map.entry("swish", Activation.SILU),
                 Map.entry("tanh", Activation.TANH));
         for (Map.Entry<String, Activation> n : names.entrySet()) {
-            assertEquals(n.getValue(), HfConfig.parse("c", plain.replace("gelu_new", n.getKey())).activation(), n.getKey());
+            assertEquals(
+                    n.getValue(),
+                    HfConfig.parse("c", plain.replace("gelu_new", n.getKey())).activation(),
+                    n.getKey());
         }
     }
 
@@ -232,7 +282,8 @@ class HfCheckpointTest {
 
     @Test
     void safetensorsFileInsideADirectory() throws IOException {
-        Path d = TestCheckpoints.writeHfDir(dir.resolve("m"), V, C, E, L, H, TestCheckpoints.hfTensors(V, C, E, L, "F32", ""));
+        Path d = TestCheckpoints.writeHfDir(
+                dir.resolve("m"), V, C, E, L, H, TestCheckpoints.hfTensors(V, C, E, L, "F32", ""));
         try (LoadedCheckpoint ck = Gpt2Checkpoint.open(d.resolve("model.safetensors"))) {
             checkValues(ck.weights(), v -> v);
             assertEquals(List.of(d.resolve("model.safetensors")), ck.files());
@@ -272,7 +323,8 @@ class HfCheckpointTest {
         for (long i = 0; i < t.size(); i++) assertEquals(stored.apply(TestCheckpoints.value(k, i)), get(t, i), hfName);
     }
 
-    private static void checkConv1d(WeightMatrix m, String hfName, int rows, int cols, java.util.function.UnaryOperator<Float> stored) {
+    private static void checkConv1d(
+            WeightMatrix m, String hfName, int rows, int cols, java.util.function.UnaryOperator<Float> stored) {
         assertEquals(rows, m.rows());
         assertEquals(cols, m.cols());
         assertTrue(m.inputMajor());
@@ -280,7 +332,9 @@ class HfCheckpointTest {
         // W[out r][in c] is Conv1D weight[c][r], the element c*rows + r of the stored tensor
         for (int r = 0; r < rows; r += 7) {
             for (int c = 0; c < cols; c += 5) {
-                assertEquals(stored.apply(TestCheckpoints.value(k, (long) c * rows + r)), get(m.tensor(), (long) c * rows + r));
+                assertEquals(
+                        stored.apply(TestCheckpoints.value(k, (long) c * rows + r)),
+                        get(m.tensor(), (long) c * rows + r));
             }
         }
     }
@@ -290,7 +344,8 @@ class HfCheckpointTest {
     }
 
     private static void assertMessage(Path p, String expected) {
-        WeightsException e = assertThrows(WeightsException.class, () -> Gpt2Checkpoint.open(p).close());
+        WeightsException e = assertThrows(
+                WeightsException.class, () -> Gpt2Checkpoint.open(p).close());
         assertTrue(e.getMessage().contains(expected), e.getMessage());
         assertFalse(e.getMessage().contains("\n"), e.getMessage());
     }

@@ -1,7 +1,11 @@
 package gpt2j.weights;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -9,13 +13,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ModelQuantizerTest {
 
@@ -27,9 +26,11 @@ class ModelQuantizerTest {
 
     @Test
     void quantizesMatricesAndEmbeddingsOnly() throws IOException {
-        Path d = TestCheckpoints.writeHfDir(dir.resolve("m"), V, C, E, L, H, TestCheckpoints.hfTensors(V, C, E, L, "F32", ""));
+        Path d = TestCheckpoints.writeHfDir(
+                dir.resolve("m"), V, C, E, L, H, TestCheckpoints.hfTensors(V, C, E, L, "F32", ""));
         for (GgmlType type : new GgmlType[] {GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.F16}) {
-            try (LoadedCheckpoint ck = Gpt2Checkpoint.open(d); Arena arena = Arena.ofConfined()) {
+            try (LoadedCheckpoint ck = Gpt2Checkpoint.open(d);
+                    Arena arena = Arena.ofConfined()) {
                 Gpt2Weights w = ck.weights();
                 Gpt2Weights q = ModelQuantizer.quantize(w, type, arena);
                 assertEquals(type, q.tokenEmbedding().type());
@@ -50,16 +51,22 @@ class ModelQuantizerTest {
                 int k = ORDER.indexOf("wte.weight");
                 float[] row = new float[E];
                 for (int c = 0; c < E; c++) row[c] = TestCheckpoints.value(k, 7L * E + c);
-                assertArrayEquals(QuantizerTest.quantize(type, row),
-                        q.tokenEmbedding().data().asSlice(7 * type.byteSize(E), type.byteSize(E)).toArray(ValueLayout.JAVA_BYTE));
+                assertArrayEquals(
+                        QuantizerTest.quantize(type, row),
+                        q.tokenEmbedding()
+                                .data()
+                                .asSlice(7 * type.byteSize(E), type.byteSize(E))
+                                .toArray(ValueLayout.JAVA_BYTE));
             }
         }
     }
 
     @Test
     void f32KeepsMappedMatrices() throws IOException {
-        Path d = TestCheckpoints.writeHfDir(dir.resolve("m"), V, C, E, L, H, TestCheckpoints.hfTensors(V, C, E, L, "F32", ""));
-        try (LoadedCheckpoint ck = Gpt2Checkpoint.open(d); Arena arena = Arena.ofConfined()) {
+        Path d = TestCheckpoints.writeHfDir(
+                dir.resolve("m"), V, C, E, L, H, TestCheckpoints.hfTensors(V, C, E, L, "F32", ""));
+        try (LoadedCheckpoint ck = Gpt2Checkpoint.open(d);
+                Arena arena = Arena.ofConfined()) {
             Gpt2Weights q = ModelQuantizer.quantize(ck.weights(), GgmlType.F32, arena);
             assertSame(ck.weights().layers().get(0).qkv(), q.layers().get(0).qkv());
             assertSame(ck.weights().tokenEmbedding(), q.tokenEmbedding());
@@ -69,9 +76,12 @@ class ModelQuantizerTest {
     @Test
     void rowsThatAreNotWholeBlocksAreRefused() throws IOException {
         int e = 16;
-        Path d = TestCheckpoints.writeHfDir(dir.resolve("m"), V, C, e, 1, 2, TestCheckpoints.hfTensors(V, C, e, 1, "F32", ""));
-        try (LoadedCheckpoint ck = Gpt2Checkpoint.open(d); Arena arena = Arena.ofConfined()) {
-            WeightsException ex = assertThrows(WeightsException.class, () -> ModelQuantizer.quantize(ck.weights(), GgmlType.Q8_0, arena));
+        Path d = TestCheckpoints.writeHfDir(
+                dir.resolve("m"), V, C, e, 1, 2, TestCheckpoints.hfTensors(V, C, e, 1, "F32", ""));
+        try (LoadedCheckpoint ck = Gpt2Checkpoint.open(d);
+                Arena arena = Arena.ofConfined()) {
+            WeightsException ex = assertThrows(
+                    WeightsException.class, () -> ModelQuantizer.quantize(ck.weights(), GgmlType.Q8_0, arena));
             assertTrue(ex.getMessage().contains("not a multiple of 32"), ex.getMessage());
             assertThrows(WeightsException.class, () -> ModelQuantizer.quantize(ck.weights(), GgmlType.BF16, arena));
         }
@@ -90,7 +100,8 @@ class ModelQuantizerTest {
             float[] expected = new float[cols];
             for (int c = 0; c < cols; c++) expected[c] = TestCheckpoints.value(k, (long) c * rows + r);
             MemorySegment got = m.tensor().data().asSlice(r * rowBytes, rowBytes);
-            assertArrayEquals(QuantizerTest.quantize(type, expected), got.toArray(ValueLayout.JAVA_BYTE), hfName + " row " + r);
+            assertArrayEquals(
+                    QuantizerTest.quantize(type, expected), got.toArray(ValueLayout.JAVA_BYTE), hfName + " row " + r);
         }
     }
 }

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import gpt2j.weights.TorchFiles.Pickle;
-
 import java.io.IOException;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -19,7 +18,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -40,22 +38,34 @@ class PytorchFileTest {
     Path tmp;
 
     @ParameterizedTest
-    @CsvSource({"f32,zip-hf,ZIP", "f32,legacy-hf,LEGACY", "f32,zip-openai,ZIP", "f32,legacy-openai,LEGACY",
-            "f16,zip,ZIP", "f16,legacy,LEGACY", "bf16,zip,ZIP", "bf16,legacy,LEGACY"})
+    @CsvSource({
+        "f32,zip-hf,ZIP",
+        "f32,legacy-hf,LEGACY",
+        "f32,zip-openai,ZIP",
+        "f32,legacy-openai,LEGACY",
+        "f16,zip,ZIP",
+        "f16,legacy,LEGACY",
+        "bf16,zip,ZIP",
+        "bf16,legacy,LEGACY"
+    })
     void everyTensorEqualsTheSafetensorsCopy(String set, String variant, PytorchFile.Container container) {
-        try (PytorchFile bin = PytorchFile.open(FIXTURES.resolve(set).resolve(variant).resolve("pytorch_model.bin"));
-             SafetensorsFile st = SafetensorsFile.open(FIXTURES.resolve(set).resolve("safetensors/model.safetensors"))) {
+        try (PytorchFile bin =
+                        PytorchFile.open(FIXTURES.resolve(set).resolve(variant).resolve("pytorch_model.bin"));
+                SafetensorsFile st =
+                        SafetensorsFile.open(FIXTURES.resolve(set).resolve("safetensors/model.safetensors"))) {
             assertEquals(container, bin.container());
             String prefix = variant.endsWith("openai") ? "" : "transformer.";
             int compared = 0;
             for (String name : bin.names()) {
                 if (name.endsWith(".attn.bias") || name.endsWith(".attn.masked_bias")) continue;
-                String stName = name.equals("lm_head.weight") ? "transformer.wte.weight"
+                String stName = name.equals("lm_head.weight")
+                        ? "transformer.wte.weight"
                         : "transformer." + name.substring(prefix.length());
                 Tensor a = bin.tensor(name), b = st.tensor(stName);
                 assertEquals(b.type(), a.type(), name);
                 assertArrayEquals(b.shape(), a.shape(), name);
-                assertArrayEquals(b.data().toArray(ValueLayout.JAVA_BYTE), a.data().toArray(ValueLayout.JAVA_BYTE), name);
+                assertArrayEquals(
+                        b.data().toArray(ValueLayout.JAVA_BYTE), a.data().toArray(ValueLayout.JAVA_BYTE), name);
                 compared++;
             }
             assertEquals(st.names().size() + (bin.names().contains("lm_head.weight") ? 1 : 0), compared);
@@ -69,7 +79,8 @@ class PytorchFileTest {
             assertTrue(wte.data().isMapped(), "stored zip entries are mapped in place");
             assertEquals(wte.data().address(), head.data().address(), "lm_head is a view of wte's storage");
             // ln_1.bias sits 8 floats into the storage it shares with ln_1.weight
-            assertEquals(bin.tensor("transformer.h.0.ln_1.weight").data().address() + 8 * 4,
+            assertEquals(
+                    bin.tensor("transformer.h.0.ln_1.weight").data().address() + 8 * 4,
                     bin.tensor("transformer.h.0.ln_1.bias").data().address());
             assertFalse(bin.tensor("transformer.h.0.attn.c_attn.weight").data().isMapped(), "transposed view: a copy");
             assertFalse(bin.tensor("transformer.h.1.mlp.c_proj.weight").data().isMapped(), "every other row: a copy");
@@ -87,12 +98,16 @@ class PytorchFileTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"f32,zip-hf,pytorch-zip", "f32,legacy-openai,pytorch-legacy", "f32,zip-sharded,pytorch-zip",
-            "bf16,legacy,pytorch-legacy"})
+    @CsvSource({
+        "f32,zip-hf,pytorch-zip",
+        "f32,legacy-openai,pytorch-legacy",
+        "f32,zip-sharded,pytorch-zip",
+        "bf16,legacy,pytorch-legacy"
+    })
     void aDirectoryWithOnlyPytorchModelBinLoads(String set, String variant, String format) {
         Path dir = FIXTURES.resolve(set).resolve(variant);
         try (LoadedCheckpoint bin = Gpt2Checkpoint.open(dir);
-             LoadedCheckpoint st = Gpt2Checkpoint.open(FIXTURES.resolve(set).resolve("safetensors"))) {
+                LoadedCheckpoint st = Gpt2Checkpoint.open(FIXTURES.resolve(set).resolve("safetensors"))) {
             assertEquals(format, bin.format());
             assertEquals(st.weights().config(), bin.weights().config());
             assertEquals(variant.equals("zip-sharded") ? 2 : 1, bin.files().size());
@@ -127,7 +142,8 @@ class PytorchFileTest {
     void aPickleThatWouldRunACommandIsRefusedAndNothingRuns(String container) throws IOException {
         Files.deleteIfExists(MARKER);
         Path dir = FIXTURES.resolve("malicious").resolve(container);
-        WeightsException e = assertThrows(WeightsException.class, () -> Gpt2Checkpoint.open(dir).close());
+        WeightsException e = assertThrows(
+                WeightsException.class, () -> Gpt2Checkpoint.open(dir).close());
         assertTrue(e.getMessage().contains("refuses global posix.system"), e.getMessage());
         assertFalse(e.getMessage().contains("\n"));
         assertFalse(Files.exists(MARKER), "the command ran");
@@ -137,13 +153,17 @@ class PytorchFileTest {
     void unknownOpcodeIsNamed() throws IOException {
         byte[] pickle = new Pickle().proto().op('i').bytes(); // INST: builds any class by name
         assertRefused(zip(pickle, Map.of()), "refuses pickle opcode INST (0x69) at byte 2");
-        assertRefused(zip(new Pickle().proto().op(0xff).bytes(), Map.of()), "refuses pickle opcode 0xff (not a pickle opcode)");
+        assertRefused(
+                zip(new Pickle().proto().op(0xff).bytes(), Map.of()),
+                "refuses pickle opcode 0xff (not a pickle opcode)");
     }
 
     @Test
     void unknownGlobalsAreNamed() throws IOException {
-        assertRefused(zip(new Pickle().proto().global("builtins", "eval").bytes(), Map.of()), "refuses global builtins.eval");
-        byte[] stackGlobal = new Pickle().proto().str("subprocess").str("Popen").op(0x93).bytes();
+        assertRefused(
+                zip(new Pickle().proto().global("builtins", "eval").bytes(), Map.of()), "refuses global builtins.eval");
+        byte[] stackGlobal =
+                new Pickle().proto().str("subprocess").str("Popen").op(0x93).bytes();
         assertRefused(zip(stackGlobal, Map.of()), "refuses global subprocess.Popen");
         // a storage type torch does not have is a global like any other
         assertRefused(zip(new Pickle().proto().global("torch", "load").bytes(), Map.of()), "refuses global torch.load");
@@ -162,7 +182,9 @@ class PytorchFileTest {
         byte[] strided = TorchFiles.stateDict("w", 6, 0, new int[] {3, 3}, new int[] {1, 2});
         assertRefused(zip(strided, Map.of("0", data)), "a tensor reaches element 6 of storage 0, which holds 6");
         byte[] bigStorage = TorchFiles.stateDict("w", 1 << 30, 0, new int[] {2, 3}, new int[] {3, 1});
-        assertRefused(zip(bigStorage, Map.of("0", data)), "storage 0 holds 24 bytes, not 1073741824 x 4 (torch.FloatStorage)");
+        assertRefused(
+                zip(bigStorage, Map.of("0", data)),
+                "storage 0 holds 24 bytes, not 1073741824 x 4 (torch.FloatStorage)");
         assertRefused(zip(good, Map.of("1", data)), "storage 0 has no entry archive/data/0");
         Path legacy = tmp.resolve("legacy.bin");
         TorchFiles.writeLegacy(legacy, past, "0", new float[6]);
@@ -214,7 +236,8 @@ class PytorchFileTest {
         // a valid zip that torch did not write
         TorchFiles.writeZip(p, new byte[] {'.'}, Map.of());
         byte[] bytes = Files.readAllBytes(p);
-        String text = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1).replace("archive/data.pkl", "archive/data.pkX");
+        String text = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1)
+                .replace("archive/data.pkl", "archive/data.pkX");
         Files.write(p, text.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
         assertRefused(p, "zip file without <archive>/data.pkl");
         // central directory pointing past the file
@@ -231,7 +254,13 @@ class PytorchFileTest {
 
     @Test
     void aStateDictHoldsOnlyTensors() throws IOException {
-        byte[] pickle = new Pickle().proto().op('}').str("epoch").integer(3).op('s', '.').bytes();
+        byte[] pickle = new Pickle()
+                .proto()
+                .op('}')
+                .str("epoch")
+                .integer(3)
+                .op('s', '.')
+                .bytes();
         assertRefused(zip(pickle, Map.of()), "the state dict maps epoch to something other than a tensor");
     }
 
@@ -246,7 +275,8 @@ class PytorchFileTest {
         for (int trial = 0; trial < 150; trial++) {
             byte[] b = original.clone();
             // most of a .bin is tensor data; aim half the flips at the first and last 2 KB, where the structure is
-            int at = trial % 2 == 0 ? random.nextInt(b.length)
+            int at = trial % 2 == 0
+                    ? random.nextInt(b.length)
                     : (random.nextBoolean() ? random.nextInt(2048) : b.length - 1 - random.nextInt(2048));
             b[at] ^= (byte) (1 << random.nextInt(8));
             Files.write(p, trial % 10 == 9 ? Arrays.copyOf(b, random.nextInt(b.length)) : b);

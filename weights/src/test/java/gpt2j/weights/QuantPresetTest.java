@@ -1,13 +1,12 @@
 package gpt2j.weights;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
-
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -22,11 +21,11 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * gpt2j's quantize against llama-quantize's output for every preset, on the two GPT-2-shaped models of
@@ -49,7 +48,10 @@ class QuantPresetTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = QuantPreset.class, mode = EnumSource.Mode.EXCLUDE, names = {"F32", "F16"})
+    @EnumSource(
+            value = QuantPreset.class,
+            mode = EnumSource.Mode.EXCLUDE,
+            names = {"F32", "F16"})
     void eachTensorAsLlamaQuantizeWritesIt(QuantPreset preset) throws IOException {
         for (String model : List.of("w256", "w64")) {
             compare(model, preset.name(), preset, false);
@@ -73,9 +75,10 @@ class QuantPresetTest {
         // a head that fits no block: Q8_0, and token_embd is the head when output.weight is left out
         assertEquals(GgmlType.Q6_K, QuantPreset.Q4_K_M.typeOf("token_embd.weight", -1, 12, 768, false, false));
         assertEquals(GgmlType.Q4_K, QuantPreset.Q4_K_M.typeOf("token_embd.weight", -1, 12, 768, true, false));
-        WeightsException e = assertThrows(WeightsException.class,
-                () -> QuantPreset.Q4_0.typeOf("blk.0.ffn_up.weight", 0, 12, 48, true, false));
-        assertEquals("cannot store blk.0.ffn_up.weight as Q4_0: its rows of 48 values are not a multiple of 32",
+        WeightsException e = assertThrows(
+                WeightsException.class, () -> QuantPreset.Q4_0.typeOf("blk.0.ffn_up.weight", 0, 12, 48, true, false));
+        assertEquals(
+                "cannot store blk.0.ffn_up.weight as Q4_0: its rows of 48 values are not a multiple of 32",
                 e.getMessage());
     }
 
@@ -83,12 +86,18 @@ class QuantPresetTest {
         JsonNode m = fixture.path("models").path(model);
         JsonNode expected = m.path("presets").path(run);
         assertFalse(expected.isMissingNode(), model + " " + run + " missing from presets.json");
-        Gpt2Weights w = MODELS.computeIfAbsent(model,
-                k -> model(m.path("embd").asInt(), m.path("layers").asInt(), m.path("heads").asInt()));
+        Gpt2Weights w = MODELS.computeIfAbsent(
+                model,
+                k -> model(
+                        m.path("embd").asInt(),
+                        m.path("layers").asInt(),
+                        m.path("heads").asInt()));
         Path out = dir.resolve(model + "-" + preset + ".gguf");
         if (expected.path("refused").asBoolean()) {
-            WeightsException e = assertThrows(WeightsException.class,
-                    () -> GgufExport.write(w, tokenizer(), preset, pure, out, List.of(), true, null), model + " " + run);
+            WeightsException e = assertThrows(
+                    WeightsException.class,
+                    () -> GgufExport.write(w, tokenizer(), preset, pure, out, List.of(), true, null),
+                    model + " " + run);
             assertTrue(e.getMessage().contains("as " + preset.type + ":"), e.getMessage());
             return;
         }
@@ -96,10 +105,14 @@ class QuantPresetTest {
         Map<String, String> want = new TreeMap<>(), got = new TreeMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = expected.path("tensors").fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> t = it.next();
-            want.put(t.getKey(), t.getValue().get(0).asText() + " " + t.getValue().get(1).asText());
+            want.put(
+                    t.getKey(),
+                    t.getValue().get(0).asText() + " " + t.getValue().get(1).asText());
         }
         try (GgufFile f = GgufFile.open(out)) {
-            assertEquals(expected.path("file_type").asLong(), ((Number) f.metadata().get("general.file_type")).longValue(),
+            assertEquals(
+                    expected.path("file_type").asLong(),
+                    ((Number) f.metadata().get("general.file_type")).longValue(),
                     model + " " + run + " file type");
             for (GgufFile.TensorInfo t : f.tensorInfos().values()) {
                 if (t.ne().length == 1 || t.name().equals("position_embd.weight")) continue;
@@ -129,22 +142,57 @@ class QuantPresetTest {
     /** The model of tools/ggml/quant_presets.py: same names, shapes, seeds and values. */
     static Gpt2Weights model(int e, int layers, int heads) {
         int v = fixture.path("vocab").asInt(), ctx = fixture.path("context").asInt();
-        Gpt2Config c = Gpt2Config.builder().vocabSize(v).contextLength(ctx).embeddingSize(e).layerCount(layers)
-                .headCount(heads).layerNormEpsilon(1e-5f).innerSize(4 * e).build();
+        Gpt2Config c = Gpt2Config.builder()
+                .vocabSize(v)
+                .contextLength(ctx)
+                .embeddingSize(e)
+                .layerCount(layers)
+                .headCount(heads)
+                .layerNormEpsilon(1e-5f)
+                .innerSize(4 * e)
+                .build();
         List<Gpt2Weights.Layer> ls = new ArrayList<>();
-        String[] names = {"attn_norm.weight", "attn_norm.bias", "attn_qkv.weight", "attn_qkv.bias", "attn_output.weight",
-            "attn_output.bias", "ffn_norm.weight", "ffn_norm.bias", "ffn_up.weight", "ffn_up.bias", "ffn_down.weight",
-            "ffn_down.bias"};
-        long[][] shapes = {{e}, {e}, {3L * e, e}, {3L * e}, {e, e}, {e}, {e}, {e}, {4L * e, e}, {4L * e}, {e, 4L * e}, {e}};
+        String[] names = {
+            "attn_norm.weight",
+            "attn_norm.bias",
+            "attn_qkv.weight",
+            "attn_qkv.bias",
+            "attn_output.weight",
+            "attn_output.bias",
+            "ffn_norm.weight",
+            "ffn_norm.bias",
+            "ffn_up.weight",
+            "ffn_up.bias",
+            "ffn_down.weight",
+            "ffn_down.bias"
+        };
+        long[][] shapes = {
+            {e}, {e}, {3L * e, e}, {3L * e}, {e, e}, {e}, {e}, {e}, {4L * e, e}, {4L * e}, {e, 4L * e}, {e}
+        };
         for (int l = 0; l < layers; l++) {
             Tensor[] t = new Tensor[12];
             for (int k = 0; k < 12; k++) t[k] = tensor("blk." + l + "." + names[k], 100 + 20 * l + k, shapes[k]);
-            ls.add(new Gpt2Weights.Layer(t[0], t[1], matrix(t[2]), t[3], matrix(t[4]), t[5], t[6], t[7], matrix(t[8]), t[9],
-                    matrix(t[10]), t[11]));
+            ls.add(new Gpt2Weights.Layer(
+                    t[0],
+                    t[1],
+                    matrix(t[2]),
+                    t[3],
+                    matrix(t[4]),
+                    t[5],
+                    t[6],
+                    t[7],
+                    matrix(t[8]),
+                    t[9],
+                    matrix(t[10]),
+                    t[11]));
         }
-        return new Gpt2Weights(c, tensor("token_embd.weight", 1, new long[] {v, e}),
-                tensor("position_embd.weight", 2, new long[] {ctx, e}), ls,
-                tensor("output_norm.weight", 4, new long[] {e}), tensor("output_norm.bias", 5, new long[] {e}),
+        return new Gpt2Weights(
+                c,
+                tensor("token_embd.weight", 1, new long[] {v, e}),
+                tensor("position_embd.weight", 2, new long[] {ctx, e}),
+                ls,
+                tensor("output_norm.weight", 4, new long[] {e}),
+                tensor("output_norm.bias", 5, new long[] {e}),
                 matrix(tensor("output.weight", 3, new long[] {v, e})));
     }
 

@@ -1,14 +1,13 @@
 package gpt2j.weights;
 
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.Locale;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Every quantizer against blocks ggml itself wrote (tools/ggml/quant_fixtures.sh: ggml_quantize_chunk, as
@@ -21,8 +20,10 @@ class QuantizerGgmlTest {
     private static final int N = 256;
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K",
-            "Q6_K", "IQ4_NL", "IQ4_XS"})
+    @EnumSource(
+            value = GgmlType.class,
+            names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS"
+            })
     void blocksEqualGgmls(GgmlType type) throws IOException {
         float[] x = QuantizerTest.floats(QuantizerTest.resource("ggml/input.f32"));
         byte[] expected = QuantizerTest.resource("ggml/" + type.name().toLowerCase(Locale.ROOT) + ".bin");
@@ -35,7 +36,8 @@ class QuantizerGgmlTest {
             byte[] want = Arrays.copyOfRange(expected, r * rowBytes, (r + 1) * rowBytes);
             if (!Arrays.equals(want, got)) {
                 int at = Arrays.mismatch(want, got);
-                bad.append(String.format(" row %d (first difference at byte %d: %d, ggml %d);", r, at, got[at], want[at]));
+                bad.append(
+                        String.format(" row %d (first difference at byte %d: %d, ggml %d);", r, at, got[at], want[at]));
             }
         }
         if (!bad.isEmpty()) fail(type + " differs from ggml in" + bad);

@@ -1,6 +1,8 @@
 package gpt2j.weights;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,10 +12,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Random;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /** Quantizers against hand-worked blocks and against blocks from tools/ggml_quant_reference.py (numpy, ggml's formulas). */
 class QuantizerTest {
@@ -27,24 +26,24 @@ class QuantizerTest {
         // d = 16/127 = 0.12598 -> fp16 0x3008 (2^-3 * (1 + 8/1024) = 0.12598), little-endian
         assertEquals(0x08, b[0] & 0xFF);
         assertEquals(0x30, b[1] & 0xFF);
-        assertEquals(-127, b[2]);      // -16 * 127/16
-        assertEquals(0, b[2 + 16]);    // 0
-        assertEquals(8, b[2 + 17]);    // 1 * 7.9375 = 7.94 -> 8
-        assertEquals(-8, b[2 + 15]);   // -1 -> -8
-        assertEquals(119, b[2 + 31]);  // 15 * 7.9375 = 119.06 -> 119
+        assertEquals(-127, b[2]); // -16 * 127/16
+        assertEquals(0, b[2 + 16]); // 0
+        assertEquals(8, b[2 + 17]); // 1 * 7.9375 = 7.94 -> 8
+        assertEquals(-8, b[2 + 15]); // -1 -> -8
+        assertEquals(119, b[2 + 31]); // 15 * 7.9375 = 119.06 -> 119
     }
 
     @Test
     void q8_0RoundsHalvesAwayFromZero() {
         float[] x = new float[32];
-        x[0] = 127f;  // d = 1, so x * id is x itself
+        x[0] = 127f; // d = 1, so x * id is x itself
         x[1] = 2.5f;
         x[2] = -2.5f;
         x[3] = -0.5f;
         byte[] b = quantize(GgmlType.Q8_0, x);
         assertEquals(0x3C00, (b[0] & 0xFF) | (b[1] & 0xFF) << 8); // fp16 1.0
         assertEquals(3, b[3]);
-        assertEquals(-3, b[4]);  // Math.round would give -2
+        assertEquals(-3, b[4]); // Math.round would give -2
         assertEquals(-1, b[5]);
     }
 
@@ -57,8 +56,8 @@ class QuantizerTest {
         // the largest magnitude is -16: d = -16 / -8 = 2 (fp16 0x4000), id = 0.5, q = min(15, (int)(x/2 + 8.5))
         assertEquals(0x00, b[0] & 0xFF);
         assertEquals(0x40, b[1] & 0xFF);
-        assertEquals(0x80, b[2] & 0xFF);      // element 0: q 0 (low nibble); element 16: x 0 -> 8.5 -> 8 (high)
-        assertEquals(0x91, b[2 + 1] & 0xFF);  // element 1: -15 -> -7.5 + 8.5 = 1; element 17: 1 -> 0.5 + 8.5 = 9
+        assertEquals(0x80, b[2] & 0xFF); // element 0: q 0 (low nibble); element 16: x 0 -> 8.5 -> 8 (high)
+        assertEquals(0x91, b[2 + 1] & 0xFF); // element 1: -15 -> -7.5 + 8.5 = 1; element 17: 1 -> 0.5 + 8.5 = 9
         assertEquals(0xF8, b[2 + 15] & 0xFF); // element 15: -1 -> 8.0 -> 8; element 31: 15 -> 16 -> clamped to 15
     }
 

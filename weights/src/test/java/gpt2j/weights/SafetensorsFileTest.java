@@ -1,7 +1,11 @@
 package gpt2j.weights;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static gpt2j.weights.TestCheckpoints.Raw;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -11,13 +15,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-
-import static gpt2j.weights.TestCheckpoints.Raw;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SafetensorsFileTest {
 
@@ -39,7 +38,8 @@ class SafetensorsFileTest {
             assertEquals(GgmlType.F32, a.type());
             assertArrayEquals(new long[] {2, 3}, a.shape());
             assertTrue(a.data().isMapped());
-            for (int i = 0; i < 6; i++) assertEquals(TestCheckpoints.value(1, i), a.data().getAtIndex(F32, i));
+            for (int i = 0; i < 6; i++)
+                assertEquals(TestCheckpoints.value(1, i), a.data().getAtIndex(F32, i));
             Tensor b = f.tensor("b");
             assertEquals(GgmlType.F16, b.type());
             assertEquals(10, b.data().byteSize());
@@ -98,16 +98,22 @@ class SafetensorsFileTest {
     @Test
     void overlappingTensors() throws IOException {
         Path p = dir.resolve("x.safetensors");
-        TestCheckpoints.writeRawSafetensors(p, "{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]},"
-                + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]}}", 16);
+        TestCheckpoints.writeRawSafetensors(
+                p,
+                "{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]},"
+                        + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]}}",
+                16);
         assertMessage(p, "tensors a and b overlap");
     }
 
     @Test
     void duplicateTensorName() throws IOException {
         Path p = dir.resolve("x.safetensors");
-        TestCheckpoints.writeRawSafetensors(p, "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
-                + "\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8);
+        TestCheckpoints.writeRawSafetensors(
+                p,
+                "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                        + "\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}",
+                8);
         assertMessage(p, "Duplicate field 'a'");
     }
 
@@ -131,22 +137,25 @@ class SafetensorsFileTest {
     @Test
     void shapeDisagreesWithByteRange() throws IOException {
         Path p = dir.resolve("x.safetensors");
-        TestCheckpoints.writeRawSafetensors(p, "{\"a\":{\"dtype\":\"F16\",\"shape\":[3,4],\"data_offsets\":[0,16]}}", 16);
+        TestCheckpoints.writeRawSafetensors(
+                p, "{\"a\":{\"dtype\":\"F16\",\"shape\":[3,4],\"data_offsets\":[0,16]}}", 16);
         assertMessage(p, "tensor a: F16 [3,4] needs 24 bytes but data_offsets give 16");
     }
 
     @Test
     void absurdShape() throws IOException {
         Path p = dir.resolve("x.safetensors");
-        TestCheckpoints.writeRawSafetensors(p,
-                "{\"a\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,16]}}", 16);
+        TestCheckpoints.writeRawSafetensors(
+                p, "{\"a\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,16]}}", 16);
         assertMessage(p, "too large");
-        TestCheckpoints.writeRawSafetensors(p, "{\"a\":{\"dtype\":\"F32\",\"shape\":[-4],\"data_offsets\":[0,16]}}", 16);
+        TestCheckpoints.writeRawSafetensors(
+                p, "{\"a\":{\"dtype\":\"F32\",\"shape\":[-4],\"data_offsets\":[0,16]}}", 16);
         assertMessage(p, "bad shape");
     }
 
     private static void assertMessage(Path p, String expected) {
-        WeightsException e = assertThrows(WeightsException.class, () -> SafetensorsFile.open(p).close());
+        WeightsException e = assertThrows(
+                WeightsException.class, () -> SafetensorsFile.open(p).close());
         assertTrue(e.getMessage().contains(expected), e.getMessage());
         assertTrue(!e.getMessage().contains("\n"), "one line: " + e.getMessage());
     }

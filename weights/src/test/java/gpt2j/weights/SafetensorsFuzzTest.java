@@ -2,7 +2,6 @@ package gpt2j.weights;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -25,8 +24,10 @@ class SafetensorsFuzzTest {
     private static final Gpt2Config SHARDED = config("/hf/tiny-sharded-f16/config.json");
     /** The committed two-shard tiny model, whose index is replaced by fuzz input. */
     private static final Map<String, byte[]> SHARDS = Map.of(
-            "model-00001-of-00002.safetensors", FuzzFiles.resource("/hf/tiny-sharded-f16/model-00001-of-00002.safetensors"),
-            "model-00002-of-00002.safetensors", FuzzFiles.resource("/hf/tiny-sharded-f16/model-00002-of-00002.safetensors"));
+            "model-00001-of-00002.safetensors",
+                    FuzzFiles.resource("/hf/tiny-sharded-f16/model-00001-of-00002.safetensors"),
+            "model-00002-of-00002.safetensors",
+                    FuzzFiles.resource("/hf/tiny-sharded-f16/model-00002-of-00002.safetensors"));
 
     private static Gpt2Config config(String resource) {
         return HfConfig.parse(resource, new String(FuzzFiles.resource(resource), StandardCharsets.UTF_8));
@@ -35,8 +36,8 @@ class SafetensorsFuzzTest {
     @FuzzTest(maxDuration = "10s")
     void file(FuzzedDataProvider data) {
         Arena arena = Arena.ofConfined();
-        try (SafetensorsFile f = SafetensorsFile.read(DIR.resolve("model.safetensors"),
-                MemorySegment.ofArray(data.consumeRemainingAsBytes()), arena)) {
+        try (SafetensorsFile f = SafetensorsFile.read(
+                DIR.resolve("model.safetensors"), MemorySegment.ofArray(data.consumeRemainingAsBytes()), arena)) {
             for (String name : f.names()) {
                 MemorySegment s = f.tensor(name).data();
                 if (s.byteSize() > 0) s.get(ValueLayout.JAVA_BYTE, s.byteSize() - 1); // the slice lies inside the file
@@ -54,8 +55,8 @@ class SafetensorsFuzzTest {
         Path file = DIR.resolve("model.safetensors");
         List<Arena> arenas = new ArrayList<>();
         try {
-            List<TensorFile> opened = List.of(SafetensorsFile.read(file,
-                    MemorySegment.ofArray(data.consumeRemainingAsBytes()), open(arenas)));
+            List<TensorFile> opened = List.of(
+                    SafetensorsFile.read(file, MemorySegment.ofArray(data.consumeRemainingAsBytes()), open(arenas)));
             load(TINY, List.of(file), opened, open(arenas));
         } catch (WeightsException expected) {
             // a clear one-line refusal is the allowed outcome
@@ -69,8 +70,8 @@ class SafetensorsFuzzTest {
     void index(FuzzedDataProvider data) {
         List<Arena> arenas = new ArrayList<>();
         try {
-            List<Path> files = HfCheckpoint.shardFiles(DIR, DIR.resolve("model.safetensors.index.json"),
-                    data.consumeRemainingAsString());
+            List<Path> files = HfCheckpoint.shardFiles(
+                    DIR, DIR.resolve("model.safetensors.index.json"), data.consumeRemainingAsString());
             List<TensorFile> opened = new ArrayList<>();
             for (Path p : files) {
                 byte[] bytes = SHARDS.get(p.getFileName().toString());

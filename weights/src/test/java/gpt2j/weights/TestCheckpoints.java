@@ -14,11 +14,9 @@ import java.util.Map;
 /** Writes small safetensors files and Hugging Face GPT-2 directories for tests, independently of the reader. */
 final class TestCheckpoints {
 
-    record Raw(String dtype, long[] shape, byte[] bytes) {
-    }
+    record Raw(String dtype, long[] shape, byte[] bytes) {}
 
-    private TestCheckpoints() {
-    }
+    private TestCheckpoints() {}
 
     /** A safetensors file laid out in map order, header padded to 8 bytes like the Python writer does. */
     static void writeSafetensors(Path path, Map<String, Raw> tensors) throws IOException {
@@ -26,9 +24,18 @@ final class TestCheckpoints {
         long off = 0;
         for (Map.Entry<String, Raw> e : tensors.entrySet()) {
             Raw r = e.getValue();
-            json.append(",\"").append(e.getKey()).append("\":{\"dtype\":\"").append(r.dtype()).append("\",\"shape\":[");
-            for (int i = 0; i < r.shape().length; i++) json.append(i == 0 ? "" : ",").append(r.shape()[i]);
-            json.append("],\"data_offsets\":[").append(off).append(",").append(off + r.bytes().length).append("]}");
+            json.append(",\"")
+                    .append(e.getKey())
+                    .append("\":{\"dtype\":\"")
+                    .append(r.dtype())
+                    .append("\",\"shape\":[");
+            for (int i = 0; i < r.shape().length; i++)
+                json.append(i == 0 ? "" : ",").append(r.shape()[i]);
+            json.append("],\"data_offsets\":[")
+                    .append(off)
+                    .append(",")
+                    .append(off + r.bytes().length)
+                    .append("]}");
             off += r.bytes().length;
         }
         json.append("}");
@@ -116,11 +123,13 @@ final class TestCheckpoints {
         Map<String, Raw> out = new LinkedHashMap<>();
         int k = 0;
         for (Map.Entry<String, long[]> e : hfShapes(vocab, ctx, embd, layers).entrySet()) {
-            out.put(prefix + e.getKey(), switch (dtype) {
-                case "F16" -> f16(k, e.getValue());
-                case "BF16" -> bf16(k, e.getValue());
-                default -> f32(k, e.getValue());
-            });
+            out.put(
+                    prefix + e.getKey(),
+                    switch (dtype) {
+                        case "F16" -> f16(k, e.getValue());
+                        case "BF16" -> bf16(k, e.getValue());
+                        default -> f32(k, e.getValue());
+                    });
             k++;
         }
         return out;

@@ -45,14 +45,20 @@ final class TorchFiles {
         Pickle str(String s) {
             byte[] b = s.getBytes(StandardCharsets.UTF_8);
             op('X');
-            out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(b.length).array());
+            out.writeBytes(ByteBuffer.allocate(4)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putInt(b.length)
+                    .array());
             out.writeBytes(b);
             return this;
         }
 
         Pickle integer(int v) {
             op('J');
-            out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(v).array());
+            out.writeBytes(ByteBuffer.allocate(4)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putInt(v)
+                    .array());
             return this;
         }
 
@@ -70,7 +76,12 @@ final class TorchFiles {
         /** {@code _rebuild_tensor_v2(storage key, FloatStorage of n elements, offset, size, stride, False, {})}. */
         Pickle tensor(String key, int storageElements, int offset, int[] size, int[] stride) {
             global("torch._utils", "_rebuild_tensor_v2").mark();
-            mark().str("storage").global("torch", "FloatStorage").str(key).str("cpu").integer(storageElements).op('t');
+            mark().str("storage")
+                    .global("torch", "FloatStorage")
+                    .str(key)
+                    .str("cpu")
+                    .integer(storageElements)
+                    .op('t');
             op('Q').integer(offset).ints(size).ints(stride).op(0x89).orderedDict();
             return op('t', 'R');
         }
@@ -80,20 +91,27 @@ final class TorchFiles {
         }
     }
 
-    private TorchFiles() {
-    }
+    private TorchFiles() {}
 
     /** A state dict pickle {name: tensor over storage "0"} ending in STOP. */
     static byte[] stateDict(String name, int storageElements, int offset, int[] size, int[] stride) {
-        return new Pickle().proto().orderedDict().mark().str(name).tensor("0", storageElements, offset, size, stride)
-                .op('u', '.').bytes();
+        return new Pickle()
+                .proto()
+                .orderedDict()
+                .mark()
+                .str(name)
+                .tensor("0", storageElements, offset, size, stride)
+                .op('u', '.')
+                .bytes();
     }
 
     /** torch.save's zip container: {@code archive/data.pkl}, {@code archive/data/<key>}, all stored uncompressed. */
     static void writeZip(Path path, byte[] pickle, Map<String, byte[]> storages) throws IOException {
-        try (OutputStream os = Files.newOutputStream(path); ZipOutputStream zip = new ZipOutputStream(os)) {
+        try (OutputStream os = Files.newOutputStream(path);
+                ZipOutputStream zip = new ZipOutputStream(os)) {
             stored(zip, "archive/data.pkl", pickle);
-            for (Map.Entry<String, byte[]> e : storages.entrySet()) stored(zip, "archive/data/" + e.getKey(), e.getValue());
+            for (Map.Entry<String, byte[]> e : storages.entrySet())
+                stored(zip, "archive/data/" + e.getKey(), e.getValue());
             stored(zip, "archive/version", "3\n".getBytes(StandardCharsets.US_ASCII));
         }
     }
@@ -113,10 +131,18 @@ final class TorchFiles {
     /** The legacy container: magic, protocol, sys info and data pickles, the key list, then each storage. */
     static void writeLegacy(Path path, byte[] dataPickle, String key, float[] storage) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(new Pickle().proto().op(0x8a, 10, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19)
-                .op('.').bytes());
+        out.writeBytes(new Pickle()
+                .proto()
+                .op(0x8a, 10, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19)
+                .op('.')
+                .bytes());
         out.writeBytes(new Pickle().proto().op('M', 0xe9, 0x03, '.').bytes());
-        out.writeBytes(new Pickle().proto().op('}').str("little_endian").op(0x88, 's', '.').bytes());
+        out.writeBytes(new Pickle()
+                .proto()
+                .op('}')
+                .str("little_endian")
+                .op(0x88, 's', '.')
+                .bytes());
         out.writeBytes(dataPickle);
         out.writeBytes(new Pickle().proto().op(']').str(key).op('a', '.').bytes());
         ByteBuffer b = ByteBuffer.allocate(8 + 4 * storage.length).order(ByteOrder.LITTLE_ENDIAN);

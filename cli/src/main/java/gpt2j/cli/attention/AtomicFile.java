@@ -17,8 +17,7 @@ public final class AtomicFile {
         void write(OutputStream out) throws IOException;
     }
 
-    private AtomicFile() {
-    }
+    private AtomicFile() {}
 
     public static void write(Path target, Writer writer) throws IOException {
         Path abs = target.toAbsolutePath();
@@ -28,8 +27,8 @@ public final class AtomicFile {
         TempFiles.removeLeftovers(abs);
         Path tmp = TempFiles.beside(abs);
         try {
-            try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE)) {
+            try (OutputStream out =
+                    Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 writer.write(out);
             }
             try {

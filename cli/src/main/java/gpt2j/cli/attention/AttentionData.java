@@ -9,12 +9,17 @@ import java.util.List;
  * q·k {@code [layer][head][query][key]} with the scale each layer multiplies them by (as the engine applied it) and
  * the heads' width (0 if unknown), and the model's most probable next tokens after each position.
  */
-public record AttentionData(List<String> tokens, float[][][][] weights, List<HeadStat> stats, float[][][][] scores,
-                            float[] scales, int headSize, List<List<Candidate>> next) {
+public record AttentionData(
+        List<String> tokens,
+        float[][][][] weights,
+        List<HeadStat> stats,
+        float[][][][] scores,
+        float[] scales,
+        int headSize,
+        List<List<Candidate>> next) {
 
     /** One possible next token. */
-    public record Candidate(int id, String token, double probability) {
-    }
+    public record Candidate(int id, String token, double probability) {}
 
     public AttentionData(List<String> tokens, float[][][][] weights, List<HeadStat> stats) {
         this(tokens, weights, stats, null, null, 0, List.of());

@@ -17,8 +17,7 @@ import java.util.List;
  */
 public final class AttentionJson {
 
-    private AttentionJson() {
-    }
+    private AttentionJson() {}
 
     public static void write(AttentionData data, OutputStream out) throws IOException {
         write(data, null, out);

@@ -5,8 +5,15 @@ package gpt2j.cli.attention;
  * times the layer's scale, the causal mask (keys after the query become -inf), and the softmax. The scores and the
  * scale come from the engine (what it really computed and used); the weights are the engine's too, not recomputed.
  */
-public record AttentionSteps(int layer, int head, int query, double scale, double[] scores, double[] scaled,
-                             double[] masked, double[] weights) {
+public record AttentionSteps(
+        int layer,
+        int head,
+        int query,
+        double scale,
+        double[] scores,
+        double[] scaled,
+        double[] masked,
+        double[] weights) {
 
     /** The steps of {@code query} in layer/head, from data captured with scores. */
     public static AttentionSteps of(AttentionData data, int layer, int head, int query) {
@@ -31,7 +38,11 @@ public record AttentionSteps(int layer, int head, int query, double scale, doubl
         if (headSize <= 0) return "the scale this layer uses";
         double usual = 1 / Math.sqrt(headSize);
         if (Math.abs(scale - usual) < 1e-6 * usual) return "1/\u221a" + headSize + ", the scale this layer uses";
-        return String.format(java.util.Locale.ROOT, "this layer's own scale: 1/\u221a%d would be %.6g, so %.4g times that",
-                headSize, usual, scale / usual);
+        return String.format(
+                java.util.Locale.ROOT,
+                "this layer's own scale: 1/\u221a%d would be %.6g, so %.4g times that",
+                headSize,
+                usual,
+                scale / usual);
     }
 }

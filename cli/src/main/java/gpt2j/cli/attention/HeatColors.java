@@ -13,8 +13,7 @@ public final class HeatColors {
     /** Background where a key is masked (later than the query). */
     public static final int MASKED = 0xffffff;
 
-    private HeatColors() {
-    }
+    private HeatColors() {}
 
     /** 0xRRGGBB for a weight, clamped to [0, 1]. */
     public static int rgb(float weight) {

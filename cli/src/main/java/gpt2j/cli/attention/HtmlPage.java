@@ -34,12 +34,12 @@ public final class HtmlPage {
 
     /** Lower-triangle numbers over all heads up to which the page carries every score (4 MiB of float32). */
     public static final long DENSE_LIMIT = 1L << 20;
+
     public static final double SPARSE_MIN = 0.01;
     public static final int SPARSE_KEYS = 12;
     private static final String TEMPLATE = template();
 
-    private HtmlPage() {
-    }
+    private HtmlPage() {}
 
     public static String render(AttentionData data, String prompt) {
         StringBuilder sb = new StringBuilder();
@@ -83,6 +83,7 @@ public final class HtmlPage {
         JsonFactory factory = new JsonFactory();
         factory.setCharacterEscapes(new com.fasterxml.jackson.core.io.CharacterEscapes() {
             private final int[] escapes;
+
             {
                 escapes = standardAsciiEscapesForJSON();
                 escapes['<'] = ESCAPE_STANDARD;
@@ -124,8 +125,8 @@ public final class HtmlPage {
             g.writeArrayFieldStart("data");
             for (int l = 0; l < data.layers(); l++) {
                 for (int h = 0; h < data.heads(); h++) {
-                    g.writeString(Base64.getEncoder().encodeToString(dense ? denseHead(data, l, h)
-                            : sparseHead(data, l, h)));
+                    g.writeString(
+                            Base64.getEncoder().encodeToString(dense ? denseHead(data, l, h) : sparseHead(data, l, h)));
                 }
             }
             g.writeEndArray();
@@ -216,7 +217,8 @@ public final class HtmlPage {
 
     /** Four decimals are enough to read and keep the page small. */
     private static BigDecimal round4(double v) {
-        return Double.isFinite(v) ? BigDecimal.valueOf(v).setScale(4, RoundingMode.HALF_EVEN).stripTrailingZeros()
+        return Double.isFinite(v)
+                ? BigDecimal.valueOf(v).setScale(4, RoundingMode.HALF_EVEN).stripTrailingZeros()
                 : BigDecimal.ZERO;
     }
 
@@ -251,11 +253,9 @@ public final class HtmlPage {
         }
 
         @Override
-        public void flush() {
-        }
+        public void flush() {}
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     }
 }

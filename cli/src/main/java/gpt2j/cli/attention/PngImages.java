@@ -35,8 +35,7 @@ public final class PngImages {
     private static final Font SMALL = new Font(Font.SANS_SERIF, Font.PLAIN, 10);
     private static final Font SMALL_BOLD = new Font(Font.SANS_SERIF, Font.BOLD, 10);
 
-    private PngImages() {
-    }
+    private PngImages() {}
 
     public static void write(BufferedImage image, Path file) throws IOException {
         AtomicFile.write(file, out -> {
@@ -82,10 +81,14 @@ public final class PngImages {
                 HeadStat s = data.stat(l, h);
                 g.setFont(SMALL);
                 g.setColor(MUTED);
-                g.drawString(String.format(Locale.ROOT, "ent %.2f prev %.2f", s.entropy(), s.previousToken()),
-                        x, y + square + 12);
-                g.drawString(String.format(Locale.ROOT, "1st %.2f ind %.2f", s.firstToken(), s.induction()),
-                        x, y + square + 24);
+                g.drawString(
+                        String.format(Locale.ROOT, "ent %.2f prev %.2f", s.entropy(), s.previousToken()),
+                        x,
+                        y + square + 12);
+                g.drawString(
+                        String.format(Locale.ROOT, "1st %.2f ind %.2f", s.firstToken(), s.induction()),
+                        x,
+                        y + square + 24);
                 String key = HeadLabels.key(s);
                 if (!key.isEmpty()) {
                     g.setFont(SMALL_BOLD);
@@ -127,8 +130,10 @@ public final class PngImages {
         g.drawString(fit(g, HeadLabels.explain(s), width - 2 * MARGIN), MARGIN, MARGIN + 36);
         g.setColor(MUTED);
         g.drawString(TerminalView.statsLine(s), MARGIN, MARGIN + 56);
-        g.drawString("rows: query token; columns: the earlier key tokens it attends to; white: masked (later tokens)",
-                MARGIN, MARGIN + 74);
+        g.drawString(
+                "rows: query token; columns: the earlier key tokens it attends to; white: masked (later tokens)",
+                MARGIN,
+                MARGIN + 74);
 
         int x0 = MARGIN + pad, y0 = MARGIN + headerH + pad;
         heatmap(g, data.weights()[layer][head], x0, y0, px);

@@ -41,7 +41,11 @@ public final class TerminalView {
                 // Keys that would print as 0.00 are noise next to the ones that matter.
                 if (i > 0 && w[q][top[i]] < 0.005f) break;
                 // The position tells repeated tokens apart.
-                line.append("  ").append(label(top[i])).append('(').append(top[i]).append(") ")
+                line.append("  ")
+                        .append(label(top[i]))
+                        .append('(')
+                        .append(top[i])
+                        .append(") ")
                         .append(fmt(w[q][top[i]]));
             }
             out.println(line.toString().stripTrailing());
@@ -58,11 +62,14 @@ public final class TerminalView {
         int t = data.length();
         out.println("layer " + s.layer() + ", head " + s.head() + ", query " + s.query() + " " + label(s.query())
                 + ": from scores to weights");
-        out.println(String.format(Locale.ROOT, "  1. score  = q\u00b7k, the query's dot product with each key%n"
-                + "  2. scaled = score \u00d7 %.6g%s%n"
-                + "  3. mask   : keys after the query are -inf (a token may not look ahead)%n"
-                + "  4. weight = softmax = e^(scaled - max) / sum of e^(scaled - max) over the unmasked keys",
-                s.scale(), " (" + AttentionSteps.explainScale(s.scale(), data.headSize()) + ")"));
+        out.println(String.format(
+                Locale.ROOT,
+                "  1. score  = q\u00b7k, the query's dot product with each key%n"
+                        + "  2. scaled = score \u00d7 %.6g%s%n"
+                        + "  3. mask   : keys after the query are -inf (a token may not look ahead)%n"
+                        + "  4. weight = softmax = e^(scaled - max) / sum of e^(scaled - max) over the unmasked keys",
+                s.scale(),
+                " (" + AttentionSteps.explainScale(s.scale(), data.headSize()) + ")"));
         out.println();
         int idx = Math.max(3, Integer.toString(t - 1).length());
         out.println(pad("key", idx, true) + "  " + pad("token", LABEL_WIDTH, false)
@@ -73,14 +80,19 @@ public final class TerminalView {
             StringBuilder line = new StringBuilder();
             line.append(pad(Integer.toString(k), idx, true)).append("  ").append(pad(label(k), LABEL_WIDTH, false));
             if (k <= s.query()) {
-                line.append(String.format(Locale.ROOT, " %13.6f %13.6f %13.6f %10.6f  ", s.scores()[k], s.scaled()[k],
-                        s.masked()[k], s.weights()[k]));
+                line.append(String.format(
+                        Locale.ROOT,
+                        " %13.6f %13.6f %13.6f %10.6f  ",
+                        s.scores()[k],
+                        s.scaled()[k],
+                        s.masked()[k],
+                        s.weights()[k]));
                 line.append(bar(s.weights()[k]));
                 if (s.masked()[k] == max) line.append(" max");
                 sum += s.weights()[k];
             } else {
-                line.append(String.format(Locale.ROOT, " %13s %13s %13s %10s  (after the query)", "\u00b7", "\u00b7",
-                        "-inf", "0"));
+                line.append(String.format(
+                        Locale.ROOT, " %13s %13s %13s %10s  (after the query)", "\u00b7", "\u00b7", "-inf", "0"));
             }
             String text = line.toString().stripTrailing();
             out.println(color && k > s.query() ? "\u001b[90m" + text + RESET : text);
@@ -99,9 +111,10 @@ public final class TerminalView {
     void heatmap(float[][] w, PrintStream out) {
         int t = data.length();
         int cell = t <= 32 ? 2 : 1; // square-ish cells while the map fits 80 columns
-        out.println(color
-                ? "heatmap (row: query, column: key; darker = more weight)"
-                : "heatmap (row: query, column: key; \u00b7 <0.1 \u2591 <0.3 \u2592 <0.5 \u2593 <0.75 \u2588 weight)");
+        out.println(
+                color
+                        ? "heatmap (row: query, column: key; darker = more weight)"
+                        : "heatmap (row: query, column: key; \u00b7 <0.1 \u2591 <0.3 \u2592 <0.5 \u2593 <0.75 \u2588 weight)");
         StringBuilder header = new StringBuilder(" ".repeat(LABEL_WIDTH + 1));
         for (int k = 0; k < t; k++) {
             header.append(pad(Integer.toString(k % 10), cell, false));
@@ -111,7 +124,9 @@ public final class TerminalView {
             StringBuilder line = new StringBuilder(pad(label(q), LABEL_WIDTH, false)).append(' ');
             for (int k = 0; k <= q; k++) {
                 if (color) {
-                    line.append("\u001b[48;5;").append(HeatColors.ansi256(w[q][k])).append('m')
+                    line.append("\u001b[48;5;")
+                            .append(HeatColors.ansi256(w[q][k]))
+                            .append('m')
                             .append(" ".repeat(cell));
                 } else {
                     line.append(String.valueOf(shade(w[q][k])).repeat(cell));
@@ -131,28 +146,53 @@ public final class TerminalView {
         out.println("layer  head  entropy  previous  first   same  induction  label");
         for (HeadStat s : heads) {
             String name = HeadLabels.name(s);
-            String row = String.format(Locale.ROOT, "%5d  %4d  %7.3f  %8.3f  %5.3f  %5.3f  %9.3f  %s",
-                    s.layer(), s.head(), s.entropy(), s.previousToken(), s.firstToken(), s.sameToken(), s.induction(),
+            String row = String.format(
+                    Locale.ROOT,
+                    "%5d  %4d  %7.3f  %8.3f  %5.3f  %5.3f  %9.3f  %s",
+                    s.layer(),
+                    s.head(),
+                    s.entropy(),
+                    s.previousToken(),
+                    s.firstToken(),
+                    s.sameToken(),
+                    s.induction(),
                     name);
             out.println(color && !name.isEmpty() ? "\u001b[1m" + row.stripTrailing() + RESET : row.stripTrailing());
         }
         out.println();
         HeadStat any = data.stats().getFirst();
-        out.println(String.format(Locale.ROOT, "uniform baseline (a head spreading its weight evenly) on these %d tokens:"
-                + " entropy %.3f, previous/first/same %.3f each, induction %.3f", data.length(), any.uniformEntropy(),
-                any.uniformShare(), any.uniformInduction()));
+        out.println(String.format(
+                Locale.ROOT,
+                "uniform baseline (a head spreading its weight evenly) on these %d tokens:"
+                        + " entropy %.3f, previous/first/same %.3f each, induction %.3f",
+                data.length(),
+                any.uniformEntropy(),
+                any.uniformShare(),
+                any.uniformInduction()));
         out.println("entropy: mean over queries, in nats; previous/first/same: mean share of attention on that token;");
-        out.println("induction: on a random sequence repeated once, share on the token after the earlier copy of the query.");
-        out.println(String.format(Locale.ROOT, "A label needs its share %.2f above the baseline (and previous/first/self a"
-                + " prompt of %d+ tokens).", HeadStat.LABEL_MARGIN, HeadStat.LABEL_MIN_TOKENS));
+        out.println(
+                "induction: on a random sequence repeated once, share on the token after the earlier copy of the query.");
+        out.println(String.format(
+                Locale.ROOT,
+                "A label needs its share %.2f above the baseline (and previous/first/self a"
+                        + " prompt of %d+ tokens).",
+                HeadStat.LABEL_MARGIN,
+                HeadStat.LABEL_MIN_TOKENS));
         out.println("One head in detail: --layer L --head H; one query's steps: --layer L --head H --query N --steps");
     }
 
     static String statsLine(HeadStat s) {
-        return String.format(Locale.ROOT,
+        return String.format(
+                Locale.ROOT,
                 "entropy %.3f  previous %.3f  first %.3f  same %.3f  induction %.3f  (uniform: %.3f, %.3f each, %.3f)",
-                s.entropy(), s.previousToken(), s.firstToken(), s.sameToken(), s.induction(), s.uniformEntropy(),
-                s.uniformShare(), s.uniformInduction());
+                s.entropy(),
+                s.previousToken(),
+                s.firstToken(),
+                s.sameToken(),
+                s.induction(),
+                s.uniformEntropy(),
+                s.uniformShare(),
+                s.uniformInduction());
     }
 
     /** Keys 0..query with the largest weights, heaviest first; ties go to the earlier key. */

@@ -8,8 +8,7 @@ import java.util.List;
 /** Token strings made visible on one line: a space, a newline or a control character would vanish from a label. */
 public final class TokenText {
 
-    private TokenText() {
-    }
+    private TokenText() {}
 
     /**
      * Each token's text from its bytes. A byte-level token that is not whole UTF-8 (GPT-2 splits an emoji or an
@@ -103,10 +102,10 @@ public final class TokenText {
         StringBuilder sb = new StringBuilder(token.length());
         token.codePoints().forEach(c -> {
             switch (c) {
-                case ' ' -> sb.append('\u2423');   // ␣
-                case '\n' -> sb.append('\u21b5');  // ↵
+                case ' ' -> sb.append('\u2423'); // ␣
+                case '\n' -> sb.append('\u21b5'); // ↵
                 case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append('\u21e5');  // ⇥
+                case '\t' -> sb.append('\u21e5'); // ⇥
                 default -> {
                     if (Character.isISOControl(c) || Character.getType(c) == Character.FORMAT) {
                         sb.append(String.format("\\u%04x", c));

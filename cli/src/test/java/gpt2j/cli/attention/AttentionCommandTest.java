@@ -31,14 +31,13 @@ class AttentionCommandTest {
 
     private static final Path FIXTURES = Path.of("../engine/src/test/resources/fixtures");
 
-    private record Result(int code, String out, String err) {
-    }
+    private record Result(int code, String out, String err) {}
 
     private static Result run(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
         int code;
         try (PrintStream o = new PrintStream(out, false, StandardCharsets.UTF_8);
-             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+                PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
             code = Main.run(args, o, e);
         }
         String errText = err.toString(StandardCharsets.UTF_8);
@@ -49,11 +48,13 @@ class AttentionCommandTest {
     }
 
     private static JsonNode manifest(String fixture) throws Exception {
-        return new ObjectMapper().readTree(FIXTURES.resolve(fixture).resolve("fixture.json").toFile());
+        return new ObjectMapper()
+                .readTree(FIXTURES.resolve(fixture).resolve("fixture.json").toFile());
     }
 
     private static String ids(JsonNode manifest) {
-        return StreamSupport.stream(manifest.get("tokens").spliterator(), false).map(JsonNode::asText)
+        return StreamSupport.stream(manifest.get("tokens").spliterator(), false)
+                .map(JsonNode::asText)
                 .collect(Collectors.joining(","));
     }
 
@@ -64,18 +65,28 @@ class AttentionCommandTest {
         int layers = manifest.get("config").get("n_layer").asInt();
         int heads = manifest.get("config").get("n_head").asInt();
         int t = manifest.get("tokens").size();
-        ByteBuffer ref = ByteBuffer.wrap(Files.readAllBytes(FIXTURES.resolve(fixture).resolve("attention.f32")))
+        ByteBuffer ref = ByteBuffer.wrap(
+                        Files.readAllBytes(FIXTURES.resolve(fixture).resolve("attention.f32")))
                 .order(ByteOrder.LITTLE_ENDIAN);
         assertEquals(layers * heads * t * t * 4, ref.capacity());
 
-        Result r = run("attention", "-m", FIXTURES.resolve(fixture).resolve("model").toString(),
-                "--prompt-ids", ids(manifest), "--json", "-t", "2");
+        Result r = run(
+                "attention",
+                "-m",
+                FIXTURES.resolve(fixture).resolve("model").toString(),
+                "--prompt-ids",
+                ids(manifest),
+                "--json",
+                "-t",
+                "2");
         assertEquals(0, r.code(), r.err());
         JsonNode root = new ObjectMapper().readTree(r.out());
         assertEquals(layers, root.get("layers").asInt());
         assertEquals(heads, root.get("heads").asInt());
         assertEquals(t, root.get("tokens").size());
-        assertEquals("[" + manifest.get("tokens").get(0).asInt() + "]", root.get("tokens").get(0).asText(),
+        assertEquals(
+                "[" + manifest.get("tokens").get(0).asInt() + "]",
+                root.get("tokens").get(0).asText(),
                 "a model without a tokenizer labels tokens by id");
 
         JsonNode attention = root.get("attention");
@@ -127,9 +138,22 @@ class AttentionCommandTest {
     void oneHeadInTheTerminalWithPictureAndPage(@TempDir Path dir) throws Exception {
         JsonNode manifest = manifest("f32-hf");
         Path png = dir.resolve("head.png"), html = dir.resolve("page.html");
-        Result r = run("attention", "-m", FIXTURES.resolve("f32-hf").resolve("model").toString(),
-                "--prompt-ids", ids(manifest), "--layer", "1", "--head", "2", "--png", png.toString(),
-                "--html", html.toString(), "-t", "1");
+        Result r = run(
+                "attention",
+                "-m",
+                FIXTURES.resolve("f32-hf").resolve("model").toString(),
+                "--prompt-ids",
+                ids(manifest),
+                "--layer",
+                "1",
+                "--head",
+                "2",
+                "--png",
+                png.toString(),
+                "--html",
+                html.toString(),
+                "-t",
+                "1");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().startsWith("layer 1, head 2"), r.out());
         assertTrue(r.out().contains("attends most to"), r.out());
@@ -143,11 +167,21 @@ class AttentionCommandTest {
 
     @Test
     void summaryFiltersByLayer() throws Exception {
-        Result r = run("attention", "-m", FIXTURES.resolve("f32-hf").resolve("model").toString(),
-                "--prompt-ids", ids(manifest("f32-hf")), "--layer", "0", "-t", "1");
+        Result r = run(
+                "attention",
+                "-m",
+                FIXTURES.resolve("f32-hf").resolve("model").toString(),
+                "--prompt-ids",
+                ids(manifest("f32-hf")),
+                "--layer",
+                "0",
+                "-t",
+                "1");
         assertEquals(0, r.code(), r.err());
-        assertEquals(4, r.out().lines().filter(s -> s.matches(" +0 +\\d +\\d.*")).count(), r.out());
-        assertEquals(0, r.out().lines().filter(s -> s.matches(" +1 +\\d +\\d.*")).count(), r.out());
+        assertEquals(
+                4, r.out().lines().filter(s -> s.matches(" +0 +\\d +\\d.*")).count(), r.out());
+        assertEquals(
+                0, r.out().lines().filter(s -> s.matches(" +1 +\\d +\\d.*")).count(), r.out());
     }
 
     @Test
@@ -158,8 +192,13 @@ class AttentionCommandTest {
         assertEquals("gpt2j: --layer 2: the model has layers 0..1", layer.err().strip());
         Result text = run("attention", "-m", model, "-p", "hello");
         assertEquals(1, text.code());
-        assertTrue(text.err().startsWith("gpt2j: ") && text.err().strip().endsWith("has no tokenizer (vocab.json +"
-                + " merges.txt or tokenizer.json) and its vocabulary of 200 tokens is not GPT-2's; give --prompt-ids"),
+        assertTrue(
+                text.err().startsWith("gpt2j: ")
+                        && text.err()
+                                .strip()
+                                .endsWith(
+                                        "has no tokenizer (vocab.json +"
+                                                + " merges.txt or tokenizer.json) and its vocabulary of 200 tokens is not GPT-2's; give --prompt-ids"),
                 text.err());
         Result both = run("attention", "-m", model);
         assertEquals(2, both.code(), both.err());

@@ -30,7 +30,10 @@ class AttentionJsonTest {
                     JsonNode row = attention.get(l).get(h).get(q);
                     assertEquals(data.length(), row.size());
                     for (int k = 0; k < data.length(); k++) {
-                        assertEquals(data.weights()[l][h][q][k], row.get(k).floatValue(), 0f,
+                        assertEquals(
+                                data.weights()[l][h][q][k],
+                                row.get(k).floatValue(),
+                                0f,
                                 "[" + l + "][" + h + "][" + q + "][" + k + "]");
                     }
                 }

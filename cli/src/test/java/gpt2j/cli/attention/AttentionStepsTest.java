@@ -9,11 +9,11 @@ import gpt2j.cli.Main;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
-import java.nio.file.Files;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,8 +30,8 @@ class AttentionStepsTest {
     private static final Path FIXTURES = Path.of("../engine/src/test/resources/fixtures");
 
     static JsonNode reference(String fixture) throws Exception {
-        return new ObjectMapper().readTree(AttentionStepsTest.class.getResourceAsStream(
-                "/attention-steps/" + fixture + ".json"));
+        return new ObjectMapper()
+                .readTree(AttentionStepsTest.class.getResourceAsStream("/attention-steps/" + fixture + ".json"));
     }
 
     /** Softmax of the reference scores times the reference scale, in double: the reference weights of one row. */
@@ -49,15 +49,17 @@ class AttentionStepsTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
         int code;
         try (PrintStream o = new PrintStream(out, false, StandardCharsets.UTF_8);
-             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+                PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
             code = Main.run(args, o, e);
         }
-        return new String[] {Integer.toString(code), out.toString(StandardCharsets.UTF_8),
-                err.toString(StandardCharsets.UTF_8)};
+        return new String[] {
+            Integer.toString(code), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)
+        };
     }
 
     private static String ids(JsonNode ref) {
-        return StreamSupport.stream(ref.get("tokens").spliterator(), false).map(JsonNode::asText)
+        return StreamSupport.stream(ref.get("tokens").spliterator(), false)
+                .map(JsonNode::asText)
                 .collect(Collectors.joining(","));
     }
 
@@ -66,8 +68,20 @@ class AttentionStepsTest {
     void jsonStepsAndNextTokensMatchTheReference(String fixture, int layer, int head, int query) throws Exception {
         JsonNode ref = reference(fixture);
         int t = ref.get("tokens").size();
-        String[] r = run("attention", "-m", FIXTURES.resolve(fixture).resolve("model").toString(), "--prompt-ids",
-                ids(ref), "--layer", "" + layer, "--head", "" + head, "--query", "" + query, "--steps", "--json");
+        String[] r = run(
+                "attention",
+                "-m",
+                FIXTURES.resolve(fixture).resolve("model").toString(),
+                "--prompt-ids",
+                ids(ref),
+                "--layer",
+                "" + layer,
+                "--head",
+                "" + head,
+                "--query",
+                "" + query,
+                "--steps",
+                "--json");
         assertEquals("0", r[0], r[2]);
         JsonNode root = new ObjectMapper().readTree(r[1]);
         JsonNode steps = root.get("steps");
@@ -80,7 +94,10 @@ class AttentionStepsTest {
         for (int k = 0; k < t; k++) {
             if (k <= query) {
                 assertEquals(want.get(k).asDouble(), steps.get("scores").get(k).asDouble(), 1e-4, "score " + k);
-                assertEquals(want.get(k).asDouble() * scale, steps.get("scaled").get(k).asDouble(), 1e-4);
+                assertEquals(
+                        want.get(k).asDouble() * scale,
+                        steps.get("scaled").get(k).asDouble(),
+                        1e-4);
                 assertEquals(weights[k], steps.get("weights").get(k).asDouble(), 1e-4, "weight " + k);
             } else {
                 assertTrue(steps.get("scores").get(k).isNull(), "masked score " + k);
@@ -100,8 +117,12 @@ class AttentionStepsTest {
                 assertEquals(pb, a.get("probabilities").get(i).asDouble(), 1e-4, "p at " + p + "#" + i);
                 boolean apart = (i == 0 || b.get("probabilities").get(i - 1).asDouble() - pb > 1e-4)
                         && (i == 4 || pb - b.get("probabilities").get(i + 1).asDouble() > 1e-4);
-                if (apart) assertEquals(b.get("ids").get(i).asInt(), a.get("ids").get(i).asInt(), "id at " + p);
-                assertEquals("[" + a.get("ids").get(i).asInt() + "]", a.get("tokens").get(i).asText());
+                if (apart)
+                    assertEquals(
+                            b.get("ids").get(i).asInt(), a.get("ids").get(i).asInt(), "id at " + p);
+                assertEquals(
+                        "[" + a.get("ids").get(i).asInt() + "]",
+                        a.get("tokens").get(i).asText());
             }
         }
     }
@@ -112,14 +133,28 @@ class AttentionStepsTest {
             throws Exception {
         JsonNode ref = reference(fixture);
         int t = ref.get("tokens").size();
-        String[] r = run("attention", "-m", FIXTURES.resolve(fixture).resolve("model").toString(), "--prompt-ids",
-                ids(ref), "--layer", "" + layer, "--head", "" + head, "--query", "" + query, "--steps");
+        String[] r = run(
+                "attention",
+                "-m",
+                FIXTURES.resolve(fixture).resolve("model").toString(),
+                "--prompt-ids",
+                ids(ref),
+                "--layer",
+                "" + layer,
+                "--head",
+                "" + head,
+                "--query",
+                "" + query,
+                "--steps");
         assertEquals("0", r[0], r[2]);
-        assertTrue(r[1].startsWith("layer " + layer + ", head " + head + ", query " + query + " [" + ref.get("tokens")
-                .get(query).asInt() + "]: from scores to weights"), r[1]);
+        assertTrue(
+                r[1].startsWith("layer " + layer + ", head " + head + ", query " + query + " ["
+                        + ref.get("tokens").get(query).asInt() + "]: from scores to weights"),
+                r[1]);
         double scale = ref.get("scales").get(layer).asDouble();
         assertTrue(r[1].contains(String.format("score \u00d7 %.6g (1/\u221a", scale)), r[1]);
-        List<String> rows = r[1].lines().filter(l -> l.matches(" *\\d+  \\[\\d+\\].*")).toList();
+        List<String> rows =
+                r[1].lines().filter(l -> l.matches(" *\\d+  \\[\\d+\\].*")).toList();
         assertEquals(t, rows.size(), r[1]);
         JsonNode want = ref.get("scores").get(layer).get(head).get(query);
         double[] weights = referenceWeights(ref, layer, head, query);
@@ -134,8 +169,10 @@ class AttentionStepsTest {
                 assertEquals(s * scale, Double.parseDouble(f[4]), 1e-4, rows.get(k));
                 assertEquals(weights[k], Double.parseDouble(f[5]), 1e-4, rows.get(k));
             } else {
-                assertEquals(List.of("\u00b7", "\u00b7", "-inf", "0", "(after", "the", "query)"),
-                        List.of(f).subList(2, f.length), rows.get(k));
+                assertEquals(
+                        List.of("\u00b7", "\u00b7", "-inf", "0", "(after", "the", "query)"),
+                        List.of(f).subList(2, f.length),
+                        rows.get(k));
             }
         }
         assertTrue(r[1].contains("weights sum to 1.000000 over keys 0.." + query), r[1]);
@@ -158,8 +195,20 @@ class AttentionStepsTest {
         config.put("scale_attn_by_inverse_layer_idx", true);
         Files.writeString(model.resolve("config.json"), config.toString());
         int query = 13;
-        String[] r = run("attention", "-m", model.toString(), "--prompt-ids", ids(ref), "--layer", "1", "--head", "2",
-                "--query", "" + query, "--steps", "--json");
+        String[] r = run(
+                "attention",
+                "-m",
+                model.toString(),
+                "--prompt-ids",
+                ids(ref),
+                "--layer",
+                "1",
+                "--head",
+                "2",
+                "--query",
+                "" + query,
+                "--steps",
+                "--json");
         assertEquals("0", r[0], r[2]);
         JsonNode steps = new ObjectMapper().readTree(r[1]).get("steps");
         assertEquals(0.125, steps.get("scale").asDouble(), 1e-9);
@@ -169,23 +218,42 @@ class AttentionStepsTest {
         for (int k = 0; k <= query; k++) sum += Math.exp(raw.get(k).asDouble() * 0.125 - max);
         for (int k = 0; k <= query; k++) {
             assertEquals(raw.get(k).asDouble(), steps.get("scores").get(k).asDouble(), 1e-4, "score " + k);
-            assertEquals(Math.exp(raw.get(k).asDouble() * 0.125 - max) / sum, steps.get("weights").get(k).asDouble(),
-                    1e-4, "weight " + k);
+            assertEquals(
+                    Math.exp(raw.get(k).asDouble() * 0.125 - max) / sum,
+                    steps.get("weights").get(k).asDouble(),
+                    1e-4,
+                    "weight " + k);
         }
-        String[] text = run("attention", "-m", model.toString(), "--prompt-ids", ids(ref), "--layer", "1", "--head",
-                "2", "--query", "" + query, "--steps");
-        assertTrue(text[1].contains("scaled = score \u00d7 0.125000 (this layer's own scale: 1/\u221a16 would be 0.250000,"
-                + " so 0.5000 times that)"), text[1]);
+        String[] text = run(
+                "attention",
+                "-m",
+                model.toString(),
+                "--prompt-ids",
+                ids(ref),
+                "--layer",
+                "1",
+                "--head",
+                "2",
+                "--query",
+                "" + query,
+                "--steps");
+        assertTrue(
+                text[1].contains("scaled = score \u00d7 0.125000 (this layer's own scale: 1/\u221a16 would be 0.250000,"
+                        + " so 0.5000 times that)"),
+                text[1]);
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-        "--steps --layer 0|2|--steps needs --layer and --head",
-        "--layer 0 --head 0 --query 3|2|--query goes with --steps",
-        "--steps --layer 0 --head 0 --query 3|1|gpt2j: --query 3: the prompt has tokens 0..2"})
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "--steps --layer 0|2|--steps needs --layer and --head",
+                "--layer 0 --head 0 --query 3|2|--query goes with --steps",
+                "--steps --layer 0 --head 0 --query 3|1|gpt2j: --query 3: the prompt has tokens 0..2"
+            })
     void badQueriesAreOneLineErrors(String args, int code, String message) {
-        String[] r = run(("attention -m " + FIXTURES.resolve("f32-hf").resolve("model") + " --prompt-ids 1,2,3 "
-                + args).split(" "));
+        String[] r = run(("attention -m " + FIXTURES.resolve("f32-hf").resolve("model") + " --prompt-ids 1,2,3 " + args)
+                .split(" "));
         assertEquals(Integer.toString(code), r[0]);
         assertTrue(r[2].contains(message), r[2]);
         assertEquals("", r[1]);

@@ -21,19 +21,32 @@ final class BrowserDriver {
 
     static final String PLAYWRIGHT = "playwright-core@1.65.2";
     static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    static final Path DIR = Path.of("..", "build-out", "playwright").toAbsolutePath().normalize();
-    private static final Path SCRIPT = Path.of("src", "test", "browser", "attention-page.mjs").toAbsolutePath();
+    static final Path DIR =
+            Path.of("..", "build-out", "playwright").toAbsolutePath().normalize();
+    private static final Path SCRIPT =
+            Path.of("src", "test", "browser", "attention-page.mjs").toAbsolutePath();
 
-    private BrowserDriver() {
-    }
+    private BrowserDriver() {}
 
     static synchronized void install() throws IOException, InterruptedException {
-        assertTrue(Files.isExecutable(CHROMIUM), "/usr/bin/chromium is missing: install Debian's chromium (.ci/chromium.sh)");
+        assertTrue(
+                Files.isExecutable(CHROMIUM),
+                "/usr/bin/chromium is missing: install Debian's chromium (.ci/chromium.sh)");
         if (Files.isDirectory(DIR.resolve("node_modules").resolve("playwright-core"))) return;
         Files.createDirectories(DIR);
         Path log = DIR.resolve("npm-install.log");
-        Process p = new ProcessBuilder("npm", "install", "--no-audit", "--no-fund", "--no-save", "--prefix", DIR.toString(),
-                PLAYWRIGHT).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process p = new ProcessBuilder(
+                        "npm",
+                        "install",
+                        "--no-audit",
+                        "--no-fund",
+                        "--no-save",
+                        "--prefix",
+                        DIR.toString(),
+                        PLAYWRIGHT)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         if (!p.waitFor(300, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new AssertionError("npm install " + PLAYWRIGHT + " took over 300 s");
@@ -46,8 +59,10 @@ final class BrowserDriver {
         install();
         Path out = Files.createTempFile("browser", ".json"), err = Files.createTempFile("browser", ".err");
         try {
-            ProcessBuilder pb = new ProcessBuilder(List.of("node", SCRIPT.toString(), page.toAbsolutePath().toString(), plan))
-                    .redirectOutput(out.toFile()).redirectError(err.toFile());
+            ProcessBuilder pb = new ProcessBuilder(List.of(
+                            "node", SCRIPT.toString(), page.toAbsolutePath().toString(), plan))
+                    .redirectOutput(out.toFile())
+                    .redirectError(err.toFile());
             pb.environment().put("PLAYWRIGHT_DIR", DIR.toString());
             Process p = pb.start();
             if (!p.waitFor(240, TimeUnit.SECONDS)) {

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import gpt2j.cli.Main;
 import gpt2j.api.HeadLabel;
 import gpt2j.api.HeadStat;
+import gpt2j.cli.Main;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -34,24 +34,40 @@ class HtmlPageBrowserTest {
     private static final Path FIXTURES = Path.of("../engine/src/test/resources/fixtures");
     /** The stated bounds for the 1,024-token gpt2-xl-shaped page (README): size and time until the views work. */
     static final long XL_PAGE_MAX_BYTES = 40L << 20;
+
     static final long XL_LOAD_MAX_MS = 60_000;
 
     @Test
     void clickingATokenAndAQueryShowsTheReferenceNumbersWithoutErrors(@TempDir Path dir) throws Exception {
         JsonNode ref = AttentionStepsTest.reference("f32-hf");
-        String ids = StreamSupport.stream(ref.get("tokens").spliterator(), false).map(JsonNode::asText)
+        String ids = StreamSupport.stream(ref.get("tokens").spliterator(), false)
+                .map(JsonNode::asText)
                 .collect(Collectors.joining(","));
         Path page = dir.resolve("page.html");
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(new String[] {"attention", "-m", FIXTURES.resolve("f32-hf").resolve("model").toString(),
-            "--prompt-ids", ids, "--html", page.toString(), "-t", "1"}, new PrintStream(OutputStream.nullOutputStream()),
+        int code = Main.run(
+                new String[] {
+                    "attention",
+                    "-m",
+                    FIXTURES.resolve("f32-hf").resolve("model").toString(),
+                    "--prompt-ids",
+                    ids,
+                    "--html",
+                    page.toString(),
+                    "-t",
+                    "1"
+                },
+                new PrintStream(OutputStream.nullOutputStream()),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
         int layer = 1, head = 2, query = 13, t = ref.get("tokens").size();
         Path shot = Path.of(System.getProperty("gpt2j.shots", dir.toString()));
-        JsonNode r = BrowserDriver.run(page, "{\"layer\":1,\"head\":2,\"query\":13,\"tokenLayer\":1,\"token\":13,"
-                + "\"screenshot\":\"" + shot.resolve("steps.png") + "\",\"tokenShot\":\"" + shot.resolve("tokens.png")
-                + "\"}");
+        JsonNode r = BrowserDriver.run(
+                page,
+                "{\"layer\":1,\"head\":2,\"query\":13,\"tokenLayer\":1,\"token\":13,"
+                        + "\"screenshot\":\"" + shot.resolve("steps.png") + "\",\"tokenShot\":\""
+                        + shot.resolve("tokens.png")
+                        + "\"}");
         assertEquals("", r.get("errors").asText(), "script errors");
         assertEquals(0, r.get("console").size(), r.get("console").toString());
         assertEquals(0, r.get("pageErrors").size(), r.get("pageErrors").toString());
@@ -59,7 +75,9 @@ class HtmlPageBrowserTest {
 
         // The steps of query 13 in layer 1, head 2: every key, numbers within 1e-4 of the reference.
         double scale = ref.get("scales").get(layer).asDouble();
-        assertTrue(r.get("formula").asText().contains("score \u00d7 0.250000 = 1/\u221a16"), r.get("formula").asText());
+        assertTrue(
+                r.get("formula").asText().contains("score \u00d7 0.250000 = 1/\u221a16"),
+                r.get("formula").asText());
         JsonNode steps = r.get("steps");
         assertEquals(t, steps.size());
         double[] w = AttentionStepsTest.referenceWeights(ref, layer, head, query);
@@ -67,7 +85,8 @@ class HtmlPageBrowserTest {
             JsonNode s = steps.get(k);
             assertEquals(k, s.get("key").asInt());
             if (k <= query) {
-                double score = ref.get("scores").get(layer).get(head).get(query).get(k).asDouble();
+                double score =
+                        ref.get("scores").get(layer).get(head).get(query).get(k).asDouble();
                 assertEquals(score, s.get("raw").asDouble(), 1e-4, "score " + k);
                 assertEquals(score * scale, s.get("scaled").asDouble(), 1e-4, "scaled " + k);
                 assertEquals(score * scale, s.get("mask").asDouble(), 1e-4, "masked " + k);
@@ -89,8 +108,10 @@ class HtmlPageBrowserTest {
                 if (wh[k] >= 0.01 + 1e-4) want.put(h + "/" + k, wh[k]);
             }
         }
-        for (JsonNode line : r.get("lines")) got.put(line.get("head").asText() + "/" + line.get("key").asInt(),
-                line.get("weight").asDouble());
+        for (JsonNode line : r.get("lines"))
+            got.put(
+                    line.get("head").asText() + "/" + line.get("key").asInt(),
+                    line.get("weight").asDouble());
         for (Map.Entry<String, Double> e : want.entrySet()) {
             assertTrue(got.containsKey(e.getKey()), "line " + e.getKey() + " of " + got.keySet());
             assertEquals(e.getValue(), got.get(e.getKey()), 1e-4, e.getKey());
@@ -107,8 +128,13 @@ class HtmlPageBrowserTest {
         // What the model predicts after token 13: the reference's top tokens with their probabilities.
         JsonNode next = r.get("next"), refNext = ref.get("next").get(query);
         assertEquals(5, next.size());
-        assertEquals("[" + refNext.get("ids").get(0).asInt() + "] " + String.format(java.util.Locale.ROOT, "%.1f%%",
-                100 * refNext.get("probabilities").get(0).asDouble()), next.get(0).asText());
+        assertEquals(
+                "[" + refNext.get("ids").get(0).asInt() + "] "
+                        + String.format(
+                                java.util.Locale.ROOT,
+                                "%.1f%%",
+                                100 * refNext.get("probabilities").get(0).asDouble()),
+                next.get(0).asText());
     }
 
     /**
@@ -130,8 +156,10 @@ class HtmlPageBrowserTest {
         assertTrue(size < XL_PAGE_MAX_BYTES, "page of " + size + " bytes");
         Path shot = Path.of(System.getProperty("gpt2j.shots", dir.toString()));
         int layer = 47, head = 24;
-        JsonNode r = BrowserDriver.run(page, "{\"layer\":47,\"head\":24,\"query\":1000,\"tokenLayer\":47,\"token\":1000,"
-                + "\"screenshot\":\"" + shot.resolve("xl.png") + "\"}");
+        JsonNode r = BrowserDriver.run(
+                page,
+                "{\"layer\":47,\"head\":24,\"query\":1000,\"tokenLayer\":47,\"token\":1000," + "\"screenshot\":\""
+                        + shot.resolve("xl.png") + "\"}");
         // Past 720 tokens a row of the enlarged head is under a pixel high: the click lands on row 1000 or a neighbour.
         int query = r.get("query").asInt();
         assertTrue(Math.abs(query - 1000) <= 2, "clicked row " + query);
@@ -173,7 +201,9 @@ class HtmlPageBrowserTest {
                 double[] x = new double[q + 1];
                 double max = Double.NEGATIVE_INFINITY, sum = 0;
                 for (int k = 0; k <= q; k++) {
-                    x[k] = random.nextGaussian() + (k == 0 ? sink : 0) + (k == q - 1 ? previous : 0)
+                    x[k] = random.nextGaussian()
+                            + (k == 0 ? sink : 0)
+                            + (k == q - 1 ? previous : 0)
                             + (random.nextInt(200) == 0 ? 6 : 0);
                     max = Math.max(max, x[k]);
                 }

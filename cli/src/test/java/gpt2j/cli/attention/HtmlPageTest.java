@@ -47,7 +47,8 @@ class HtmlPageTest {
     @Test
     void denseDataHoldsTheLowerTriangleOnlyAndTokensCannotCloseTheScript() throws Exception {
         float[][][][] w = {{{{1, 0, 0}, {0.25f, 0.75f, 0}, {0.123456f, 0.5f, 0.376544f}}}};
-        List<HeadStat> stats = List.of(new HeadStat(0, 0, 0.5, 0.6, 0.4, 0.3, 0.2, HeadLabel.PREVIOUS_TOKEN, 1.5, 0.2, 0.02));
+        List<HeadStat> stats =
+                List.of(new HeadStat(0, 0, 0.5, 0.6, 0.4, 0.3, 0.2, HeadLabel.PREVIOUS_TOKEN, 1.5, 0.2, 0.02));
         AttentionData data = new AttentionData(List.of("</script>", "<b>&", " x"), w, stats);
         String html = HtmlPage.render(data, "</script><script>alert(1)</script>");
         assertEquals(3, count(html, "</script>"), "only the page's own three scripts end");
@@ -56,7 +57,8 @@ class HtmlPageTest {
         assertEquals("</script>", d.get("tokens").get(0).asText());
         assertEquals("\u2423x", d.get("tokens").get(2).asText());
         assertEquals("weights", d.get("kind").asText(), "no scores captured: the weights themselves");
-        ByteBuffer b = ByteBuffer.wrap(Base64.getDecoder().decode(d.get("data").get(0).asText()))
+        ByteBuffer b = ByteBuffer.wrap(
+                        Base64.getDecoder().decode(d.get("data").get(0).asText()))
                 .order(ByteOrder.LITTLE_ENDIAN);
         assertEquals(6 * 4, b.capacity(), "1 + 2 + 3 numbers: the masked keys are not sent");
         float[] want = {1, 0.25f, 0.75f, 0.123456f, 0.5f, 0.376544f};

@@ -8,11 +8,10 @@ import java.util.List;
 /** Hand-made attention with known patterns, so a view's output can be predicted exactly. */
 final class Samples {
 
-    static final List<String> TOKENS = List.of("The", " cat", " sat", " on", " the", " mat", ".", "\n", " The",
-            " cat", " sat", " on");
+    static final List<String> TOKENS =
+            List.of("The", " cat", " sat", " on", " the", " mat", ".", "\n", " The", " cat", " sat", " on");
 
-    private Samples() {
-    }
+    private Samples() {}
 
     /**
      * Two layers of three heads: head 0 puts all weight on the previous token (the first token on itself), head 1 is

@@ -25,7 +25,8 @@ class TerminalViewTest {
     /** The heatmap's rows: the lines after the header line of digits. */
     private static List<String> heatmapRows(String text) {
         List<String> lines = text.lines().toList();
-        int header = lines.indexOf(lines.stream().filter(s -> s.startsWith("heatmap")).findFirst().orElseThrow());
+        int header = lines.indexOf(
+                lines.stream().filter(s -> s.startsWith("heatmap")).findFirst().orElseThrow());
         return lines.subList(header + 2, header + 2 + Samples.TOKENS.size());
     }
 
@@ -42,7 +43,8 @@ class TerminalViewTest {
             assertEquals(2 * (q + 1), cells.length(), "row " + q + " has its causal keys only: '" + cells + "'");
             int full = Math.max(0, q - 1);
             assertEquals("\u2588\u2588", cells.substring(2 * full, 2 * full + 2), "row " + q);
-            assertEquals(cells.length() - 2, cells.chars().filter(c -> c == '\u00b7').count(), "row " + q);
+            assertEquals(
+                    cells.length() - 2, cells.chars().filter(c -> c == '\u00b7').count(), "row " + q);
         }
     }
 
@@ -70,19 +72,29 @@ class TerminalViewTest {
         List<String> rows = text.lines().filter(s -> s.matches(" +\\d +\\d .*")).toList();
         assertEquals(6, rows.size(), text);
         assertTrue(rows.get(0).matches(" +0 +0 +0\\.000 +1\\.000 .*previous-token head"), rows.get(0));
-        assertTrue(rows.get(1).matches(" +0 +1 +1\\.500 .*0\\.100"), "unlabelled head ends with its numbers: " + rows.get(1));
+        assertTrue(
+                rows.get(1).matches(" +0 +1 +1\\.500 .*0\\.100"),
+                "unlabelled head ends with its numbers: " + rows.get(1));
         assertTrue(rows.get(5).endsWith("first-token head (attention sink)"), rows.get(5));
         // Samples' stats carry baselines 1.5 / 0.2 / 0.02: the summary states them and the label rule.
-        assertTrue(text.contains("uniform baseline (a head spreading its weight evenly) on these 12 tokens: entropy"
-                + " 1.500, previous/first/same 0.200 each, induction 0.020"), text);
-        assertTrue(text.contains("A label needs its share 0.25 above the baseline (and previous/first/self a prompt of"
-                + " 16+ tokens)."), text);
+        assertTrue(
+                text.contains("uniform baseline (a head spreading its weight evenly) on these 12 tokens: entropy"
+                        + " 1.500, previous/first/same 0.200 each, induction 0.020"),
+                text);
+        assertTrue(
+                text.contains("A label needs its share 0.25 above the baseline (and previous/first/self a prompt of"
+                        + " 16+ tokens)."),
+                text);
     }
 
     @Test
     void topKeysAreTheHeaviestAmongTheCausalOnes() {
         float[] row = {0.1f, 0.5f, 0.2f, 0.2f, 0.9f};
-        assertEquals(List.of(1, 2, 3), java.util.Arrays.stream(TerminalView.top(row, 3, 3)).boxed().toList());
-        assertEquals(List.of(0), java.util.Arrays.stream(TerminalView.top(row, 0, 3)).boxed().toList());
+        assertEquals(
+                List.of(1, 2, 3),
+                java.util.Arrays.stream(TerminalView.top(row, 3, 3)).boxed().toList());
+        assertEquals(
+                List.of(0),
+                java.util.Arrays.stream(TerminalView.top(row, 0, 3)).boxed().toList());
     }
 }

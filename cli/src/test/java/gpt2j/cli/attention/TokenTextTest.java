@@ -36,12 +36,26 @@ class TokenTextTest {
     @Test
     void byteTokensShowTheirCharacterWhenARunFormsOneAndTheirBytesOtherwise() {
         // U+1F600 is F0 9F 98 80; U+00E9 is C3 A9.
-        assertEquals(List.of("caf", "\ud83d\ude00(1/2)", "\ud83d\ude00(2/2)", " <0xE2>", "<0xFF>x", " \u00e9(1/2)",
+        assertEquals(
+                List.of(
+                        "caf",
+                        "\ud83d\ude00(1/2)",
+                        "\ud83d\ude00(2/2)",
+                        " <0xE2>",
+                        "<0xFF>x",
+                        " \u00e9(1/2)",
                         " \u00e9(2/2)"),
-                TokenText.readable(List.of(b('c', 'a', 'f'), b(0xF0, 0x9F), b(0x98, 0x80), b(' ', 0xE2), b(0xFF, 'x'),
-                        b(' ', 0xC3), b(0xA9))));
+                TokenText.readable(List.of(
+                        b('c', 'a', 'f'),
+                        b(0xF0, 0x9F),
+                        b(0x98, 0x80),
+                        b(' ', 0xE2),
+                        b(0xFF, 'x'),
+                        b(' ', 0xC3),
+                        b(0xA9))));
         // A lone continuation byte, an overlong C0 80 and a surrogate ED A0 80 are bytes, never characters.
-        assertEquals(List.of("<0x80>", "<0xC0><0x80>", "<0xED><0xA0><0x80>"),
+        assertEquals(
+                List.of("<0x80>", "<0xC0><0x80>", "<0xED><0xA0><0x80>"),
                 TokenText.readable(List.of(b(0x80), b(0xC0, 0x80), b(0xED, 0xA0, 0x80))));
     }
 

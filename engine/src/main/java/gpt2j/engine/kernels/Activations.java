@@ -5,8 +5,7 @@ import gpt2j.weights.Activation;
 /** The MLP activation a config names, in place on {@code x[off, off + n)}: one switch per call, the loop in each kernel. */
 public final class Activations {
 
-    private Activations() {
-    }
+    private Activations() {}
 
     public static void apply(Activation a, float[] x, int off, int n) {
         switch (a) {

@@ -2,7 +2,6 @@ package gpt2j.engine.kernels;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -14,15 +13,25 @@ public final class Attention {
 
     private static final VectorSpecies<Float> F = Simd.F;
 
-    private Attention() {
-    }
+    private Attention() {}
 
     /**
      * q: (headSize) at qOff; keys, values: (len, headSize) rows starting at kvOff; att: (len) scratch at attOff that
      * receives the attention weights; out: (headSize) at outOff.
      */
-    public static void head(float[] q, int qOff, float[] keys, float[] values, int kvOff, int headSize, int len,
-                            float scale, float[] att, int attOff, float[] out, int outOff) {
+    public static void head(
+            float[] q,
+            int qOff,
+            float[] keys,
+            float[] values,
+            int kvOff,
+            int headSize,
+            int len,
+            float scale,
+            float[] att,
+            int attOff,
+            float[] out,
+            int outOff) {
         float max = Float.NEGATIVE_INFINITY;
         for (int t = 0; t < len; t++) {
             float s = dot(q, qOff, keys, kvOff + t * headSize, headSize) * scale;
@@ -65,14 +74,25 @@ public final class Attention {
     }
 
     /** The raw scores q·k_t for t in [0, len) into out[outOff ..], unscaled: what an attention probe shows. */
-    public static void scores(float[] q, int qOff, float[] keys, int kvOff, int headSize, int len, float[] out,
-                              int outOff) {
+    public static void scores(
+            float[] q, int qOff, float[] keys, int kvOff, int headSize, int len, float[] out, int outOff) {
         for (int t = 0; t < len; t++) out[outOff + t] = dot(q, qOff, keys, kvOff + t * headSize, headSize);
     }
 
     /** The scalar twin of {@link #head}, the reference for its tests. */
-    public static void headScalar(float[] q, int qOff, float[] keys, float[] values, int kvOff, int headSize, int len,
-                                  float scale, float[] att, int attOff, float[] out, int outOff) {
+    public static void headScalar(
+            float[] q,
+            int qOff,
+            float[] keys,
+            float[] values,
+            int kvOff,
+            int headSize,
+            int len,
+            float scale,
+            float[] att,
+            int attOff,
+            float[] out,
+            int outOff) {
         float max = Float.NEGATIVE_INFINITY;
         for (int t = 0; t < len; t++) {
             float s = 0f;

@@ -4,16 +4,14 @@ import static gpt2j.engine.kernels.Simd.LE_FLOAT;
 import static gpt2j.engine.kernels.Simd.LE_SHORT;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
-import java.lang.foreign.MemorySegment;
-
 import gpt2j.weights.Quantizer;
 import gpt2j.weights.Tensor;
+import java.lang.foreign.MemorySegment;
 
 /** Row lookup in an embedding table (one row per token or position), decoded to floats. */
 public final class Embedding {
 
-    private Embedding() {
-    }
+    private Embedding() {}
 
     /** Copies row {@code row} of a tensor of any type gpt2j reads of shape {rows, n} into out[outOff, outOff + n). */
     public static void row(Tensor t, int row, float[] out, int outOff) {

@@ -17,13 +17,12 @@ import jdk.incubator.vector.VectorOperators;
 final class Exp {
 
     static final float LOG2E = 1.44269504088896341f;
-    static final float LN2_HI = 0.693145751953125f;   // 11 significant bits: k * LN2_HI is exact
+    static final float LN2_HI = 0.693145751953125f; // 11 significant bits: k * LN2_HI is exact
     static final float LN2_LO = 1.42860682030941723e-6f;
-    static final float ROUND = 0x1.8p23f;              // adding it rounds to an integer in the low bits
+    static final float ROUND = 0x1.8p23f; // adding it rounds to an integer in the low bits
     static final float MIN = -87f;
 
-    private Exp() {
-    }
+    private Exp() {}
 
     /**
      * a[t] = e^(a[t] - max) for t in [off, off + len), a vector at a time, the last one under a mask; returns their sum.
@@ -46,7 +45,8 @@ final class Exp {
             p = p.fma(r, FloatVector.broadcast(F, 0.5f));
             p = p.fma(r, FloatVector.broadcast(F, 1f));
             p = p.fma(r, FloatVector.broadcast(F, 1f));
-            IntVector bits = ((IntVector) k.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+            IntVector bits =
+                    ((IntVector) k.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
             FloatVector e = p.mul(bits.reinterpretAsFloats());
             e.intoArray(a, t, m);
             sums = sums.add(e, m);

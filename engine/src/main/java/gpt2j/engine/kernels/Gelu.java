@@ -18,14 +18,19 @@ public final class Gelu {
     static final float CUBIC = 0.044715f;
 
     static final float CLAMP = 7.90531110763549805f;
-    static final float A1 = 4.89352455891786e-03f, A3 = 6.37261928875436e-04f, A5 = 1.48572235717979e-05f,
-            A7 = 5.12229709037114e-08f, A9 = -8.60467152213735e-11f, A11 = 2.00018790482477e-13f,
+    static final float A1 = 4.89352455891786e-03f,
+            A3 = 6.37261928875436e-04f,
+            A5 = 1.48572235717979e-05f,
+            A7 = 5.12229709037114e-08f,
+            A9 = -8.60467152213735e-11f,
+            A11 = 2.00018790482477e-13f,
             A13 = -2.76076847742355e-16f;
-    static final float B0 = 4.89352518554385e-03f, B2 = 2.26843463243900e-03f, B4 = 1.18534705686654e-04f,
+    static final float B0 = 4.89352518554385e-03f,
+            B2 = 2.26843463243900e-03f,
+            B4 = 1.18534705686654e-04f,
             B6 = 1.19825839466702e-06f;
 
-    private Gelu() {
-    }
+    private Gelu() {}
 
     public static void apply(float[] x, int off, int n) {
         int i = off;
@@ -39,9 +44,13 @@ public final class Gelu {
             // across a real call is boxed, which multiplied GELU's share of a prompt pass (docs/KERNELS.md).
             FloatVector c = u.max(-CLAMP).min(CLAMP);
             FloatVector c2 = c.mul(c);
-            FloatVector p = c2.fma(A13, A11).fma(c2, FloatVector.broadcast(F, A9)).fma(c2, FloatVector.broadcast(F, A7))
-                    .fma(c2, FloatVector.broadcast(F, A5)).fma(c2, FloatVector.broadcast(F, A3))
-                    .fma(c2, FloatVector.broadcast(F, A1)).mul(c);
+            FloatVector p = c2.fma(A13, A11)
+                    .fma(c2, FloatVector.broadcast(F, A9))
+                    .fma(c2, FloatVector.broadcast(F, A7))
+                    .fma(c2, FloatVector.broadcast(F, A5))
+                    .fma(c2, FloatVector.broadcast(F, A3))
+                    .fma(c2, FloatVector.broadcast(F, A1))
+                    .mul(c);
             FloatVector q = c2.fma(B6, B4).fma(c2, FloatVector.broadcast(F, B2)).fma(c2, FloatVector.broadcast(F, B0));
             FloatVector h = v.mul(0.5f);
             h.fma(p.div(q), h).intoArray(x, i);

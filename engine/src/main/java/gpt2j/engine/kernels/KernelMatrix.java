@@ -1,12 +1,11 @@
 package gpt2j.engine.kernels;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-
 import gpt2j.engine.EngineException;
 import gpt2j.weights.BlockFormats;
 import gpt2j.weights.GgmlType;
 import gpt2j.weights.WeightMatrix;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * A weight matrix as the kernels read it: the mapped tensor, plus for Q4_0, Q4_K, Q5_K and Q6_K a repacked copy on
@@ -37,14 +36,16 @@ public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, by
         }
         long blocks = (long) w.rows() * (w.cols() / type.blockSize);
         if (blocks * type.blockSize > Integer.MAX_VALUE - 8) {
-            throw new EngineException("tensor " + w.tensor().name() + " has too many " + type + " blocks (" + blocks + ")");
+            throw new EngineException(
+                    "tensor " + w.tensor().name() + " has too many " + type + " blocks (" + blocks + ")");
         }
         MemorySegment data = w.tensor().data();
         int n = (int) blocks;
         return switch (type) {
             case Q4_0 -> {
                 float[] scales = new float[n];
-                for (int b = 0; b < n; b++) scales[b] = Float.float16ToFloat(data.get(Simd.LE_SHORT, (long) b * type.bytesPerBlock));
+                for (int b = 0; b < n; b++)
+                    scales[b] = Float.float16ToFloat(data.get(Simd.LE_SHORT, (long) b * type.bytesPerBlock));
                 yield new KernelMatrix(w, scales, null, packed(data, type, n, 2, MatVecQ4_0.QUANT_BYTES));
             }
             case Q4_K -> {
@@ -62,7 +63,8 @@ public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, by
                 for (int b = 0; b < n; b++) {
                     long block = (long) b * type.bytesPerBlock;
                     float d = Float.float16ToFloat(data.get(Simd.LE_SHORT, block + 208));
-                    for (int j = 0; j < 16; j++) scales[16 * b + j] = d * data.get(ValueLayout.JAVA_BYTE, block + 192 + j);
+                    for (int j = 0; j < 16; j++)
+                        scales[16 * b + j] = d * data.get(ValueLayout.JAVA_BYTE, block + 192 + j);
                 }
                 yield new KernelMatrix(w, scales, null, MatVecQ6_K.unpack(data, blocks));
             }

@@ -5,9 +5,7 @@ import static gpt2j.engine.kernels.Simd.LE_FLOAT;
 import static java.nio.ByteOrder.LITTLE_ENDIAN;
 
 import java.lang.foreign.MemorySegment;
-
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * out = (x - mean) / sqrt(var + eps) * weight + bias over n values. Two passes (mean, then centred variance):
@@ -15,12 +13,11 @@ import jdk.incubator.vector.VectorOperators;
  */
 public final class LayerNorm {
 
-    private LayerNorm() {
-    }
+    private LayerNorm() {}
 
     /** x: (n) at xOff, out: (n) at outOff (may alias x), weight and bias: (n) F32. */
-    public static void apply(float[] x, int xOff, float[] out, int outOff, int n, MemorySegment weight,
-                             MemorySegment bias, float eps) {
+    public static void apply(
+            float[] x, int xOff, float[] out, int outOff, int n, MemorySegment weight, MemorySegment bias, float eps) {
         int step = F.length();
         int bound = F.loopBound(n);
         FloatVector vs = FloatVector.zero(F);
@@ -55,8 +52,8 @@ public final class LayerNorm {
     }
 
     /** The scalar twin of {@link #apply}. */
-    static void scalar(float[] x, int xOff, float[] out, int outOff, int n, MemorySegment weight, MemorySegment bias,
-                       float eps) {
+    static void scalar(
+            float[] x, int xOff, float[] out, int outOff, int n, MemorySegment weight, MemorySegment bias, float eps) {
         float sum = 0f;
         for (int i = 0; i < n; i++) sum += x[xOff + i];
         float mean = sum / n;

@@ -3,9 +3,8 @@ package gpt2j.engine.kernels;
 import static gpt2j.engine.kernels.Simd.F;
 import static gpt2j.engine.kernels.Simd.LE_FLOAT;
 
-import java.lang.foreign.MemorySegment;
-
 import gpt2j.weights.WeightMatrix;
+import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -29,8 +28,7 @@ public final class MatMul {
         return m.weight().inputMajor() ? MatMulF32InputMajor.STRIP : ROW_BLOCK;
     }
 
-    private MatMul() {
-    }
+    private MatMul() {}
 
     /** Token slots per line of a transposed batch: n rounded up to whole vectors. */
     public static int padded(int n) {
@@ -75,7 +73,15 @@ public final class MatMul {
         int rows = w.rows();
         int cols = w.cols();
         if (w.inputMajor()) {
-            MatMulF32InputMajor.apply(data, rows, cols, xT, n, out, rowStart, rowEnd,
+            MatMulF32InputMajor.apply(
+                    data,
+                    rows,
+                    cols,
+                    xT,
+                    n,
+                    out,
+                    rowStart,
+                    rowEnd,
                     SCRATCH.get().fit(MatMulF32InputMajor.STRIP * cols).panel);
             return;
         }
@@ -83,14 +89,16 @@ public final class MatMul {
         for (int rb = rowStart; rb < rowEnd; rb += ROW_BLOCK) {
             int re = Math.min(rowEnd, rb + ROW_BLOCK);
             switch (w.type()) {
-                case F32 -> MemorySegment.copy(data, LE_FLOAT, (long) rb * cols * Float.BYTES, s.panel, 0, (re - rb) * cols);
+                case F32 ->
+                    MemorySegment.copy(data, LE_FLOAT, (long) rb * cols * Float.BYTES, s.panel, 0, (re - rb) * cols);
                 case F16 -> MatVecF16.dequantize(data, cols, rb, re, s.panel);
                 case Q8_0 -> MatVecQ8_0.dequantize(data, cols, rb, re, s.panel);
                 case Q4_0 -> MatVecQ4_0.dequantize(data, cols, rb, re, s.panel);
                 case Q4_K -> MatVecQ4_K.dequantize(m.quants(), m.scales(), m.mins(), cols, rb, re, s.panel);
                 case Q5_K -> MatVecInt8.dequantize(m.quants(), m.scales(), m.mins(), cols, rb, re, s.panel);
                 case Q6_K -> MatVecInt8.dequantize(m.quants(), m.scales(), null, cols, rb, re, s.panel);
-                case Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, IQ4_NL, IQ4_XS -> MatVecDecoded.dequantize(w.type(), data, cols, rb, re, s.panel);
+                case Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, IQ4_NL, IQ4_XS ->
+                    MatVecDecoded.dequantize(w.type(), data, cols, rb, re, s.panel);
                 default -> throw new IllegalArgumentException("no mat-mul kernel for " + w.tensor());
             }
             MatMulF32.apply(s.panel, cols, xT, n, out, rows, rb, re, s.lanes);

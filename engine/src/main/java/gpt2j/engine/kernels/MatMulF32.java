@@ -3,7 +3,6 @@ package gpt2j.engine.kernels;
 import static gpt2j.engine.kernels.Simd.F;
 
 import java.util.Arrays;
-
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -23,8 +22,7 @@ final class MatMulF32 {
     /** Token vectors per tile: four where the register file has 32 vectors (AVX-512), two where it has 16. */
     static final int VECTORS = F.length() >= 16 ? 4 : 2;
 
-    private MatMulF32() {
-    }
+    private MatMulF32() {}
 
     /** Columns per pass over xT: a 768-column slab of 64 transposed tokens (196 KB) stays in L2 for all the tiles. */
     static final int SLAB = 768;
@@ -75,7 +73,8 @@ final class MatMulF32 {
             }
         }
         for (; r < r1; r++) {
-            for (int t = 0; t < stride; t += step) row(panel, (r - r0) * cols, cols, xT, stride, t, n, out, rows, r, tmp);
+            for (int t = 0; t < stride; t += step)
+                row(panel, (r - r0) * cols, cols, xT, stride, t, n, out, rows, r, tmp);
         }
     }
 
@@ -83,21 +82,28 @@ final class MatMulF32 {
      * Six rows, four token vectors from slot t, columns [k0, k1): adds to the partial sums at tmp[o..], where row i's
      * vector v is at o + (4 * i + v) * F.length().
      */
-    private static void rows6x4(float[] p, int p0, int cols, int k0, int k1, float[] xT, int stride, int t, float[] tmp,
-                                int o) {
+    private static void rows6x4(
+            float[] p, int p0, int cols, int k0, int k1, float[] xT, int stride, int t, float[] tmp, int o) {
         int step = F.length();
         FloatVector a0 = FloatVector.fromArray(F, tmp, o), a1 = FloatVector.fromArray(F, tmp, o + step);
         FloatVector a2 = FloatVector.fromArray(F, tmp, o + 2 * step), a3 = FloatVector.fromArray(F, tmp, o + 3 * step);
         FloatVector b0 = FloatVector.fromArray(F, tmp, o + 4 * step), b1 = FloatVector.fromArray(F, tmp, o + 5 * step);
         FloatVector b2 = FloatVector.fromArray(F, tmp, o + 6 * step), b3 = FloatVector.fromArray(F, tmp, o + 7 * step);
         FloatVector c0 = FloatVector.fromArray(F, tmp, o + 8 * step), c1 = FloatVector.fromArray(F, tmp, o + 9 * step);
-        FloatVector c2 = FloatVector.fromArray(F, tmp, o + 10 * step), c3 = FloatVector.fromArray(F, tmp, o + 11 * step);
-        FloatVector d0 = FloatVector.fromArray(F, tmp, o + 12 * step), d1 = FloatVector.fromArray(F, tmp, o + 13 * step);
-        FloatVector d2 = FloatVector.fromArray(F, tmp, o + 14 * step), d3 = FloatVector.fromArray(F, tmp, o + 15 * step);
-        FloatVector e0 = FloatVector.fromArray(F, tmp, o + 16 * step), e1 = FloatVector.fromArray(F, tmp, o + 17 * step);
-        FloatVector e2 = FloatVector.fromArray(F, tmp, o + 18 * step), e3 = FloatVector.fromArray(F, tmp, o + 19 * step);
-        FloatVector f0 = FloatVector.fromArray(F, tmp, o + 20 * step), f1 = FloatVector.fromArray(F, tmp, o + 21 * step);
-        FloatVector f2 = FloatVector.fromArray(F, tmp, o + 22 * step), f3 = FloatVector.fromArray(F, tmp, o + 23 * step);
+        FloatVector c2 = FloatVector.fromArray(F, tmp, o + 10 * step),
+                c3 = FloatVector.fromArray(F, tmp, o + 11 * step);
+        FloatVector d0 = FloatVector.fromArray(F, tmp, o + 12 * step),
+                d1 = FloatVector.fromArray(F, tmp, o + 13 * step);
+        FloatVector d2 = FloatVector.fromArray(F, tmp, o + 14 * step),
+                d3 = FloatVector.fromArray(F, tmp, o + 15 * step);
+        FloatVector e0 = FloatVector.fromArray(F, tmp, o + 16 * step),
+                e1 = FloatVector.fromArray(F, tmp, o + 17 * step);
+        FloatVector e2 = FloatVector.fromArray(F, tmp, o + 18 * step),
+                e3 = FloatVector.fromArray(F, tmp, o + 19 * step);
+        FloatVector f0 = FloatVector.fromArray(F, tmp, o + 20 * step),
+                f1 = FloatVector.fromArray(F, tmp, o + 21 * step);
+        FloatVector f2 = FloatVector.fromArray(F, tmp, o + 22 * step),
+                f3 = FloatVector.fromArray(F, tmp, o + 23 * step);
         int p1 = p0 + cols, p2 = p1 + cols, p3 = p2 + cols, p4 = p3 + cols, p5 = p4 + cols;
         for (int c = k0, xo = t + k0 * stride; c < k1; c++, xo += stride) {
             FloatVector u0 = FloatVector.fromArray(F, xT, xo);
@@ -105,28 +111,59 @@ final class MatMulF32 {
             FloatVector u2 = FloatVector.fromArray(F, xT, xo + 2 * step);
             FloatVector u3 = FloatVector.fromArray(F, xT, xo + 3 * step);
             FloatVector w = FloatVector.broadcast(F, p[p0 + c]);
-            a0 = u0.fma(w, a0); a1 = u1.fma(w, a1); a2 = u2.fma(w, a2); a3 = u3.fma(w, a3);
+            a0 = u0.fma(w, a0);
+            a1 = u1.fma(w, a1);
+            a2 = u2.fma(w, a2);
+            a3 = u3.fma(w, a3);
             w = FloatVector.broadcast(F, p[p1 + c]);
-            b0 = u0.fma(w, b0); b1 = u1.fma(w, b1); b2 = u2.fma(w, b2); b3 = u3.fma(w, b3);
+            b0 = u0.fma(w, b0);
+            b1 = u1.fma(w, b1);
+            b2 = u2.fma(w, b2);
+            b3 = u3.fma(w, b3);
             w = FloatVector.broadcast(F, p[p2 + c]);
-            c0 = u0.fma(w, c0); c1 = u1.fma(w, c1); c2 = u2.fma(w, c2); c3 = u3.fma(w, c3);
+            c0 = u0.fma(w, c0);
+            c1 = u1.fma(w, c1);
+            c2 = u2.fma(w, c2);
+            c3 = u3.fma(w, c3);
             w = FloatVector.broadcast(F, p[p3 + c]);
-            d0 = u0.fma(w, d0); d1 = u1.fma(w, d1); d2 = u2.fma(w, d2); d3 = u3.fma(w, d3);
+            d0 = u0.fma(w, d0);
+            d1 = u1.fma(w, d1);
+            d2 = u2.fma(w, d2);
+            d3 = u3.fma(w, d3);
             w = FloatVector.broadcast(F, p[p4 + c]);
-            e0 = u0.fma(w, e0); e1 = u1.fma(w, e1); e2 = u2.fma(w, e2); e3 = u3.fma(w, e3);
+            e0 = u0.fma(w, e0);
+            e1 = u1.fma(w, e1);
+            e2 = u2.fma(w, e2);
+            e3 = u3.fma(w, e3);
             w = FloatVector.broadcast(F, p[p5 + c]);
-            f0 = u0.fma(w, f0); f1 = u1.fma(w, f1); f2 = u2.fma(w, f2); f3 = u3.fma(w, f3);
+            f0 = u0.fma(w, f0);
+            f1 = u1.fma(w, f1);
+            f2 = u2.fma(w, f2);
+            f3 = u3.fma(w, f3);
         }
-        a0.intoArray(tmp, o); a1.intoArray(tmp, o + step); a2.intoArray(tmp, o + 2 * step); a3.intoArray(tmp, o + 3 * step);
-        b0.intoArray(tmp, o + 4 * step); b1.intoArray(tmp, o + 5 * step); b2.intoArray(tmp, o + 6 * step);
+        a0.intoArray(tmp, o);
+        a1.intoArray(tmp, o + step);
+        a2.intoArray(tmp, o + 2 * step);
+        a3.intoArray(tmp, o + 3 * step);
+        b0.intoArray(tmp, o + 4 * step);
+        b1.intoArray(tmp, o + 5 * step);
+        b2.intoArray(tmp, o + 6 * step);
         b3.intoArray(tmp, o + 7 * step);
-        c0.intoArray(tmp, o + 8 * step); c1.intoArray(tmp, o + 9 * step); c2.intoArray(tmp, o + 10 * step);
+        c0.intoArray(tmp, o + 8 * step);
+        c1.intoArray(tmp, o + 9 * step);
+        c2.intoArray(tmp, o + 10 * step);
         c3.intoArray(tmp, o + 11 * step);
-        d0.intoArray(tmp, o + 12 * step); d1.intoArray(tmp, o + 13 * step); d2.intoArray(tmp, o + 14 * step);
+        d0.intoArray(tmp, o + 12 * step);
+        d1.intoArray(tmp, o + 13 * step);
+        d2.intoArray(tmp, o + 14 * step);
         d3.intoArray(tmp, o + 15 * step);
-        e0.intoArray(tmp, o + 16 * step); e1.intoArray(tmp, o + 17 * step); e2.intoArray(tmp, o + 18 * step);
+        e0.intoArray(tmp, o + 16 * step);
+        e1.intoArray(tmp, o + 17 * step);
+        e2.intoArray(tmp, o + 18 * step);
         e3.intoArray(tmp, o + 19 * step);
-        f0.intoArray(tmp, o + 20 * step); f1.intoArray(tmp, o + 21 * step); f2.intoArray(tmp, o + 22 * step);
+        f0.intoArray(tmp, o + 20 * step);
+        f1.intoArray(tmp, o + 21 * step);
+        f2.intoArray(tmp, o + 22 * step);
         f3.intoArray(tmp, o + 23 * step);
     }
 
@@ -140,24 +177,36 @@ final class MatMulF32 {
             FloatVector u0 = FloatVector.fromArray(F, xT, xo);
             FloatVector u1 = FloatVector.fromArray(F, xT, xo + step);
             FloatVector w = FloatVector.broadcast(F, p[p0 + c]);
-            a0 = u0.fma(w, a0); a1 = u1.fma(w, a1);
+            a0 = u0.fma(w, a0);
+            a1 = u1.fma(w, a1);
             w = FloatVector.broadcast(F, p[p1 + c]);
-            b0 = u0.fma(w, b0); b1 = u1.fma(w, b1);
+            b0 = u0.fma(w, b0);
+            b1 = u1.fma(w, b1);
             w = FloatVector.broadcast(F, p[p2 + c]);
-            c0 = u0.fma(w, c0); c1 = u1.fma(w, c1);
+            c0 = u0.fma(w, c0);
+            c1 = u1.fma(w, c1);
             w = FloatVector.broadcast(F, p[p3 + c]);
-            d0 = u0.fma(w, d0); d1 = u1.fma(w, d1);
+            d0 = u0.fma(w, d0);
+            d1 = u1.fma(w, d1);
             w = FloatVector.broadcast(F, p[p4 + c]);
-            e0 = u0.fma(w, e0); e1 = u1.fma(w, e1);
+            e0 = u0.fma(w, e0);
+            e1 = u1.fma(w, e1);
             w = FloatVector.broadcast(F, p[p5 + c]);
-            f0 = u0.fma(w, f0); f1 = u1.fma(w, f1);
+            f0 = u0.fma(w, f0);
+            f1 = u1.fma(w, f1);
         }
-        a0.intoArray(tmp, 0); a1.intoArray(tmp, step);
-        b0.intoArray(tmp, 2 * step); b1.intoArray(tmp, 3 * step);
-        c0.intoArray(tmp, 4 * step); c1.intoArray(tmp, 5 * step);
-        d0.intoArray(tmp, 6 * step); d1.intoArray(tmp, 7 * step);
-        e0.intoArray(tmp, 8 * step); e1.intoArray(tmp, 9 * step);
-        f0.intoArray(tmp, 10 * step); f1.intoArray(tmp, 11 * step);
+        a0.intoArray(tmp, 0);
+        a1.intoArray(tmp, step);
+        b0.intoArray(tmp, 2 * step);
+        b1.intoArray(tmp, 3 * step);
+        c0.intoArray(tmp, 4 * step);
+        c1.intoArray(tmp, 5 * step);
+        d0.intoArray(tmp, 6 * step);
+        d1.intoArray(tmp, 7 * step);
+        e0.intoArray(tmp, 8 * step);
+        e1.intoArray(tmp, 9 * step);
+        f0.intoArray(tmp, 10 * step);
+        f1.intoArray(tmp, 11 * step);
     }
 
     /** Six rows, one token vector: row i's vector goes to tmp[i * F.length()]. */
@@ -174,8 +223,12 @@ final class MatMulF32 {
             e = u.fma(FloatVector.broadcast(F, p[p4 + k]), e);
             f = u.fma(FloatVector.broadcast(F, p[p5 + k]), f);
         }
-        a.intoArray(tmp, 0); b.intoArray(tmp, step); c.intoArray(tmp, 2 * step);
-        d.intoArray(tmp, 3 * step); e.intoArray(tmp, 4 * step); f.intoArray(tmp, 5 * step);
+        a.intoArray(tmp, 0);
+        b.intoArray(tmp, step);
+        c.intoArray(tmp, 2 * step);
+        d.intoArray(tmp, 3 * step);
+        e.intoArray(tmp, 4 * step);
+        f.intoArray(tmp, 5 * step);
     }
 
     /**
@@ -197,8 +250,18 @@ final class MatMulF32 {
     }
 
     /** One row, one token vector: the rows left over after tiles of six. */
-    private static void row(float[] p, int p0, int cols, float[] xT, int stride, int t, int n, float[] out,
-                            int rows, int r, float[] tmp) {
+    private static void row(
+            float[] p,
+            int p0,
+            int cols,
+            float[] xT,
+            int stride,
+            int t,
+            int n,
+            float[] out,
+            int rows,
+            int r,
+            float[] tmp) {
         FloatVector a = FloatVector.zero(F);
         for (int c = 0, xo = t; c < cols; c++, xo += stride) {
             a = FloatVector.fromArray(F, xT, xo).fma(FloatVector.broadcast(F, p[p0 + c]), a);

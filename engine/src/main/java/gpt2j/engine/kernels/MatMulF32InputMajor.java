@@ -4,7 +4,6 @@ import static gpt2j.engine.kernels.Simd.F;
 import static java.nio.ByteOrder.LITTLE_ENDIAN;
 
 import java.lang.foreign.MemorySegment;
-
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -19,14 +18,22 @@ final class MatMulF32InputMajor {
 
     /** Rows per strip: four vectors where there are 32 vector registers, two where there are 16. */
     static final int STRIP = MatMulF32.VECTORS * F.length();
+
     private static final int TOKENS = 6;
 
-    private MatMulF32InputMajor() {
-    }
+    private MatMulF32InputMajor() {}
 
     /** panel: scratch for at least STRIP * cols floats. */
-    static void apply(MemorySegment w, int rows, int cols, float[] xT, int n, float[] out, int rowStart, int rowEnd,
-                      float[] panel) {
+    static void apply(
+            MemorySegment w,
+            int rows,
+            int cols,
+            float[] xT,
+            int n,
+            float[] out,
+            int rowStart,
+            int rowEnd,
+            float[] panel) {
         int stride = MatMul.padded(n);
         int r = rowStart;
         for (; r + STRIP <= rowEnd; r += STRIP) {
@@ -50,7 +57,8 @@ final class MatMulF32InputMajor {
         long o = (long) r * Float.BYTES;
         for (int c = 0, p = 0; c < cols; c++, o += lineBytes, p += STRIP) {
             for (int i = 0; i < STRIP; i += step) {
-                FloatVector.fromMemorySegment(F, w, o + (long) i * Float.BYTES, LITTLE_ENDIAN).intoArray(panel, p + i);
+                FloatVector.fromMemorySegment(F, w, o + (long) i * Float.BYTES, LITTLE_ENDIAN)
+                        .intoArray(panel, p + i);
             }
         }
     }
@@ -66,30 +74,66 @@ final class MatMulF32InputMajor {
             FloatVector wa = FloatVector.fromArray(F, p, q), wb = FloatVector.fromArray(F, p, q + step);
             FloatVector wc = FloatVector.fromArray(F, p, q + 2 * step), wd = FloatVector.fromArray(F, p, q + 3 * step);
             FloatVector v = FloatVector.broadcast(F, xT[xo]);
-            a0 = wa.fma(v, a0); b0 = wb.fma(v, b0); c0 = wc.fma(v, c0); d0 = wd.fma(v, d0);
+            a0 = wa.fma(v, a0);
+            b0 = wb.fma(v, b0);
+            c0 = wc.fma(v, c0);
+            d0 = wd.fma(v, d0);
             v = FloatVector.broadcast(F, xT[xo + 1]);
-            a1 = wa.fma(v, a1); b1 = wb.fma(v, b1); c1 = wc.fma(v, c1); d1 = wd.fma(v, d1);
+            a1 = wa.fma(v, a1);
+            b1 = wb.fma(v, b1);
+            c1 = wc.fma(v, c1);
+            d1 = wd.fma(v, d1);
             v = FloatVector.broadcast(F, xT[xo + 2]);
-            a2 = wa.fma(v, a2); b2 = wb.fma(v, b2); c2 = wc.fma(v, c2); d2 = wd.fma(v, d2);
+            a2 = wa.fma(v, a2);
+            b2 = wb.fma(v, b2);
+            c2 = wc.fma(v, c2);
+            d2 = wd.fma(v, d2);
             v = FloatVector.broadcast(F, xT[xo + 3]);
-            a3 = wa.fma(v, a3); b3 = wb.fma(v, b3); c3 = wc.fma(v, c3); d3 = wd.fma(v, d3);
+            a3 = wa.fma(v, a3);
+            b3 = wb.fma(v, b3);
+            c3 = wc.fma(v, c3);
+            d3 = wd.fma(v, d3);
             v = FloatVector.broadcast(F, xT[xo + 4]);
-            a4 = wa.fma(v, a4); b4 = wb.fma(v, b4); c4 = wc.fma(v, c4); d4 = wd.fma(v, d4);
+            a4 = wa.fma(v, a4);
+            b4 = wb.fma(v, b4);
+            c4 = wc.fma(v, c4);
+            d4 = wd.fma(v, d4);
             v = FloatVector.broadcast(F, xT[xo + 5]);
-            a5 = wa.fma(v, a5); b5 = wb.fma(v, b5); c5 = wc.fma(v, c5); d5 = wd.fma(v, d5);
+            a5 = wa.fma(v, a5);
+            b5 = wb.fma(v, b5);
+            c5 = wc.fma(v, c5);
+            d5 = wd.fma(v, d5);
         }
         int o = t * rows + r;
-        a0.intoArray(out, o); b0.intoArray(out, o + step); c0.intoArray(out, o + 2 * step); d0.intoArray(out, o + 3 * step);
+        a0.intoArray(out, o);
+        b0.intoArray(out, o + step);
+        c0.intoArray(out, o + 2 * step);
+        d0.intoArray(out, o + 3 * step);
         o += rows;
-        a1.intoArray(out, o); b1.intoArray(out, o + step); c1.intoArray(out, o + 2 * step); d1.intoArray(out, o + 3 * step);
+        a1.intoArray(out, o);
+        b1.intoArray(out, o + step);
+        c1.intoArray(out, o + 2 * step);
+        d1.intoArray(out, o + 3 * step);
         o += rows;
-        a2.intoArray(out, o); b2.intoArray(out, o + step); c2.intoArray(out, o + 2 * step); d2.intoArray(out, o + 3 * step);
+        a2.intoArray(out, o);
+        b2.intoArray(out, o + step);
+        c2.intoArray(out, o + 2 * step);
+        d2.intoArray(out, o + 3 * step);
         o += rows;
-        a3.intoArray(out, o); b3.intoArray(out, o + step); c3.intoArray(out, o + 2 * step); d3.intoArray(out, o + 3 * step);
+        a3.intoArray(out, o);
+        b3.intoArray(out, o + step);
+        c3.intoArray(out, o + 2 * step);
+        d3.intoArray(out, o + 3 * step);
         o += rows;
-        a4.intoArray(out, o); b4.intoArray(out, o + step); c4.intoArray(out, o + 2 * step); d4.intoArray(out, o + 3 * step);
+        a4.intoArray(out, o);
+        b4.intoArray(out, o + step);
+        c4.intoArray(out, o + 2 * step);
+        d4.intoArray(out, o + 3 * step);
         o += rows;
-        a5.intoArray(out, o); b5.intoArray(out, o + step); c5.intoArray(out, o + 2 * step); d5.intoArray(out, o + 3 * step);
+        a5.intoArray(out, o);
+        b5.intoArray(out, o + step);
+        c5.intoArray(out, o + 2 * step);
+        d5.intoArray(out, o + 3 * step);
     }
 
     /** The strip's two row vectors times tokens t..t+5: the 256-bit tile, 12 accumulators for 16 registers. */
@@ -100,25 +144,37 @@ final class MatMulF32InputMajor {
         for (int c = 0, xo = t, q = 0; c < cols; c++, xo += stride, q += STRIP) {
             FloatVector wa = FloatVector.fromArray(F, p, q), wb = FloatVector.fromArray(F, p, q + step);
             FloatVector v = FloatVector.broadcast(F, xT[xo]);
-            a0 = wa.fma(v, a0); b0 = wb.fma(v, b0);
+            a0 = wa.fma(v, a0);
+            b0 = wb.fma(v, b0);
             v = FloatVector.broadcast(F, xT[xo + 1]);
-            a1 = wa.fma(v, a1); b1 = wb.fma(v, b1);
+            a1 = wa.fma(v, a1);
+            b1 = wb.fma(v, b1);
             v = FloatVector.broadcast(F, xT[xo + 2]);
-            a2 = wa.fma(v, a2); b2 = wb.fma(v, b2);
+            a2 = wa.fma(v, a2);
+            b2 = wb.fma(v, b2);
             v = FloatVector.broadcast(F, xT[xo + 3]);
-            a3 = wa.fma(v, a3); b3 = wb.fma(v, b3);
+            a3 = wa.fma(v, a3);
+            b3 = wb.fma(v, b3);
             v = FloatVector.broadcast(F, xT[xo + 4]);
-            a4 = wa.fma(v, a4); b4 = wb.fma(v, b4);
+            a4 = wa.fma(v, a4);
+            b4 = wb.fma(v, b4);
             v = FloatVector.broadcast(F, xT[xo + 5]);
-            a5 = wa.fma(v, a5); b5 = wb.fma(v, b5);
+            a5 = wa.fma(v, a5);
+            b5 = wb.fma(v, b5);
         }
         int o = t * rows + r;
-        a0.intoArray(out, o); b0.intoArray(out, o + step);
-        a1.intoArray(out, o + rows); b1.intoArray(out, o + rows + step);
-        a2.intoArray(out, o + 2 * rows); b2.intoArray(out, o + 2 * rows + step);
-        a3.intoArray(out, o + 3 * rows); b3.intoArray(out, o + 3 * rows + step);
-        a4.intoArray(out, o + 4 * rows); b4.intoArray(out, o + 4 * rows + step);
-        a5.intoArray(out, o + 5 * rows); b5.intoArray(out, o + 5 * rows + step);
+        a0.intoArray(out, o);
+        b0.intoArray(out, o + step);
+        a1.intoArray(out, o + rows);
+        b1.intoArray(out, o + rows + step);
+        a2.intoArray(out, o + 2 * rows);
+        b2.intoArray(out, o + 2 * rows + step);
+        a3.intoArray(out, o + 3 * rows);
+        b3.intoArray(out, o + 3 * rows + step);
+        a4.intoArray(out, o + 4 * rows);
+        b4.intoArray(out, o + 4 * rows + step);
+        a5.intoArray(out, o + 5 * rows);
+        b5.intoArray(out, o + 5 * rows + step);
     }
 
     /** The strip's rows for token t alone (the tokens after the last group of six), one row vector at a time. */
@@ -134,7 +190,8 @@ final class MatMulF32InputMajor {
     }
 
     /** Rows [r0, r1) of token t straight from w: the rows after the last whole strip. */
-    private static void column(MemorySegment w, int rows, int cols, float[] xT, int stride, int t, float[] out, int r0, int r1) {
+    private static void column(
+            MemorySegment w, int rows, int cols, float[] xT, int stride, int t, float[] out, int r0, int r1) {
         int step = F.length();
         long lineBytes = (long) rows * Float.BYTES;
         int o = t * rows;
@@ -149,7 +206,8 @@ final class MatMulF32InputMajor {
         }
         for (; r < r1; r++) {
             float s = 0f;
-            for (int c = 0; c < cols; c++) s += w.get(Simd.LE_FLOAT, ((long) c * rows + r) * Float.BYTES) * xT[c * stride + t];
+            for (int c = 0; c < cols; c++)
+                s += w.get(Simd.LE_FLOAT, ((long) c * rows + r) * Float.BYTES) * xT[c * stride + t];
             out[o + r] = s;
         }
     }

@@ -1,9 +1,8 @@
 package gpt2j.engine.kernels;
 
-import java.lang.foreign.MemorySegment;
-
 import gpt2j.weights.GgmlType;
 import gpt2j.weights.WeightMatrix;
+import java.lang.foreign.MemorySegment;
 
 /**
  * y = W x for one input vector. Dispatches once per call on the weight's type and layout; the per-type kernels
@@ -12,8 +11,7 @@ import gpt2j.weights.WeightMatrix;
  */
 public final class MatVec {
 
-    private MatVec() {
-    }
+    private MatVec() {}
 
     /** out[outOff + r] = sum_c W[r][c] * x[xOff + c] for r in [rowStart, rowEnd). */
     public static void apply(KernelMatrix m, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
@@ -22,17 +20,20 @@ public final class MatVec {
         int cols = w.cols();
         switch (w.type()) {
             case F32 -> {
-                if (w.inputMajor()) MatVecF32InputMajor.apply(data, w.rows(), cols, x, xOff, out, outOff, rowStart, rowEnd);
+                if (w.inputMajor())
+                    MatVecF32InputMajor.apply(data, w.rows(), cols, x, xOff, out, outOff, rowStart, rowEnd);
                 else MatVecF32.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             }
             case F16 -> MatVecF16.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q8_0 -> MatVecQ8_0.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q4_0 -> MatVecQ4_0.apply(m.quants(), m.scales(), cols, x, xOff, out, outOff, rowStart, rowEnd);
-            case Q4_K -> MatVecQ4_K.apply(m.quants(), m.scales(), m.mins(), cols, x, xOff, out, outOff, rowStart, rowEnd);
-            case Q5_K -> MatVecQ5_K.apply(m.quants(), m.scales(), m.mins(), cols, x, xOff, out, outOff, rowStart, rowEnd);
+            case Q4_K ->
+                MatVecQ4_K.apply(m.quants(), m.scales(), m.mins(), cols, x, xOff, out, outOff, rowStart, rowEnd);
+            case Q5_K ->
+                MatVecQ5_K.apply(m.quants(), m.scales(), m.mins(), cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q6_K -> MatVecInt8.apply(m.quants(), m.scales(), cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, IQ4_NL, IQ4_XS ->
-                    MatVecDecoded.apply(w.type(), data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+                MatVecDecoded.apply(w.type(), data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             default -> throw new IllegalArgumentException("no mat-vec kernel for " + w.tensor());
         }
     }
@@ -45,8 +46,8 @@ public final class MatVec {
      * other types run the one-input kernel per input (F32 and F16 kernels for several inputs were no faster than that
      * here: docs/KERNELS.md).
      */
-    public static void applyEach(KernelMatrix m, float[] x, int xStride, int n, float[] out, int outStride,
-                                 int rowStart, int rowEnd) {
+    public static void applyEach(
+            KernelMatrix m, float[] x, int xStride, int n, float[] out, int outStride, int rowStart, int rowEnd) {
         WeightMatrix w = m.weight();
         MemorySegment data = w.tensor().data();
         int cols = w.cols();
@@ -57,7 +58,8 @@ public final class MatVec {
         for (int rb = rowStart; rb < rowEnd; rb += EACH_BLOCK) {
             int re = Math.min(rowEnd, rb + EACH_BLOCK);
             if (grouped > 0) {
-                if (w.type() == GgmlType.Q8_0) MatVecQ8_0.applyEach(data, cols, x, xStride, grouped, out, outStride, rb, re);
+                if (w.type() == GgmlType.Q8_0)
+                    MatVecQ8_0.applyEach(data, cols, x, xStride, grouped, out, outStride, rb, re);
                 else MatVecQ4_0.applyEach(m.quants(), m.scales(), cols, x, xStride, grouped, out, outStride, rb, re);
             }
             for (int i = grouped; i < n; i++) apply(m, x, i * xStride, out, i * outStride, rb, re);
@@ -68,8 +70,8 @@ public final class MatVec {
     static final int EACH_BLOCK = 32;
 
     /** The scalar twin of {@link #applyEach}: {@link #scalar} for each input. */
-    static void scalarEach(KernelMatrix m, float[] x, int xStride, int n, float[] out, int outStride,
-                           int rowStart, int rowEnd) {
+    static void scalarEach(
+            KernelMatrix m, float[] x, int xStride, int n, float[] out, int outStride, int rowStart, int rowEnd) {
         for (int i = 0; i < n; i++) scalar(m, x, i * xStride, out, i * outStride, rowStart, rowEnd);
     }
 
@@ -80,7 +82,8 @@ public final class MatVec {
         int cols = w.cols();
         switch (w.type()) {
             case F32 -> {
-                if (w.inputMajor()) MatVecF32InputMajor.scalar(data, w.rows(), cols, x, xOff, out, outOff, rowStart, rowEnd);
+                if (w.inputMajor())
+                    MatVecF32InputMajor.scalar(data, w.rows(), cols, x, xOff, out, outOff, rowStart, rowEnd);
                 else MatVecF32.scalar(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             }
             case F16 -> MatVecF16.scalar(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
@@ -90,7 +93,7 @@ public final class MatVec {
             case Q5_K -> MatVecQ5_K.scalar(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q6_K -> MatVecQ6_K.scalar(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, IQ4_NL, IQ4_XS ->
-                    MatVecDecoded.scalar(w.type(), data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+                MatVecDecoded.scalar(w.type(), data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             default -> throw new IllegalArgumentException("no mat-vec kernel for " + w.tensor());
         }
     }

@@ -2,12 +2,10 @@ package gpt2j.engine.kernels;
 
 import static gpt2j.engine.kernels.Simd.F;
 
-import java.lang.foreign.MemorySegment;
-
 import gpt2j.weights.GgmlType;
 import gpt2j.weights.Quantizer;
+import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * Mat-vec for the block types that llama-quantize's presets use for few tensors or that few people pick (Q4_1, Q5_0,
@@ -17,11 +15,18 @@ import jdk.incubator.vector.VectorOperators;
  */
 final class MatVecDecoded {
 
-    private MatVecDecoded() {
-    }
+    private MatVecDecoded() {}
 
-    static void apply(GgmlType type, MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff,
-                      int rowStart, int rowEnd) {
+    static void apply(
+            GgmlType type,
+            MemorySegment w,
+            int cols,
+            float[] x,
+            int xOff,
+            float[] out,
+            int outOff,
+            int rowStart,
+            int rowEnd) {
         float[] row = row(cols);
         long rowBytes = type.byteSize(cols);
         int step = F.length();
@@ -34,7 +39,8 @@ final class MatVecDecoded {
                 acc0 = FloatVector.fromArray(F, row, c).fma(FloatVector.fromArray(F, x, xOff + c), acc0);
                 acc1 = FloatVector.fromArray(F, row, c + step).fma(FloatVector.fromArray(F, x, xOff + c + step), acc1);
             }
-            for (; c < cols; c += step) acc0 = FloatVector.fromArray(F, row, c).fma(FloatVector.fromArray(F, x, xOff + c), acc0);
+            for (; c < cols; c += step)
+                acc0 = FloatVector.fromArray(F, row, c).fma(FloatVector.fromArray(F, x, xOff + c), acc0);
             out[outOff + r] = Simd.sum(acc0.add(acc1));
         }
     }
@@ -46,8 +52,16 @@ final class MatVecDecoded {
     }
 
     /** The scalar twin of {@link #apply}. */
-    static void scalar(GgmlType type, MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff,
-                       int rowStart, int rowEnd) {
+    static void scalar(
+            GgmlType type,
+            MemorySegment w,
+            int cols,
+            float[] x,
+            int xOff,
+            float[] out,
+            int outOff,
+            int rowStart,
+            int rowEnd) {
         float[] row = new float[cols];
         long rowBytes = type.byteSize(cols);
         for (int r = rowStart; r < rowEnd; r++) {

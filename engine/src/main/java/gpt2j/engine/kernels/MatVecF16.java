@@ -5,7 +5,6 @@ import static gpt2j.engine.kernels.Simd.LE_SHORT;
 import static java.nio.ByteOrder.LITTLE_ENDIAN;
 
 import java.lang.foreign.MemorySegment;
-
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -26,14 +25,15 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class MatVecF16 {
 
-    static final VectorSpecies<Short> S = VectorShape.forBitSize(F.length() * Short.SIZE).withLanes(short.class);
+    static final VectorSpecies<Short> S =
+            VectorShape.forBitSize(F.length() * Short.SIZE).withLanes(short.class);
     static final VectorSpecies<Integer> I = F.vectorShape().withLanes(int.class);
     private static final float REBIAS = 0x1p112f;
 
-    private MatVecF16() {
-    }
+    private MatVecF16() {}
 
-    static void apply(MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
+    static void apply(
+            MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
         int step = F.length();
         int bound = F.loopBound(cols);
         for (int r = rowStart; r < rowEnd; r++) {
@@ -49,16 +49,19 @@ final class MatVecF16 {
                 a0 = toFloat(w, row + (long) c * Short.BYTES).fma(FloatVector.fromArray(F, x, xOff + c), a0);
             }
             float acc = Simd.sum(a0.add(a1));
-            for (; c < cols; c++) acc += Float.float16ToFloat(w.get(LE_SHORT, row + (long) c * Short.BYTES)) * x[xOff + c];
+            for (; c < cols; c++)
+                acc += Float.float16ToFloat(w.get(LE_SHORT, row + (long) c * Short.BYTES)) * x[xOff + c];
             out[outOff + r] = acc;
         }
     }
 
     /** F.length() halves at byte offset o, as floats. */
     static FloatVector toFloat(MemorySegment w, long o) {
-        IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, o, LITTLE_ENDIAN).convertShape(VectorOperators.S2I, I, 0);
+        IntVector h = (IntVector)
+                ShortVector.fromMemorySegment(S, w, o, LITTLE_ENDIAN).convertShape(VectorOperators.S2I, I, 0);
         IntVector em = h.and(0x7fff);
-        IntVector bits = ((FloatVector) em.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats()).mul(REBIAS)
+        IntVector bits = ((FloatVector) em.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats())
+                .mul(REBIAS)
                 .reinterpretAsInts();
         VectorMask<Integer> infNan = em.compare(VectorOperators.GE, 0x7c00);
         bits = bits.blend(em.lanewise(VectorOperators.LSHL, 13).or(0x7f800000), infNan);
@@ -73,13 +76,15 @@ final class MatVecF16 {
         for (int r = r0; r < r1; r++) {
             long row = (long) r * cols * Short.BYTES;
             int c = 0;
-            for (; c < bound; c += step, o += step) toFloat(w, row + (long) c * Short.BYTES).intoArray(panel, o);
+            for (; c < bound; c += step, o += step)
+                toFloat(w, row + (long) c * Short.BYTES).intoArray(panel, o);
             for (; c < cols; c++, o++) panel[o] = Float.float16ToFloat(w.get(LE_SHORT, row + (long) c * Short.BYTES));
         }
     }
 
     /** The scalar twin of {@link #apply}. */
-    static void scalar(MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
+    static void scalar(
+            MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
         for (int r = rowStart; r < rowEnd; r++) {
             long row = (long) r * cols * Short.BYTES;
             float acc = 0f;

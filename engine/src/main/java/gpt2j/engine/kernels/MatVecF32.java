@@ -7,17 +7,15 @@ import static java.nio.ByteOrder.LITTLE_ENDIAN;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
-
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /** F32 output-major mat-vec: w is (rows, cols) row-major; out[r] = w[r] . x. */
 final class MatVecF32 {
 
-    private MatVecF32() {
-    }
+    private MatVecF32() {}
 
-    static void apply(MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
+    static void apply(
+            MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
         int step = F.length();
         int bound = F.loopBound(cols);
         long rowBytes = (long) cols * Float.BYTES;
@@ -30,15 +28,21 @@ final class MatVecF32 {
         // with a loop exit per row, ran at half the bandwidth on 768-wide rows).
         for (; r + 4 <= rowEnd; r += 4) {
             long row = (long) r * rowBytes;
-            FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+            FloatVector a0 = FloatVector.zero(F),
+                    a1 = FloatVector.zero(F),
+                    a2 = FloatVector.zero(F),
+                    a3 = FloatVector.zero(F);
             int c = 0;
             for (; c < bound; c += step) {
                 long o = row + (long) c * Float.BYTES;
                 FloatVector xv = FloatVector.fromArray(F, x, xOff + c);
                 a0 = FloatVector.fromMemorySegment(F, w, o, LITTLE_ENDIAN).fma(xv, a0);
-                a1 = FloatVector.fromMemorySegment(F, w, o + rowBytes, LITTLE_ENDIAN).fma(xv, a1);
-                a2 = FloatVector.fromMemorySegment(F, w, o + 2 * rowBytes, LITTLE_ENDIAN).fma(xv, a2);
-                a3 = FloatVector.fromMemorySegment(F, w, o + 3 * rowBytes, LITTLE_ENDIAN).fma(xv, a3);
+                a1 = FloatVector.fromMemorySegment(F, w, o + rowBytes, LITTLE_ENDIAN)
+                        .fma(xv, a1);
+                a2 = FloatVector.fromMemorySegment(F, w, o + 2 * rowBytes, LITTLE_ENDIAN)
+                        .fma(xv, a2);
+                a3 = FloatVector.fromMemorySegment(F, w, o + 3 * rowBytes, LITTLE_ENDIAN)
+                        .fma(xv, a3);
             }
             float s0 = Simd.sum(a0), s1 = Simd.sum(a1);
             float s2 = Simd.sum(a2), s3 = Simd.sum(a3);
@@ -76,7 +80,8 @@ final class MatVecF32 {
      * once here that the whole range lies inside w and alive: through w itself C2 reloaded the segment's bounds and
      * liveness on every iteration, a fifth of the bandwidth (measurements: docs/KERNELS.md).
      */
-    private static void stream(MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
+    private static void stream(
+            MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
         int step = F.length();
         long first = (long) rowStart * cols * Float.BYTES, last = (long) rowEnd * cols * Float.BYTES;
         Objects.checkFromToIndex(first, last, w.byteSize());
@@ -107,7 +112,8 @@ final class MatVecF32 {
     }
 
     /** The scalar twin of {@link #apply}. */
-    static void scalar(MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
+    static void scalar(
+            MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
         for (int r = rowStart; r < rowEnd; r++) {
             long row = (long) r * cols * Float.BYTES;
             float acc = 0f;

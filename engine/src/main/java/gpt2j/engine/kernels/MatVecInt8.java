@@ -20,11 +20,18 @@ final class MatVecInt8 {
 
     static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
 
-    private MatVecInt8() {
-    }
+    private MatVecInt8() {}
 
-    static void apply(byte[] quants, float[] scales, int cols, float[] x, int xOff, float[] out, int outOff,
-                      int rowStart, int rowEnd) {
+    static void apply(
+            byte[] quants,
+            float[] scales,
+            int cols,
+            float[] x,
+            int xOff,
+            float[] out,
+            int outOff,
+            int rowStart,
+            int rowEnd) {
         int subs = cols / SUB;
         int step = F.length();
         int parts = SUB / step; // float vectors per 16 bytes: 1 at 512 bits, 2 at 256, 4 at 128
@@ -39,7 +46,8 @@ final class MatVecInt8 {
                 FloatVector sum0 = FloatVector.zero(F), sum1 = sum0;
                 for (int p = 0; p < parts; p++) {
                     int xo = xOff + j * SUB + p * step;
-                    sum0 = ((FloatVector) q0.convertShape(VectorOperators.B2F, F, p)).fma(FloatVector.fromArray(F, x, xo), sum0);
+                    sum0 = ((FloatVector) q0.convertShape(VectorOperators.B2F, F, p))
+                            .fma(FloatVector.fromArray(F, x, xo), sum0);
                     sum1 = ((FloatVector) q1.convertShape(VectorOperators.B2F, F, p))
                             .fma(FloatVector.fromArray(F, x, xo + SUB), sum1);
                 }
@@ -63,7 +71,9 @@ final class MatVecInt8 {
             FloatVector d = FloatVector.broadcast(F, scales[j]);
             FloatVector m = FloatVector.broadcast(F, mins == null ? 0f : -mins[j / 2]);
             for (int p = 0; p < parts; p++) {
-                ((FloatVector) q.convertShape(VectorOperators.B2F, F, p)).fma(d, m).intoArray(panel, o + p * step);
+                ((FloatVector) q.convertShape(VectorOperators.B2F, F, p))
+                        .fma(d, m)
+                        .intoArray(panel, o + p * step);
             }
         }
     }

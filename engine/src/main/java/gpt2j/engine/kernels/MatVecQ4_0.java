@@ -6,12 +6,10 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.nio.ByteOrder.LITTLE_ENDIAN;
 
 import java.lang.foreign.MemorySegment;
-
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -28,15 +26,22 @@ final class MatVecQ4_0 {
     static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
     static final VectorSpecies<Integer> I = F.vectorShape().withLanes(int.class);
 
-    private MatVecQ4_0() {
-    }
+    private MatVecQ4_0() {}
 
     /**
      * The kernel reads {@link KernelMatrix}'s repacked copy: quants[16 * (r * cols/32 + b) + j] is byte j of row r's
      * block b, scales[r * cols/32 + b] its scale as a float.
      */
-    static void apply(byte[] quants, float[] scales, int cols, float[] x, int xOff, float[] out, int outOff,
-                      int rowStart, int rowEnd) {
+    static void apply(
+            byte[] quants,
+            float[] scales,
+            int cols,
+            float[] x,
+            int xOff,
+            float[] out,
+            int outOff,
+            int rowStart,
+            int rowEnd) {
         int blocks = cols / BLOCK;
         int step = F.length();
         int parts = BLOCK / 2 / step; // float vectors per 16 nibbles: 1 at 512 bits, 2 at 256
@@ -52,7 +57,8 @@ final class MatVecQ4_0 {
                     // several instructions, while the int and/shift are one each.
                     IntVector q = (IntVector) qs.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
                     FloatVector lo = (FloatVector) q.and(0xF).sub(8).convert(VectorOperators.I2F, 0);
-                    FloatVector hi = (FloatVector) q.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0);
+                    FloatVector hi = (FloatVector)
+                            q.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0);
                     sum = lo.fma(FloatVector.fromArray(F, x, xOff + b * BLOCK + p * step), sum);
                     sum = hi.fma(FloatVector.fromArray(F, x, xOff + b * BLOCK + BLOCK / 2 + p * step), sum);
                 }
@@ -67,8 +73,17 @@ final class MatVecQ4_0 {
      * nibbles are decoded once per group of four inputs. Every input's operations are {@link #apply}'s, in its order,
      * so each output has the same bits.
      */
-    static void applyEach(byte[] quants, float[] scales, int cols, float[] x, int xStride, int n, float[] out,
-                          int outStride, int rowStart, int rowEnd) {
+    static void applyEach(
+            byte[] quants,
+            float[] scales,
+            int cols,
+            float[] x,
+            int xStride,
+            int n,
+            float[] out,
+            int outStride,
+            int rowStart,
+            int rowEnd) {
         int blocks = cols / BLOCK;
         int step = F.length();
         int parts = BLOCK / 2 / step;
@@ -85,7 +100,8 @@ final class MatVecQ4_0 {
                     for (int p = 0; p < parts; p++) {
                         IntVector q = (IntVector) qs.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
                         FloatVector lo = (FloatVector) q.and(0xF).sub(8).convert(VectorOperators.I2F, 0);
-                        FloatVector hi = (FloatVector) q.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0);
+                        FloatVector hi = (FloatVector)
+                                q.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0);
                         int cl = b * BLOCK + p * step, ch = cl + BLOCK / 2;
                         s0 = lo.fma(FloatVector.fromArray(F, x, x0 + cl), s0);
                         s1 = lo.fma(FloatVector.fromArray(F, x, x1 + cl), s1);
@@ -102,7 +118,16 @@ final class MatVecQ4_0 {
                     a2 = s2.fma(d, a2);
                     a3 = s3.fma(d, a3);
                 }
-                Simd.sum4(a0, a1, a2, a3, out, g * outStride + r, i1 * outStride + r, i2 * outStride + r, i3 * outStride + r);
+                Simd.sum4(
+                        a0,
+                        a1,
+                        a2,
+                        a3,
+                        out,
+                        g * outStride + r,
+                        i1 * outStride + r,
+                        i2 * outStride + r,
+                        i3 * outStride + r);
             }
         }
     }
@@ -114,22 +139,27 @@ final class MatVecQ4_0 {
         int o = 0;
         // The fp16 scales are read in place here: this loop is bound by its stores, and reading the float scales
         // as well ran slower.
-        for (long block = (long) r0 * blocks * BLOCK_BYTES, end = (long) r1 * blocks * BLOCK_BYTES; block < end;
-             block += BLOCK_BYTES, o += BLOCK) {
+        for (long block = (long) r0 * blocks * BLOCK_BYTES, end = (long) r1 * blocks * BLOCK_BYTES;
+                block < end;
+                block += BLOCK_BYTES, o += BLOCK) {
             ByteVector qs = ByteVector.fromMemorySegment(B128, w, block + 2, LITTLE_ENDIAN);
             FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, block)));
             for (int p = 0; p < BLOCK / 2 / step; p++) {
                 IntVector q = (IntVector) qs.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
                 int lo = o + p * step;
-                ((FloatVector) q.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(d).intoArray(panel, lo);
-                ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0)).mul(d)
+                ((FloatVector) q.and(0xF).sub(8).convert(VectorOperators.I2F, 0))
+                        .mul(d)
+                        .intoArray(panel, lo);
+                ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0))
+                        .mul(d)
                         .intoArray(panel, lo + BLOCK / 2);
             }
         }
     }
 
     /** The scalar twin of {@link #apply}; reads the fp16 scales in place, so it checks the converted ones too. */
-    static void scalar(MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
+    static void scalar(
+            MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
         int blocks = cols / BLOCK;
         for (int r = rowStart; r < rowEnd; r++) {
             long block = (long) r * blocks * BLOCK_BYTES;

@@ -4,9 +4,8 @@ import static gpt2j.engine.kernels.Simd.F;
 import static gpt2j.engine.kernels.Simd.LE_SHORT;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
-import java.lang.foreign.MemorySegment;
-
 import gpt2j.weights.BlockFormats;
+import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -30,15 +29,23 @@ final class MatVecQ4_K {
     static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
     static final VectorSpecies<Integer> I = F.vectorShape().withLanes(int.class);
 
-    private MatVecQ4_K() {
-    }
+    private MatVecQ4_K() {}
 
     /**
      * The kernel reads {@link KernelMatrix}'s repacked copy: quants[128 * (r * cols/256 + b) + i] is qs[i] of row r's
      * block b, scales and mins[8 * (r * cols/256 + b) + j] its sub-block j's d * sc and dmin * m.
      */
-    static void apply(byte[] quants, float[] scales, float[] mins, int cols, float[] x, int xOff, float[] out, int outOff,
-                      int rowStart, int rowEnd) {
+    static void apply(
+            byte[] quants,
+            float[] scales,
+            float[] mins,
+            int cols,
+            float[] x,
+            int xOff,
+            float[] out,
+            int outOff,
+            int rowStart,
+            int rowEnd) {
         int pairs = cols / 64; // 32 quant bytes hold two sub-blocks: the low nibbles' and the high nibbles'
         int step = F.length();
         int parts = 16 / step;
@@ -54,7 +61,8 @@ final class MatVecQ4_K {
                     for (int p = 0; p < parts; p++) {
                         IntVector q = (IntVector) qs.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
                         int xo = xOff + 64 * g + 16 * k + p * step;
-                        lo = ((FloatVector) q.and(0xF).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xo), lo);
+                        lo = ((FloatVector) q.and(0xF).convert(VectorOperators.I2F, 0))
+                                .fma(FloatVector.fromArray(F, x, xo), lo);
                         hi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0))
                                 .fma(FloatVector.fromArray(F, x, xo + 32), hi);
                     }
@@ -106,14 +114,20 @@ final class MatVecQ4_K {
         int parts = 16 / step;
         for (int g = r0 * (cols / 64), end = r1 * (cols / 64), o = 0; g < end; g++, o += 64) {
             FloatVector d1 = FloatVector.broadcast(F, scales[2 * g]), m1 = FloatVector.broadcast(F, mins[2 * g]);
-            FloatVector d2 = FloatVector.broadcast(F, scales[2 * g + 1]), m2 = FloatVector.broadcast(F, mins[2 * g + 1]);
+            FloatVector d2 = FloatVector.broadcast(F, scales[2 * g + 1]),
+                    m2 = FloatVector.broadcast(F, mins[2 * g + 1]);
             for (int k = 0; k < 2; k++) {
                 ByteVector qs = ByteVector.fromArray(B128, quants, 32 * g + 16 * k);
                 for (int p = 0; p < parts; p++) {
                     IntVector q = (IntVector) qs.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
                     int po = o + 16 * k + p * step;
-                    ((FloatVector) q.and(0xF).convert(VectorOperators.I2F, 0)).mul(d1).sub(m1).intoArray(panel, po);
-                    ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).mul(d2).sub(m2)
+                    ((FloatVector) q.and(0xF).convert(VectorOperators.I2F, 0))
+                            .mul(d1)
+                            .sub(m1)
+                            .intoArray(panel, po);
+                    ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0))
+                            .mul(d2)
+                            .sub(m2)
                             .intoArray(panel, po + 32);
                 }
             }
@@ -121,7 +135,8 @@ final class MatVecQ4_K {
     }
 
     /** The scalar twin of {@link #apply}, straight from dequantize_row_q4_K. */
-    static void scalar(MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
+    static void scalar(
+            MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
         int blocks = cols / BLOCK;
         for (int r = rowStart; r < rowEnd; r++) {
             float acc = 0f;
@@ -130,7 +145,8 @@ final class MatVecQ4_K {
                 float d = Float.float16ToFloat(w.get(LE_SHORT, block));
                 float dmin = Float.float16ToFloat(w.get(LE_SHORT, block + 2));
                 for (int g = 0; g < 4; g++) {
-                    float d1 = d * BlockFormats.scaleK4(w, block + 4, 2 * g), m1 = dmin * BlockFormats.minK4(w, block + 4, 2 * g);
+                    float d1 = d * BlockFormats.scaleK4(w, block + 4, 2 * g),
+                            m1 = dmin * BlockFormats.minK4(w, block + 4, 2 * g);
                     float d2 = d * BlockFormats.scaleK4(w, block + 4, 2 * g + 1);
                     float m2 = dmin * BlockFormats.minK4(w, block + 4, 2 * g + 1);
                     int xb = xOff + b * BLOCK + 64 * g;

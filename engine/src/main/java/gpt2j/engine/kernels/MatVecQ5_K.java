@@ -3,9 +3,8 @@ package gpt2j.engine.kernels;
 import static gpt2j.engine.kernels.Simd.LE_SHORT;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
-import java.lang.foreign.MemorySegment;
-
 import gpt2j.weights.BlockFormats;
+import java.lang.foreign.MemorySegment;
 
 /**
  * Q5_K mat-vec: each row is cols/256 blocks of 176 bytes, {fp16 d, dmin; uint8 scales[12]; uint8 qh[32]; uint8 qs[128]}
@@ -19,18 +18,27 @@ final class MatVecQ5_K {
     static final int BLOCK = 256;
     static final int BLOCK_BYTES = 176;
 
-    private MatVecQ5_K() {
-    }
+    private MatVecQ5_K() {}
 
     /**
      * The kernel reads {@link KernelMatrix}'s repack: {@link MatVecInt8}'s quants and scales, and mins[8 * (r *
      * cols/256 + b) + j], sub-block j's dmin * m, whose part of each row's dot product is taken here.
      */
-    static void apply(byte[] quants, float[] scales, float[] mins, int cols, float[] x, int xOff, float[] out, int outOff,
-                      int rowStart, int rowEnd) {
+    static void apply(
+            byte[] quants,
+            float[] scales,
+            float[] mins,
+            int cols,
+            float[] x,
+            int xOff,
+            float[] out,
+            int outOff,
+            int rowStart,
+            int rowEnd) {
         MatVecInt8.apply(quants, scales, cols, x, xOff, out, outOff, rowStart, rowEnd);
         float[] xs = MatVecQ4_K.subBlockSums(x, xOff, cols);
-        for (int r = rowStart; r < rowEnd; r++) out[outOff + r] -= MatVecQ4_K.minsDot(mins, r * (cols / 32), xs, cols / 32);
+        for (int r = rowStart; r < rowEnd; r++)
+            out[outOff + r] -= MatVecQ4_K.minsDot(mins, r * (cols / 32), xs, cols / 32);
     }
 
     /** Row-major 5-bit quants, one byte each, of the first blocks blocks of w ({@link MatVecInt8}'s input). */
@@ -52,7 +60,8 @@ final class MatVecQ5_K {
     }
 
     /** The scalar twin of {@link #apply}, straight from dequantize_row_q5_K. */
-    static void scalar(MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
+    static void scalar(
+            MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
         int blocks = cols / BLOCK;
         for (int r = rowStart; r < rowEnd; r++) {
             float acc = 0f;
@@ -61,7 +70,8 @@ final class MatVecQ5_K {
                 float d = Float.float16ToFloat(w.get(LE_SHORT, block));
                 float dmin = Float.float16ToFloat(w.get(LE_SHORT, block + 2));
                 for (int g = 0; g < 4; g++) {
-                    float d1 = d * BlockFormats.scaleK4(w, block + 4, 2 * g), m1 = dmin * BlockFormats.minK4(w, block + 4, 2 * g);
+                    float d1 = d * BlockFormats.scaleK4(w, block + 4, 2 * g),
+                            m1 = dmin * BlockFormats.minK4(w, block + 4, 2 * g);
                     float d2 = d * BlockFormats.scaleK4(w, block + 4, 2 * g + 1);
                     float m2 = dmin * BlockFormats.minK4(w, block + 4, 2 * g + 1);
                     int xb = xOff + b * BLOCK + 64 * g;

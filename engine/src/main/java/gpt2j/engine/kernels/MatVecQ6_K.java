@@ -18,8 +18,7 @@ final class MatVecQ6_K {
     static final int BLOCK = 256;
     static final int BLOCK_BYTES = 210;
 
-    private MatVecQ6_K() {
-    }
+    private MatVecQ6_K() {}
 
     /** Row-major 6-bit quants less 32, one signed byte each, of the first blocks blocks of w ({@link MatVecInt8}'s input). */
     static byte[] unpack(MemorySegment w, long blocks) {
@@ -43,7 +42,8 @@ final class MatVecQ6_K {
     }
 
     /** The scalar twin of {@link #apply}, straight from dequantize_row_q6_K. */
-    static void scalar(MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
+    static void scalar(
+            MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
         int blocks = cols / BLOCK;
         for (int r = rowStart; r < rowEnd; r++) {
             float acc = 0f;
@@ -58,9 +58,18 @@ final class MatVecQ6_K {
                         int hi = w.get(JAVA_BYTE, qh + l) & 0xFF;
                         int is = l / 16;
                         acc += d * w.get(JAVA_BYTE, sc + is) * ((a & 0xF | (hi & 3) << 4) - 32) * x[xb + l];
-                        acc += d * w.get(JAVA_BYTE, sc + is + 2) * ((c & 0xF | (hi >> 2 & 3) << 4) - 32) * x[xb + l + 32];
-                        acc += d * w.get(JAVA_BYTE, sc + is + 4) * ((a >> 4 | (hi >> 4 & 3) << 4) - 32) * x[xb + l + 64];
-                        acc += d * w.get(JAVA_BYTE, sc + is + 6) * ((c >> 4 | (hi >> 6 & 3) << 4) - 32) * x[xb + l + 96];
+                        acc += d
+                                * w.get(JAVA_BYTE, sc + is + 2)
+                                * ((c & 0xF | (hi >> 2 & 3) << 4) - 32)
+                                * x[xb + l + 32];
+                        acc += d
+                                * w.get(JAVA_BYTE, sc + is + 4)
+                                * ((a >> 4 | (hi >> 4 & 3) << 4) - 32)
+                                * x[xb + l + 64];
+                        acc += d
+                                * w.get(JAVA_BYTE, sc + is + 6)
+                                * ((c >> 4 | (hi >> 6 & 3) << 4) - 32)
+                                * x[xb + l + 96];
                     }
                 }
             }

@@ -6,7 +6,6 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.nio.ByteOrder.LITTLE_ENDIAN;
 
 import java.lang.foreign.MemorySegment;
-
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -27,13 +26,13 @@ final class MatVecQ8_0 {
      * a 32-byte load cost C2 a byte permute and a blend. At 128 bits (4 floats) no byte vector is that short: 8 bytes
      * are loaded and the floats taken from the half a step needs.
      */
-    static final VectorSpecies<Byte> Q = VectorShape.forBitSize(Math.max(64, F.length() * Byte.SIZE))
-            .withLanes(byte.class);
+    static final VectorSpecies<Byte> Q =
+            VectorShape.forBitSize(Math.max(64, F.length() * Byte.SIZE)).withLanes(byte.class);
 
-    private MatVecQ8_0() {
-    }
+    private MatVecQ8_0() {}
 
-    static void apply(MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
+    static void apply(
+            MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
         int blocks = cols / BLOCK;
         for (int r = rowStart; r < rowEnd; r++) {
             long block = (long) r * blocks * BLOCK_BYTES;
@@ -57,8 +56,16 @@ final class MatVecQ8_0 {
      * the one-input kernel when its rows are in cache). Every input's operations are {@link #apply}'s, in its order
      * (block b into accumulator b % 2, the same FMA chain inside a block), so each output has the same bits.
      */
-    static void applyEach(MemorySegment w, int cols, float[] x, int xStride, int n, float[] out, int outStride,
-                          int rowStart, int rowEnd) {
+    static void applyEach(
+            MemorySegment w,
+            int cols,
+            float[] x,
+            int xStride,
+            int n,
+            float[] out,
+            int outStride,
+            int rowStart,
+            int rowEnd) {
         int blocks = cols / BLOCK;
         int step = F.length();
         for (int r = rowStart; r < rowEnd; r++) {
@@ -96,8 +103,16 @@ final class MatVecQ8_0 {
                     o3 = t3;
                 }
                 // Lane-wise addition is commutative, so e + o is apply's acc0 + acc1 whichever parity came last.
-                Simd.sum4(e0.add(o0), e1.add(o1), e2.add(o2), e3.add(o3),
-                        out, g * outStride + r, i1 * outStride + r, i2 * outStride + r, i3 * outStride + r);
+                Simd.sum4(
+                        e0.add(o0),
+                        e1.add(o1),
+                        e2.add(o2),
+                        e3.add(o3),
+                        out,
+                        g * outStride + r,
+                        i1 * outStride + r,
+                        i2 * outStride + r,
+                        i3 * outStride + r);
             }
         }
     }
@@ -116,7 +131,8 @@ final class MatVecQ8_0 {
     /** F.length() quants from byte offset o (step {@code p} of its block), as floats. */
     private static FloatVector quants(MemorySegment w, long o, int p) {
         if (Q.length() == F.length()) {
-            return (FloatVector) ByteVector.fromMemorySegment(Q, w, o, LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0);
+            return (FloatVector)
+                    ByteVector.fromMemorySegment(Q, w, o, LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0);
         }
         int part = p & 1; // odd steps: the upper half of the 8 bytes that start one step earlier, inside the block
         return (FloatVector) ByteVector.fromMemorySegment(Q, w, o - (long) part * F.length(), LITTLE_ENDIAN)
@@ -128,8 +144,9 @@ final class MatVecQ8_0 {
         int blocks = cols / BLOCK;
         int step = F.length();
         int o = 0;
-        for (long block = (long) r0 * blocks * BLOCK_BYTES, end = (long) r1 * blocks * BLOCK_BYTES; block < end;
-             block += BLOCK_BYTES) {
+        for (long block = (long) r0 * blocks * BLOCK_BYTES, end = (long) r1 * blocks * BLOCK_BYTES;
+                block < end;
+                block += BLOCK_BYTES) {
             FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, block)));
             for (int p = 0; p < BLOCK / step; p++, o += step) {
                 quants(w, block + 2 + (long) p * step, p).mul(d).intoArray(panel, o);
@@ -138,7 +155,8 @@ final class MatVecQ8_0 {
     }
 
     /** The scalar twin of {@link #apply}. */
-    static void scalar(MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
+    static void scalar(
+            MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
         int blocks = cols / BLOCK;
         for (int r = rowStart; r < rowEnd; r++) {
             long block = (long) r * blocks * BLOCK_BYTES;

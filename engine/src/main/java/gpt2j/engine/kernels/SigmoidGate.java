@@ -22,8 +22,7 @@ final class SigmoidGate {
     static final float QUICK_GELU = 1.702f;
     private static final float MAX = 88f;
 
-    private SigmoidGate() {
-    }
+    private SigmoidGate() {}
 
     static void apply(float[] x, int off, int n, float b) {
         int i = off;
@@ -43,7 +42,8 @@ final class SigmoidGate {
             p = p.fma(r, FloatVector.broadcast(F, 0.5f));
             p = p.fma(r, FloatVector.broadcast(F, 1f));
             p = p.fma(r, FloatVector.broadcast(F, 1f));
-            IntVector bits = ((IntVector) k.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+            IntVector bits =
+                    ((IntVector) k.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
             FloatVector e = p.mul(bits.reinterpretAsFloats());
             v.div(e.add(1f)).blend(0f, zero).intoArray(x, i);
         }

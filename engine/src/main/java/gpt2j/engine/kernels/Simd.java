@@ -3,7 +3,6 @@ package gpt2j.engine.kernels;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShape;
@@ -17,8 +16,8 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class Simd {
 
-    static final VectorSpecies<Float> F = VectorShape
-            .forBitSize(Integer.getInteger("gpt2.vectorBits", FloatVector.SPECIES_PREFERRED.vectorBitSize()))
+    static final VectorSpecies<Float> F = VectorShape.forBitSize(
+                    Integer.getInteger("gpt2.vectorBits", FloatVector.SPECIES_PREFERRED.vectorBitSize()))
             .withLanes(float.class);
 
     // Unaligned: Q8_0/Q4_0 scales sit at 34*i and 18*i, which are not 2-byte aligned in general.
@@ -36,8 +35,7 @@ final class Simd {
     // Lane i -> lane i ^ h: adding a vector to itself rearranged by these folds its halves together.
     private static final VectorShuffle<Float> XOR_8 = xor(8), XOR_4 = xor(4), XOR_2 = xor(2), XOR_1 = xor(1);
 
-    private Simd() {
-    }
+    private Simd() {}
 
     /**
      * The sum of v's lanes, added as a fixed tree (halves, then quarters, ...). Used instead of
@@ -61,8 +59,8 @@ final class Simd {
      * is commutative), so a vector needs only half its lanes from then on: a and b go on in one vector's halves, then
      * a, b, c and d in its quarters, and each quarter's steps are sum's steps for that vector.
      */
-    static void sum4(FloatVector a, FloatVector b, FloatVector c, FloatVector d,
-                     float[] out, int oa, int ob, int oc, int od) {
+    static void sum4(
+            FloatVector a, FloatVector b, FloatVector c, FloatVector d, float[] out, int oa, int ob, int oc, int od) {
         int lanes = F.length(), half = lanes / 2, quarter = lanes / 4;
         VectorShuffle<Float> first = half == 8 ? XOR_8 : half == 4 ? XOR_4 : XOR_2;
         VectorShuffle<Float> second = quarter == 4 ? XOR_4 : quarter == 2 ? XOR_2 : XOR_1;
@@ -80,9 +78,10 @@ final class Simd {
     }
 
     // Lanes [L/2, L), and the upper quarter of each half: where sum4 takes b, and then c and d.
-    private static final VectorMask<Float> UPPER_HALF = VectorMask.fromLong(F, (1L << F.length()) - (1L << F.length() / 2));
-    private static final VectorMask<Float> UPPER_QUARTERS =
-            VectorMask.fromLong(F, ((1L << (F.length() / 4)) - 1) * ((1L << (F.length() / 4)) | (1L << (3 * F.length() / 4))));
+    private static final VectorMask<Float> UPPER_HALF =
+            VectorMask.fromLong(F, (1L << F.length()) - (1L << F.length() / 2));
+    private static final VectorMask<Float> UPPER_QUARTERS = VectorMask.fromLong(
+            F, ((1L << (F.length() / 4)) - 1) * ((1L << (F.length() / 4)) | (1L << (3 * F.length() / 4))));
 
     /**
      * {@link #sum} of a vector its kernel stored to lanes[0, F.length()) (overwritten): the same tree, so the same

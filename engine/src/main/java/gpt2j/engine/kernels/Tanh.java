@@ -19,8 +19,7 @@ import jdk.incubator.vector.FloatVector;
 /** tanh(x) in place, with {@link Gelu}'s rational function (at most 4e-7 from tanh). */
 final class Tanh {
 
-    private Tanh() {
-    }
+    private Tanh() {}
 
     static void apply(float[] x, int off, int n) {
         int i = off;
@@ -28,9 +27,13 @@ final class Tanh {
         for (; i < bound; i += F.length()) {
             FloatVector c = FloatVector.fromArray(F, x, i).max(-CLAMP).min(CLAMP);
             FloatVector c2 = c.mul(c);
-            FloatVector p = c2.fma(A13, A11).fma(c2, FloatVector.broadcast(F, A9)).fma(c2, FloatVector.broadcast(F, A7))
-                    .fma(c2, FloatVector.broadcast(F, A5)).fma(c2, FloatVector.broadcast(F, A3))
-                    .fma(c2, FloatVector.broadcast(F, A1)).mul(c);
+            FloatVector p = c2.fma(A13, A11)
+                    .fma(c2, FloatVector.broadcast(F, A9))
+                    .fma(c2, FloatVector.broadcast(F, A7))
+                    .fma(c2, FloatVector.broadcast(F, A5))
+                    .fma(c2, FloatVector.broadcast(F, A3))
+                    .fma(c2, FloatVector.broadcast(F, A1))
+                    .mul(c);
             FloatVector q = c2.fma(B6, B4).fma(c2, FloatVector.broadcast(F, B2)).fma(c2, FloatVector.broadcast(F, B0));
             p.div(q).intoArray(x, i);
         }

@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import gpt2j.weights.Activation;
-
 import java.util.Random;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -129,11 +127,18 @@ class ActivationsTest {
         // torch 1.13: F.gelu(t), F.gelu(t, approximate='tanh'), t * torch.sigmoid(1.702 * t), F.silu(t), torch.tanh(t)
         // at t = [1.0, -1.0, 2.0], float32
         float[][] expected = {
-                {0.8411920f, -0.1588080f, 1.9545977f}, {0.8413447f, -0.1586553f, 1.9545000f},
-                {0.8457958f, -0.1542042f, 1.9356586f}, {0.7310586f, -0.2689414f, 1.7615941f},
-                {1f, 0f, 2f}, {0.7615942f, -0.7615942f, 0.9640276f}};
-        Activation[] order = {Activation.GELU_TANH, Activation.GELU_ERF, Activation.QUICK_GELU, Activation.SILU,
-                Activation.RELU, Activation.TANH};
+            {0.8411920f, -0.1588080f, 1.9545977f}, {0.8413447f, -0.1586553f, 1.9545000f},
+            {0.8457958f, -0.1542042f, 1.9356586f}, {0.7310586f, -0.2689414f, 1.7615941f},
+            {1f, 0f, 2f}, {0.7615942f, -0.7615942f, 0.9640276f}
+        };
+        Activation[] order = {
+            Activation.GELU_TANH,
+            Activation.GELU_ERF,
+            Activation.QUICK_GELU,
+            Activation.SILU,
+            Activation.RELU,
+            Activation.TANH
+        };
         for (int k = 0; k < order.length; k++) {
             float[] x = new float[Math.max(3, Simd.F.length())];
             x[0] = 1f;

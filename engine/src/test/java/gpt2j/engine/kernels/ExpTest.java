@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
-
 import org.junit.jupiter.api.Test;
 
 /** The softmax's vector e^x against Math.exp (computed in double) on a dense grid of its domain. */
@@ -35,7 +34,7 @@ class ExpTest {
         Arrays.fill(a, 5f);
         a[2] = 0f;
         a[3] = -1e-30f;
-        a[4] = -200f;              // below the clamp: e^-87, not a subnormal, still far below any weight that matters
+        a[4] = -200f; // below the clamp: e^-87, not a subnormal, still far below any weight that matters
         a[5] = Float.NEGATIVE_INFINITY;
         a[6] = Float.NaN;
         Exp.expAndSum(a, 2, 5, 0f);

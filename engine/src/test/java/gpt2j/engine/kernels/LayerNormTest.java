@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Random;
-
 import org.junit.jupiter.api.Test;
 
 class LayerNormTest {
@@ -40,7 +39,8 @@ class LayerNormTest {
                 LayerNorm.apply(x, xOff, vec, outOff, n, g, b, 1e-5f);
                 LayerNorm.scalar(x, xOff, sca, outOff, n, g, b, 1e-5f);
                 for (int i = 0; i < n; i++) {
-                    double e = (x[xOff + i] - mean) * rstd * g.get(Simd.LE_FLOAT, 4L * i) + b.get(Simd.LE_FLOAT, 4L * i);
+                    double e =
+                            (x[xOff + i] - mean) * rstd * g.get(Simd.LE_FLOAT, 4L * i) + b.get(Simd.LE_FLOAT, 4L * i);
                     assertEquals(e, vec[outOff + i], 2e-3, "vector n=" + n + " i=" + i);
                     assertEquals(e, sca[outOff + i], 2e-3, "scalar n=" + n + " i=" + i);
                 }

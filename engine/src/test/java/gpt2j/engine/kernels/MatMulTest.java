@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.lang.foreign.Arena;
 import java.util.Arrays;
 import java.util.Random;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -41,7 +40,8 @@ class MatMulTest {
                     for (int r = 0; r < rows; r++) {
                         int o = t * rows + r;
                         if (r < r0 || r >= r1) {
-                            assertTrue(Float.isNaN(vec[o]), "token " + t + " row " + r + " outside the range was written");
+                            assertTrue(
+                                    Float.isNaN(vec[o]), "token " + t + " row " + r + " outside the range was written");
                             continue;
                         }
                         double expected = w.dot(r, x, t * cols);

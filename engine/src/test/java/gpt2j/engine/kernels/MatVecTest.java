@@ -4,15 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import gpt2j.weights.GgmlType;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Random;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-
-import gpt2j.weights.GgmlType;
 
 /**
  * Every mat-vec kernel, vector and scalar, against a double-precision reference built from the ggml block definitions,
@@ -22,10 +20,20 @@ import gpt2j.weights.GgmlType;
 class MatVecTest {
 
     enum Kind {
-        F32(GgmlType.F32, false), F32_INPUT_MAJOR(GgmlType.F32, true), F16(GgmlType.F16, false),
-        Q8_0(GgmlType.Q8_0, false), Q4_0(GgmlType.Q4_0, false), Q4_1(GgmlType.Q4_1, false), Q5_0(GgmlType.Q5_0, false),
-        Q5_1(GgmlType.Q5_1, false), Q2_K(GgmlType.Q2_K, false), Q3_K(GgmlType.Q3_K, false), Q4_K(GgmlType.Q4_K, false),
-        Q5_K(GgmlType.Q5_K, false), Q6_K(GgmlType.Q6_K, false), IQ4_NL(GgmlType.IQ4_NL, false),
+        F32(GgmlType.F32, false),
+        F32_INPUT_MAJOR(GgmlType.F32, true),
+        F16(GgmlType.F16, false),
+        Q8_0(GgmlType.Q8_0, false),
+        Q4_0(GgmlType.Q4_0, false),
+        Q4_1(GgmlType.Q4_1, false),
+        Q5_0(GgmlType.Q5_0, false),
+        Q5_1(GgmlType.Q5_1, false),
+        Q2_K(GgmlType.Q2_K, false),
+        Q3_K(GgmlType.Q3_K, false),
+        Q4_K(GgmlType.Q4_K, false),
+        Q5_K(GgmlType.Q5_K, false),
+        Q6_K(GgmlType.Q6_K, false),
+        IQ4_NL(GgmlType.IQ4_NL, false),
         IQ4_XS(GgmlType.IQ4_XS, false);
 
         final GgmlType type;
@@ -46,8 +54,11 @@ class MatVecTest {
                 // Quantized types need whole blocks; F32/F16 take odd sizes (the scalar tails), whole vectors of either
                 // width, and whole groups of four 16-lane vectors (F32's one-stream path, GPT-2's widths).
                 int unit = kind.type.blockSize;
-                int cols = unit > 1 ? unit * (1 + rnd.nextInt(unit == 256 ? 4 : 12))
-                        : trial % 3 == 0 ? 1 + rnd.nextInt(300) : trial % 3 == 1 ? 16 * (1 + rnd.nextInt(16)) : 64 * (1 + rnd.nextInt(6));
+                int cols = unit > 1
+                        ? unit * (1 + rnd.nextInt(unit == 256 ? 4 : 12))
+                        : trial % 3 == 0
+                                ? 1 + rnd.nextInt(300)
+                                : trial % 3 == 1 ? 16 * (1 + rnd.nextInt(16)) : 64 * (1 + rnd.nextInt(6));
                 int rows = 1 + rnd.nextInt(150);
                 Weights w = Weights.random(kind.type, rows, cols, kind.inputMajor, rnd, arena);
                 int xOff = rnd.nextInt(40);
@@ -70,8 +81,10 @@ class MatVecTest {
                     }
                     double expected = w.dot(r, x, xOff);
                     double tol = 1e-5 * w.absDot(r, x, xOff) + 1e-6;
-                    assertEquals(expected, vec[outOff + r], tol, kind + " vector row " + r + " of " + rows + "x" + cols);
-                    assertEquals(expected, sca[outOff + r], tol, kind + " scalar row " + r + " of " + rows + "x" + cols);
+                    assertEquals(
+                            expected, vec[outOff + r], tol, kind + " vector row " + r + " of " + rows + "x" + cols);
+                    assertEquals(
+                            expected, sca[outOff + r], tol, kind + " scalar row " + r + " of " + rows + "x" + cols);
                 }
             }
         }
@@ -83,7 +96,8 @@ class MatVecTest {
         // Enough rows for the widest strips (16 vectors of 16 lanes), with ranges cut where a pool would cut them.
         Random rnd = new Random(7 + kind.ordinal());
         try (Arena arena = Arena.ofConfined()) {
-            for (int cols : kind.type.blockSize == 1 ? new int[] {48, 128} : new int[] {Math.max(64, kind.type.blockSize)}) {
+            for (int cols :
+                    kind.type.blockSize == 1 ? new int[] {48, 128} : new int[] {Math.max(64, kind.type.blockSize)}) {
                 int rows = 600;
                 Weights w = Weights.random(kind.type, rows, cols, kind.inputMajor, rnd, arena);
                 float[] x = Weights.randomVector(cols, rnd);
@@ -92,7 +106,10 @@ class MatVecTest {
                     MatVec.apply(w.kernel, x, 0, vec, 0, range[0], range[1]);
                     for (int r = range[0]; r < range[1]; r++) {
                         double tol = 1e-5 * w.absDot(r, x, 0) + 1e-6;
-                        assertEquals(w.dot(r, x, 0), vec[r], tol,
+                        assertEquals(
+                                w.dot(r, x, 0),
+                                vec[r],
+                                tol,
                                 kind + " " + cols + " columns, row " + r + " of range " + range[0] + ".." + range[1]);
                     }
                 }
@@ -109,8 +126,11 @@ class MatVecTest {
         try (Arena arena = Arena.ofConfined()) {
             for (int trial = 0; trial < 9; trial++) {
                 int unit = kind.type.blockSize;
-                int cols = unit > 1 ? unit * (1 + rnd.nextInt(unit == 256 ? 3 : 8))
-                        : trial % 3 == 0 ? 1 + rnd.nextInt(300) : trial % 3 == 1 ? 16 * (1 + rnd.nextInt(16)) : 64 * (1 + rnd.nextInt(6));
+                int cols = unit > 1
+                        ? unit * (1 + rnd.nextInt(unit == 256 ? 3 : 8))
+                        : trial % 3 == 0
+                                ? 1 + rnd.nextInt(300)
+                                : trial % 3 == 1 ? 16 * (1 + rnd.nextInt(16)) : 64 * (1 + rnd.nextInt(6));
                 int rows = 1 + rnd.nextInt(100);
                 int n = 1 + trial;
                 Weights w = Weights.random(kind.type, rows, cols, kind.inputMajor, rnd, arena);
@@ -152,8 +172,12 @@ class MatVecTest {
             int rows = 40, cols = Math.max(128, kind.type.blockSize);
             Weights w = Weights.random(kind.type, rows, cols, kind.inputMajor, new Random(9), arena);
             float[] x = new float[cols];
-            assertThrows(IndexOutOfBoundsException.class, () -> MatVec.apply(w.kernel, x, 0, new float[rows + 8], 0, 0, rows + 1));
-            assertThrows(IndexOutOfBoundsException.class, () -> MatVec.apply(w.kernel, x, 0, new float[rows + 8], 0, rows + 2, rows + 3));
+            assertThrows(
+                    IndexOutOfBoundsException.class,
+                    () -> MatVec.apply(w.kernel, x, 0, new float[rows + 8], 0, 0, rows + 1));
+            assertThrows(
+                    IndexOutOfBoundsException.class,
+                    () -> MatVec.apply(w.kernel, x, 0, new float[rows + 8], 0, rows + 2, rows + 3));
         }
     }
 
@@ -170,7 +194,9 @@ class MatVecTest {
                 MatVecF16.toFloat(seg, 2L * i).intoArray(lanes, 0);
                 for (int j = 0; j < step; j++) {
                     float expected = Float.float16ToFloat((short) (i + j));
-                    assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(lanes[j]),
+                    assertEquals(
+                            Float.floatToIntBits(expected),
+                            Float.floatToIntBits(lanes[j]),
                             "half 0x" + Integer.toHexString(i + j));
                 }
             }

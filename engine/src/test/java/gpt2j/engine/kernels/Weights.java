@@ -1,15 +1,14 @@
 package gpt2j.engine.kernels;
 
+import gpt2j.weights.GgmlType;
+import gpt2j.weights.Quantizer;
+import gpt2j.weights.Tensor;
+import gpt2j.weights.WeightMatrix;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Random;
-
-import gpt2j.weights.GgmlType;
-import gpt2j.weights.Quantizer;
-import gpt2j.weights.Tensor;
-import gpt2j.weights.WeightMatrix;
 
 /**
  * Random test matrices encoded straight from the ggml block layouts, together with the exact values they decode to
@@ -30,8 +29,10 @@ final class Weights {
         this.values = values;
     }
 
-    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort SHORT =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat FLOAT =
+            ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** A rows x cols matrix of the given type; inputMajor only for F32. Native memory from {@code arena}. */
     static Weights random(GgmlType type, int rows, int cols, boolean inputMajor, Random rnd, Arena arena) {
@@ -95,7 +96,8 @@ final class Weights {
                 rnd.nextBytes(bytes);
                 MemorySegment.copy(MemorySegment.ofArray(bytes), 0, seg, 0, bytes.length);
                 for (long o = 0; o < bytes.length; o += type.bytesPerBlock) {
-                    for (int h : halves(type)) seg.set(SHORT, o + h, Float.floatToFloat16((rnd.nextFloat() - 0.3f) * 0.01f));
+                    for (int h : halves(type))
+                        seg.set(SHORT, o + h, Float.floatToFloat16((rnd.nextFloat() - 0.3f) * 0.01f));
                 }
                 float[] row = new float[cols];
                 for (int r = 0; r < rows; r++) {

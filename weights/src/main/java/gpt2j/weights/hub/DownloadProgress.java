@@ -20,19 +20,15 @@ public interface DownloadProgress {
 
     DownloadProgress SILENT = new DownloadProgress() {
         @Override
-        public void note(String message) {
-        }
+        public void note(String message) {}
 
         @Override
-        public void start(String repo, String file, long size, long resumedFrom) {
-        }
+        public void start(String repo, String file, long size, long resumedFrom) {}
 
         @Override
-        public void advance(long bytes) {
-        }
+        public void advance(long bytes) {}
 
         @Override
-        public void finish(String file) {
-        }
+        public void finish(String file) {}
     };
 }

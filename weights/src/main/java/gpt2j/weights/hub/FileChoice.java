@@ -28,14 +28,16 @@ record FileChoice(List<String> files, String index, String gguf, String note) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     // Best first: what keeps the most of the model among the types gpt2j reads; Q8_0 leads (the default).
-    private static final List<String> GGUF_PREFERENCE = List.of("Q8_0", "F16", "BF16", "F32", "Q6_K", "Q5_K_M", "Q5_K_S",
-            "Q5_1", "Q5_0", "Q4_K_M", "Q4_K_S", "Q4_1", "Q4_0", "IQ4_NL", "IQ4_XS", "Q3_K_L", "Q3_K_M", "Q3_K_S", "Q2_K");
+    private static final List<String> GGUF_PREFERENCE = List.of(
+            "Q8_0", "F16", "BF16", "F32", "Q6_K", "Q5_K_M", "Q5_K_S", "Q5_1", "Q5_0", "Q4_K_M", "Q4_K_S", "Q4_1",
+            "Q4_0", "IQ4_NL", "IQ4_XS", "Q3_K_L", "Q3_K_M", "Q3_K_S", "Q2_K");
 
     /** Chooses among {@code available} (a repository's file names); fails with one line naming what is missing. */
     static FileChoice choose(String repo, Collection<String> available, String quant) {
         TreeSet<String> names = new TreeSet<>(available);
         List<String> ggufs = names.stream()
-                .filter(n -> n.toLowerCase(Locale.ROOT).endsWith(".gguf") && !n.toLowerCase(Locale.ROOT).contains("mmproj"))
+                .filter(n -> n.toLowerCase(Locale.ROOT).endsWith(".gguf")
+                        && !n.toLowerCase(Locale.ROOT).contains("mmproj"))
                 .toList();
         if (quant != null) {
             if (ggufs.isEmpty()) {
@@ -75,13 +77,14 @@ record FileChoice(List<String> files, String index, String gguf, String note) {
             for (String tag : GGUF_PREFERENCE) {
                 String file = withTag(ggufs, tag);
                 if (file != null) {
-                    String note = repo + ": using " + file + " (" + tag + "); name another type with " + repo + ":TYPE, one of "
-                            + tags(ggufs);
+                    String note = repo + ": using " + file + " (" + tag + "); name another type with " + repo
+                            + ":TYPE, one of " + tags(ggufs);
                     return new FileChoice(List.of(file), null, file, note);
                 }
             }
             String file = ggufs.getFirst();
-            return new FileChoice(List.of(file), null, file, repo + ": using " + file + "; the repository has " + ggufs);
+            return new FileChoice(
+                    List.of(file), null, file, repo + ": using " + file + "; the repository has " + ggufs);
         }
         throw new HubException(repo + ": no GPT-2 weights gpt2j can read (config.json with model.safetensors or "
                 + "pytorch_model.bin, or a .gguf file); the repository has " + abbreviated(names));

@@ -5,7 +5,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -105,8 +104,8 @@ public final class HubCache {
         Path target = snapshot(repo, commit).resolve(file);
         Files.createDirectories(target.getParent());
         Path relative = target.getParent().relativize(blob(repo, etag));
-        Path tmp = target.resolveSibling("." + target.getFileName() + "." + ProcessHandle.current().pid() + "."
-                + Thread.currentThread().threadId() + ".link");
+        Path tmp = target.resolveSibling("." + target.getFileName() + "."
+                + ProcessHandle.current().pid() + "." + Thread.currentThread().threadId() + ".link");
         Files.deleteIfExists(tmp);
         try {
             Files.createSymbolicLink(tmp, relative);
@@ -127,8 +126,7 @@ public final class HubCache {
     }
 
     /** One snapshot in the cache: its files and the bytes they take, and the refs that point to it. */
-    public record Snapshot(String repo, String commit, List<String> refs, Path dir, List<String> files, long bytes) {
-    }
+    public record Snapshot(String repo, String commit, List<String> refs, Path dir, List<String> files, long bytes) {}
 
     /** Every model snapshot in the cache, sorted by repository then commit. Unreadable entries are skipped. */
     public List<Snapshot> snapshots() {
@@ -145,7 +143,8 @@ public final class HubCache {
                 long bytes = 0;
                 try (Stream<Path> walk = Files.walk(snap)) {
                     for (Path p : walk.sorted().toList()) {
-                        if (Files.isRegularFile(p) && !p.getFileName().toString().startsWith(".")) {
+                        if (Files.isRegularFile(p)
+                                && !p.getFileName().toString().startsWith(".")) {
                             files.add(snap.relativize(p).toString());
                             bytes += Files.size(p);
                         }
@@ -164,7 +163,8 @@ public final class HubCache {
         if (!Files.isDirectory(refs)) return names;
         try (Stream<Path> walk = Files.walk(refs)) {
             for (Path p : walk.sorted().toList()) {
-                if (Files.isRegularFile(p) && Files.readString(p, StandardCharsets.UTF_8).strip().equals(commit)) {
+                if (Files.isRegularFile(p)
+                        && Files.readString(p, StandardCharsets.UTF_8).strip().equals(commit)) {
                     names.add(refs.relativize(p).toString());
                 }
             }
@@ -193,5 +193,4 @@ public final class HubCache {
     private static String expandHome(String s) {
         return s.startsWith("~/") ? System.getProperty("user.home") + s.substring(1) : s;
     }
-
 }

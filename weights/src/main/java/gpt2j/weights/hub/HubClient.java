@@ -52,8 +52,10 @@ final class HubClient {
             throw new HubException("HF_ENDPOINT is not an http(s) URL: " + endpoint);
         }
         this.token = token;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
-                .followRedirects(HttpClient.Redirect.NEVER).build();
+        this.http = HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(10))
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
     }
 
     String endpoint() {
@@ -61,12 +63,10 @@ final class HubClient {
     }
 
     /** A revision's commit and the files in it. */
-    record RepoInfo(String commit, List<String> files) {
-    }
+    record RepoInfo(String commit, List<String> files) {}
 
     /** What HEAD says of one file: the commit it was resolved at, its etag (the blob name) and size (-1 unknown). */
-    record FileMeta(String commit, String etag, long size) {
-    }
+    record FileMeta(String commit, String etag, long size) {}
 
     RepoInfo repoInfo(String repo, String revision) {
         URI uri = URI.create(endpoint + "/api/models/" + repo + "/revision/" + encode(revision));
@@ -87,7 +87,8 @@ final class HubClient {
         try {
             root = JSON.readTree(body);
         } catch (IOException e) {
-            throw new HubException(repo + ": " + endpoint + " answered the model query with something that is not JSON");
+            throw new HubException(
+                    repo + ": " + endpoint + " answered the model query with something that is not JSON");
         }
         String sha = root == null ? "" : root.path("sha").asText("");
         if (!HubId.isCommit(sha)) {
@@ -99,8 +100,8 @@ final class HubClient {
             if (name.isEmpty()) continue;
             // A name like ../../x.gguf would put the download (a link to its blob) outside the snapshot.
             if (!FileChoice.isSafeName(name)) {
-                throw new HubException(repo + ": " + endpoint + " lists a file outside the repository: "
-                        + FileChoice.printable(name));
+                throw new HubException(
+                        repo + ": " + endpoint + " lists a file outside the repository: " + FileChoice.printable(name));
             }
             files.add(name);
         }
@@ -120,7 +121,9 @@ final class HubClient {
     /** What a HEAD's headers say of {@code file}: huggingface_hub's X-Repo-Commit, X-Linked-Etag and X-Linked-Size. */
     FileMeta fileMeta(String repo, String file, HttpHeaders headers) {
         String commit = headers.firstValue("X-Repo-Commit").orElse(null);
-        String etag = headers.firstValue("X-Linked-Etag").or(() -> headers.firstValue("ETag")).orElse(null);
+        String etag = headers.firstValue("X-Linked-Etag")
+                .or(() -> headers.firstValue("ETag"))
+                .orElse(null);
         if (commit == null || etag == null) {
             throw new HubException(repo + ": " + endpoint + " sent no " + (commit == null ? "X-Repo-Commit" : "ETag")
                     + " for " + file + " (is HF_ENDPOINT a Hugging Face hub?)");
@@ -129,8 +132,10 @@ final class HubClient {
         if (!HubId.isCommit(commit) || etag.isEmpty() || !etag.matches("[A-Za-z0-9_.-]{1,128}")) {
             throw new HubException(repo + ": " + endpoint + " sent a malformed commit or ETag for " + file);
         }
-        long size = headers.firstValue("X-Linked-Size").or(() -> headers.firstValue("Content-Length"))
-                .map(HubClient::parseSize).orElse(-1L);
+        long size = headers.firstValue("X-Linked-Size")
+                .or(() -> headers.firstValue("Content-Length"))
+                .map(HubClient::parseSize)
+                .orElse(-1L);
         return new FileMeta(commit, etag, size);
     }
 
@@ -161,8 +166,15 @@ final class HubClient {
         }
     }
 
-    private long fetch(String repo, String commit, String file, FileMeta meta, Path incomplete, long have,
-                       DownloadProgress progress) throws IOException {
+    private long fetch(
+            String repo,
+            String commit,
+            String file,
+            FileMeta meta,
+            Path incomplete,
+            long have,
+            DownloadProgress progress)
+            throws IOException {
         URI uri = resolveUri(repo, commit, file);
         HttpResponse<InputStream> r = send("GET", uri, have > 0 ? "bytes=" + have + "-" : null, true);
         if (r.statusCode() == 416 && have > 0) { // the part on disk is not a prefix the server knows: start over
@@ -177,8 +189,8 @@ final class HubClient {
             progress.start(repo, file, meta.size, have);
             StandardOpenOption mode = have > 0 ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING;
             long done = have;
-            try (OutputStream out = Files.newOutputStream(incomplete, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    mode)) {
+            try (OutputStream out =
+                    Files.newOutputStream(incomplete, StandardOpenOption.CREATE, StandardOpenOption.WRITE, mode)) {
                 byte[] buffer = new byte[1 << 16];
                 while (true) {
                     int n;
@@ -205,8 +217,8 @@ final class HubClient {
         if (status != 206) return 0; // a full answer: the server ignored the Range header
         String range = headers.firstValue("Content-Range").orElse("");
         if (!range.startsWith("bytes " + have + "-")) {
-            throw new HubException(repo + ": " + file + ": asked for bytes from " + have + ", got '"
-                        + printable(range) + "'");
+            throw new HubException(
+                    repo + ": " + file + ": asked for bytes from " + have + ", got '" + printable(range) + "'");
         }
         return have;
     }
@@ -237,8 +249,9 @@ final class HubClient {
         String actual = HexFormat.of().formatHex(digest.digest());
         if (!actual.equals(meta.etag)) {
             Files.deleteIfExists(path);
-            throw new HubException(repo + ": " + file + " does not match its " + (prefix.length == 0 ? "sha256" : "git sha1")
-                    + " " + meta.etag + " (got " + actual + "); the download was removed, run again");
+            throw new HubException(
+                    repo + ": " + file + " does not match its " + (prefix.length == 0 ? "sha256" : "git sha1") + " "
+                            + meta.etag + " (got " + actual + "); the download was removed, run again");
         }
     }
 
@@ -258,8 +271,10 @@ final class HubClient {
      */
     private HttpResponse<InputStream> send(String method, URI uri, String range, boolean followAll) {
         for (int hop = 0; ; hop++) {
-            HttpRequest.Builder b = HttpRequest.newBuilder(uri).method(method, HttpRequest.BodyPublishers.noBody())
-                    .timeout(Duration.ofSeconds(60)).header("User-Agent", "gpt2j/0.1 (huggingface_hub protocol)")
+            HttpRequest.Builder b = HttpRequest.newBuilder(uri)
+                    .method(method, HttpRequest.BodyPublishers.noBody())
+                    .timeout(Duration.ofSeconds(60))
+                    .header("User-Agent", "gpt2j/0.1 (huggingface_hub protocol)")
                     .header("Accept-Encoding", "identity");
             if (token != null && sameHost(uri, endpoint)) b.header("Authorization", "Bearer " + token);
             if (range != null) b.header("Range", range);
@@ -316,8 +331,11 @@ final class HubClient {
 
     /** Text from a server, safe to print on one line: control characters dropped, at most 200 characters. */
     private static String printable(String s) {
-        return s.codePoints().limit(200).filter(c -> c >= 0x20 && c != 0x7f)
-                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
+        return s.codePoints()
+                .limit(200)
+                .filter(c -> c >= 0x20 && c != 0x7f)
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append)
+                .toString();
     }
 
     /** Refuses an answer that is not 2xx with what the hub's X-Error-Code says of it. */
@@ -330,31 +348,43 @@ final class HubClient {
                 throw new HubException(repo + " is gated (" + code + "): accept its terms on the hub, then set HF_TOKEN"
                         + " to a token of that account" + (token != null ? " (the HF_TOKEN given has no access)" : ""));
             }
-            throw new HubException(what + ": access denied (" + code + "); the repository is private, gated or does not "
-                    + "exist" + (token == null ? "; set HF_TOKEN to a token that can read it" : " for the HF_TOKEN given"));
+            throw new HubException(what + ": access denied (" + code
+                    + "); the repository is private, gated or does not " + "exist"
+                    + (token == null ? "; set HF_TOKEN to a token that can read it" : " for the HF_TOKEN given"));
         }
         if (code == 404) {
-            throw new HubException(switch (error) {
-                case "RepoNotFound" -> repo + ": no such model repository on " + endpoint + " (404)";
-                case "RevisionNotFound" -> repo + ": no revision " + revision + " (404)";
-                default -> file == null ? repo + ": no such model or revision " + revision + " on " + endpoint + " (404)"
-                        : repo + ": no file " + file + " at revision " + revision + " (404)";
-            });
+            throw new HubException(
+                    switch (error) {
+                        case "RepoNotFound" -> repo + ": no such model repository on " + endpoint + " (404)";
+                        case "RevisionNotFound" -> repo + ": no revision " + revision + " (404)";
+                        default ->
+                            file == null
+                                    ? repo + ": no such model or revision " + revision + " on " + endpoint + " (404)"
+                                    : repo + ": no file " + file + " at revision " + revision + " (404)";
+                    });
         }
         // A server error is the hub being down, as a refused connection is: the cache may answer instead.
-        throw new HubException(what + ": " + endpoint.getHost() + " answered HTTP " + code
-                + headers.firstValue("X-Error-Message").map(m -> " (" + printable(m) + ")").orElse(""), code >= 500);
+        throw new HubException(
+                what + ": " + endpoint.getHost() + " answered HTTP " + code
+                        + headers.firstValue("X-Error-Message")
+                                .map(m -> " (" + printable(m) + ")")
+                                .orElse(""),
+                code >= 500);
     }
 
     private HubException unreachable(IOException e) {
-        return new HubException("cannot reach " + endpoint + " (" + message(e) + "); models already in the cache run "
-                + "without it (HF_HUB_OFFLINE=1 skips the network)", true);
+        return new HubException(
+                "cannot reach " + endpoint + " (" + message(e) + "); models already in the cache run "
+                        + "without it (HF_HUB_OFFLINE=1 skips the network)",
+                true);
     }
 
     private static String message(IOException e) {
         String m = e.getMessage();
         if ((m == null || m.isBlank()) && e instanceof java.net.ConnectException) return "connection refused";
-        return m == null || m.isBlank() ? e.getClass().getSimpleName() : m.strip().replaceAll("\\s*\\R\\s*", " ");
+        return m == null || m.isBlank()
+                ? e.getClass().getSimpleName()
+                : m.strip().replaceAll("\\s*\\R\\s*", " ");
     }
 
     static String normalizeEtag(String etag) {
@@ -378,7 +408,8 @@ final class HubClient {
     }
 
     private static boolean sameHost(URI a, URI b) {
-        return Objects.equals(a.getHost(), b.getHost()) && a.getPort() == b.getPort()
+        return Objects.equals(a.getHost(), b.getHost())
+                && a.getPort() == b.getPort()
                 && Objects.equals(a.getScheme(), b.getScheme());
     }
 

@@ -42,8 +42,11 @@ public final class HubResolver {
 
     public static HubResolver fromEnvironment(Map<String, String> env) {
         String endpoint = env.getOrDefault("HF_ENDPOINT", "");
-        return new HubResolver(new HubCache(HubCache.defaultRoot(env)), endpoint.isBlank() ? DEFAULT_ENDPOINT : endpoint.strip(),
-                token(env), isTrue(env.get("HF_HUB_OFFLINE")));
+        return new HubResolver(
+                new HubCache(HubCache.defaultRoot(env)),
+                endpoint.isBlank() ? DEFAULT_ENDPOINT : endpoint.strip(),
+                token(env),
+                isTrue(env.get("HF_HUB_OFFLINE")));
     }
 
     public HubCache cache() {
@@ -96,7 +99,8 @@ public final class HubResolver {
         } catch (HubException e) {
             Path cached = e.unreachable() ? fromCache(id, progress) : null;
             if (cached == null) throw e;
-            String why = e.getMessage().startsWith("cannot reach") ? "cannot reach " + client.endpoint() : e.getMessage();
+            String why =
+                    e.getMessage().startsWith("cannot reach") ? "cannot reach " + client.endpoint() : e.getMessage();
             progress.note(why + "; using " + id + " from the cache (" + cache.commit(id.repo(), id.revision()) + ")");
             return cached;
         }
@@ -111,8 +115,8 @@ public final class HubResolver {
         try {
             cache.writeRef(id.repo(), id.revision(), commit);
         } catch (IOException e) {
-            throw new HubException(id.repo() + ": cannot write the ref for " + id.revision() + " in " + cache.root() + ": "
-                    + e.getMessage());
+            throw new HubException(id.repo() + ": cannot write the ref for " + id.revision() + " in " + cache.root()
+                    + ": " + e.getMessage());
         }
         Path snapshot = cache.snapshot(id.repo(), commit);
         return choice.gguf() != null ? snapshot.resolve(choice.gguf()) : snapshot;
@@ -149,7 +153,8 @@ public final class HubResolver {
         List<String> files = new ArrayList<>();
         if (!Files.isDirectory(snapshot)) return files;
         try (Stream<Path> walk = Files.walk(snapshot)) {
-            walk.filter(Files::isRegularFile).forEach(p -> files.add(snapshot.relativize(p).toString().replace('\\', '/')));
+            walk.filter(Files::isRegularFile)
+                    .forEach(p -> files.add(snapshot.relativize(p).toString().replace('\\', '/')));
         } catch (IOException | java.io.UncheckedIOException e) {
             return List.of();
         }
@@ -163,7 +168,8 @@ public final class HubResolver {
         if (Files.isRegularFile(target)) return;
         HubClient.FileMeta meta = client.head(repo, commit, file);
         if (!meta.commit().equals(commit)) {
-            throw new HubException(repo + ": " + file + " resolved to commit " + meta.commit() + ", expected " + commit);
+            throw new HubException(
+                    repo + ": " + file + " resolved to commit " + meta.commit() + ", expected " + commit);
         }
         Path blob = cache.blob(repo, meta.etag());
         try {
@@ -172,7 +178,7 @@ public final class HubResolver {
                 Files.createDirectories(lock.getParent());
                 Files.createDirectories(blob.getParent());
                 try (FileChannel channel = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                     FileLock ignored = acquire(channel, repo, file, progress)) {
+                        FileLock ignored = acquire(channel, repo, file, progress)) {
                     if (!Files.isRegularFile(blob)) { // another process may have finished it while we waited
                         Path incomplete = blob.resolveSibling(meta.etag() + ".incomplete");
                         client.download(repo, commit, file, meta, incomplete, progress);
@@ -219,7 +225,9 @@ public final class HubResolver {
         String t = env.get("HF_TOKEN");
         if (t != null && !t.isBlank()) return t.strip();
         String path = env.get("HF_TOKEN_PATH");
-        Path file = path != null && !path.isBlank() ? Path.of(path) : HubCache.hfHome(env).resolve("token");
+        Path file = path != null && !path.isBlank()
+                ? Path.of(path)
+                : HubCache.hfHome(env).resolve("token");
         try {
             if (Files.isRegularFile(file)) {
                 String s = Files.readString(file, StandardCharsets.UTF_8).strip();

@@ -1,24 +1,22 @@
 package gpt2j.weights.hub;
 
-import com.code_intelligence.jazzer.api.FuzzedDataProvider;
-import com.code_intelligence.jazzer.junit.FuzzTest;
-
-import org.junit.jupiter.api.Test;
-
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.net.http.HttpHeaders;
-import java.net.http.HttpRequest;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.net.URI;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
 
 /**
  * What a hub (or anything posing as one) answers: status codes, headers (Location, X-Repo-Commit, ETag, sizes,
@@ -31,8 +29,17 @@ class HubClientFuzzTest {
 
     private static final HubClient CLIENT = new HubClient("https://huggingface.co", "hf_token");
     private static final URI FILE = URI.create("https://huggingface.co/openai-community/gpt2/resolve/main/config.json");
-    private static final String[] NAMES = {"Location", "X-Repo-Commit", "X-Linked-Etag", "ETag", "X-Linked-Size",
-            "Content-Length", "Content-Range", "X-Error-Code", "X-Error-Message"};
+    private static final String[] NAMES = {
+        "Location",
+        "X-Repo-Commit",
+        "X-Linked-Etag",
+        "ETag",
+        "X-Linked-Size",
+        "Content-Length",
+        "Content-Range",
+        "X-Error-Code",
+        "X-Error-Message"
+    };
     private static final int[] STATUSES = {200, 206, 301, 302, 303, 307, 308, 401, 403, 404, 416, 500, 503};
 
     @FuzzTest(maxDuration = "10s")
@@ -87,27 +94,34 @@ class HubClientFuzzTest {
 
     @Test
     void aMalformedLocationIsRefusedNotThrown() {
-        HubException e = assertThrows(HubException.class, () -> HubClient.redirect(FILE, 302, location("http://[oops/x"), true, 0));
+        HubException e = assertThrows(
+                HubException.class, () -> HubClient.redirect(FILE, 302, location("http://[oops/x"), true, 0));
         assertTrue(e.getMessage().contains("malformed location"), e.getMessage());
     }
 
     @Test
     void aLocationWithoutAHostIsRefused() {
-        HubException e = assertThrows(HubException.class, () -> HubClient.redirect(FILE, 302, location("http:///x"), true, 0));
+        HubException e =
+                assertThrows(HubException.class, () -> HubClient.redirect(FILE, 302, location("http:///x"), true, 0));
         assertTrue(e.getMessage().contains("non-HTTP location"), e.getMessage());
-        assertEquals(URI.create("https://cdn.example/blob"), HubClient.redirect(FILE, 307, location("https://cdn.example/blob"), true, 0));
+        assertEquals(
+                URI.create("https://cdn.example/blob"),
+                HubClient.redirect(FILE, 307, location("https://cdn.example/blob"), true, 0));
         assertNull(HubClient.redirect(FILE, 302, location("https://cdn.example/blob"), false, 0)); // HEAD keeps it
     }
 
     @Test
     void aListingWithAFileOutsideTheRepositoryIsRefused() {
-        for (String name : new String[] {"../../../../.bashrc-Q8_0.gguf", "/etc/x.gguf", "a/../../x.gguf", "a\\u0000.gguf"}) {
+        for (String name :
+                new String[] {"../../../../.bashrc-Q8_0.gguf", "/etc/x.gguf", "a/../../x.gguf", "a\\u0000.gguf"}) {
             byte[] body = ("{\"sha\":\"607a30d783dfa663caf39e06633721c8d4cfcd7e\",\"siblings\":[{\"rfilename\":\""
-                    + name + "\"}]}").getBytes(StandardCharsets.UTF_8);
+                            + name + "\"}]}")
+                    .getBytes(StandardCharsets.UTF_8);
             HubException e = assertThrows(HubException.class, () -> CLIENT.repoInfo("o/n", "main", body), name);
             assertTrue(e.getMessage().contains("lists a file outside the repository"), e.getMessage());
             byte[] index = ("{\"weight_map\":{\"w\":\"" + name + "\"}}").getBytes(StandardCharsets.UTF_8);
-            e = assertThrows(HubException.class, () -> FileChoice.shards("o/n", "model.safetensors.index.json", index), name);
+            e = assertThrows(
+                    HubException.class, () -> FileChoice.shards("o/n", "model.safetensors.index.json", index), name);
             assertTrue(e.getMessage().contains("names a shard outside the repository"), e.getMessage());
         }
     }

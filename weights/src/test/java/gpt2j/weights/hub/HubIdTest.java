@@ -26,9 +26,24 @@ class HubIdTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"./gpt2", "/tmp/model", "a/b/c", "model.gguf", "org/model.safetensors", "dir/",
-            "org--x/name", "org/na..me", "-gpt2", "org/name@", "org/name:", "org/name@a..b", "", "C:\\models\\gpt2",
-            "org/name:Q4 K"})
+    @ValueSource(
+            strings = {
+                "./gpt2",
+                "/tmp/model",
+                "a/b/c",
+                "model.gguf",
+                "org/model.safetensors",
+                "dir/",
+                "org--x/name",
+                "org/na..me",
+                "-gpt2",
+                "org/name@",
+                "org/name:",
+                "org/name@a..b",
+                "",
+                "C:\\models\\gpt2",
+                "org/name:Q4 K"
+            })
     void pathsAreNotIds(String text) {
         assertNull(HubId.parse(text), text);
     }

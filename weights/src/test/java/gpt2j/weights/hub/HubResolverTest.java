@@ -47,16 +47,13 @@ class HubResolverTest {
         }
 
         @Override
-        public void start(String repo, String file, long size, long resumedFrom) {
-        }
+        public void start(String repo, String file, long size, long resumedFrom) {}
 
         @Override
-        public void advance(long bytes) {
-        }
+        public void advance(long bytes) {}
 
         @Override
-        public void finish(String file) {
-        }
+        public void finish(String file) {}
     };
 
     @AfterEach
@@ -96,7 +93,7 @@ class HubResolverTest {
         files.put("vocab.json", "{\"a\": 0}".getBytes(StandardCharsets.UTF_8));
         files.put("merges.txt", "#version: 0.2\n".getBytes(StandardCharsets.UTF_8));
         files.put("tokenizer.json", "{}".getBytes(StandardCharsets.UTF_8)); // vocab + merges suffice
-        files.put("pytorch_model.bin", new byte[3000]);                     // safetensors wins
+        files.put("pytorch_model.bin", new byte[3000]); // safetensors wins
         files.put("tf_model.h5", new byte[2000]);
         hub.add(REPO, COMMIT, files, null);
 
@@ -131,8 +128,11 @@ class HubResolverTest {
         // Again: the cache is complete for this commit, so one API call and no file requests.
         int before = hub.log.size();
         assertEquals(got, resolver(null, false).resolve(REPO, progress));
-        assertEquals(List.of("HUB GET /api/models/" + REPO + "/revision/main"),
-                hub.log.subList(before, hub.log.size()).stream().map(l -> l.substring(0, l.indexOf(" range"))).toList());
+        assertEquals(
+                List.of("HUB GET /api/models/" + REPO + "/revision/main"),
+                hub.log.subList(before, hub.log.size()).stream()
+                        .map(l -> l.substring(0, l.indexOf(" range")))
+                        .toList());
     }
 
     @Test
@@ -146,7 +146,8 @@ class HubResolverTest {
 
         hub.failWith(503);
         assertEquals(got, resolver(null, false).resolve(REPO, progress));
-        assertTrue(notes.getLast().contains("answered HTTP 503; using " + REPO + " from the cache (" + COMMIT + ")"),
+        assertTrue(
+                notes.getLast().contains("answered HTTP 503; using " + REPO + " from the cache (" + COMMIT + ")"),
                 notes.toString());
         hub.failWith(0);
 
@@ -154,10 +155,13 @@ class HubResolverTest {
         assertEquals(got, resolver(null, false).resolve(REPO, progress));
         assertTrue(notes.getLast().startsWith("cannot reach "), notes.toString());
 
-        HubException e = assertThrows(HubException.class, () -> resolver(null, false).resolve("test-org/other", progress));
+        HubException e =
+                assertThrows(HubException.class, () -> resolver(null, false).resolve("test-org/other", progress));
         assertTrue(e.getMessage().startsWith("cannot reach " + hub.url()), e.getMessage());
         e = assertThrows(HubException.class, () -> resolver(null, true).resolve("test-org/other", progress));
-        assertTrue(e.getMessage().contains("not in the Hugging Face cache") && e.getMessage().contains("HF_HUB_OFFLINE"),
+        assertTrue(
+                e.getMessage().contains("not in the Hugging Face cache")
+                        && e.getMessage().contains("HF_HUB_OFFLINE"),
                 e.getMessage());
     }
 
@@ -206,24 +210,30 @@ class HubResolverTest {
         hub.add("test-org/gpt2-GGUF", COMMIT, files, null);
         Path snap = repoDir("test-org/gpt2-GGUF").resolve("snapshots").resolve(COMMIT);
 
-        assertEquals(snap.resolve("gpt2.Q4_K_M.gguf"), resolver(null, false).resolve("test-org/gpt2-GGUF:q4_k_m", progress));
+        assertEquals(
+                snap.resolve("gpt2.Q4_K_M.gguf"), resolver(null, false).resolve("test-org/gpt2-GGUF:q4_k_m", progress));
         assertTrue(notes.isEmpty(), notes.toString());
         assertEquals(snap.resolve("gpt2-q8_0.gguf"), resolver(null, false).resolve("test-org/gpt2-GGUF", progress));
-        assertTrue(notes.getFirst().contains("gpt2-q8_0.gguf") && notes.getFirst().contains(":TYPE"), notes.toString());
+        assertTrue(
+                notes.getFirst().contains("gpt2-q8_0.gguf") && notes.getFirst().contains(":TYPE"), notes.toString());
         // Q4_K is a tag of its own, not a prefix of Q4_K_M
-        HubException e = assertThrows(HubException.class,
-                () -> resolver(null, false).resolve("test-org/gpt2-GGUF:Q4_K", progress));
-        assertTrue(e.getMessage().contains("no GGUF file carries the tag Q4_K") && e.getMessage().contains("Q4_K_M"),
+        HubException e = assertThrows(
+                HubException.class, () -> resolver(null, false).resolve("test-org/gpt2-GGUF:Q4_K", progress));
+        assertTrue(
+                e.getMessage().contains("no GGUF file carries the tag Q4_K")
+                        && e.getMessage().contains("Q4_K_M"),
                 e.getMessage());
         // offline, the cache alone answers the same way
-        assertEquals(snap.resolve("gpt2.Q4_K_M.gguf"), resolver(null, true).resolve("test-org/gpt2-GGUF:Q4_K_M", progress));
+        assertEquals(
+                snap.resolve("gpt2.Q4_K_M.gguf"), resolver(null, true).resolve("test-org/gpt2-GGUF:Q4_K_M", progress));
         assertNull(resolver(null, true).fromCache(HubId.parse("test-org/gpt2-GGUF:F16")), "never downloaded");
     }
 
     @Test
     void aGatedRepositoryAsksForHfTokenAndTheTokenNeverReachesTheCdn() {
         hub.add(REPO, COMMIT, hfModel("f32-hf"), "hf_secret");
-        HubException e = assertThrows(HubException.class, () -> resolver(null, false).resolve(REPO, progress));
+        HubException e =
+                assertThrows(HubException.class, () -> resolver(null, false).resolve(REPO, progress));
         assertTrue(e.getMessage().contains("gated (401)") && e.getMessage().contains("set HF_TOKEN"), e.getMessage());
         assertFalse(Files.exists(repoDir(REPO)), "nothing written");
 
@@ -233,14 +243,17 @@ class HubResolverTest {
         List<String> cdn = hub.cdnGets();
         assertEquals(1, cdn.size(), hub.log.toString());
         assertTrue(cdn.getFirst().endsWith("auth=null"), cdn.getFirst());
-        List<String> hubRequests = hub.log.subList(before, hub.log.size()).stream().filter(l -> l.startsWith("HUB")).toList();
+        List<String> hubRequests = hub.log.subList(before, hub.log.size()).stream()
+                .filter(l -> l.startsWith("HUB"))
+                .toList();
         assertFalse(hubRequests.isEmpty());
         assertTrue(hubRequests.stream().allMatch(l -> l.endsWith("auth=Bearer hf_secret")), hubRequests.toString());
     }
 
     @Test
     void notFoundNamesTheRepositoryOrTheFile() throws IOException {
-        HubException e = assertThrows(HubException.class, () -> resolver(null, false).resolve("test-org/nothing", progress));
+        HubException e =
+                assertThrows(HubException.class, () -> resolver(null, false).resolve("test-org/nothing", progress));
         assertEquals("test-org/nothing: no such model repository on " + hub.url() + " (404)", e.getMessage());
         e = assertThrows(HubException.class, () -> resolver(null, false).resolve(REPO + "@v9", progress));
 
@@ -249,7 +262,8 @@ class HubResolverTest {
         files.remove("model-00002-of-00002.safetensors"); // the index names a shard the repository lacks
         hub.add(REPO, COMMIT, files, null);
         e = assertThrows(HubException.class, () -> resolver(null, false).resolve(REPO, progress));
-        assertEquals(REPO + ": no file model-00002-of-00002.safetensors at revision " + COMMIT + " (404)", e.getMessage());
+        assertEquals(
+                REPO + ": no file model-00002-of-00002.safetensors at revision " + COMMIT + " (404)", e.getMessage());
         assertTrue(index.contains("model-00002-of-00002.safetensors"));
         assertFalse(Files.exists(repoDir(REPO).resolve("refs/main")), "an incomplete snapshot gets no ref");
         assertNull(resolver(null, true).fromCache(HubId.parse(REPO)));
@@ -260,13 +274,16 @@ class HubResolverTest {
         Map<String, byte[]> files = hfModel("f32-hf");
         hub.add(REPO, COMMIT, files, null);
         hub.corrupt(files.get("model.safetensors"));
-        HubException e = assertThrows(HubException.class, () -> resolver(null, false).resolve(REPO, progress));
+        HubException e =
+                assertThrows(HubException.class, () -> resolver(null, false).resolve(REPO, progress));
         String sha = FakeHub.sha256(files.get("model.safetensors"));
-        assertTrue(e.getMessage().startsWith(REPO + ": model.safetensors does not match its sha256 " + sha),
+        assertTrue(
+                e.getMessage().startsWith(REPO + ": model.safetensors does not match its sha256 " + sha),
                 e.getMessage());
         assertFalse(Files.exists(repoDir(REPO).resolve("blobs").resolve(sha)));
         assertFalse(Files.exists(repoDir(REPO).resolve("blobs").resolve(sha + ".incomplete")));
-        assertFalse(Files.exists(repoDir(REPO).resolve("snapshots").resolve(COMMIT).resolve("model.safetensors")));
+        assertFalse(
+                Files.exists(repoDir(REPO).resolve("snapshots").resolve(COMMIT).resolve("model.safetensors")));
         assertNull(resolver(null, true).fromCache(HubId.parse(REPO)));
 
         hub.heal();
@@ -280,9 +297,12 @@ class HubResolverTest {
         byte[] weights = files.get("model.safetensors");
         hub.add(REPO, COMMIT, files, null);
         hub.cutNextDownload(weights);
-        HubException e = assertThrows(HubException.class, () -> resolver(null, false).resolve(REPO, progress));
-        assertTrue(e.getMessage().contains("download of model.safetensors cut off after ")
-                && e.getMessage().endsWith("run again to resume"), e.getMessage());
+        HubException e =
+                assertThrows(HubException.class, () -> resolver(null, false).resolve(REPO, progress));
+        assertTrue(
+                e.getMessage().contains("download of model.safetensors cut off after ")
+                        && e.getMessage().endsWith("run again to resume"),
+                e.getMessage());
         String sha = FakeHub.sha256(weights);
         Path part = repoDir(REPO).resolve("blobs").resolve(sha + ".incomplete");
         long have = Files.size(part);
@@ -307,7 +327,7 @@ class HubResolverTest {
         Files.createDirectories(lockFile.getParent());
         CompletableFuture<Path> download;
         try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock held = ch.lock()) {
+                FileLock held = ch.lock()) {
             download = CompletableFuture.supplyAsync(() -> resolver(null, false).resolve(REPO, progress));
             Thread.sleep(700);
             assertFalse(download.isDone());
