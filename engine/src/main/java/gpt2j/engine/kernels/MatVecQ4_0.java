@@ -5,6 +5,7 @@ import static gpt2j.engine.kernels.Simd.LE_SHORT;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.nio.ByteOrder.LITTLE_ENDIAN;
 
+import gpt2j.weights.GgmlType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -19,8 +20,8 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class MatVecQ4_0 {
 
-    static final int BLOCK = 32;
-    static final int BLOCK_BYTES = 18;
+    static final int BLOCK = GgmlType.Q4_0.blockSize;
+    static final int BLOCK_BYTES = GgmlType.Q4_0.bytesPerBlock;
     static final int QUANT_BYTES = 16;
 
     static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;

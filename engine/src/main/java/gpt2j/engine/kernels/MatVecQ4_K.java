@@ -5,6 +5,7 @@ import static gpt2j.engine.kernels.Simd.LE_SHORT;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 import gpt2j.weights.BlockFormats;
+import gpt2j.weights.GgmlType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -23,8 +24,8 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class MatVecQ4_K {
 
-    static final int BLOCK = 256;
-    static final int BLOCK_BYTES = 144;
+    static final int BLOCK = GgmlType.Q4_K.blockSize;
+    static final int BLOCK_BYTES = GgmlType.Q4_K.bytesPerBlock;
 
     static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
     static final VectorSpecies<Integer> I = F.vectorShape().withLanes(int.class);

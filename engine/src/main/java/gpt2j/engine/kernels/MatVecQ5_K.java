@@ -4,6 +4,7 @@ import static gpt2j.engine.kernels.Simd.LE_SHORT;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 import gpt2j.weights.BlockFormats;
+import gpt2j.weights.GgmlType;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -15,8 +16,8 @@ import java.lang.foreign.MemorySegment;
  */
 final class MatVecQ5_K {
 
-    static final int BLOCK = 256;
-    static final int BLOCK_BYTES = 176;
+    static final int BLOCK = GgmlType.Q5_K.blockSize;
+    static final int BLOCK_BYTES = GgmlType.Q5_K.bytesPerBlock;
 
     private MatVecQ5_K() {}
 

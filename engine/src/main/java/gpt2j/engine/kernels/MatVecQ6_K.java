@@ -3,6 +3,7 @@ package gpt2j.engine.kernels;
 import static gpt2j.engine.kernels.Simd.LE_SHORT;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
+import gpt2j.weights.GgmlType;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -15,8 +16,8 @@ import java.lang.foreign.MemorySegment;
  */
 final class MatVecQ6_K {
 
-    static final int BLOCK = 256;
-    static final int BLOCK_BYTES = 210;
+    static final int BLOCK = GgmlType.Q6_K.blockSize;
+    static final int BLOCK_BYTES = GgmlType.Q6_K.bytesPerBlock;
 
     private MatVecQ6_K() {}
 

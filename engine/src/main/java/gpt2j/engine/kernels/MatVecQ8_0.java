@@ -5,6 +5,7 @@ import static gpt2j.engine.kernels.Simd.LE_SHORT;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.nio.ByteOrder.LITTLE_ENDIAN;
 
+import gpt2j.weights.GgmlType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -18,8 +19,8 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class MatVecQ8_0 {
 
-    static final int BLOCK = 32;
-    static final int BLOCK_BYTES = 34;
+    static final int BLOCK = GgmlType.Q8_0.blockSize;
+    static final int BLOCK_BYTES = GgmlType.Q8_0.bytesPerBlock;
 
     /**
      * One float vector's worth of quants (16 bytes at 512 bits, 8 at 256), one load each: widening the upper half of
