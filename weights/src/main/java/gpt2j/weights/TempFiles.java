@@ -1,9 +1,11 @@
 package gpt2j.weights;
 
 import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -26,6 +28,18 @@ public final class TempFiles {
     public static Path beside(Path target) {
         return target.resolveSibling("." + target.getFileName() + "."
                 + ProcessHandle.current().pid() + "-" + Long.toHexString(System.nanoTime()) + ".tmp");
+    }
+
+    /**
+     * Renames a complete temporary file over {@code target}: atomically where the file system can, so a reader sees
+     * the old file or the new one, never a mix; a plain replace where it cannot.
+     */
+    public static void moveOver(Path tmp, Path target) throws IOException {
+        try {
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+        }
     }
 
     /** Deletes the temporary files of {@code target} (absolute) whose writing process is gone; best effort. */

@@ -3,10 +3,8 @@ package gpt2j.cli.attention;
 import gpt2j.weights.TempFiles;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
 /** Writes a file through a temporary sibling ({@link TempFiles}) and a rename, so a failure never leaves a half-written file. */
@@ -31,11 +29,7 @@ public final class AtomicFile {
                     Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 writer.write(out);
             }
-            try {
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-            }
+            TempFiles.moveOver(tmp, abs);
         } finally {
             Files.deleteIfExists(tmp);
         }

@@ -1,9 +1,9 @@
 package gpt2j.weights.hub;
 
+import gpt2j.weights.TempFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -93,7 +93,7 @@ public final class HubCache {
         Path tmp = Files.createTempFile(ref.getParent(), ".ref", ".tmp");
         try {
             Files.writeString(tmp, commit, StandardCharsets.UTF_8);
-            move(tmp, ref);
+            TempFiles.moveOver(tmp, ref);
         } finally {
             Files.deleteIfExists(tmp);
         }
@@ -113,16 +113,8 @@ public final class HubCache {
             // No symlinks on this file system: a copy, as huggingface_hub falls back to on Windows.
             Files.copy(blob(repo, etag), tmp, StandardCopyOption.REPLACE_EXISTING);
         }
-        move(tmp, target);
+        TempFiles.moveOver(tmp, target);
         return target;
-    }
-
-    static void move(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
-        }
     }
 
     /** One snapshot in the cache: its files and the bytes they take, and the refs that point to it. */

@@ -1,5 +1,6 @@
 package gpt2j.weights.hub;
 
+import gpt2j.weights.TempFiles;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -182,7 +183,7 @@ public final class HubResolver {
                     if (!Files.isRegularFile(blob)) { // another process may have finished it while we waited
                         Path incomplete = blob.resolveSibling(meta.etag() + ".incomplete");
                         client.download(repo, commit, file, meta, incomplete, progress);
-                        HubCache.move(incomplete, blob);
+                        TempFiles.moveOver(incomplete, blob);
                         progress.finish(file);
                     }
                 }
