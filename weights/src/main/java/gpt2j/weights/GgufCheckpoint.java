@@ -1,5 +1,7 @@
 package gpt2j.weights;
 
+import static gpt2j.weights.GgufTensorNames.*;
+
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,7 +41,7 @@ final class GgufCheckpoint {
                 throw new WeightsException(path + ": general.architecture is " + (arch == null ? "missing" : arch)
                         + ", gpt2j only runs gpt2");
             }
-            Tensor wte = f.tensor("token_embd.weight");
+            Tensor wte = f.tensor(TOKEN_EMBD);
             if (wte == null) throw new WeightsException(path + ": missing tensor token_embd.weight");
             if (wte.rank() != 2)
                 throw new WeightsException(path + ": token_embd.weight has shape " + Arrays.toString(wte.shape())
@@ -109,38 +111,28 @@ final class GgufCheckpoint {
         return new TokenizerData(tokens, merges);
     }
 
-    static String blk(int i, String name) {
-        return "blk." + i + "." + name;
-    }
-
     private record Builder(GgufFile f, Gpt2Config c, Arena arena) {
 
         Gpt2Weights build() {
             int e = c.embeddingSize(), ff = c.innerSize();
-            Tensor wte = tensor("token_embd.weight", c.vocabSize(), e);
+            Tensor wte = tensor(TOKEN_EMBD, c.vocabSize(), e);
             if (wte.type() == GgmlType.BF16) wte = Conversions.toF32(wte, arena);
-            Tensor wpe = Conversions.toF32(tensor("position_embd.weight", c.contextLength(), e), arena);
+            Tensor wpe = Conversions.toF32(tensor(POSITION_EMBD, c.contextLength(), e), arena);
             List<Gpt2Weights.Layer> layers = new ArrayList<>();
             for (int i = 0; i < c.layerCount(); i++) {
                 layers.add(new Gpt2Weights.Layer(
-                        vector(blk(i, "attn_norm.weight"), e), vector(blk(i, "attn_norm.bias"), e),
-                        matrix(blk(i, "attn_qkv.weight"), 3 * e, e), vector(blk(i, "attn_qkv.bias"), 3 * e),
-                        matrix(blk(i, "attn_output.weight"), e, e), vector(blk(i, "attn_output.bias"), e),
-                        vector(blk(i, "ffn_norm.weight"), e), vector(blk(i, "ffn_norm.bias"), e),
-                        matrix(blk(i, "ffn_up.weight"), ff, e), vector(blk(i, "ffn_up.bias"), ff),
-                        matrix(blk(i, "ffn_down.weight"), e, ff), vector(blk(i, "ffn_down.bias"), e)));
+                        vector(blk(i, ATTN_NORM_WEIGHT), e), vector(blk(i, ATTN_NORM_BIAS), e),
+                        matrix(blk(i, ATTN_QKV_WEIGHT), 3 * e, e), vector(blk(i, ATTN_QKV_BIAS), 3 * e),
+                        matrix(blk(i, ATTN_OUTPUT_WEIGHT), e, e), vector(blk(i, ATTN_OUTPUT_BIAS), e),
+                        vector(blk(i, FFN_NORM_WEIGHT), e), vector(blk(i, FFN_NORM_BIAS), e),
+                        matrix(blk(i, FFN_UP_WEIGHT), ff, e), vector(blk(i, FFN_UP_BIAS), ff),
+                        matrix(blk(i, FFN_DOWN_WEIGHT), e, ff), vector(blk(i, FFN_DOWN_BIAS), e)));
             }
-            WeightMatrix head = f.tensorInfos().containsKey("output.weight")
-                    ? matrix("output.weight", c.vocabSize(), e)
+            WeightMatrix head = f.tensorInfos().containsKey(OUTPUT)
+                    ? matrix(OUTPUT, c.vocabSize(), e)
                     : new WeightMatrix(wte, c.vocabSize(), e, false);
             return new Gpt2Weights(
-                    c,
-                    wte,
-                    wpe,
-                    List.copyOf(layers),
-                    vector("output_norm.weight", e),
-                    vector("output_norm.bias", e),
-                    head);
+                    c, wte, wpe, List.copyOf(layers), vector(OUTPUT_NORM_WEIGHT, e), vector(OUTPUT_NORM_BIAS, e), head);
         }
 
         WeightMatrix matrix(String name, int rows, int cols) {

@@ -1,5 +1,7 @@
 package gpt2j.weights;
 
+import static gpt2j.weights.GgufTensorNames.*;
+
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -119,31 +121,27 @@ public final class GgufExport {
         });
         putTokenizer(g, tokenizer);
 
-        matrix(
-                g,
-                "token_embd.weight",
-                new WeightMatrix(w.tokenEmbedding(), c.vocabSize(), c.embeddingSize(), false),
-                typeOf);
-        vector(g, "position_embd.weight", w.positionEmbedding());
+        matrix(g, TOKEN_EMBD, new WeightMatrix(w.tokenEmbedding(), c.vocabSize(), c.embeddingSize(), false), typeOf);
+        vector(g, POSITION_EMBD, w.positionEmbedding());
         for (int i = 0; i < c.layerCount(); i++) {
             Gpt2Weights.Layer l = w.layers().get(i);
-            vector(g, GgufCheckpoint.blk(i, "attn_norm.weight"), l.attnNormWeight());
-            vector(g, GgufCheckpoint.blk(i, "attn_norm.bias"), l.attnNormBias());
-            matrix(g, GgufCheckpoint.blk(i, "attn_qkv.weight"), l.qkv(), typeOf);
-            vector(g, GgufCheckpoint.blk(i, "attn_qkv.bias"), l.qkvBias());
-            matrix(g, GgufCheckpoint.blk(i, "attn_output.weight"), l.attnOut(), typeOf);
-            vector(g, GgufCheckpoint.blk(i, "attn_output.bias"), l.attnOutBias());
-            vector(g, GgufCheckpoint.blk(i, "ffn_norm.weight"), l.mlpNormWeight());
-            vector(g, GgufCheckpoint.blk(i, "ffn_norm.bias"), l.mlpNormBias());
-            matrix(g, GgufCheckpoint.blk(i, "ffn_up.weight"), l.mlpUp(), typeOf);
-            vector(g, GgufCheckpoint.blk(i, "ffn_up.bias"), l.mlpUpBias());
-            matrix(g, GgufCheckpoint.blk(i, "ffn_down.weight"), l.mlpDown(), typeOf);
-            vector(g, GgufCheckpoint.blk(i, "ffn_down.bias"), l.mlpDownBias());
+            vector(g, blk(i, ATTN_NORM_WEIGHT), l.attnNormWeight());
+            vector(g, blk(i, ATTN_NORM_BIAS), l.attnNormBias());
+            matrix(g, blk(i, ATTN_QKV_WEIGHT), l.qkv(), typeOf);
+            vector(g, blk(i, ATTN_QKV_BIAS), l.qkvBias());
+            matrix(g, blk(i, ATTN_OUTPUT_WEIGHT), l.attnOut(), typeOf);
+            vector(g, blk(i, ATTN_OUTPUT_BIAS), l.attnOutBias());
+            vector(g, blk(i, FFN_NORM_WEIGHT), l.mlpNormWeight());
+            vector(g, blk(i, FFN_NORM_BIAS), l.mlpNormBias());
+            matrix(g, blk(i, FFN_UP_WEIGHT), l.mlpUp(), typeOf);
+            vector(g, blk(i, FFN_UP_BIAS), l.mlpUpBias());
+            matrix(g, blk(i, FFN_DOWN_WEIGHT), l.mlpDown(), typeOf);
+            vector(g, blk(i, FFN_DOWN_BIAS), l.mlpDownBias());
         }
-        vector(g, "output_norm.weight", w.finalNormWeight());
-        vector(g, "output_norm.bias", w.finalNormBias());
+        vector(g, OUTPUT_NORM_WEIGHT, w.finalNormWeight());
+        vector(g, OUTPUT_NORM_BIAS, w.finalNormBias());
         if (hasOutput) {
-            matrix(g, "output.weight", w.head(), typeOf);
+            matrix(g, OUTPUT, w.head(), typeOf);
         }
         g.write(out, sourceFiles, progress);
     }

@@ -55,7 +55,7 @@ public enum QuantPreset {
     public GgmlType typeOf(String name, int layer, int layers, long rowLength, boolean hasOutput, boolean pure) {
         GgmlType t = type;
         if (pure || !t.isQuantized()) return checked(name, t, rowLength);
-        if (name.equals("output.weight") || !hasOutput && name.equals("token_embd.weight")) {
+        if (name.equals(GgufTensorNames.OUTPUT) || !hasOutput && name.equals(GgufTensorNames.TOKEN_EMBD)) {
             if (rowLength % t.blockSize != 0) t = GgmlType.Q8_0;
             else if (t != GgmlType.Q8_0) t = GgmlType.Q6_K;
         } else if (name.endsWith(".attn_qkv.weight")) {
