@@ -8,8 +8,8 @@ seconds=${1:-1200} filter=${2:-}
 targets=(
     "tokenizer Gpt2TokenizerFuzzTest#roundTrip"
     "tokenizer Gpt2TokenizerFuzzTest#decode"
-    "tokenizer TokenizerFilesFuzzTest#vocabAndMerges"
-    "tokenizer TokenizerFilesFuzzTest#tokenizerJson"
+    "weights TokenizerFilesFuzzTest#vocabAndMerges"
+    "weights TokenizerFilesFuzzTest#tokenizerJson"
     "weights HfConfigFuzzTest#parse"
     "weights GgufFuzzTest#file"
     "weights GgufFuzzTest#checkpoint"

@@ -3,6 +3,7 @@ package gpt2j.api;
 import gpt2j.tokenizer.Gpt2Tokenizer;
 import gpt2j.weights.LoadedCheckpoint;
 import gpt2j.weights.TokenizerData;
+import gpt2j.weights.VocabularyFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -39,20 +40,24 @@ final class Tokenizers {
     private static Gpt2Tokenizer lookup(Path path, LoadedCheckpoint checkpoint) {
         TokenizerData data = checkpoint.tokenizer();
         if (data != null) {
-            return Gpt2Tokenizer.fromTokens(data.tokens(), data.merges());
+            return tokenizer(data);
         }
         Path dir = Files.isDirectory(path) ? path : path.toAbsolutePath().getParent();
         if (dir != null && !checkpoint.format().equals("gguf")) {
             Path vocab = dir.resolve("vocab.json");
             Path merges = dir.resolve("merges.txt");
             if (Files.isRegularFile(vocab) && Files.isRegularFile(merges)) {
-                return Gpt2Tokenizer.fromFiles(vocab, merges);
+                return tokenizer(VocabularyFiles.read(vocab, merges));
             }
             Path json = dir.resolve("tokenizer.json");
             if (Files.isRegularFile(json)) {
-                return Gpt2Tokenizer.fromTokenizerJson(json);
+                return tokenizer(VocabularyFiles.readTokenizerJson(json));
             }
         }
         return checkpoint.weights().config().vocabSize() == GPT2_VOCAB ? Gpt2Tokenizer.gpt2() : null;
+    }
+
+    private static Gpt2Tokenizer tokenizer(TokenizerData data) {
+        return Gpt2Tokenizer.fromTokens(data.tokens(), data.merges(), data.specials());
     }
 }

@@ -1,7 +1,6 @@
 package gpt2j.tokenizer;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -107,17 +106,7 @@ public final class Gpt2Tokenizer {
     }
 
     private static final class Bundled {
-        static final Gpt2Tokenizer INSTANCE = VocabularyFiles.bundled();
-    }
-
-    /** vocab.json (token -> id) and merges.txt (one "a b" merge per line, optional "#version" header). */
-    public static Gpt2Tokenizer fromFiles(Path vocabJson, Path mergesTxt) {
-        return VocabularyFiles.fromFiles(vocabJson, mergesTxt);
-    }
-
-    /** A Hugging Face tokenizer.json with a BPE model and the ByteLevel pre-tokenizer. */
-    public static Gpt2Tokenizer fromTokenizerJson(Path tokenizerJson) {
-        return VocabularyFiles.fromTokenizerJson(tokenizerJson);
+        static final Gpt2Tokenizer INSTANCE = BundledVocabulary.load();
     }
 
     /**
@@ -131,6 +120,26 @@ public final class Gpt2Tokenizer {
             specials.put(END_OF_TEXT, eot);
         }
         return new Gpt2Tokenizer(tokens, merges, specials);
+    }
+
+    /**
+     * Like {@link #fromTokens(List, List)}, with {@code specials} (token text -&gt; id, as tokenizer.json's special
+     * added tokens) also encoded as their ids by {@link #encodeWithSpecials}.
+     */
+    public static Gpt2Tokenizer fromTokens(List<String> tokens, List<String> merges, Map<String, Integer> specials) {
+        Map<String, Integer> all = new LinkedHashMap<>(specials);
+        for (Map.Entry<String, Integer> e : specials.entrySet()) {
+            int id = e.getValue();
+            if (id < 0 || id >= tokens.size() || !tokens.get(id).equals(e.getKey())) {
+                throw new TokenizerException(
+                        "special token '" + e.getKey() + "' is not token " + id + " of the vocabulary");
+            }
+        }
+        int eot = tokens.indexOf(END_OF_TEXT);
+        if (eot >= 0) {
+            all.putIfAbsent(END_OF_TEXT, eot);
+        }
+        return new Gpt2Tokenizer(tokens, merges, all);
     }
 
     /** Token ids of text; special-token text such as "&lt;|endoftext|&gt;" is encoded as plain text. */
