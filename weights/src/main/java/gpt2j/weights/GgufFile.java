@@ -1,5 +1,7 @@
 package gpt2j.weights;
 
+import static gpt2j.weights.GgufValueType.*;
+
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -293,22 +295,20 @@ public final class GgufFile implements AutoCloseable {
             return s;
         }
 
-        // GGUF value types: 0 u8, 1 i8, 2 u16, 3 i16, 4 u32, 5 i32, 6 f32, 7 bool, 8 string, 9 array, 10 u64, 11 i64,
-        // 12 f64
         Object value(Path path, String key, int type, boolean arraysAllowed) {
             return switch (type) {
-                case 0 -> (long) u8();
-                case 1 -> (long) (byte) u8();
-                case 2 -> (long) u16();
-                case 3 -> (long) (short) u16();
-                case 4 -> u32() & 0xFFFFFFFFL;
-                case 5 -> (long) u32();
-                case 6 -> (double) Float.intBitsToFloat(u32());
-                case 7 -> u8() != 0;
-                case 8 -> string(path);
-                case 10, 11 -> u64();
-                case 12 -> Double.longBitsToDouble(u64());
-                case 9 -> {
+                case UINT8 -> (long) u8();
+                case INT8 -> (long) (byte) u8();
+                case UINT16 -> (long) u16();
+                case INT16 -> (long) (short) u16();
+                case UINT32 -> u32() & 0xFFFFFFFFL;
+                case INT32 -> (long) u32();
+                case FLOAT32 -> (double) Float.intBitsToFloat(u32());
+                case BOOL -> u8() != 0;
+                case STRING -> string(path);
+                case UINT64, INT64 -> u64();
+                case FLOAT64 -> Double.longBitsToDouble(u64());
+                case ARRAY -> {
                     if (!arraysAllowed) throw bad(path, "metadata " + key + " nests arrays, which gpt2j cannot read");
                     yield array(path, key);
                 }
@@ -324,12 +324,12 @@ public final class GgufFile implements AutoCloseable {
         private Object arrayOf(Path path, String key, int type) {
             long n = u64();
             int elem = switch (type) {
-                case 0, 1, 7 -> 1;
-                case 2, 3 -> 2;
-                case 4, 5, 6 -> 4;
-                case 10, 11, 12 -> 8;
-                case 8 -> 8; // at least the length field
-                case 9 -> 12; // at least a type and a count
+                case UINT8, INT8, BOOL -> 1;
+                case UINT16, INT16 -> 2;
+                case UINT32, INT32, FLOAT32 -> 4;
+                case UINT64, INT64, FLOAT64 -> 8;
+                case STRING -> 8; // at least the length field
+                case ARRAY -> 12; // at least a type and a count
                 default ->
                     throw bad(
                             path, "metadata " + key + " is an array of unknown type " + Integer.toUnsignedString(type));
@@ -341,7 +341,7 @@ public final class GgufFile implements AutoCloseable {
                                 + " elements, more than the file holds");
             }
             int count = (int) n;
-            if (type == 8) {
+            if (type == STRING) {
                 List<String> out = new ArrayList<>(count);
                 for (int i = 0; i < count; i++) out.add(string(path));
                 return Collections.unmodifiableList(out);

@@ -1,5 +1,7 @@
 package gpt2j.weights;
 
+import static gpt2j.weights.GgufValueType.*;
+
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -45,32 +47,32 @@ public final class GgufWriter {
     private final List<Entry> tensors = new ArrayList<>();
 
     public GgufWriter putString(String key, String value) {
-        kvs.add(new Kv(key, 8, value));
+        kvs.add(new Kv(key, STRING, value));
         return this;
     }
 
     public GgufWriter putU32(String key, int value) {
-        kvs.add(new Kv(key, 4, value));
+        kvs.add(new Kv(key, UINT32, value));
         return this;
     }
 
     public GgufWriter putBool(String key, boolean value) {
-        kvs.add(new Kv(key, 7, value));
+        kvs.add(new Kv(key, BOOL, value));
         return this;
     }
 
     public GgufWriter putF32(String key, float value) {
-        kvs.add(new Kv(key, 6, value));
+        kvs.add(new Kv(key, FLOAT32, value));
         return this;
     }
 
     public GgufWriter putStrings(String key, List<String> values) {
-        kvs.add(new Kv(key, 9, List.copyOf(values)));
+        kvs.add(new Kv(key, ARRAY, List.copyOf(values)));
         return this;
     }
 
     public GgufWriter putI32s(String key, int[] values) {
-        kvs.add(new Kv(key, 9, values.clone()));
+        kvs.add(new Kv(key, ARRAY, values.clone()));
         return this;
     }
 
@@ -140,7 +142,7 @@ public final class GgufWriter {
             if (kv.value() instanceof List<?> l) for (Object v : l) utf8((String) v, kv.key());
             // Readers align the data by this key; the writer always aligns to 32 (found by GgufWriterFuzzTest).
             if (kv.key().equals("general.alignment")
-                    && !(kv.type() == 4 && kv.value().equals(ALIGNMENT))) {
+                    && !(kv.type() == UINT32 && kv.value().equals(ALIGNMENT))) {
                 throw new WeightsException(
                         "general.alignment must be the u32 " + ALIGNMENT + " that this writer aligns to");
             }
@@ -175,12 +177,12 @@ public final class GgufWriter {
                 case Float f -> o.u32(Float.floatToRawIntBits(f));
                 case Boolean b -> o.u8(b ? 1 : 0);
                 case List<?> l -> {
-                    o.u32(8);
+                    o.u32(STRING);
                     o.u64(l.size());
                     for (Object s : l) o.string((String) s);
                 }
                 case int[] a -> {
-                    o.u32(5);
+                    o.u32(INT32);
                     o.u64(a.length);
                     for (int v : a) o.u32(v);
                 }
