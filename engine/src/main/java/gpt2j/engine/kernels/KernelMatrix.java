@@ -13,10 +13,8 @@ import java.lang.foreign.ValueLayout;
  * decoded once to floats, one per sub-block in row order ({@code scales}; for Q4_K and Q5_K also {@code mins}, dmin
  * times the 6-bit minimum, one per 32 weights).
  * <ul>
- * <li>Q4_0: 16 quant bytes per 32 weights, the fp16 scale as a float. Q4_0 generation is bound by decoding, not by
- * memory, and a harness streaming one 124M token's Q4_0 matrices on one core ran: fp16 scales converted in the loop
- * 160-178 tokens/s; float scales, quants in place 195-208; both repacked 1.08-1.14x that again (a Java array's index
- * checks leave the loop, a segment's did not all; 16-byte aligned blocks). 20 bytes per 32 weights, 1.1x the file.
+ * <li>Q4_0: 16 quant bytes per 32 weights, the fp16 scale as a float: Q4_0 generation is bound by decoding, not by
+ * memory, and both halves of the repack measured faster (docs/KERNELS.md). 20 bytes per 32 weights, 1.1x the file.
  * <li>Q4_K: qs[128] per 256 weights, a scale d * sc and a min per 32. Decoding the packed 6-bit scales
  * (get_scale_min_k4) and two fp16 numbers per block inside the loop cost about as much as the nibbles' multiply-adds
  * (docs/KERNELS.md). 192 bytes per 256 weights, 1.33x the file.

@@ -38,7 +38,7 @@ public final class MatMul {
 
     /**
      * xT[c * padded(n) + t] = x[t * cols + c], the padding slots zero. xT needs cols * padded(n) floats. One gather per
-     * vector of tokens: the scalar loop cost 7% of a 124M prompt pass.
+     * vector of tokens, since a scalar loop showed in prompt passes (docs/KERNELS.md).
      */
     public static void transpose(float[] x, int n, int cols, float[] xT) {
         transpose(x, n, cols, xT, 0, cols);
