@@ -6,12 +6,28 @@ tokenizer against jtokkit instead.
 """
 import json
 import os
+import shutil
 
 import regex
 
 PATTERN = regex.compile(r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+""")
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_DIR = os.path.join(HERE, "..", "tokenizer", "src", "main", "resources", "gpt2j", "tokenizer")
+# The jar derives GPT-2's vocabulary from merges.txt; OpenAI's own vocab.json is kept as a test resource of weights.
+VOCAB_JSON = os.path.join(HERE, "..", "weights", "src", "test", "resources", "gpt2j", "weights", "gpt2-vocab.json")
+
+
+def vocab_path(directory):
+    """vocab.json in a checkpoint directory, or OpenAI's for the bundled tokenizer directory."""
+    if os.path.samefile(directory, DEFAULT_DIR):
+        return VOCAB_JSON
+    return os.path.join(directory, "vocab.json")
+
+
+def copy_tokenizer(out):
+    """Writes GPT-2's vocab.json and merges.txt into the checkpoint directory out."""
+    shutil.copyfile(VOCAB_JSON, os.path.join(out, "vocab.json"))
+    shutil.copyfile(os.path.join(DEFAULT_DIR, "merges.txt"), os.path.join(out, "merges.txt"))
 
 
 def bytes_to_unicode():
@@ -28,7 +44,7 @@ def bytes_to_unicode():
 
 class Gpt2Bpe:
     def __init__(self, directory=DEFAULT_DIR):
-        with open(os.path.join(directory, "vocab.json"), encoding="utf-8") as f:
+        with open(vocab_path(directory), encoding="utf-8") as f:
             self.encoder = json.load(f)
         self.decoder = {v: k for k, v in self.encoder.items()}
         with open(os.path.join(directory, "merges.txt"), encoding="utf-8") as f:

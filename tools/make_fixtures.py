@@ -19,11 +19,11 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gpt2_bpe  # noqa: E402
 import hf_checkpoint  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXTURES = os.path.join(ROOT, "engine", "src", "test", "resources", "fixtures")
-TOKENIZER = os.path.join(ROOT, "tokenizer", "src", "main", "resources", "gpt2j", "tokenizer")
 EPS = 1e-5
 TORCH_DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}
 
@@ -270,8 +270,7 @@ def make_shape(args):
     hf_checkpoint.write_checkpoint(args.out, config, params, dtype=dtype, with_lm_head=args.lm_head,
                                    shards=args.shards)
     if vocab == 50257:
-        for f in ("vocab.json", "merges.txt"):
-            shutil.copyfile(os.path.join(TOKENIZER, f), os.path.join(args.out, f))
+        gpt2_bpe.copy_tokenizer(args.out)
     n = sum(v.numel() for v in params.values())
     print(f"wrote {args.out}: {n / 1e6:.1f}M parameters, {layers} layers, n_embd {embd}, {heads} heads, "
           f"vocab {vocab}, context {ctx}, {args.dtype}")

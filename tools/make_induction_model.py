@@ -31,14 +31,13 @@ import argparse
 import json
 import math
 import os
-import shutil
 import sys
 
 import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gpt2_bpe import DEFAULT_DIR, Gpt2Bpe  # noqa: E402
+from gpt2_bpe import Gpt2Bpe, copy_tokenizer  # noqa: E402
 from hf_checkpoint import config_json, write_checkpoint  # noqa: E402
 from make_attention_steps import forward  # noqa: E402
 
@@ -157,8 +156,7 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     write_checkpoint(args.out, config_json(V, CTX, E, 2, HEADS),
                      {k: torch.tensor(v, dtype=torch.float32) for k, v in params.items()})
-    for name in ("vocab.json", "merges.txt"):
-        shutil.copy(os.path.join(DEFAULT_DIR, name), args.out)
+    copy_tokenizer(args.out)
     with open(os.path.join(args.out, "prompt.txt"), "w") as f:
         f.write(PROMPT)
 
