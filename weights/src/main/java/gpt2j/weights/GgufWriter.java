@@ -163,7 +163,12 @@ public final class GgufWriter {
     /** Writes the whole file to {@code ch} (a file, or memory for the fuzz tests). */
     void writeTo(WritableByteChannel ch, Progress progress) throws IOException {
         check();
-        Out o = new Out(ch);
+        try (Arena buffer = Arena.ofConfined()) {
+            write(new Out(ch, buffer), progress);
+        }
+    }
+
+    private void write(Out o, Progress progress) throws IOException {
         o.u32(GgufFile.MAGIC);
         o.u32(3);
         o.u64(tensors.size());
@@ -220,14 +225,18 @@ public final class GgufWriter {
         o.flush();
     }
 
-    /** Little-endian output through a 1 MiB buffer. */
+    /**
+     * Little-endian output through a 1 MiB buffer. It lives in an arena freed when the write ends: a direct buffer
+     * waits for the garbage collector, and writing many small files (the fuzz campaign) ran out of direct memory.
+     */
     private static final class Out {
         private final WritableByteChannel ch;
-        private final ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+        private final ByteBuffer buf;
         private long written;
 
-        Out(WritableByteChannel ch) {
+        Out(WritableByteChannel ch, Arena arena) {
             this.ch = ch;
+            this.buf = arena.allocate(1 << 20).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
         }
 
         private void room(int n) throws IOException {
