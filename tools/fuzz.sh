@@ -12,10 +12,10 @@ module=$1 target=$2 seconds=$3
 log="$root/target/fuzz-${target//#/-}.log"
 mkdir -p "$root/target"
 set +e
-# FUZZ_GOALS=surefire:test skips compiling (to run several targets at once after one build).
-# -am builds the modules it depends on from this tree (never stale jars from ~/.m2); only $target runs.
+# The test phase with -am takes the modules it depends on from this tree's target/classes; a bare surefire:test
+# goal would not (Maven resolves them from ~/.m2 then, a stale `mvn install` or none). Only $target runs.
 env JAZZER_FUZZ=1 JAZZER_MAX_DURATION="${seconds}s" ${FUZZ_RUNS:+JAZZER_MAX_EXECUTIONS=$FUZZ_RUNS} \
-    "$root/tools/mvn" -o ${FUZZ_GOALS:-test} -pl "$module" -am \
+    "$root/tools/mvn" -o test -pl "$module" -am \
     -Dtest="$target" -Dsurefire.failIfNoSpecifiedTests=false >"$log" 2>&1
 rc=$?
 set -e
