@@ -10,9 +10,9 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Mat-vec over the repacked form of Q5_K and Q6_K ({@link KernelMatrix}): every quant a signed byte in row-major
  * order, quants[cols * r + c], and one float scale per 16, scales[cols/16 * r + j]; weight = scale * quant, less Q5_K's
- * minimums, which its kernel subtracts per row. Whole bytes rather than the files' bit planes (4 + 1, 4 + 2 bits): per
- * 16 weights one load, one widening and one FMA, Q8_0's loop, where reassembling each quant from its planes took
- * twice the vector instructions (docs/KERNELS.md). cols must be a multiple of 32.
+ * minimums ({@link MatVecQ5_K#apply}, this loop plus theirs). Whole bytes rather than the files' bit planes (4 + 1,
+ * 4 + 2 bits): per 16 weights one load, one widening and one FMA, Q8_0's loop, where reassembling each quant from its
+ * planes took twice the vector instructions (docs/KERNELS.md). cols must be a multiple of 32.
  */
 final class MatVecInt8 {
 
@@ -35,7 +35,6 @@ final class MatVecInt8 {
         int subs = cols / SUB;
         int step = F.length();
         int parts = SUB / step; // float vectors per 16 bytes: 1 at 512 bits, 2 at 256, 4 at 128
-        float[] lanes = new float[step];
         for (int r = rowStart; r < rowEnd; r++) {
             int s = r * subs;
             // Two accumulators: one FMA per 16 weights into a single one would wait on its latency.
@@ -54,8 +53,7 @@ final class MatVecInt8 {
                 acc0 = sum0.fma(FloatVector.broadcast(F, scales[s + j]), acc0);
                 acc1 = sum1.fma(FloatVector.broadcast(F, scales[s + j + 1]), acc1);
             }
-            acc0.add(acc1).intoArray(lanes, 0);
-            out[outOff + r] = Simd.sum(lanes);
+            out[outOff + r] = Simd.sum(acc0.add(acc1));
         }
     }
 

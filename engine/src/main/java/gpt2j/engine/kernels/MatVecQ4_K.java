@@ -10,6 +10,7 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -19,8 +20,8 @@ import jdk.incubator.vector.VectorSpecies;
  * sub-blocks, the first in the low nibbles. value = d * sc * q - dmin * m. cols must be a multiple of 256.
  * The kernels read {@link KernelMatrix}'s repack (quants without the scales between them, scales and mins as floats),
  * so no 6-bit scale is unpacked in the loop. The minimums' part of a row's dot product, dmin * m * (sum of x over the
- * sub-block), uses sums of x taken once per call ({@link #subBlockSums}), so the inner loop is the nibbles'
- * multiply-adds alone. Q5_K shares those two helpers.
+ * sub-block), uses sums of x taken once per call ({@link #negatedSubBlockSums}), so the inner loop is the nibbles'
+ * multiply-adds alone. Q5_K shares that helper.
  */
 final class MatVecQ4_K {
 
@@ -48,13 +49,24 @@ final class MatVecQ4_K {
             int rowStart,
             int rowEnd) {
         int pairs = cols / 64; // 32 quant bytes hold two sub-blocks: the low nibbles' and the high nibbles'
+        int subs = cols / 32;
         int step = F.length();
         int parts = 16 / step;
-        float[] xs = subBlockSums(x, xOff, cols);
-        float[] lanes = new float[step];
+        float[] xs = negatedSubBlockSums(x, xOff, cols);
+        int whole = F.loopBound(subs);
+        VectorMask<Float> tail = F.indexInRange(whole, subs);
         for (int r = rowStart; r < rowEnd; r++) {
             int s = r * pairs;
-            FloatVector acc = FloatVector.zero(F);
+            // Two accumulators (low and high nibbles' sub-blocks): one chain of two FMAs per 64 weights bound the loop
+            // by FMA latency. The minimums' part goes into the second, as vectors.
+            FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
+            for (int j = 0; j < whole; j += step) {
+                acc1 = FloatVector.fromArray(F, mins, r * subs + j).fma(FloatVector.fromArray(F, xs, j), acc1);
+            }
+            if (whole < subs) {
+                acc1 = FloatVector.fromArray(F, mins, r * subs + whole, tail)
+                        .fma(FloatVector.fromArray(F, xs, whole, tail), acc1);
+            }
             for (int g = 0; g < pairs; g++) {
                 FloatVector lo = FloatVector.zero(F), hi = lo;
                 for (int k = 0; k < 2; k++) {
@@ -68,41 +80,32 @@ final class MatVecQ4_K {
                                 .fma(FloatVector.fromArray(F, x, xo + 32), hi);
                     }
                 }
-                acc = lo.fma(FloatVector.broadcast(F, scales[2 * (s + g)]), acc);
-                acc = hi.fma(FloatVector.broadcast(F, scales[2 * (s + g) + 1]), acc);
+                acc0 = lo.fma(FloatVector.broadcast(F, scales[2 * (s + g)]), acc0);
+                acc1 = hi.fma(FloatVector.broadcast(F, scales[2 * (s + g) + 1]), acc1);
             }
-            acc.intoArray(lanes, 0);
-            out[outOff + r] = Simd.sum(lanes) - minsDot(mins, 2 * s, xs, 2 * pairs);
+            out[outOff + r] = Simd.sum(acc0.add(acc1));
         }
     }
 
     /**
-     * The minimums' part of a row's dot product: sum over its sub-blocks j of mins[off + j] * xs[j]; n is a multiple of
-     * 8. Four chains, so that the row's next loads need not wait on one chain's add latency.
+     * Minus the sums of x over each run of 32 (a K-quant sub-block), in a per-thread array: the minimums' part of a
+     * row is then mins . xs, multiply-adds into the row's accumulator. Scalar on purpose, four chains: it runs once
+     * per call, too rarely for C2 to inline {@link Simd#sum} into it, and it then boxed a vector at every sub-block
+     * (JMH -prof gc: 47 KB allocated per 768x3072 call).
      */
-    static float minsDot(float[] mins, int off, float[] xs, int n) {
-        float m0 = 0f, m1 = 0f, m2 = 0f, m3 = 0f;
-        for (int j = 0; j < n; j += 4) {
-            m0 += mins[off + j] * xs[j];
-            m1 += mins[off + j + 1] * xs[j + 1];
-            m2 += mins[off + j + 2] * xs[j + 2];
-            m3 += mins[off + j + 3] * xs[j + 3];
-        }
-        return (m0 + m1) + (m2 + m3);
-    }
-
-    /**
-     * The sums of x over each run of 32 (a K-quant sub-block), in a per-thread array. Scalar on purpose: this loop
-     * runs once per call, too rarely for C2 to inline {@link Simd#sum} into it, and it then boxed a vector at every
-     * sub-block (JMH -prof gc: 47 KB allocated per 768x3072 call).
-     */
-    static float[] subBlockSums(float[] x, int xOff, int cols) {
+    static float[] negatedSubBlockSums(float[] x, int xOff, int cols) {
         float[] s = SUMS.get();
         if (s.length < cols / 32) SUMS.set(s = new float[cols / 32]);
         for (int j = 0; j < cols / 32; j++) {
-            float v = 0f;
-            for (int i = xOff + 32 * j, e = i + 32; i < e; i++) v += x[i];
-            s[j] = v;
+            int i = xOff + 32 * j;
+            float a = 0f, b = 0f, c = 0f, d = 0f;
+            for (int k = i; k < i + 32; k += 4) {
+                a += x[k];
+                b += x[k + 1];
+                c += x[k + 2];
+                d += x[k + 3];
+            }
+            s[j] = -((a + b) + (c + d));
         }
         return s;
     }

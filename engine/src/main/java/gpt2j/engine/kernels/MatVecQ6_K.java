@@ -42,7 +42,7 @@ final class MatVecQ6_K {
         return q;
     }
 
-    /** The scalar twin of {@link #apply}, straight from dequantize_row_q6_K. */
+    /** The scalar twin of {@link MatVecInt8#apply} on Q6_K, straight from dequantize_row_q6_K. */
     static void scalar(
             MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
         int blocks = cols / BLOCK;

@@ -83,18 +83,6 @@ final class Simd {
     private static final VectorMask<Float> UPPER_QUARTERS = VectorMask.fromLong(
             F, ((1L << (F.length() / 4)) - 1) * ((1L << (F.length() / 4)) | (1L << (3 * F.length() / 4))));
 
-    /**
-     * {@link #sum} of a vector its kernel stored to lanes[0, F.length()) (overwritten): the same tree, so the same
-     * bits. For kernels so large that C2 stops inlining before their last call (NodeCountInliningCutoff): there a
-     * call to sum(v) stays a call, which boxes v every time, while intoArray, a forced inline, is still inlined.
-     */
-    static float sum(float[] lanes) {
-        for (int h = F.length() / 2; h > 0; h /= 2) {
-            for (int i = 0; i < h; i++) lanes[i] += lanes[i + h];
-        }
-        return lanes[0];
-    }
-
     private static VectorShuffle<Float> xor(int h) {
         return VectorShuffle.fromOp(F, i -> (i ^ h) < F.length() ? i ^ h : i);
     }
