@@ -28,8 +28,15 @@ import picocli.CommandLine.Spec;
         name = "gpt2j",
         mixinStandardHelpOptions = true,
         version = "gpt2j 0.1.0",
-        description = "GPT-2 inference on the CPU in pure Java.",
-        subcommands = {
+        description = "GPT-2 inference on the CPU in pure Java.")
+public final class Main implements Runnable {
+
+    /**
+     * The subcommands in the order --help lists them. Only the one being run is built: picocli reflects over every
+     * option of every command it is given, and in a cold JVM building all twelve took longer than reading the
+     * model's file (see {@link #commandLine}).
+     */
+    static final Map<String, Class<?>> SUBCOMMANDS = subcommands(
             GenerateCommand.class,
             PerplexityCommand.class,
             TokenizeCommand.class,
@@ -41,9 +48,7 @@ import picocli.CommandLine.Spec;
             ServeCommand.class,
             PullCommand.class,
             ListCommand.class,
-            CompletionCommand.class
-        })
-public final class Main implements Runnable {
+            CompletionCommand.class);
 
     @Spec
     CommandSpec spec;
@@ -147,6 +152,27 @@ public final class Main implements Runnable {
         return all;
     }
 
+    private static Map<String, Class<?>> subcommands(Class<?>... classes) {
+        Map<String, Class<?>> byName = new LinkedHashMap<>();
+        for (Class<?> c : classes) byName.put(c.getAnnotation(Command.class).name(), c);
+        return byName;
+    }
+
+    /**
+     * The command line for {@code args}: the root with only the subcommand that {@code args[0]} names, or with all
+     * of them when it names none (--help, a typo to suggest a name for) or the completion script (which lists all).
+     */
+    private static CommandLine commandLine(Main main, String[] args) {
+        CommandLine cl = new CommandLine(main);
+        Class<?> only = args.length > 0 ? SUBCOMMANDS.get(args[0]) : null;
+        for (Map.Entry<String, Class<?>> e : SUBCOMMANDS.entrySet()) {
+            if (only == null || only == CompletionCommand.class || e.getValue() == only) {
+                cl.addSubcommand(e.getKey(), e.getValue());
+            }
+        }
+        return cl;
+    }
+
     /** Runs the CLI with stdin as a terminal would be: never read unless asked for with '-'. */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         return run(args, InputStream.nullInputStream(), false, out, err, System.getenv());
@@ -166,7 +192,7 @@ public final class Main implements Runnable {
     static int run(
             String[] args, InputStream in, boolean inPiped, PrintStream out, PrintStream err, Map<String, String> env) {
         try {
-            CommandLine cl = new CommandLine(new Main(in, inPiped, out, err, env));
+            CommandLine cl = commandLine(new Main(in, inPiped, out, err, env), args);
             cl.setExpandAtFiles(false); // "@name" is a prompt or a file name, never a file of arguments
             manPageSections(cl);
             cl.setOut(new PrintWriter(out, true));
