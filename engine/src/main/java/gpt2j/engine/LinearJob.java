@@ -26,6 +26,12 @@ final class LinearJob {
     private final boolean rowByRow; // rows are separate sequences (a decode step): one-token kernels, never MatMul
     private int n;
 
+    // Up to this many rows of a type whose one-token kernel takes a group of inputs (MatVec.groupsInputs) go through
+    // that kernel, as a decode step does: MatMul first widens the whole matrix to F32, a cost that does not shrink
+    // with the rows (124M Q8_0, 2 threads: a pass of 2-16 prompt rows took ~38 ms through MatMul, 15 / 19 / 27 / 33 ms
+    // for 2 / 4 / 6 / 8 rows this way, 49 ms for 12).
+    static final int FEW_ROWS = 8;
+
     // One token (generation, and the prompt's last logits) and a batch (the prompt) are separate bodies, so that C2
     // profiles each alone: one body branching on n deoptimized when a prompt pass first reached its n == 1 head.
     private final Parallel.RowRange matVec = this::matVecRows;
@@ -52,12 +58,15 @@ final class LinearJob {
         this.rowByRow = rowByRow;
     }
 
-    /** Runs the job over the first {@code n} rows of its input on {@code parallel}. */
+    /**
+     * Runs the job over the first {@code n} rows of its input on {@code parallel}. A few rows take the one-token kernels
+     * (see FEW_ROWS), so a short prompt gets the numbers of its tokens fed one at a time.
+     */
     void run(Parallel parallel, int n) {
         this.n = n;
         if (n == 1) {
             parallel.forRows(weight.rows(), matVec);
-        } else if (rowByRow) {
+        } else if (rowByRow || (n <= FEW_ROWS && MatVec.groupsInputs(weight))) {
             parallel.forRows(weight.rows(), matVecEach);
         } else {
             // Transposed on the pool: on the calling thread alone it left the other threads waiting.

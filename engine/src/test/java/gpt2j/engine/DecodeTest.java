@@ -73,6 +73,30 @@ class DecodeTest {
         }
     }
 
+    /**
+     * A prompt of a few tokens takes the one-token kernels (MatMul widens the whole matrix first, whatever the rows):
+     * its logits are bit for bit those of its tokens fed one at a time, at every length up to the limit.
+     */
+    @ParameterizedTest
+    @CsvSource({"Q8_0", "Q4_0"})
+    void aShortQuantizedPromptGetsTheNumbersOfItsTokensFedOneAtATime(String type) {
+        try (Arena arena = Arena.ofShared()) {
+            Gpt2Weights w = ModelQuantizer.quantize(
+                    TinyGpt2.random(ForwardTest.CONFIG, 13, false), GgmlType.valueOf(type), arena);
+            Gpt2Model model = new Gpt2Model(w);
+            int vocab = ForwardTest.CONFIG.vocabSize();
+            for (int n = 2; n <= LinearJob.FEW_ROWS; n++) {
+                int[] prompt = ForwardTest.tokens(n, 40 + n);
+                float[] together =
+                        new Forward(model, ForwardTest.TWO).prompt(prompt).clone();
+                Forward single = new Forward(model, ForwardTest.TWO);
+                float[] last = null;
+                for (int id : prompt) last = single.next(id);
+                assertArrayEquals(Arrays.copyOf(last, vocab), Arrays.copyOf(together, vocab), "a prompt of " + n);
+            }
+        }
+    }
+
     @Test
     void refusesAFullContextAndAnotherModel() {
         Gpt2Weights w = TinyGpt2.random(ForwardTest.CONFIG, 3, false);

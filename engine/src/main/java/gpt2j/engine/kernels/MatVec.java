@@ -51,7 +51,7 @@ public final class MatVec {
         WeightMatrix w = m.weight();
         MemorySegment data = w.tensor().data();
         int cols = w.cols();
-        boolean grouping = w.type() == GgmlType.Q8_0 || w.type() == GgmlType.Q4_0;
+        boolean grouping = groupsInputs(m);
         // A group of four costs about two one-input passes (docs/KERNELS.md): three inputs left over are padded to a
         // group, one or two run alone.
         int grouped = !grouping ? 0 : n % 4 == 3 ? n : n - n % 4;
@@ -64,6 +64,12 @@ public final class MatVec {
             }
             for (int i = grouped; i < n; i++) apply(m, x, i * xStride, out, i * outStride, rb, re);
         }
+    }
+
+    /** Whether {@link #applyEach} widens a block once for a group of inputs (Q8_0 and Q4_0), not once per input. */
+    public static boolean groupsInputs(KernelMatrix m) {
+        GgmlType t = m.weight().type();
+        return t == GgmlType.Q8_0 || t == GgmlType.Q4_0;
     }
 
     /** Weight rows per block of {@link #applyEach}: ~100 KB of F32 at 768 columns, stays in L2 for every input. */
