@@ -31,3 +31,5 @@ for t in "${targets[@]}"; do
     line=$(FUZZ_RUNS=${FUZZ_RUNS:-1000000} "$root/tools/fuzz.sh" $t "$seconds" | head -1)
     echo "$start $line" | tee -a "$out"
 done
+# The table in docs/RELIABILITY.md, from the last line of each target (python3 tools/fuzz_report.py).
+python3 "$root/tools/fuzz_report.py" "$out" "$root/docs/RELIABILITY.md"
