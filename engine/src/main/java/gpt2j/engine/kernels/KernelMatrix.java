@@ -18,8 +18,8 @@ import java.lang.foreign.ValueLayout;
  * <li>Q4_K: qs[128] per 256 weights, a scale d * sc and a min per 32. Decoding the packed 6-bit scales
  * (get_scale_min_k4) and two fp16 numbers per block inside the loop cost about as much as the nibbles' multiply-adds
  * (docs/KERNELS.md). 192 bytes per 256 weights, 1.33x the file.
- * <li>Q5_K and Q6_K: one signed byte per weight, {@link MatVecInt8}'s layout, a scale per 16 (Q5_K's repeated for
- * both halves of its 32) and Q5_K's min per 32. Q5_K 352 bytes per 256 weights, 2x the file; Q6_K 320, 1.5x.
+ * <li>Q5_K and Q6_K: one signed byte per weight, {@link MatVecInt8}'s layout, Q6_K's scale per 16, Q5_K's scale and
+ * min per 32. Q5_K 320 bytes per 256 weights, 1.8x the file; Q6_K 320, 1.5x.
  * </ul>
  * The mapping's pages are read once, then left to the page cache. Q8_0 gained nothing from float scales in a harness,
  * so it reads its blocks in place, as do the rarer types.
@@ -48,12 +48,12 @@ public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, by
             }
             case Q4_K -> {
                 float[] scales = new float[8 * n], mins = new float[8 * n];
-                scalesK4(data, type, n, scales, mins, 1);
+                scalesK4(data, type, n, scales, mins);
                 yield new KernelMatrix(w, scales, mins, packed(data, type, n, 16, 128));
             }
             case Q5_K -> {
-                float[] scales = new float[16 * n], mins = new float[8 * n];
-                scalesK4(data, type, n, scales, mins, 2);
+                float[] scales = new float[8 * n], mins = new float[8 * n];
+                scalesK4(data, type, n, scales, mins);
                 yield new KernelMatrix(w, scales, mins, MatVecQ5_K.unpack(data, blocks));
             }
             default -> { // Q6_K
@@ -78,15 +78,14 @@ public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, by
         return q;
     }
 
-    /** Q4_K/Q5_K blocks' d * sc (each written repeat times in a row) and dmin * m, 8 of each per block. */
-    private static void scalesK4(MemorySegment data, GgmlType type, int n, float[] scales, float[] mins, int repeat) {
+    /** Q4_K/Q5_K blocks' d * sc and dmin * m, 8 of each per block. */
+    private static void scalesK4(MemorySegment data, GgmlType type, int n, float[] scales, float[] mins) {
         for (int b = 0; b < n; b++) {
             long block = (long) b * type.bytesPerBlock;
             float d = Float.float16ToFloat(data.get(Simd.LE_SHORT, block));
             float dmin = Float.float16ToFloat(data.get(Simd.LE_SHORT, block + 2));
             for (int j = 0; j < 8; j++) {
-                float sc = d * BlockFormats.scaleK4(data, block + 4, j);
-                for (int k = 0; k < repeat; k++) scales[(8 * b + j) * repeat + k] = sc;
+                scales[8 * b + j] = d * BlockFormats.scaleK4(data, block + 4, j);
                 mins[8 * b + j] = dmin * BlockFormats.minK4(data, block + 4, j);
             }
         }

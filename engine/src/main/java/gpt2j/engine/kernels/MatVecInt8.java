@@ -9,8 +9,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Mat-vec over the repacked form of Q5_K and Q6_K ({@link KernelMatrix}): every quant a signed byte in row-major
- * order, quants[cols * r + c], and one float scale per 16, scales[cols/16 * r + j]; weight = scale * quant, less Q5_K's
- * minimums ({@link MatVecQ5_K#apply}, this loop plus theirs). Whole bytes rather than the files' bit planes (4 + 1,
+ * order, quants[cols * r + c], and one float scale per 16, scales[cols/16 * r + j] (Q6_K; Q5_K's loop,
+ * {@link MatVecQ5_K#apply}, has one per 32 and its minimums); weight = scale * quant. Whole bytes rather than the files' bit planes (4 + 1,
  * 4 + 2 bits): per 16 weights one load, one widening and one FMA, Q8_0's loop, where reassembling each quant from its
  * planes took twice the vector instructions (docs/KERNELS.md). cols must be a multiple of 32.
  */
@@ -58,15 +58,15 @@ final class MatVecInt8 {
     }
 
     /**
-     * Rows [r0, r1) as floats, row-major from offset 0 of panel (the batched kernel's input); mins, when not null,
-     * holds one minimum per 32 weights to subtract (Q5_K).
+     * Rows [r0, r1) as floats, row-major from offset 0 of panel (the batched kernel's input). scales holds one scale
+     * per 16 weights, or with mins (Q5_K) one scale and one minimum to subtract per 32.
      */
     static void dequantize(byte[] quants, float[] scales, float[] mins, int cols, int r0, int r1, float[] panel) {
         int step = F.length();
         int parts = SUB / step;
         for (int j = r0 * (cols / SUB), end = r1 * (cols / SUB), o = 0; j < end; j++, o += SUB) {
             ByteVector q = ByteVector.fromArray(B128, quants, j * SUB);
-            FloatVector d = FloatVector.broadcast(F, scales[j]);
+            FloatVector d = FloatVector.broadcast(F, scales[mins == null ? j : j / 2]);
             FloatVector m = FloatVector.broadcast(F, mins == null ? 0f : -mins[j / 2]);
             for (int p = 0; p < parts; p++) {
                 ((FloatVector) q.convertShape(VectorOperators.B2F, F, p))
