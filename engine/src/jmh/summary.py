@@ -8,7 +8,8 @@ import re
 import sys
 
 BYTES = {"F32": 4.0, "F32_IM": 4.0, "F16": 2.0, "Q8_0": 34 / 32, "Q4_0": 18 / 32, "Q4_K": 144 / 256, "Q5_K": 176 / 256,
-         "Q6_K": 210 / 256}
+         "Q6_K": 210 / 256, "Q4_1": 20 / 32, "Q5_0": 22 / 32, "Q5_1": 24 / 32, "IQ4_NL": 18 / 32, "Q2_K": 84 / 256,
+         "Q3_K": 110 / 256, "IQ4_XS": 136 / 256}
 
 
 def main(path):
@@ -31,7 +32,8 @@ def main(path):
                 gbs = f"{score * r_ * c_ * BYTES[typ] / 1e9:7.2f}"
                 gflops = f"{score * 2 * r_ * c_ * tokens / 1e9:8.2f}"
             ratio = ""
-            base = (variants.get("scalar") if name == "vector" else variants.get("blocked") if name == "each"
+            base = (variants.get("scalar", variants.get("decoded")) if name == "vector"
+                    else variants.get("blocked") if name == "each"
                     else variants.get(name.replace("Vector", "Scalar")))
             if base and base is not m:
                 # Throughput: higher is better; average time: lower is better.

@@ -88,20 +88,29 @@ public final class MatMul {
         Scratch s = SCRATCH.get().fit(ROW_BLOCK * cols).fitLanes(MatMulF32.lanes(n));
         for (int rb = rowStart; rb < rowEnd; rb += ROW_BLOCK) {
             int re = Math.min(rowEnd, rb + ROW_BLOCK);
-            switch (w.type()) {
-                case F32 ->
-                    MemorySegment.copy(data, LE_FLOAT, (long) rb * cols * Float.BYTES, s.panel, 0, (re - rb) * cols);
-                case F16 -> MatVecF16.dequantize(data, cols, rb, re, s.panel);
-                case Q8_0 -> MatVecQ8_0.dequantize(data, cols, rb, re, s.panel);
-                case Q4_0 -> MatVecQ4_0.dequantize(data, cols, rb, re, s.panel);
-                case Q4_K -> MatVecQ4_K.dequantize(m.quants(), m.scales(), m.mins(), cols, rb, re, s.panel);
-                case Q5_K -> MatVecInt8.dequantize(m.quants(), m.scales(), m.mins(), cols, rb, re, s.panel);
-                case Q6_K -> MatVecInt8.dequantize(m.quants(), m.scales(), null, cols, rb, re, s.panel);
-                case Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, IQ4_NL, IQ4_XS ->
-                    MatVecDecoded.dequantize(w.type(), data, cols, rb, re, s.panel);
-                default -> throw new IllegalArgumentException("no mat-mul kernel for " + w.tensor());
-            }
+            dequantize(m, rb, re, s.panel);
             MatMulF32.apply(s.panel, cols, xT, n, out, rows, rb, re, s.lanes);
+        }
+    }
+
+    /** Rows [r0, r1) of a row-major w as floats, row-major from offset 0 of panel. */
+    static void dequantize(KernelMatrix m, int r0, int r1, float[] panel) {
+        WeightMatrix w = m.weight();
+        MemorySegment data = w.tensor().data();
+        int cols = w.cols();
+        switch (w.type()) {
+            case F32 -> MemorySegment.copy(data, LE_FLOAT, (long) r0 * cols * Float.BYTES, panel, 0, (r1 - r0) * cols);
+            case F16 -> MatVecF16.dequantize(data, cols, r0, r1, panel);
+            case Q8_0 -> MatVecQ8_0.dequantize(data, cols, r0, r1, panel);
+            case Q4_0 -> MatVecQ4_0.dequantize(data, cols, r0, r1, panel);
+            case Q4_1 -> MatVecQ4_1.dequantize(data, cols, r0, r1, panel);
+            case Q5_0 -> MatVecQ5_0.dequantize(data, cols, r0, r1, panel);
+            case Q5_1 -> MatVecQ5_1.dequantize(data, cols, r0, r1, panel);
+            case Q4_K -> MatVecQ4_K.dequantize(m.quants(), m.scales(), m.mins(), cols, r0, r1, panel);
+            case Q5_K -> MatVecInt8.dequantize(m.quants(), m.scales(), m.mins(), cols, r0, r1, panel);
+            case Q6_K -> MatVecInt8.dequantize(m.quants(), m.scales(), null, cols, r0, r1, panel);
+            case Q2_K, Q3_K, IQ4_NL, IQ4_XS -> MatVecDecoded.dequantize(w.type(), data, cols, r0, r1, panel);
+            default -> throw new IllegalArgumentException("no mat-mul kernel for " + w.tensor());
         }
     }
 

@@ -27,12 +27,15 @@ public final class MatVec {
             case F16 -> MatVecF16.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q8_0 -> MatVecQ8_0.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q4_0 -> MatVecQ4_0.apply(m.quants(), m.scales(), cols, x, xOff, out, outOff, rowStart, rowEnd);
+            case Q4_1 -> MatVecQ4_1.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+            case Q5_0 -> MatVecQ5_0.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+            case Q5_1 -> MatVecQ5_1.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q4_K ->
                 MatVecQ4_K.apply(m.quants(), m.scales(), m.mins(), cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q5_K ->
                 MatVecQ5_K.apply(m.quants(), m.scales(), m.mins(), cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q6_K -> MatVecInt8.apply(m.quants(), m.scales(), cols, x, xOff, out, outOff, rowStart, rowEnd);
-            case Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, IQ4_NL, IQ4_XS ->
+            case Q2_K, Q3_K, IQ4_NL, IQ4_XS ->
                 MatVecDecoded.apply(w.type(), data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             default -> throw new IllegalArgumentException("no mat-vec kernel for " + w.tensor());
         }
@@ -95,10 +98,13 @@ public final class MatVec {
             case F16 -> MatVecF16.scalar(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q8_0 -> MatVecQ8_0.scalar(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q4_0 -> MatVecQ4_0.scalar(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+            case Q4_1 -> MatVecQ4_1.scalar(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+            case Q5_0 -> MatVecQ5_0.scalar(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+            case Q5_1 -> MatVecQ5_1.scalar(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q4_K -> MatVecQ4_K.scalar(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q5_K -> MatVecQ5_K.scalar(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q6_K -> MatVecQ6_K.scalar(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
-            case Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, IQ4_NL, IQ4_XS ->
+            case Q2_K, Q3_K, IQ4_NL, IQ4_XS ->
                 MatVecDecoded.scalar(w.type(), data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             default -> throw new IllegalArgumentException("no mat-vec kernel for " + w.tensor());
         }

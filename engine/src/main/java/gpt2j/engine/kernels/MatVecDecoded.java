@@ -8,10 +8,10 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * Mat-vec for the block types that llama-quantize's presets use for few tensors or that few people pick (Q4_1, Q5_0,
- * Q5_1, Q2_K, Q3_K, IQ4_NL, IQ4_XS): each row is decoded to floats by the weights module's dequantizer (ggml's
- * formulas, checked against gguf-py there), then multiplied with a vector dot product. Correct for every type at the
- * price of a decode pass per row; Q4_K, Q5_K and Q6_K, the presets people use, have their own fused kernels.
+ * Mat-vec for the block types that have no kernel of their own (Q2_K, Q3_K, IQ4_NL, IQ4_XS): each row is decoded to
+ * floats by the weights module's dequantizer (ggml's formulas, checked against gguf-py there), then multiplied with a
+ * vector dot product. Correct for every type at the price of a scalar decode pass per row: the types with kernels
+ * of their own ran 12-23x faster than this path (docs/KERNELS.md), which the benchmarks keep as their baseline.
  */
 final class MatVecDecoded {
 

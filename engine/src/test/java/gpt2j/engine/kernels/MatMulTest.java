@@ -80,6 +80,37 @@ class MatMulTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(
+            value = MatVecTest.Kind.class,
+            names = {"Q4_1", "Q5_0", "Q5_1"})
+    void panelsHoldTheDequantizersFloats(MatVecTest.Kind kind) {
+        // The vector panel decoders against the weights module's scalar dequantizer (checked against gguf-py there),
+        // bit for bit: both follow ggml's dequantize_row_* operation for operation.
+        Random rnd = new Random(400 + kind.ordinal());
+        try (Arena arena = Arena.ofConfined()) {
+            for (int trial = 0; trial < 6; trial++) {
+                int cols = kind.type.blockSize * (1 + rnd.nextInt(kind.type.blockSize == 256 ? 3 : 8));
+                int rows = 1 + rnd.nextInt(60);
+                Weights w = Weights.random(kind.type, rows, cols, false, rnd, arena);
+                int r0 = rnd.nextInt(rows);
+                int r1 = r0 + 1 + rnd.nextInt(rows - r0);
+                float[] vec = new float[(r1 - r0) * cols + 1];
+                float[] ref = new float[(r1 - r0) * cols + 1];
+                Arrays.fill(vec, Float.NaN);
+                MatMul.dequantize(w.kernel, r0, r1, vec);
+                MatVecDecoded.dequantize(kind.type, w.matrix.tensor().data(), cols, r0, r1, ref);
+                for (int i = 0; i < ref.length - 1; i++) {
+                    assertEquals(
+                            Float.floatToRawIntBits(ref[i]),
+                            Float.floatToRawIntBits(vec[i]),
+                            kind + " rows " + r0 + ".." + r1 + " of " + rows + "x" + cols + ", value " + i);
+                }
+                assertTrue(Float.isNaN(vec[ref.length - 1]), "written past the panel's rows");
+            }
+        }
+    }
+
     @Test
     void transposeInColumnPiecesMatchesTheDefinition() {
         Random rnd = new Random(300);
