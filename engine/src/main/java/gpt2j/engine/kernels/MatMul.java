@@ -106,10 +106,12 @@ public final class MatMul {
             case Q4_1 -> MatVecQ4_1.dequantize(data, cols, r0, r1, panel);
             case Q5_0 -> MatVecQ5_0.dequantize(data, cols, r0, r1, panel);
             case Q5_1 -> MatVecQ5_1.dequantize(data, cols, r0, r1, panel);
+            case IQ4_NL -> MatVecIQ4_NL.dequantize(data, cols, r0, r1, panel);
+            case IQ4_XS -> MatVecIQ4_XS.dequantize(data, cols, r0, r1, panel);
             case Q4_K -> MatVecQ4_K.dequantize(m.quants(), m.scales(), m.mins(), cols, r0, r1, panel);
             case Q5_K -> MatVecInt8.dequantize(m.quants(), m.scales(), m.mins(), cols, r0, r1, panel);
             case Q6_K -> MatVecInt8.dequantize(m.quants(), m.scales(), null, cols, r0, r1, panel);
-            case Q2_K, Q3_K, IQ4_NL, IQ4_XS -> MatVecDecoded.dequantize(w.type(), data, cols, r0, r1, panel);
+            case Q2_K, Q3_K -> MatVecDecoded.dequantize(w.type(), data, cols, r0, r1, panel);
             default -> throw new IllegalArgumentException("no mat-mul kernel for " + w.tensor());
         }
     }

@@ -30,13 +30,14 @@ public final class MatVec {
             case Q4_1 -> MatVecQ4_1.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q5_0 -> MatVecQ5_0.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q5_1 -> MatVecQ5_1.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+            case IQ4_NL -> MatVecIQ4_NL.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+            case IQ4_XS -> MatVecIQ4_XS.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q4_K ->
                 MatVecQ4_K.apply(m.quants(), m.scales(), m.mins(), cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q5_K ->
                 MatVecQ5_K.apply(m.quants(), m.scales(), m.mins(), cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q6_K -> MatVecInt8.apply(m.quants(), m.scales(), cols, x, xOff, out, outOff, rowStart, rowEnd);
-            case Q2_K, Q3_K, IQ4_NL, IQ4_XS ->
-                MatVecDecoded.apply(w.type(), data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+            case Q2_K, Q3_K -> MatVecDecoded.apply(w.type(), data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             default -> throw new IllegalArgumentException("no mat-vec kernel for " + w.tensor());
         }
     }
@@ -101,11 +102,12 @@ public final class MatVec {
             case Q4_1 -> MatVecQ4_1.scalar(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q5_0 -> MatVecQ5_0.scalar(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q5_1 -> MatVecQ5_1.scalar(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+            case IQ4_NL -> MatVecIQ4_NL.scalar(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+            case IQ4_XS -> MatVecIQ4_XS.scalar(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q4_K -> MatVecQ4_K.scalar(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q5_K -> MatVecQ5_K.scalar(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q6_K -> MatVecQ6_K.scalar(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
-            case Q2_K, Q3_K, IQ4_NL, IQ4_XS ->
-                MatVecDecoded.scalar(w.type(), data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+            case Q2_K, Q3_K -> MatVecDecoded.scalar(w.type(), data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             default -> throw new IllegalArgumentException("no mat-vec kernel for " + w.tensor());
         }
     }

@@ -8,7 +8,7 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * Mat-vec for the block types that have no kernel of their own (Q2_K, Q3_K, IQ4_NL, IQ4_XS): each row is decoded to
+ * Mat-vec for the block types that have no kernel of their own (Q2_K, Q3_K): each row is decoded to
  * floats by the weights module's dequantizer (ggml's formulas, checked against gguf-py there), then multiplied with a
  * vector dot product. Correct for every type at the price of a scalar decode pass per row: the types with kernels
  * of their own ran 12-23x faster than this path (docs/KERNELS.md), which the benchmarks keep as their baseline.

@@ -83,7 +83,7 @@ class MatMulTest {
     @ParameterizedTest
     @EnumSource(
             value = MatVecTest.Kind.class,
-            names = {"Q4_1", "Q5_0", "Q5_1"})
+            names = {"Q4_1", "Q5_0", "Q5_1", "IQ4_NL", "IQ4_XS"})
     void panelsHoldTheDequantizersFloats(MatVecTest.Kind kind) {
         // The vector panel decoders against the weights module's scalar dequantizer (checked against gguf-py there),
         // bit for bit: both follow ggml's dequantize_row_* operation for operation.
