@@ -102,6 +102,9 @@ final class Sequence {
 
     /** Samples the next token from the session's logits with the request's logit bias and penalties applied. */
     int sample() {
+        // Without bias or penalties the sampler reads the session's logits in place: a copy of all 50,257 per token
+        // and sequence was 80% of what the server allocated under 8 streaming clients (JFR).
+        if (request.logitBias().isEmpty() && counts == null) return session.sample(sampler);
         float[] logits = session.logits();
         for (Map.Entry<Integer, Float> e : request.logitBias().entrySet()) logits[e.getKey()] += e.getValue();
         if (counts != null) {
