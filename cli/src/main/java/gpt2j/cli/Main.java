@@ -37,18 +37,18 @@ public final class Main implements Runnable {
      * model's file (see {@link #commandLine}).
      */
     static final Map<String, Class<?>> SUBCOMMANDS = subcommands(
-            GenerateCommand.class,
-            PerplexityCommand.class,
-            TokenizeCommand.class,
-            DetokenizeCommand.class,
-            InfoCommand.class,
-            QuantizeCommand.class,
-            BenchCommand.class,
-            AttentionCommand.class,
-            ServeCommand.class,
-            PullCommand.class,
-            ListCommand.class,
-            CompletionCommand.class);
+            "generate", GenerateCommand.class,
+            "perplexity", PerplexityCommand.class,
+            "tokenize", TokenizeCommand.class,
+            "detokenize", DetokenizeCommand.class,
+            "info", InfoCommand.class,
+            "quantize", QuantizeCommand.class,
+            "bench", BenchCommand.class,
+            "attention", AttentionCommand.class,
+            "serve", ServeCommand.class,
+            "pull", PullCommand.class,
+            "list", ListCommand.class,
+            "completion", CompletionCommand.class);
 
     @Spec
     CommandSpec spec;
@@ -152,9 +152,11 @@ public final class Main implements Runnable {
         return all;
     }
 
-    private static Map<String, Class<?>> subcommands(Class<?>... classes) {
+    /** Names and classes, named here rather than read from each class's annotation: a cold JVM pays for reading it. */
+    private static Map<String, Class<?>> subcommands(Object... nameThenClass) {
         Map<String, Class<?>> byName = new LinkedHashMap<>();
-        for (Class<?> c : classes) byName.put(c.getAnnotation(Command.class).name(), c);
+        for (int i = 0; i < nameThenClass.length; i += 2)
+            byName.put((String) nameThenClass[i], (Class<?>) nameThenClass[i + 1]);
         return byName;
     }
 

@@ -30,6 +30,29 @@ class CliSurfaceTest {
     Path dir;
 
     @Test
+    void eachSubcommandIsNamedAsItsAnnotationSaysAndEveryCommandClassIsListed() throws IOException {
+        for (var e : Main.SUBCOMMANDS.entrySet()) {
+            assertEquals(
+                    e.getValue()
+                            .getAnnotation(picocli.CommandLine.Command.class)
+                            .name(),
+                    e.getKey());
+        }
+        try (var files = Files.list(Path.of("src/main/java/gpt2j/cli"))) {
+            List<String> commands = files.map(f -> f.getFileName().toString())
+                    .filter(f -> f.endsWith("Command.java"))
+                    .map(f -> f.substring(0, f.length() - ".java".length()))
+                    .sorted()
+                    .toList();
+            List<String> listed = Main.SUBCOMMANDS.values().stream()
+                    .map(Class::getSimpleName)
+                    .sorted()
+                    .toList();
+            assertEquals(commands, listed);
+        }
+    }
+
+    @Test
     void tokenizeShowPairsJtokkitsIdsWithTheirText() {
         String text = "Hello 👍🏽";
         int[] ids = R50K.encodeOrdinary(text).toArray();
