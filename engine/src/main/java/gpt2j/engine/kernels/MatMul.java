@@ -108,10 +108,11 @@ public final class MatMul {
             case Q5_1 -> MatVecQ5_1.dequantize(data, cols, r0, r1, panel);
             case IQ4_NL -> MatVecIQ4_NL.dequantize(data, cols, r0, r1, panel);
             case IQ4_XS -> MatVecIQ4_XS.dequantize(data, cols, r0, r1, panel);
+            case Q2_K -> MatVecQ2_K.dequantize(data, cols, r0, r1, panel);
+            case Q3_K -> MatVecQ3_K.dequantize(data, cols, r0, r1, panel);
             case Q4_K -> MatVecQ4_K.dequantize(m.quants(), m.scales(), m.mins(), cols, r0, r1, panel);
             case Q5_K -> MatVecInt8.dequantize(m.quants(), m.scales(), m.mins(), cols, r0, r1, panel);
             case Q6_K -> MatVecInt8.dequantize(m.quants(), m.scales(), null, cols, r0, r1, panel);
-            case Q2_K, Q3_K -> MatVecDecoded.dequantize(w.type(), data, cols, r0, r1, panel);
             default -> throw new IllegalArgumentException("no mat-mul kernel for " + w.tensor());
         }
     }

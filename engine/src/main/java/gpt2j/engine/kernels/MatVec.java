@@ -32,12 +32,13 @@ public final class MatVec {
             case Q5_1 -> MatVecQ5_1.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             case IQ4_NL -> MatVecIQ4_NL.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             case IQ4_XS -> MatVecIQ4_XS.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+            case Q2_K -> MatVecQ2_K.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+            case Q3_K -> MatVecQ3_K.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q4_K ->
                 MatVecQ4_K.apply(m.quants(), m.scales(), m.mins(), cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q5_K ->
                 MatVecQ5_K.apply(m.quants(), m.scales(), m.mins(), cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q6_K -> MatVecInt8.apply(m.quants(), m.scales(), cols, x, xOff, out, outOff, rowStart, rowEnd);
-            case Q2_K, Q3_K -> MatVecDecoded.apply(w.type(), data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             default -> throw new IllegalArgumentException("no mat-vec kernel for " + w.tensor());
         }
     }
@@ -104,10 +105,11 @@ public final class MatVec {
             case Q5_1 -> MatVecQ5_1.scalar(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             case IQ4_NL -> MatVecIQ4_NL.scalar(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             case IQ4_XS -> MatVecIQ4_XS.scalar(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+            case Q2_K -> MatVecQ2_K.scalar(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+            case Q3_K -> MatVecQ3_K.scalar(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q4_K -> MatVecQ4_K.scalar(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q5_K -> MatVecQ5_K.scalar(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q6_K -> MatVecQ6_K.scalar(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
-            case Q2_K, Q3_K -> MatVecDecoded.scalar(w.type(), data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             default -> throw new IllegalArgumentException("no mat-vec kernel for " + w.tensor());
         }
     }

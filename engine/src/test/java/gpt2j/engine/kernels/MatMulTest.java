@@ -3,6 +3,7 @@ package gpt2j.engine.kernels;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import gpt2j.weights.Quantizer;
 import java.lang.foreign.Arena;
 import java.util.Arrays;
 import java.util.Random;
@@ -83,7 +84,7 @@ class MatMulTest {
     @ParameterizedTest
     @EnumSource(
             value = MatVecTest.Kind.class,
-            names = {"Q4_1", "Q5_0", "Q5_1", "IQ4_NL", "IQ4_XS"})
+            names = {"Q4_1", "Q5_0", "Q5_1", "IQ4_NL", "IQ4_XS", "Q2_K", "Q3_K"})
     void panelsHoldTheDequantizersFloats(MatVecTest.Kind kind) {
         // The vector panel decoders against the weights module's scalar dequantizer (checked against gguf-py there),
         // bit for bit: both follow ggml's dequantize_row_* operation for operation.
@@ -99,7 +100,11 @@ class MatMulTest {
                 float[] ref = new float[(r1 - r0) * cols + 1];
                 Arrays.fill(vec, Float.NaN);
                 MatMul.dequantize(w.kernel, r0, r1, vec);
-                MatVecDecoded.dequantize(kind.type, w.matrix.tensor().data(), cols, r0, r1, ref);
+                long rowBytes = kind.type.byteSize(cols);
+                for (int r = r0; r < r1; r++) {
+                    Quantizer.dequantizeRow(
+                            kind.type, w.matrix.tensor().data(), r * rowBytes, ref, (r - r0) * cols, cols);
+                }
                 for (int i = 0; i < ref.length - 1; i++) {
                     assertEquals(
                             Float.floatToRawIntBits(ref[i]),

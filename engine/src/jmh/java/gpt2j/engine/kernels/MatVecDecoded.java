@@ -8,10 +8,10 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * Mat-vec for the block types that have no kernel of their own (Q2_K, Q3_K): each row is decoded to
- * floats by the weights module's dequantizer (ggml's formulas, checked against gguf-py there), then multiplied with a
- * vector dot product. Correct for every type at the price of a scalar decode pass per row: the types with kernels
- * of their own ran 12-23x faster than this path (docs/KERNELS.md), which the benchmarks keep as their baseline.
+ * The benchmarks' baseline for the block types' kernels: each row decoded to floats by the weights module's scalar
+ * dequantizer (ggml's formulas, checked against gguf-py there), then a vector dot product; the batched path's panels
+ * filled by the same scalar code. The engine ran Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, IQ4_NL and IQ4_XS this way until each
+ * had a kernel of its own (docs/KERNELS.md).
  */
 final class MatVecDecoded {
 
@@ -49,27 +49,6 @@ final class MatVecDecoded {
     static void dequantize(GgmlType type, MemorySegment w, int cols, int r0, int r1, float[] panel) {
         long rowBytes = type.byteSize(cols);
         for (int r = r0; r < r1; r++) Quantizer.dequantizeRow(type, w, r * rowBytes, panel, (r - r0) * cols, cols);
-    }
-
-    /** The scalar twin of {@link #apply}. */
-    static void scalar(
-            GgmlType type,
-            MemorySegment w,
-            int cols,
-            float[] x,
-            int xOff,
-            float[] out,
-            int outOff,
-            int rowStart,
-            int rowEnd) {
-        float[] row = new float[cols];
-        long rowBytes = type.byteSize(cols);
-        for (int r = rowStart; r < rowEnd; r++) {
-            Quantizer.dequantizeRow(type, w, r * rowBytes, row, 0, cols);
-            float acc = 0f;
-            for (int c = 0; c < cols; c++) acc += row[c] * x[xOff + c];
-            out[outOff + r] = acc;
-        }
     }
 
     private static float[] row(int cols) {
