@@ -21,7 +21,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * A prompt batch of n tokens through one weight matrix of a rarer block type, single thread: the engine's batched
  * kernel ({@code vector}: the type's vector panel decoder, then the F32 tile) against the same tile fed by
  * {@link MatVecDecoded#dequantize} ({@code decoded}, the weights module's scalar dequantizer). Both include the
- * transpose of the inputs. tools/perf/raretypes.sh runs it.
+ * transpose of the inputs. {@code panelVector} and {@code panelScalar} time the two decoders alone (every panel of the
+ * matrix, no tile), which the tile's share hides in the first two. tools/perf/raretypes.sh runs it.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -74,6 +75,23 @@ public class MatMulRareBench {
         MatMul.transpose(x, n, w.cols(), xT); // the engine pays it once per matrix
         MatMul.apply(w, xT, n, out, 0, w.rows());
         return out;
+    }
+
+    @Benchmark
+    public float[] panelVector() {
+        for (int rb = 0; rb < w.rows(); rb += MatMul.ROW_BLOCK) {
+            MatMul.dequantize(w, rb, Math.min(w.rows(), rb + MatMul.ROW_BLOCK), panel);
+        }
+        return panel;
+    }
+
+    @Benchmark
+    public float[] panelScalar() {
+        for (int rb = 0; rb < w.rows(); rb += MatMul.ROW_BLOCK) {
+            MatVecDecoded.dequantize(
+                    w.type(), w.weight().tensor().data(), w.cols(), rb, Math.min(w.rows(), rb + MatMul.ROW_BLOCK), panel);
+        }
+        return panel;
     }
 
     @Benchmark
