@@ -354,7 +354,10 @@ def main():
           "also when overlapped with building the tokenizer (it competes for the cores); "
           "`-XX:-BackgroundCompilation` was 2x slower; `-XX:TieredStopAtLevel=1` leaves the kernels as boxed C1"
           " code for good. An earlier first-prompt switch to token-by-token (1.35 -> 1.14 s) was removed "
-          "because it made a prompt's logits depend on what ran before.")
+          "because it made a prompt's logits depend on what ran before. On the idle machine (2026-12-05 23:20Z,"
+          " 4 interleaved rounds, time to first token medians): 2302 ms with the launcher's flags, 2472 with "
+          "`-XX:CICompilerCount=3`, 2417 with `-XX:ArchiveRelocationMode=0`, 2403 with the Vector API's own "
+          "methods compiled 10x later, 2372 with the kernels 10x sooner, each run's spread 1.8-2.8 s.")
         w("- **start-up cache** (issue 22): the launcher records the JDK 25 AOT cache once per build "
           "(`-XX:AOTCacheOutput`, JEP 483/514/515; the training run is `AotTraining`: `generate` on the "
           "embedded model as stored and as Q8_0, `tokenize`, `--help`) and maps it on every later start "
