@@ -4,7 +4,6 @@ import gpt2j.api.AttentionMap;
 import gpt2j.api.HeadStat;
 import gpt2j.api.Model;
 import gpt2j.api.ModelInfo;
-import gpt2j.api.ModelOptions;
 import gpt2j.cli.attention.AtomicFile;
 import gpt2j.cli.attention.AttentionData;
 import gpt2j.cli.attention.AttentionJson;
@@ -148,12 +147,7 @@ final class AttentionCommand implements Callable<Integer> {
                     "give a prompt: --prompt TEXT, --file FILE, --prompt-ids IDS, or pipe it into stdin");
         }
         int threadCount = threads.count(spec, err);
-        try (Model m = Model.open(
-                modelOption.path(),
-                ModelOptions.builder()
-                        .threads(threadCount)
-                        .weightType(type == null ? null : type.name())
-                        .build())) {
+        try (Model m = modelOption.open(threadCount, type)) {
             ModelInfo info = m.info();
             if (layer != null && layer >= info.layers()) {
                 throw new UserException("--layer " + layer + ": the model has layers 0.." + (info.layers() - 1));

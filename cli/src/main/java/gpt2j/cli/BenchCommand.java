@@ -1,7 +1,6 @@
 package gpt2j.cli;
 
 import gpt2j.api.Model;
-import gpt2j.api.ModelOptions;
 import gpt2j.api.Session;
 import java.io.PrintStream;
 import java.lang.management.CompilationMXBean;
@@ -169,12 +168,7 @@ final class BenchCommand implements Callable<Integer> {
         for (Path path : paths) {
             for (WeightType type : typeList) {
                 for (int t : threadCounts) {
-                    try (Model m = Model.open(
-                            path,
-                            ModelOptions.builder()
-                                    .threads(t)
-                                    .weightType(type == null ? null : type.name())
-                                    .build())) {
+                    try (Model m = ModelOption.open(path, t, type)) {
                         int context = m.contextLength();
                         if (longest > context) {
                             throw new UserException(path + ": the model's context holds " + context

@@ -1,7 +1,6 @@
 package gpt2j.cli;
 
 import gpt2j.api.Model;
-import gpt2j.api.ModelOptions;
 import gpt2j.tokenizer.Gpt2Tokenizer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -42,8 +41,7 @@ final class DetokenizeCommand implements Callable<Integer> {
         int[] parsed = TokenIds.parse(source);
         byte[] bytes;
         if (modelOption.given()) {
-            try (Model m = Model.open(
-                    modelOption.path(), ModelOptions.builder().threads(1).build())) {
+            try (Model m = modelOption.open(1, null)) {
                 Models.withTokenizer(m);
                 TokenIds.checkRange(parsed, m.tokenizerVocabSize());
                 ByteArrayOutputStream b = new ByteArrayOutputStream();

@@ -4,7 +4,6 @@ import gpt2j.api.Completion;
 import gpt2j.api.CompletionListener;
 import gpt2j.api.CompletionOptions;
 import gpt2j.api.Model;
-import gpt2j.api.ModelOptions;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -182,12 +181,7 @@ final class GenerateCommand implements Callable<Integer> {
         PrintStream err = root.err();
         int threadCount = threads.count(spec, err);
         String prompt = promptIds != null ? null : promptInput.read(root, spec);
-        try (Model m = Model.open(
-                modelOption.path(),
-                ModelOptions.builder()
-                        .threads(threadCount)
-                        .weightType(type == null ? null : type.name())
-                        .build())) {
+        try (Model m = modelOption.open(threadCount, type)) {
             int[] input = promptIds != null
                     ? TokenIds.checkRange(TokenIds.parse(promptIds), m.vocabSize())
                     : prompt == null || prompt.isEmpty()

@@ -1,5 +1,7 @@
 package gpt2j.cli;
 
+import gpt2j.api.Model;
+import gpt2j.api.ModelOptions;
 import gpt2j.weights.hub.HubId;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +29,21 @@ final class ModelOption {
     Path path() {
         if (model == null) return defaultModel();
         return HubModels.resolve(model, (Main) command.root().userObject());
+    }
+
+    /** Opens {@link #path()} on {@code threads} threads, its matrices converted to {@code type} unless it is null. */
+    Model open(int threads, WeightType type) {
+        return open(path(), threads, type);
+    }
+
+    /** Opens the model at {@code path} on {@code threads} threads, converted to {@code type} (--type) unless null. */
+    static Model open(Path path, int threads, WeightType type) {
+        return Model.open(
+                path,
+                ModelOptions.builder()
+                        .threads(threads)
+                        .weightType(type == null ? null : type.name())
+                        .build());
     }
 
     /** What to call the model {@link #path()} gave: the hub id when -m named one, else the file or directory name. */

@@ -1,7 +1,6 @@
 package gpt2j.cli;
 
 import gpt2j.api.Model;
-import gpt2j.api.ModelOptions;
 import gpt2j.api.ScoreOptions;
 import gpt2j.api.Scores;
 import java.io.IOException;
@@ -98,12 +97,7 @@ final class PerplexityCommand implements Callable<Integer> {
                     "give the text to score: --file FILE, --prompt TEXT, --ids-file FILE, or pipe it into stdin");
         }
         int threadCount = threads.count(spec, root.err());
-        try (Model m = Model.open(
-                modelOption.path(),
-                ModelOptions.builder()
-                        .threads(threadCount)
-                        .weightType(type == null ? null : type.name())
-                        .build())) {
+        try (Model m = modelOption.open(threadCount, type)) {
             int modelContext = m.contextLength();
             int window = context != null ? context : modelContext;
             if (window > modelContext) {

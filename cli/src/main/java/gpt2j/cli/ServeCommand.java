@@ -1,7 +1,6 @@
 package gpt2j.cli;
 
 import gpt2j.api.Model;
-import gpt2j.api.ModelOptions;
 import gpt2j.server.CompletionServer;
 import gpt2j.server.ServerOptions;
 import java.io.IOException;
@@ -108,8 +107,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         int threadCount = threads.count(spec, root.err());
         Path path = modelOption.path();
-        try (Model model =
-                Model.open(path, ModelOptions.builder().threads(threadCount).build())) {
+        try (Model model = ModelOption.open(path, threadCount, null)) {
             String id = alias != null ? alias : modelOption.name(path);
             CompletionServer server;
             try {

@@ -1,7 +1,6 @@
 package gpt2j.cli;
 
 import gpt2j.api.Model;
-import gpt2j.api.ModelOptions;
 import gpt2j.tokenizer.Gpt2Tokenizer;
 import java.io.PrintStream;
 import java.util.concurrent.Callable;
@@ -71,8 +70,7 @@ final class TokenizeCommand implements Callable<Integer> {
         String input = text != null ? text : fromOptions != null ? fromOptions : root.readStdin();
         PrintStream out = root.out();
         if (modelOption.given()) {
-            try (Model m = Model.open(
-                    modelOption.path(), ModelOptions.builder().threads(1).build())) {
+            try (Model m = modelOption.open(1, null)) {
                 int[] ids = specials ? Models.withTokenizer(m).tokenizeWithSpecials(input) : m.tokenize(input);
                 print(ids, m::tokenBytes, out);
             }
