@@ -86,7 +86,9 @@ done
 
 # 4. Time to first token from process start, generate -n 16 greedy on the Q8_0 file of the first size (124M when it
 #    is among them), 2 threads, prompt echo off. gpt2j's first run records its start-up cache if there is none yet.
-ttft_gguf=${gguf[$(echo $sizes | grep -ow gpt2 || echo ${sizes%% *})/q8_0]}
+ttft_size=${sizes%% *}
+for s in $sizes; do [ "$s" = gpt2 ] && ttft_size=gpt2; done
+ttft_gguf=${gguf[$ttft_size/q8_0]}
 {
   $py tools/perf/ttft.py --engine gpt2j --runs "$reps" -- \
     "$gpt2j" generate -m "$ttft_gguf" -p "$prompt" -n 16 --temp 0 -t 2 --no-echo

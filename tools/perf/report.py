@@ -16,7 +16,7 @@ TYPES = ["f32", "q8_0", "q4_0"]
 # GGML type id -> (elements per block, bytes per block); the types gpt2j or llama-quantize may write.
 GGML_BLOCKS = {0: (1, 4), 1: (1, 2), 2: (32, 18), 3: (32, 20), 6: (32, 22), 7: (32, 24), 8: (32, 34), 30: (1, 2),
                10: (256, 84), 11: (256, 110), 12: (256, 144), 13: (256, 176), 14: (256, 210)}
-TARGET_PP, TARGET_TG, TARGET_BW = 0.8, 1.0, 0.8
+TARGET_PP, TARGET_TG, TARGET_BW, TARGET_TTFT = 1.0, 1.0, 0.8, 1.5
 
 
 def gguf_tensors(path):
@@ -291,6 +291,12 @@ def main():
             w(f"| {r['engine']} | `{r['command']}` | {fmt(r.get('first_ms'), 0)} | {fmt(r.get('total_ms'), 0)} | "
               f"{r['runs']} |")
         w("")
+        first = {r["engine"]: r.get("first_ms") for r in ttft}
+        if first.get("gpt2j") and first.get("llama.cpp"):
+            ratio = first["gpt2j"] / first["llama.cpp"]
+            w(f"gpt2j / llama-cli: {ratio:.2f}x the time to first token (target <= {TARGET_TTFT}x).\n")
+            if ratio > TARGET_TTFT:
+                missed.append(f"time to first token: {ratio:.2f}x llama-cli's > {TARGET_TTFT}x")
 
     w("## Targets missed\n")
     w("\n".join(f"- {m}" for m in missed) if missed else "None.")
@@ -308,8 +314,9 @@ def main():
           "panels, ~6% attention (one query at a time), ~3% transposing. llama.cpp repacks Q4_0 at load into "
           "interleaved 8x8 blocks (its log: `CPU_AARCH64 model buffer`) and multiplies them as int8 with "
           "AVX512-VNNI dot products, which the float32 peak in the table does not bound; the Vector API has no int8 "
-          "dot product, so Q4_0's pp is the closest of the three (0.68-1.11 of llama.cpp's in the day's runs, "
-          "where F32 and Q8_0 were 1.0-1.4).")
+          "dot product, so Q4_0's pp is the closest of the three (0.68-1.11 of llama.cpp's in the runs of "
+          "2026-12-02, where F32 and Q8_0 were 1.0-1.4; 0.82-0.96 at every size in the four-size run of "
+          "2026-12-06, where Q8_0 was 1.24-1.53).")
         w("- **tg Q8_0 and Q4_0**: compute, not memory. Each 32-weight block costs two byte-to-float widenings (Q4_0: "
           "plus the nibble split and the -8), a scale broadcast and an FMA: C2's Q4_0 loop is ~10 vector "
           "instructions per block with no bounds checks left (PrintAssembly), so one core decodes ~15 GB/s of Q4_0 "
@@ -327,8 +334,23 @@ def main():
           "four accumulators, reading the mapped weights at absolute addresses after one range check per call "
           "(through the segment itself C2 re-checked its bounds and liveness every iteration): 34-37 GB/s on one "
           "core, C's rate (gcc -O3, one row at a time) on the same mapping. Hugging Face F32 weights (input-major, "
-          "read in place) walk down w in strips of 16 row vectors. Both engines sit at ~90% of the bandwidth bound "
-          "on one thread, so the ratio there moves between 0.95 and 1.08 from run to run.")
+          "read in place) walk down w in strips of 16 row vectors. On 2026-12-02 both engines sat at ~90% of the "
+          "bandwidth bound on one thread and the ratio moved between 0.95 and 1.08 from run to run. In the four-"
+          "size run of 2026-12-06 this machine's one-thread read bandwidth went from 21.9 GB/s at the start to "
+          "32.3 at the end (the bound uses the better), and the 124M F32 rows, measured first, moved within the "
+          "run: gpt2j's one-thread pp128 486 -> 276 tokens/s from round 1 to round 2 while llama.cpp's went 470 "
+          "-> 579, tg64 samples 24-40 tokens/s; F32 tg was 1.04 / 1.08 at 355M in the same run.")
+        w("- **1.5B F32 tg**: both engines ran at 12-26% of the bound, llama.cpp's tg64 samples falling from 1.44 to "
+          "0.92 tokens/s within one run. It is this VM's reading of a 6.5 GB file mapping, not compute: checked "
+          "after the run (2026-12-06 00:51-00:53Z), an anonymous 6 GiB buffer streamed at 36.9 GB/s on one thread "
+          "(`bandwidth 1 6144`), `gpt2j bench` tg16 at two threads made 4.43 tokens/s on its own (27 GB/s of "
+          "weights) but 2.67 +- 0.69 after a pp128 in the same process, and llama-bench tg16 2.60. The 774M F32 "
+          "file (3.1 GB) did not show it.")
+        w("- **Q4_0 files' head**: `gpt2j quantize --type q4_0` writes the head (`output.weight`) as Q6_K, as "
+          "llama-quantize's preset does (the runs of 2026-12-02 used a Q4_0 head: 70.0 MB per token there, 79.9 "
+          "here), and gpt2j's Q6_K kernel reads a repack at one byte per weight (38.6 MB for the 124M head). "
+          "Back to back on one thread (2026-12-06 ~01:01Z, 124M tg64): the preset file 206 tokens/s against "
+          "llama.cpp's 230 (0.89), the same weights with `--pure` (a Q4_0 head) 214 against 227 (0.94).")
         w("- **threads**: a 124M token is ~61 pool jobs of tens of microseconds each; chunks are claimed guided "
           "(half of what is left, down to one grain), since eight equal chunks left the two threads up to a chunk "
           "apart at the end of every job.")
@@ -357,7 +379,15 @@ def main():
           "because it made a prompt's logits depend on what ran before. On the idle machine (2026-12-05 23:20Z,"
           " 4 interleaved rounds, time to first token medians): 2302 ms with the launcher's flags, 2472 with "
           "`-XX:CICompilerCount=3`, 2417 with `-XX:ArchiveRelocationMode=0`, 2403 with the Vector API's own "
-          "methods compiled 10x later, 2372 with the kernels 10x sooner, each run's spread 1.8-2.8 s.")
+          "methods compiled 10x later, 2372 with the kernels 10x sooner, each run's spread 1.8-2.8 s. What did "
+          "help is a small young generation: boxing in cold code turns ~2 GB over, and an eden that fits in the "
+          "L3 cache stays hot where the default (~120 MB here) streams through fresh memory. Interleaved on the "
+          "idle machine (2026-12-06 00:53-00:58Z, medians of six): 1836 / 2040 ms with the default, 1741 with "
+          "`-Xmn128m`, 1676 with 64m, 1531 with 32m, 1487 / 1692 with 16m, 1695 with 8m, 1763 with 4m, and "
+          "2153 with `-Xmn1g`; 124M Q8_0 bench at two threads and a 355M quantize unchanged. The launcher now "
+          "passes `-Xmn16m`: with it `-v` reads start-up ~230 ms, load ~290, prompt 700-740, other ~230, and "
+          "ttft.py (two rounds of five, ~01:00Z) 1384 / 1499 ms against 1802 / 1761 without it and llama-cli's "
+          "637 / 618.")
         w("- **start-up cache** (issue 22): the launcher records the JDK 25 AOT cache once per build "
           "(`-XX:AOTCacheOutput`, JEP 483/514/515; the training run is `AotTraining`: `generate` on the "
           "embedded model as stored and as Q8_0, `tokenize`, `--help`) and maps it on every later start "
