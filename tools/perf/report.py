@@ -387,7 +387,10 @@ def main():
           "2153 with `-Xmn1g`; 124M Q8_0 bench at two threads and a 355M quantize unchanged. The launcher now "
           "passes `-Xmn16m`: with it `-v` reads start-up ~230 ms, load ~290, prompt 700-740, other ~230, and "
           "ttft.py (two rounds of five, ~01:00Z) 1384 / 1499 ms against 1802 / 1761 without it and llama-cli's "
-          "637 / 618.")
+          "637 / 618. The same command with `-t 1` reached its first token sooner still (2026-12-06 ~01:14Z, "
+          "medians of six, interleaved: 1469 ms against 1580 with `-t 2`, the same text): with one worker C2 has a "
+          "core to itself. Not taken: a cold-process rule of one thread would slow the first passes of large "
+          "models and long prompts, whose time is arithmetic, not compilation.")
         w("- **start-up cache** (issue 22): the launcher records the JDK 25 AOT cache once per build "
           "(`-XX:AOTCacheOutput`, JEP 483/514/515; the training run is `AotTraining`: `generate` on the "
           "embedded model as stored and as Q8_0, `tokenize`, `--help`) and maps it on every later start "
