@@ -343,9 +343,9 @@ def main():
         w("- **1.5B F32 tg**: both engines ran at 12-26% of the bound, llama.cpp's tg64 samples falling from 1.44 to "
           "0.92 tokens/s within one run. It is this VM's reading of a 6.5 GB file mapping, not compute: checked "
           "after the run (2026-12-06 00:51-00:53Z), an anonymous 6 GiB buffer streamed at 36.9 GB/s on one thread "
-          "(`bandwidth 1 6144`), `gpt2j bench` tg16 at two threads made 4.43 tokens/s on its own (27 GB/s of "
-          "weights) but 2.67 +- 0.69 after a pp128 in the same process, and llama-bench tg16 2.60. The 774M F32 "
-          "file (3.1 GB) did not show it.")
+          "(`bandwidth 1 6144`), while `gpt2j bench` tg16 at two threads made 2.67 to 4.43 tokens/s in four runs "
+          "minutes apart (4.43 is 27 GB/s of weights; a pp128 before it in the same process made no consistent "
+          "difference) and llama-bench tg16 2.60. The 774M F32 file (3.1 GB) did not show it.")
         w("- **Q4_0 files' head**: `gpt2j quantize --type q4_0` writes the head (`output.weight`) as Q6_K, as "
           "llama-quantize's preset does (the runs of 2026-12-02 used a Q4_0 head: 70.0 MB per token there, 79.9 "
           "here), and gpt2j's Q6_K kernel reads a repack at one byte per weight (38.6 MB for the 124M head). "
