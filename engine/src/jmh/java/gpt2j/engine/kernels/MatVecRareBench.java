@@ -48,7 +48,6 @@ public class MatVecRareBench {
         x = BenchWeights.vector(w.cols(), 2);
         out = new float[w.rows()];
         float[] ref = new float[w.rows()];
-        MatVec.apply(w, x, 0, out, 0, 0, w.rows());
         decoded();
         System.arraycopy(out, 0, ref, 0, ref.length);
         MatVec.apply(w, x, 0, out, 0, 0, w.rows());

@@ -36,7 +36,7 @@ final class MatVecQ2_K {
         int blocks = cols / BLOCK;
         int step = F.length();
         int parts = 16 / step; // float vectors per sub-block: 1 at 512 bits, 2 at 256
-        float[] xs = sums16(x, xOff, cols);
+        float[] xs = MatVecQ4_K.negatedSubBlockSums(x, xOff, cols, 16);
         float[] dl = new float[16];
         for (int r = rowStart; r < rowEnd; r++) {
             long row = (long) r * blocks * BLOCK_BYTES;
@@ -55,7 +55,7 @@ final class MatVecQ2_K {
                             .intoArray(dl, p * step);
                     FloatVector m =
                             (FloatVector) s.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0);
-                    acc1 = m.mul(-dmin).fma(FloatVector.fromArray(F, xs, 16 * b + p * step), acc1);
+                    acc1 = m.mul(dmin).fma(FloatVector.fromArray(F, xs, 16 * b + p * step), acc1);
                 }
                 for (int n = 0; n < 2; n++) {
                     ByteVector qa = ByteVector.fromMemorySegment(B128, w, block + 16 + 32 * n, LITTLE_ENDIAN);
@@ -83,29 +83,6 @@ final class MatVecQ2_K {
             out[outOff + r] = Simd.sum(acc0.add(acc1));
         }
     }
-
-    /**
-     * The sums of x over each run of 16 (a sub-block), in a per-thread array. Scalar, four chains: it runs once per
-     * call, too rarely for C2 to inline a vector reduction into it (see {@link MatVecQ4_K#negatedSubBlockSums}).
-     */
-    static float[] sums16(float[] x, int xOff, int cols) {
-        float[] s = SUMS.get();
-        if (s.length < cols / 16) SUMS.set(s = new float[cols / 16]);
-        for (int j = 0; j < cols / 16; j++) {
-            int i = xOff + 16 * j;
-            float a = 0f, b = 0f, c = 0f, d = 0f;
-            for (int k = i; k < i + 16; k += 4) {
-                a += x[k];
-                b += x[k + 1];
-                c += x[k + 2];
-                d += x[k + 3];
-            }
-            s[j] = (a + b) + (c + d);
-        }
-        return s;
-    }
-
-    private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[0]);
 
     /**
      * Rows [r0, r1) of w as floats, row-major from offset 0 of panel (the batched kernel's input): d * sc * q - dmin *

@@ -34,7 +34,7 @@ final class MatVecQ4_1 {
         int blocks = cols / BLOCK;
         int step = F.length();
         int parts = BLOCK / 2 / step; // float vectors per 16 nibbles: 1 at 512 bits, 2 at 256
-        float[] xs = MatVecQ4_K.negatedSubBlockSums(x, xOff, cols);
+        float[] xs = MatVecQ4_K.negatedSubBlockSums(x, xOff, cols, 32);
         for (int r = rowStart; r < rowEnd; r++) {
             long row = (long) r * blocks * BLOCK_BYTES;
             FloatVector acc = FloatVector.zero(F);

@@ -52,7 +52,7 @@ final class MatVecQ4_K {
         int subs = cols / 32;
         int step = F.length();
         int parts = 16 / step;
-        float[] xs = negatedSubBlockSums(x, xOff, cols);
+        float[] xs = negatedSubBlockSums(x, xOff, cols, 32);
         int whole = F.loopBound(subs);
         VectorMask<Float> tail = F.indexInRange(whole, subs);
         for (int r = rowStart; r < rowEnd; r++) {
@@ -88,18 +88,18 @@ final class MatVecQ4_K {
     }
 
     /**
-     * Minus the sums of x over each run of 32 (a K-quant sub-block), in a per-thread array: the minimums' part of a
-     * row is then mins . xs, multiply-adds into the row's accumulator. Scalar on purpose, four chains: it runs once
-     * per call, too rarely for C2 to inline {@link Simd#sum} into it, and it then boxed a vector at every sub-block
-     * (JMH -prof gc: 47 KB allocated per 768x3072 call).
+     * Minus the sums of x over each run of {@code run} (a sub-block: 32 for Q4_1, Q5_1 and these K-quants, 16 for
+     * Q2_K), in a per-thread array: the minimums' part of a row is then mins . xs, multiply-adds into the row's
+     * accumulator. Scalar on purpose, four chains: it runs once per call, too rarely for C2 to inline {@link Simd#sum}
+     * into it, and it then boxed a vector at every sub-block (JMH -prof gc: 47 KB allocated per 768x3072 call).
      */
-    static float[] negatedSubBlockSums(float[] x, int xOff, int cols) {
+    static float[] negatedSubBlockSums(float[] x, int xOff, int cols, int run) {
         float[] s = SUMS.get();
-        if (s.length < cols / 32) SUMS.set(s = new float[cols / 32]);
-        for (int j = 0; j < cols / 32; j++) {
-            int i = xOff + 32 * j;
+        if (s.length < cols / run) SUMS.set(s = new float[cols / run]);
+        for (int j = 0; j < cols / run; j++) {
+            int i = xOff + run * j;
             float a = 0f, b = 0f, c = 0f, d = 0f;
-            for (int k = i; k < i + 32; k += 4) {
+            for (int k = i; k < i + run; k += 4) {
                 a += x[k];
                 b += x[k + 1];
                 c += x[k + 2];

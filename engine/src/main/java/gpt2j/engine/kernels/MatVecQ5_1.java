@@ -35,7 +35,7 @@ final class MatVecQ5_1 {
         int blocks = cols / BLOCK;
         int step = F.length();
         int parts = BLOCK / 2 / step;
-        float[] xs = MatVecQ4_K.negatedSubBlockSums(x, xOff, cols);
+        float[] xs = MatVecQ4_K.negatedSubBlockSums(x, xOff, cols, 32);
         for (int r = rowStart; r < rowEnd; r++) {
             long row = (long) r * blocks * BLOCK_BYTES;
             FloatVector acc = FloatVector.zero(F);

@@ -47,7 +47,7 @@ final class MatVecQ5_K {
         int subs = cols / 32;
         int step = F.length();
         int parts = 16 / step; // float vectors per 16 bytes: 1 at 512 bits, 2 at 256, 4 at 128
-        float[] xs = MatVecQ4_K.negatedSubBlockSums(x, xOff, cols);
+        float[] xs = MatVecQ4_K.negatedSubBlockSums(x, xOff, cols, 32);
         int whole = F.loopBound(subs);
         VectorMask<Float> tail = F.indexInRange(whole, subs);
         for (int r = rowStart; r < rowEnd; r++) {
