@@ -12,6 +12,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -138,6 +140,22 @@ class AotCacheTest {
         assertTokenized(damaged);
         assertEquals("", damaged.err());
         assertFalse(mainClassSource(cache).contains("shared objects file"));
+    }
+
+    @Test
+    void aCacheOlderThanTheJarsIsRecordedAgainInItsPlace() throws IOException {
+        Path cache = dir.resolve("cache");
+        assertTrue(gpt2j(cache).err().startsWith("gpt2j: recording the start-up cache"));
+        Path recorded = caches(cache).get(0);
+        // As after a rebuild: the jars are newer than the cache (the JDK itself would also refuse it).
+        FileTime hourAgo = FileTime.from(Instant.now().minusSeconds(3600));
+        Files.setLastModifiedTime(recorded, hourAgo);
+        Cli again = gpt2j(cache);
+        assertTokenized(again);
+        assertTrue(again.err().startsWith("gpt2j: recording the start-up cache"), again.err());
+        assertEquals(List.of(recorded), caches(cache));
+        assertTrue(Files.getLastModifiedTime(recorded).compareTo(hourAgo) > 0);
+        assertEquals("", gpt2j(cache).err());
     }
 
     @Test
