@@ -28,6 +28,13 @@ public final class Gpt2Tokenizer {
     private final int[] byteTokens = new int[256];
     private final PairRanks pairs;
     private final TokenIndex wholePieces;
+    /**
+     * Per token: 0 not yet known whether merging its bytes gives the token itself, WHOLE if so, SPLIT if not. Written
+     * by any encoding thread without a lock: every writer computes the same value, and a stale 0 only means merging.
+     */
+    private final byte[] wholeState;
+
+    private static final byte WHOLE = 1, SPLIT = 2;
     /** Special token text -> id, tried in encodeWithSpecials only. */
     private final Map<String, Integer> specials;
 
@@ -79,24 +86,16 @@ public final class Gpt2Tokenizer {
         mergeStrings = List.copyOf(normalized);
         endOfTextId = specials.getOrDefault(END_OF_TEXT, ids.getOrDefault(END_OF_TEXT, -1));
 
-        // A piece that equals a token is looked up directly, but only where merging its bytes really gives
-        // that token (true for all of GPT-2's, not guaranteed for any vocabulary), so the shortcut is exact.
+        // A piece that equals a token is looked up directly, but only where merging its bytes really gives that token
+        // (true for all of GPT-2's, not guaranteed for any vocabulary), so the shortcut is exact. Which tokens merge
+        // to themselves is learned the first time each is met (encodeOrdinary): checking all 50,000 here cost every
+        // cold start 15-25 ms, for the few a prompt uses.
         wholePieces = new TokenIndex(tokenBytes, n);
-        EncodeScratch s = new EncodeScratch();
+        wholeState = new byte[n];
         for (int id = 0; id < n; id++) {
-            byte[] bytes = tokenBytes[id];
-            if (bytes.length < 2 || specials.containsValue(id)) {
-                continue;
-            }
-            s.ensurePiece(bytes.length);
-            for (int i = 0; i < bytes.length; i++) {
-                s.ids[i] = byteTokens[bytes[i] & 0xFF];
-            }
-            BytePairMerge.merge(pairs, s, bytes.length);
-            if (s.outLength == 1 && s.out[0] == id) {
+            if (tokenBytes[id].length >= 2 && !specials.containsValue(id)) {
                 wholePieces.add(id);
             }
-            s.outLength = 0;
         }
     }
 
@@ -191,14 +190,18 @@ public final class Gpt2Tokenizer {
                 s.add(byteTokens[bytes[0] & 0xFF]);
             } else {
                 int id = wholePieces.get(bytes, 0, n);
-                if (id >= 0) {
+                if (id >= 0 && wholeState[id] == WHOLE) {
                     s.add(id);
                 } else {
                     int[] ids = s.ids;
                     for (int k = 0; k < n; k++) {
                         ids[k] = byteTokens[bytes[k] & 0xFF];
                     }
+                    int before = s.outLength;
                     BytePairMerge.merge(pairs, s, n);
+                    if (id >= 0) {
+                        wholeState[id] = s.outLength == before + 1 && s.out[before] == id ? WHOLE : SPLIT;
+                    }
                 }
             }
             i = end;

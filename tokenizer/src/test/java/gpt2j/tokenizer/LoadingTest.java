@@ -89,6 +89,9 @@ class LoadingTest {
         int b = 'b';
         Gpt2Tokenizer t = Gpt2Tokenizer.fromTokens(tokens, List.of("b c", "a b", "ab c", "a a", "aa aa"));
         assertArrayEquals(new int[] {a, 256}, t.encode("abc"));
+        // Whether a token's bytes merge to itself is learned when it is first met: met again, the same answers.
+        assertArrayEquals(new int[] {a, 256}, t.encode("abc"));
+        for (int i = 0; i < 2; i++) assertArrayEquals(new int[] {257}, t.encode("ab"));
         assertArrayEquals(new int[] {257, b}, t.encode("abb"));
         // Equal ranks mean the same pair: leftmost first, as encoder.py merges every occurrence left to right.
         assertArrayEquals(new int[] {259, a}, t.encode("aaa"));

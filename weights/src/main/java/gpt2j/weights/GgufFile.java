@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
@@ -225,16 +224,18 @@ public final class GgufFile implements AutoCloseable {
         return new WeightsException(path + ": not a valid GGUF file: " + what);
     }
 
-    /** Little-endian reads, refusing to read past the end of the file. */
+    /**
+     * Little-endian reads, refusing to read past the end of the file. They go through a window of the file copied to a
+     * byte array: a vocabulary is 100,000 strings read once per start, before the JIT has compiled anything, and an
+     * array read costs the interpreter a fraction of a segment read (a var handle and a slice per string).
+     */
     private static final class Reader {
-        private static final ValueLayout.OfShort U16 =
-                ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-        private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-        private static final ValueLayout.OfLong U64 =
-                ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        private static final int WINDOW = 1 << 20;
         private final Path path;
         private final MemorySegment file;
         private long pos;
+        private byte[] window = new byte[0];
+        private long windowStart;
 
         Reader(Path path, MemorySegment file) {
             this.path = path;
@@ -249,31 +250,37 @@ public final class GgufFile implements AutoCloseable {
             return file.byteSize() - pos;
         }
 
-        private long take(long n) {
+        /** Takes the next n bytes of the file and returns where they start in {@code window}. */
+        private int take(int n) {
             if (remaining() < n) throw bad(path, "file ends in the middle of its header (truncated?)");
             long at = pos;
             pos += n;
-            return at;
+            if (at < windowStart || at + n > windowStart + window.length) {
+                int len = (int) Math.min(Math.max(WINDOW, n), file.byteSize() - at);
+                if (window.length != len) window = new byte[len];
+                MemorySegment.copy(file, ValueLayout.JAVA_BYTE, at, window, 0, len);
+                windowStart = at;
+            }
+            return (int) (at - windowStart);
         }
 
         int u8() {
-            return file.get(ValueLayout.JAVA_BYTE, take(1)) & 0xFF;
+            return window[take(1)] & 0xFF;
         }
 
         int u16() {
-            return file.get(U16, take(2)) & 0xFFFF;
+            int i = take(2);
+            return window[i] & 0xFF | (window[i + 1] & 0xFF) << 8;
         }
 
         int u32() {
-            return file.get(U32, take(4));
+            int i = take(4);
+            return window[i] & 0xFF | (window[i + 1] & 0xFF) << 8 | (window[i + 2] & 0xFF) << 16 | window[i + 3] << 24;
         }
 
         long u64() {
-            return file.get(U64, take(8));
-        }
-
-        byte[] bytes(int n) {
-            return file.asSlice(take(n), n).toArray(ValueLayout.JAVA_BYTE);
+            int lo = u32();
+            return lo & 0xFFFFFFFFL | (long) u32() << 32;
         }
 
         String string(Path path) {
@@ -284,12 +291,12 @@ public final class GgufFile implements AutoCloseable {
                         "string of length " + Long.toUnsignedString(len) + " at byte " + (position() - 8)
                                 + " does not fit the file");
             }
-            // A vocabulary is 100,000 strings read once per start, before the JIT has compiled anything: String's own
-            // decoding is several times cheaper than a CharsetDecoder per string. It replaces bad bytes with U+FFFD,
-            // so a string holding one is valid only if it encodes back to the same bytes.
-            byte[] b = bytes((int) len);
-            String s = new String(b, StandardCharsets.UTF_8);
-            if (s.indexOf('\uFFFD') >= 0 && !Arrays.equals(s.getBytes(StandardCharsets.UTF_8), b)) {
+            // String's own decoding is several times cheaper than a CharsetDecoder per string. It replaces bad bytes
+            // with U+FFFD, so a string holding one is valid only if it encodes back to the same bytes.
+            int n = (int) len, i = take(n);
+            String s = new String(window, i, n, StandardCharsets.UTF_8);
+            if (s.indexOf('\uFFFD') >= 0
+                    && !Arrays.equals(s.getBytes(StandardCharsets.UTF_8), 0, n, window, i, i + n)) {
                 throw bad(path, "string at byte " + (position() - len) + " is not UTF-8");
             }
             return s;

@@ -194,6 +194,35 @@ class GgufFileTest {
     }
 
     @Test
+    void valuesAcrossAndLongerThanTheReadersWindowReadBackWhole() throws IOException {
+        // The reader copies the file a MiB at a time: a filler puts the next key's numbers across the first MiB's
+        // end, and a 3 MiB string is longer than a window.
+        String filler = "f".repeat((1 << 20) - 60), longString = "\u0120x".repeat(1 << 20);
+        Raw r = new Raw()
+                .header(3, 0, 4)
+                .str("filler")
+                .u32(8)
+                .str(filler)
+                .str("number")
+                .u32(10)
+                .u64(0x0123456789ABCDEFL)
+                .str("text")
+                .u32(8)
+                .str("across the window")
+                .str("long")
+                .u32(8)
+                .str(longString)
+                .padTo(32)
+                .bytes(new byte[32]);
+        try (GgufFile f = GgufFile.open(r.write(dir.resolve("windows.gguf")))) {
+            assertEquals(filler, f.string("filler"));
+            assertEquals(0x0123456789ABCDEFL, f.metadata().get("number"));
+            assertEquals("across the window", f.string("text"));
+            assertEquals(longString, f.string("long"));
+        }
+    }
+
+    @Test
     void unknownValueType() throws IOException {
         assertMessage(new Raw().header(3, 0, 1).str("k").u32(13).u64(0).out.toByteArray(), "unknown value type 13");
     }
