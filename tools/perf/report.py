@@ -429,6 +429,18 @@ def main():
           "holds U+FFFD. What is left is the JIT: ~400 methods reach C2 before and around the first token, and "
           "JDK 25 keeps no compiled code across runs, so the 1.5x llama-cli target is out of reach by these "
           "means; the ratio is in the table above.")
+        w("- **loading a repacked type** (issue 22): Q4_0, Q4_K, Q5_K and Q6_K matrices are repacked on the heap at "
+          "load (`KernelMatrix`), and a cold start paid for it: on the 124M Q4_0 file (its head Q6_K) the layers' "
+          "repack took 180-230 ms and the head's 200-235 (2026-12-06 ~03:00Z). They read the mapping a block or a "
+          "byte at a time, each read a checked segment access in code that was still cold; they now copy a chunk "
+          "of whole blocks to a heap array and repack from it: `-v`'s model load, medians of three interleaved, "
+          "124M Q4_0 759 -> 648 ms, Q4_K_M 909 -> 743. The launcher's 16 MB young generation costs here too: the "
+          "repacked arrays (under half of eden each at these sizes) are allocated in eden and copied out by young "
+          "collections, 8 collections and ~190 ms of pauses while a 124M Q4_0 file loads, 130 and ~0.96 s for the "
+          "1.5B Q4_0 (`-Xlog:gc`), and even the Q8_0 load (the vocabulary's strings and maps) pays ~80 ms in four; "
+          "`-XX:MaxTenuringThreshold=0` saved ~25 ms of pauses in all, G1 with the same young size was slower "
+          "(124M Q4_0 first token 3086 against 2087 ms). Not changed yet: the arrays could be allocated beyond the "
+          "young generation (one per layer, or one per model with offsets in the kernels).")
         w("")
     w("## Reproduce\n")
     w("```\nLLAMA_CPP=/path/to/built/llama.cpp tools/perf/performance.sh   # writes docs/PERFORMANCE.md\n"

@@ -35,6 +35,18 @@ public final class BlockFormats {
                 | (s.get(ValueLayout.JAVA_BYTE, off + j) & 0xFF) >>> 6 << 4;
     }
 
+    /** {@link #scaleK4(MemorySegment, long, int)} from the scale bytes at {@code s[off..]} of a heap copy. */
+    public static int scaleK4(byte[] s, int off, int j) {
+        if (j < 4) return s[off + j] & 63;
+        return s[off + j + 4] & 0xF | (s[off + j - 4] & 0xFF) >>> 6 << 4;
+    }
+
+    /** {@link #minK4(MemorySegment, long, int)} from the scale bytes at {@code s[off..]} of a heap copy. */
+    public static int minK4(byte[] s, int off, int j) {
+        if (j < 4) return s[off + j + 4] & 63;
+        return (s[off + j + 4] & 0xFF) >>> 4 | (s[off + j] & 0xFF) >>> 6 << 4;
+    }
+
     /** The IQ4_NL/IQ4_XS value a nibble stands for (kvalues_iq4nl). */
     public static int iq4nl(int nibble) {
         return IQ4NL[nibble];

@@ -21,8 +21,8 @@ import java.lang.foreign.ValueLayout;
  * <li>Q5_K and Q6_K: one signed byte per weight, {@link MatVecInt8}'s layout, Q6_K's scale per 16, Q5_K's scale and
  * min per 32. Q5_K 320 bytes per 256 weights, 1.8x the file; Q6_K 320, 1.5x.
  * </ul>
- * The mapping's pages are read once, then left to the page cache. Q8_0 gained nothing from float scales in a harness,
- * so it reads its blocks in place, as do the rarer types.
+ * The mapping's pages are read once (a chunk at a time, {@link #eachBlock}), then left to the page cache. Q8_0
+ * gained nothing from float scales in a harness, so it reads its blocks in place, as do the rarer types.
  */
 public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, byte[] quants) {
 
@@ -42,52 +42,78 @@ public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, by
         return switch (type) {
             case Q4_0 -> {
                 float[] scales = new float[n];
-                for (int b = 0; b < n; b++)
-                    scales[b] = Float.float16ToFloat(data.get(Simd.LE_SHORT, (long) b * type.bytesPerBlock));
-                yield new KernelMatrix(w, scales, null, packed(data, type, n, 2, MatVecQ4_0.QUANT_BYTES));
+                byte[] quants = new byte[n * MatVecQ4_0.QUANT_BYTES];
+                eachBlock(data, type, n, (src, at, b) -> {
+                    scales[b] = Float.float16ToFloat(le16(src, at));
+                    System.arraycopy(src, at + 2, quants, b * MatVecQ4_0.QUANT_BYTES, MatVecQ4_0.QUANT_BYTES);
+                });
+                yield new KernelMatrix(w, scales, null, quants);
             }
             case Q4_K -> {
                 float[] scales = new float[8 * n], mins = new float[8 * n];
-                scalesK4(data, type, n, scales, mins);
-                yield new KernelMatrix(w, scales, mins, packed(data, type, n, 16, 128));
+                byte[] quants = new byte[n * 128];
+                eachBlock(data, type, n, (src, at, b) -> {
+                    scalesK4(src, at, b, scales, mins);
+                    System.arraycopy(src, at + 16, quants, b * 128, 128);
+                });
+                yield new KernelMatrix(w, scales, mins, quants);
             }
             case Q5_K -> {
                 float[] scales = new float[8 * n], mins = new float[8 * n];
-                scalesK4(data, type, n, scales, mins);
-                yield new KernelMatrix(w, scales, mins, MatVecQ5_K.unpack(data, blocks));
+                byte[] quants = new byte[n * type.blockSize];
+                eachBlock(data, type, n, (src, at, b) -> {
+                    scalesK4(src, at, b, scales, mins);
+                    MatVecQ5_K.unpack(src, at, quants, b * type.blockSize);
+                });
+                yield new KernelMatrix(w, scales, mins, quants);
             }
             default -> { // Q6_K
                 float[] scales = new float[16 * n];
-                for (int b = 0; b < n; b++) {
-                    long block = (long) b * type.bytesPerBlock;
-                    float d = Float.float16ToFloat(data.get(Simd.LE_SHORT, block + 208));
-                    for (int j = 0; j < 16; j++)
-                        scales[16 * b + j] = d * data.get(ValueLayout.JAVA_BYTE, block + 192 + j);
-                }
-                yield new KernelMatrix(w, scales, null, MatVecQ6_K.unpack(data, blocks));
+                byte[] quants = new byte[n * type.blockSize];
+                eachBlock(data, type, n, (src, at, b) -> {
+                    float d = Float.float16ToFloat(le16(src, at + 208));
+                    for (int j = 0; j < 16; j++) scales[16 * b + j] = d * src[at + 192 + j];
+                    MatVecQ6_K.unpack(src, at, quants, b * type.blockSize);
+                });
+                yield new KernelMatrix(w, scales, null, quants);
             }
         };
     }
 
-    /** Bytes [off, off + count) of each of the first n blocks, packed. */
-    private static byte[] packed(MemorySegment data, GgmlType type, int n, int off, int count) {
-        byte[] q = new byte[n * count];
-        for (int b = 0; b < n; b++) {
-            MemorySegment.copy(data, ValueLayout.JAVA_BYTE, (long) b * type.bytesPerBlock + off, q, b * count, count);
-        }
-        return q;
+    /** Repacks the block at {@code src[at..]}, block b of its tensor. */
+    private interface BlockRepack {
+        void block(byte[] src, int at, int b);
     }
 
-    /** Q4_K/Q5_K blocks' d * sc and dmin * m, 8 of each per block. */
-    private static void scalesK4(MemorySegment data, GgmlType type, int n, float[] scales, float[] mins) {
-        for (int b = 0; b < n; b++) {
-            long block = (long) b * type.bytesPerBlock;
-            float d = Float.float16ToFloat(data.get(Simd.LE_SHORT, block));
-            float dmin = Float.float16ToFloat(data.get(Simd.LE_SHORT, block + 2));
-            for (int j = 0; j < 8; j++) {
-                scales[8 * b + j] = d * BlockFormats.scaleK4(data, block + 4, j);
-                mins[8 * b + j] = dmin * BlockFormats.minK4(data, block + 4, j);
-            }
+    // Bytes of the file copied to the heap at a time for the repacks.
+    private static final int CHUNK_BYTES = 1 << 16;
+
+    /**
+     * Runs repack over the n blocks of data, copied a chunk of whole blocks at a time to a heap array: read from the
+     * mapping a block (or a byte) at a time, each read paid the segment's checks while the code was still cold, and
+     * loading the 124M Q4_0 file took 759 ms instead of 648 (Q4_K_M 909 instead of 743; docs/PERFORMANCE.md).
+     */
+    private static void eachBlock(MemorySegment data, GgmlType type, int n, BlockRepack repack) {
+        int per = type.bytesPerBlock, chunk = Math.max(1, CHUNK_BYTES / per);
+        byte[] src = new byte[Math.min(n, chunk) * per];
+        for (int b0 = 0; b0 < n; b0 += chunk) {
+            int count = Math.min(chunk, n - b0);
+            MemorySegment.copy(data, ValueLayout.JAVA_BYTE, (long) b0 * per, src, 0, count * per);
+            for (int k = 0; k < count; k++) repack.block(src, k * per, b0 + k);
+        }
+    }
+
+    private static short le16(byte[] src, int at) {
+        return (short) (src[at] & 0xFF | src[at + 1] << 8);
+    }
+
+    /** A Q4_K/Q5_K block's d * sc and dmin * m, 8 of each. */
+    private static void scalesK4(byte[] src, int at, int b, float[] scales, float[] mins) {
+        float d = Float.float16ToFloat(le16(src, at));
+        float dmin = Float.float16ToFloat(le16(src, at + 2));
+        for (int j = 0; j < 8; j++) {
+            scales[8 * b + j] = d * BlockFormats.scaleK4(src, at + 4, j);
+            mins[8 * b + j] = dmin * BlockFormats.minK4(src, at + 4, j);
         }
     }
 

@@ -81,22 +81,16 @@ final class MatVecQ5_K {
         }
     }
 
-    /** Row-major 5-bit quants, one byte each, of the first blocks blocks of w ({@link MatVecInt8}'s input). */
-    static byte[] unpack(MemorySegment w, long blocks) {
-        byte[] q = new byte[(int) blocks * BLOCK];
-        for (int b = 0; b < blocks; b++) {
-            long block = (long) b * BLOCK_BYTES;
-            for (int g = 0; g < 4; g++) {
-                int o = b * BLOCK + 64 * g;
-                for (int l = 0; l < 32; l++) {
-                    int qs = w.get(JAVA_BYTE, block + 48 + 32 * g + l) & 0xFF;
-                    int h = w.get(JAVA_BYTE, block + 16 + l) & 0xFF;
-                    q[o + l] = (byte) ((qs & 0xF) + ((h >> 2 * g & 1) << 4));
-                    q[o + l + 32] = (byte) ((qs >> 4) + ((h >> 2 * g + 1 & 1) << 4));
-                }
+    /** The 256 5-bit quants of the block at {@code src[at..]}, one byte each in row order, into {@code q[o..]}. */
+    static void unpack(byte[] src, int at, byte[] q, int o) {
+        for (int g = 0; g < 4; g++) {
+            int p = o + 64 * g;
+            for (int l = 0; l < 32; l++) {
+                int qs = src[at + 48 + 32 * g + l] & 0xFF, h = src[at + 16 + l] & 0xFF;
+                q[p + l] = (byte) ((qs & 0xF) + ((h >> 2 * g & 1) << 4));
+                q[p + l + 32] = (byte) ((qs >> 4) + ((h >> 2 * g + 1 & 1) << 4));
             }
         }
-        return q;
     }
 
     /** The scalar twin of {@link #apply}, straight from dequantize_row_q5_K. */

@@ -21,25 +21,21 @@ final class MatVecQ6_K {
 
     private MatVecQ6_K() {}
 
-    /** Row-major 6-bit quants less 32, one signed byte each, of the first blocks blocks of w ({@link MatVecInt8}'s input). */
-    static byte[] unpack(MemorySegment w, long blocks) {
-        byte[] q = new byte[(int) blocks * BLOCK];
-        for (int b = 0; b < blocks; b++) {
-            long block = (long) b * BLOCK_BYTES;
-            for (int h = 0; h < 2; h++) {
-                long ql = block + 64 * h, qh = block + 128 + 32 * h;
-                int o = b * BLOCK + 128 * h;
-                for (int l = 0; l < 32; l++) {
-                    int a = w.get(JAVA_BYTE, ql + l) & 0xFF, c = w.get(JAVA_BYTE, ql + l + 32) & 0xFF;
-                    int hi = w.get(JAVA_BYTE, qh + l) & 0xFF;
-                    q[o + l] = (byte) ((a & 0xF | (hi & 3) << 4) - 32);
-                    q[o + l + 32] = (byte) ((c & 0xF | (hi >> 2 & 3) << 4) - 32);
-                    q[o + l + 64] = (byte) ((a >> 4 | (hi >> 4 & 3) << 4) - 32);
-                    q[o + l + 96] = (byte) ((c >> 4 | (hi >> 6 & 3) << 4) - 32);
-                }
+    /**
+     * The 256 6-bit quants less 32 of the block at {@code src[at..]}, one signed byte each in row order, into
+     * {@code q[o..]} ({@link MatVecInt8}'s input).
+     */
+    static void unpack(byte[] src, int at, byte[] q, int o) {
+        for (int h = 0; h < 2; h++) {
+            int ql = at + 64 * h, qh = at + 128 + 32 * h, p = o + 128 * h;
+            for (int l = 0; l < 32; l++) {
+                int a = src[ql + l] & 0xFF, c = src[ql + l + 32] & 0xFF, hi = src[qh + l] & 0xFF;
+                q[p + l] = (byte) ((a & 0xF | (hi & 3) << 4) - 32);
+                q[p + l + 32] = (byte) ((c & 0xF | (hi >> 2 & 3) << 4) - 32);
+                q[p + l + 64] = (byte) ((a >> 4 | (hi >> 4 & 3) << 4) - 32);
+                q[p + l + 96] = (byte) ((c >> 4 | (hi >> 6 & 3) << 4) - 32);
             }
         }
-        return q;
     }
 
     /** The scalar twin of {@link MatVecInt8#apply} on Q6_K, straight from dequantize_row_q6_K. */
