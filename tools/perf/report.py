@@ -402,8 +402,15 @@ def main():
           "~4 ms each here): with shell built-ins it takes 36-40 ms from exec to `java` instead of 109-125, and "
           "picocli's classes are now in the start-up cache (below). Interleaved on the idle machine "
           "(~01:58Z, three rounds of four, medians): 1500 ms at ec3bbac, 1347 now, llama-cli 644 (2.33x -> "
-          "2.09x); the table's run (~02:01Z) met a slower phase of the machine for both engines. `-t 1` against "
-          "`-t 2` once more (~01:50Z, twelve each): 1250 against 1264 ms, noise.")
+          "2.09x). Then the GGUF header read through a byte-array window (metadata parse 149-166 -> 90-107 ms) and "
+          "the tokenizer's whole-token check learned per token when first met (15-25 ms less): again interleaved "
+          "(~02:46Z, three rounds of four, medians, a slower phase): 1942 ms at ec3bbac, 1431 at b112750, llama-cli "
+          "720 (2.70x -> 1.99x); the table's run is b112750 a minute later. `-t 1` against `-t 2` once more "
+          "(~01:50Z, twelve each): 1250 against 1264 ms, noise. Tried and dropped: a tiny random model of the "
+          "file's type run on a background thread during loading, so that C2 would compile the kernels before the "
+          "prompt (its one interpreted pass took ~1 s and the first token came at 1.9-2.0 s); picocli's "
+          "`picocli.converters.excludes` for the java.time and java.sql converters it registers by reflection "
+          "(`--version` 347 against 350 ms).")
         w("- **start-up cache** (issue 22): the launcher records the JDK 25 AOT cache once per build "
           "(`-XX:AOTCacheOutput`, JEP 483/514/515; the training run is `AotTraining`: `generate` on the "
           "embedded model as stored and as Q8_0, `tokenize`, `--help`) and maps it on every later start "
