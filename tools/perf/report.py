@@ -329,7 +329,11 @@ def main():
           "(15-35% slower), a float-bits nibble decode, two accumulators for Q4_0, the scale applied by a multiply "
           "and an add, the -8 folded into block sums of x, a 16-entry lookup (`selectFrom`, one vpermd per 16 "
           "nibbles: no faster), 256-bit vectors (half the speed), 64-byte quant loads split in the byte domain. "
-          "Fewer instructions per block did not mean faster here: C2's schedule, not the instruction count, decides.")
+          "Fewer instructions per block did not mean faster here: C2's schedule, not the instruction count, decides. "
+          "C2's one-token Q8_0 loop read with `tools/perf/disasm.py` (2026-12-06): ~55 instructions per two blocks, "
+          "of them 18 vector operations, eight range checks (the mapped segment's and x's) and a safepoint poll, "
+          "so at one thread it is bound by instructions, not bytes; the same loop with its offsets recomputed from "
+          "the block index ran 4861 against 8622 ops/s (JMH, 3072x768, two forks of each in one run).")
         w("- **tg F32**: 95% of it is the mat-vec kernel (JFR). It runs the row range as one sequential stream with "
           "four accumulators, reading the mapped weights at absolute addresses after one range check per call "
           "(through the segment itself C2 re-checked its bounds and liveness every iteration): 34-37 GB/s on one "
