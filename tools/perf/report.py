@@ -450,8 +450,13 @@ def main():
           "collections, 8 collections and ~190 ms of pauses while a 124M Q4_0 file loads, 130 and ~0.96 s for the "
           "1.5B Q4_0 (`-Xlog:gc`), and even the Q8_0 load (the vocabulary's strings and maps) pays ~80 ms in four; "
           "`-XX:MaxTenuringThreshold=0` saved ~25 ms of pauses in all, G1 with the same young size was slower "
-          "(124M Q4_0 first token 3086 against 2087 ms). Not changed yet: the arrays could be allocated beyond the "
-          "young generation (one per layer, or one per model with offsets in the kernels).")
+          "(124M Q4_0 first token 3086 against 2087 ms). Allocating the repacked arrays beyond the young generation "
+          "(one set of arrays per type and width, each matrix's rows at an offset in it) cut the load's pauses "
+          "(124M Q4_0: 8 -> 2, ~190 -> ~50 ms) but not the load (671 against 640 ms, medians of three "
+          "interleaved; 1.5B Q4_0 3.51-3.55 s against 3.42-3.56): fresh old-generation memory costs its page "
+          "faults instead (the 1.5B Q4_0 run: 263k minor faults, 1.8 s of system time in 4.7 s). Not kept. "
+          "Populating the file mapping's page tables ahead (`madvise(MADV_POPULATE_READ)` through FFM) did not "
+          "pay either: touching every page of the 124M Q8_0 file took ~125-150 ms cold, ~90 + 86 with it.")
         w("")
     w("## Reproduce\n")
     w("```\nLLAMA_CPP=/path/to/built/llama.cpp tools/perf/performance.sh   # writes docs/PERFORMANCE.md\n"
