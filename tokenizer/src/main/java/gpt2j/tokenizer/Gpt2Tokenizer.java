@@ -199,7 +199,7 @@ public final class Gpt2Tokenizer {
                     }
                     int before = s.outLength;
                     BytePairMerge.merge(pairs, s, n);
-                    if (id >= 0) {
+                    if (id >= 0 && wholeState[id] == 0) {
                         wholeState[id] = s.outLength == before + 1 && s.out[before] == id ? WHOLE : SPLIT;
                     }
                 }
