@@ -1,7 +1,5 @@
 package gpt2j.tokenizer;
 
-import java.io.ByteArrayOutputStream;
-
 /**
  * GPT-2's byte-to-unicode table (encoder.py {@code bytes_to_unicode}): printable Latin-1 bytes stand for
  * themselves, the other 68 bytes map to U+0100.. in byte order, so every token is a printable string.
@@ -37,20 +35,24 @@ final class ByteLevel {
         return new String(chars);
     }
 
+    /** The byte that char c stands for, or -1 when c is not one of the 256. */
+    static int byteOf(char c) {
+        return c < CHAR_TO_BYTE.length ? CHAR_TO_BYTE[c] : -1;
+    }
+
     /**
      * Raw bytes of a token string, or null when some char is outside the table (an added token such as a
      * Hugging Face special, whose bytes are then its UTF-8).
      */
     static byte[] decodeOrNull(String token) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(token.length());
-        for (int i = 0; i < token.length(); i++) {
-            char c = token.charAt(i);
-            int b = c < CHAR_TO_BYTE.length ? CHAR_TO_BYTE[c] : -1;
+        byte[] out = new byte[token.length()];
+        for (int i = 0; i < out.length; i++) {
+            int b = byteOf(token.charAt(i));
             if (b < 0) {
                 return null;
             }
-            out.write(b);
+            out[i] = (byte) b;
         }
-        return out.toByteArray();
+        return out;
     }
 }

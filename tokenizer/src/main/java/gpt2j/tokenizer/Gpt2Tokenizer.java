@@ -1,7 +1,6 @@
 package gpt2j.tokenizer;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -43,18 +42,24 @@ public final class Gpt2Tokenizer {
     Gpt2Tokenizer(List<String> tokens, List<String> merges, Map<String, Integer> specials) {
         this.tokenStrings = List.copyOf(tokens);
         this.specials = Collections.unmodifiableMap(new LinkedHashMap<>(specials));
-        int n = tokens.size();
+        int n = tokenStrings.size();
         tokenBytes = new byte[n][];
-        Map<String, Integer> ids = HashMap.newHashMap(n);
         for (int id = 0; id < n; id++) {
-            String token = tokens.get(id);
+            String token = tokenStrings.get(id);
             byte[] bytes = ByteLevel.decodeOrNull(token);
             tokenBytes[id] = bytes != null ? bytes : token.getBytes(StandardCharsets.UTF_8);
-            ids.putIfAbsent(token, id);
         }
+        // Tokens are found by their strings through an index of their bytes, checked against the string: a map of
+        // 50,000 fresh strings (hashing each, and each merge's two halves and their concatenation) was most of a cold
+        // start's tokenizer build (docs/PERFORMANCE.md). The index keeps the first id of equal bytes, and an added
+        // token's bytes (its UTF-8) can equal a byte-level token's, so a lookup whose token is another string falls
+        // back to a map of the strings, built only then.
+        TokenIndex index = new TokenIndex(tokenBytes, n);
+        for (int id = 0; id < n; id++) index.add(id);
+        Lookup lookup = new Lookup(tokenStrings, index);
         for (int b = 0; b < 256; b++) {
-            Integer id = ids.get(ByteLevel.byteString(b));
-            if (id == null) {
+            int id = lookup.id(ByteLevel.byteString(b));
+            if (id < 0) {
                 throw new TokenizerException(String.format(
                         "vocabulary has no token for byte 0x%02X ('%s'); not a byte-level BPE vocabulary",
                         b, ByteLevel.byteString(b)));
@@ -62,7 +67,6 @@ public final class Gpt2Tokenizer {
             byteTokens[b] = id;
         }
         pairs = new PairRanks(merges.size());
-        List<String> normalized = new ArrayList<>(merges.size());
         for (int rank = 0; rank < merges.size(); rank++) {
             String line = merges.get(rank);
             int space = line.indexOf(' ');
@@ -70,32 +74,93 @@ public final class Gpt2Tokenizer {
                 throw new TokenizerException(
                         "merge " + (rank + 1) + " '" + line + "' is not two tokens separated by one space");
             }
-            String a = line.substring(0, space);
-            String b = line.substring(space + 1);
-            Integer left = ids.get(a);
-            Integer right = ids.get(b);
-            Integer merged = ids.get(a + b);
-            if (left == null || right == null || merged == null) {
-                String missing = left == null ? a : right == null ? b : a + b;
+            int left = lookup.id(line, 0, space);
+            int right = lookup.id(line, space + 1, line.length());
+            int merged = lookup.merged(line, space);
+            if (left < 0 || right < 0 || merged < 0) {
+                String a = line.substring(0, space), b = line.substring(space + 1);
+                String missing = left < 0 ? a : right < 0 ? b : a + b;
                 throw new TokenizerException(
                         "merge " + (rank + 1) + " '" + line + "': token '" + missing + "' is not in the vocabulary");
             }
             pairs.put(left, right, rank, merged);
-            normalized.add(line);
         }
-        mergeStrings = List.copyOf(normalized);
-        endOfTextId = specials.getOrDefault(END_OF_TEXT, ids.getOrDefault(END_OF_TEXT, -1));
+        mergeStrings = List.copyOf(merges);
+        endOfTextId = specials.getOrDefault(END_OF_TEXT, lookup.id(END_OF_TEXT));
 
         // A piece that equals a token is looked up directly, but only where merging its bytes really gives that token
         // (true for all of GPT-2's, not guaranteed for any vocabulary), so the shortcut is exact. Which tokens merge
         // to themselves is learned the first time each is met (encodeOrdinary): checking all 50,000 here cost every
-        // cold start 15-25 ms, for the few a prompt uses.
-        wholePieces = new TokenIndex(tokenBytes, n);
+        // cold start 15-25 ms, for the few a prompt uses. Specials and single bytes are never whole pieces.
+        wholePieces = index;
         wholeState = new byte[n];
         for (int id = 0; id < n; id++) {
-            if (tokenBytes[id].length >= 2 && !specials.containsValue(id)) {
-                wholePieces.add(id);
+            if (tokenBytes[id].length < 2) wholeState[id] = SPLIT;
+        }
+        for (int id : specials.values()) wholeState[id] = SPLIT;
+    }
+
+    /** Token ids by string for the constructor: through the byte index, or a map where the index is ambiguous. */
+    private static final class Lookup {
+        private final List<String> tokens;
+        private final TokenIndex index;
+        private byte[] scratch = new byte[64];
+        private Map<String, Integer> ids; // built on the first lookup the index cannot answer
+
+        Lookup(List<String> tokens, TokenIndex index) {
+            this.tokens = tokens;
+            this.index = index;
+        }
+
+        int id(String s) {
+            return id(s, 0, s.length());
+        }
+
+        /** The first id whose string is s[from, to), or -1. */
+        int id(String s, int from, int to) {
+            int n = bytes(s, from, to, 0);
+            if (n >= 0) {
+                int id = index.get(scratch, 0, n);
+                if (id < 0) return -1; // no token has these bytes, so none has this string
+                String t = tokens.get(id);
+                if (t.length() == to - from && t.regionMatches(0, s, from, to - from)) return id;
             }
+            return map().getOrDefault(s.substring(from, to), -1);
+        }
+
+        /** The first id whose string is line without the space at {@code space}, or -1. */
+        int merged(String line, int space) {
+            int n = bytes(line, 0, space, 0);
+            if (n >= 0) n = bytes(line, space + 1, line.length(), n);
+            if (n >= 0) {
+                int id = index.get(scratch, 0, n);
+                if (id < 0) return -1;
+                String t = tokens.get(id);
+                int a = space, b = line.length() - space - 1;
+                if (t.length() == a + b && t.regionMatches(0, line, 0, a) && t.regionMatches(a, line, space + 1, b)) {
+                    return id;
+                }
+            }
+            return map().getOrDefault(line.substring(0, space) + line.substring(space + 1), -1);
+        }
+
+        /** Byte-level bytes of s[from, to) into scratch from {@code at}; the new length, or -1 if not byte-level. */
+        private int bytes(String s, int from, int to, int at) {
+            if (scratch.length < at + to - from) scratch = java.util.Arrays.copyOf(scratch, 2 * (at + to - from));
+            for (int i = from; i < to; i++) {
+                int b = ByteLevel.byteOf(s.charAt(i));
+                if (b < 0) return -1;
+                scratch[at++] = (byte) b;
+            }
+            return at;
+        }
+
+        private Map<String, Integer> map() {
+            if (ids == null) {
+                ids = HashMap.newHashMap(tokens.size());
+                for (int id = 0; id < tokens.size(); id++) ids.putIfAbsent(tokens.get(id), id);
+            }
+            return ids;
         }
     }
 

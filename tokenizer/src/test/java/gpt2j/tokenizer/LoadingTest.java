@@ -109,6 +109,27 @@ class LoadingTest {
         assertArrayEquals(new int[] {a, 256, a, 256}, t.encode("abcabc"));
     }
 
+    /**
+     * Tokens are found by their strings: an added token whose UTF-8 ("好", E5 A5 BD) equals a byte-level token's bytes
+     * ("å¥½") is another token, and a merge naming the byte-level one must not take the added one that comes first.
+     */
+    @Test
+    void mergesNameTokensByStringEvenWhenTheirBytesCollide() {
+        List<String> tokens = byteTokens();
+        tokens.addAll(List.of("好", "å¥", "å¥½"));
+        Gpt2Tokenizer t = Gpt2Tokenizer.fromTokens(tokens, List.of("å ¥", "å¥ ½"));
+        assertArrayEquals(new int[] {258}, t.encode("好"));
+        assertArrayEquals(new int[] {258}, t.encode("好"), "and again, once its whole-piece state is known");
+        assertArrayEquals(new int[] {'x', 258}, t.encode("x好"));
+        // A merge whose halves are not byte-level strings is looked up by its string alone.
+        tokens.add("好好");
+        Gpt2Tokenizer u = Gpt2Tokenizer.fromTokens(tokens, List.of("å ¥", "å¥ ½", "好 好"));
+        assertEquals(List.of("å ¥", "å¥ ½", "好 好"), u.mergeStrings());
+        assertOneLine(
+                assertThrows(TokenizerException.class, () -> Gpt2Tokenizer.fromTokens(tokens, List.of("好 x"))),
+                "token '好x' is not in the vocabulary");
+    }
+
     @Test
     void specialsEncodeAsTheirIds() {
         List<String> tokens = byteTokens();

@@ -302,6 +302,19 @@ public final class GgufFile implements AutoCloseable {
             return s;
         }
 
+        /** An integer of one of the integer types, unboxed (a vocabulary's 50,000 token types are read cold). */
+        private long integer(int type) {
+            return switch (type) {
+                case UINT8 -> u8();
+                case INT8 -> (byte) u8();
+                case UINT16 -> u16();
+                case INT16 -> (short) u16();
+                case UINT32 -> u32() & 0xFFFFFFFFL;
+                case INT32 -> u32();
+                default -> u64(); // UINT64, INT64
+            };
+        }
+
         Object value(Path path, String key, int type, boolean arraysAllowed) {
             return switch (type) {
                 case UINT8 -> (long) u8();
@@ -372,7 +385,7 @@ public final class GgufFile implements AutoCloseable {
                 return out;
             }
             long[] out = new long[count];
-            for (int i = 0; i < count; i++) out[i] = (Long) value(path, key, type, false);
+            for (int i = 0; i < count; i++) out[i] = integer(type);
             return out;
         }
     }
