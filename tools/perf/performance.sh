@@ -6,7 +6,9 @@
 # LLAMA_CPP is a llama.cpp checkout built with llama-bench and llama-cli in build/bin (not part of this repository).
 # Optional: SIZES (GPT-2 shapes, default "gpt2" = 124M; all four: "gpt2 gpt2-medium gpt2-large gpt2-xl", the 124M,
 # 355M, 774M and 1.5B shapes: ~27 GB of files in PERF_WORK, made once), TORCH_SIZES (the sizes PyTorch also runs,
-# default "gpt2"), REPS (repetitions per round, default 3), ROUNDS (default 2), THREADS (default "1 2"), PERF_WORK (default
+# default "gpt2"), TYPES (default "f32 q8_0 q4_0 q4_k_m q5_k_m q6_k": the files `gpt2j quantize --type T` writes, the
+# K-quants as llama-quantize's presets), REPS (repetitions per round, default 3), ROUNDS (default 2), THREADS (default
+# "1 2"), PERF_WORK (default
 # build-out/perf: models and raw results), GPT2J (default ./gpt2j; e.g. the launcher of a fresh `git clone` of this
 # repository, so that edits in progress in this working tree cannot break or change the run, and its commit is named).
 set -euo pipefail
@@ -20,6 +22,11 @@ rounds=${ROUNDS:-2}
 threads=${THREADS:-"1 2"}
 sizes=${SIZES:-gpt2}
 torch_sizes=${TORCH_SIZES:-gpt2}
+types=${TYPES:-"f32 q8_0 q4_0 q4_k_m q5_k_m q6_k"}
+for t in $types; do
+  case "$t" in f32|q8_0|q4_0|q4_k_m|q5_k_m|q6_k) ;;
+    *) echo "performance.sh: unknown type '$t' (f32, q8_0, q4_0, q4_k_m, q5_k_m, q6_k)" >&2; exit 1 ;; esac
+done
 for s in $sizes; do
   case "$s" in gpt2|gpt2-medium|gpt2-large|gpt2-xl) ;;
     *) echo "performance.sh: unknown size '$s' (gpt2, gpt2-medium, gpt2-large, gpt2-xl)" >&2; exit 1 ;; esac
@@ -38,12 +45,12 @@ rm -rf "$res"/*.json "$res"/*.err "$res"/gpt2* # a previous run's files must not
 start=$(date +%s)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
-# 1. The models (random weights, one per size) and their three GGUF files each, all made once and reused.
+# 1. The models (random weights, one per size) and a GGUF file per type each, all made once and reused.
 declare -A gguf
 for s in $sizes; do
   model=$work/$s-random
   [ -f "$model/model.safetensors" ] || $py tools/make_fixtures.py --shape "$s" --out "$model"
-  for t in f32 q8_0 q4_0; do
+  for t in $types; do
     gguf[$s/$t]=$work/$s-$t.gguf
     [ -f "${gguf[$s/$t]}" ] || "$gpt2j" quantize -m "$model" --type "$t" -o "${gguf[$s/$t]}" 2>/dev/null
   done
@@ -62,7 +69,7 @@ done
 for s in $sizes; do
   mkdir -p "$res/$s"
   for n in $threads; do
-    for t in f32 q8_0 q4_0; do
+    for t in $types; do
       f=${gguf[$s/$t]}
       for r in $(seq "$rounds"); do
         echo "performance.sh: $s $t, $n thread(s), round $r ($(( $(date +%s) - start )) s)" >&2
@@ -118,8 +125,8 @@ json.dump({
     "torch": sh("$py -c 'import torch; print(torch.__version__)'") + " (OpenBLAS OpenMP via LD_LIBRARY_PATH)",
     "repetitions": $reps, "rounds": $rounds, "threads": [int(t) for t in "$threads".split()],
     "runtime_s": $(date +%s) - $start,
-    "sizes": "$sizes".split(),
-    "gguf": {s: {t: "$work/%s-%s.gguf" % (s, t) for t in ("f32", "q8_0", "q4_0")} for s in "$sizes".split()},
+    "sizes": "$sizes".split(), "types": "$types".split(),
+    "gguf": {s: {t: "$work/%s-%s.gguf" % (s, t) for t in "$types".split()} for s in "$sizes".split()},
 }, open(sys.argv[1], "w"), indent=1)
 EOF
 # Sections of the current document that report.py does not write (the serving comparison, ...) are kept.
