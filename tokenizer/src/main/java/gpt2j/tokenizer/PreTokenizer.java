@@ -16,7 +16,7 @@ final class PreTokenizer {
 
     /**
      * Class + 1 of every BMP char met so far, 0 for one not yet classified; surrogates are OTHER here and paired by
-     * the caller. Filled as chars are met: classifying all 65,536 up front cost every cold start ~10 ms of
+     * the caller. Filled as chars are met: classifying all 65,536 up front cost every cold start ~20 ms of
      * interpreted Character.getType calls, for the few dozen chars a prompt holds. Racing writers store equal values.
      */
     private static final byte[] BMP = new byte[0x10000];
