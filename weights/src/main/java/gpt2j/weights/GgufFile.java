@@ -302,7 +302,10 @@ public final class GgufFile implements AutoCloseable {
             return s;
         }
 
-        /** An integer of one of the integer types, unboxed (a vocabulary's 50,000 token types are read cold). */
+        /**
+         * A value of one of the integer types as a long; arrays of them read it unboxed (a vocabulary's 50,000 token
+         * types are read cold).
+         */
         private long integer(int type) {
             return switch (type) {
                 case UINT8 -> u8();
@@ -317,16 +320,10 @@ public final class GgufFile implements AutoCloseable {
 
         Object value(Path path, String key, int type, boolean arraysAllowed) {
             return switch (type) {
-                case UINT8 -> (long) u8();
-                case INT8 -> (long) (byte) u8();
-                case UINT16 -> (long) u16();
-                case INT16 -> (long) (short) u16();
-                case UINT32 -> u32() & 0xFFFFFFFFL;
-                case INT32 -> (long) u32();
+                case UINT8, INT8, UINT16, INT16, UINT32, INT32, UINT64, INT64 -> integer(type);
                 case FLOAT32 -> (double) Float.intBitsToFloat(u32());
                 case BOOL -> u8() != 0;
                 case STRING -> string(path);
-                case UINT64, INT64 -> u64();
                 case FLOAT64 -> Double.longBitsToDouble(u64());
                 case ARRAY -> {
                     if (!arraysAllowed) throw bad(path, "metadata " + key + " nests arrays, which gpt2j cannot read");
