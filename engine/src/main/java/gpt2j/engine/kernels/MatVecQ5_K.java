@@ -85,10 +85,10 @@ final class MatVecQ5_K {
     static void unpack(byte[] src, int at, byte[] q, int o) {
         for (int g = 0; g < 4; g++) {
             int p = o + 64 * g;
-            for (int l = 0; l < 32; l++) {
-                int qs = src[at + 48 + 32 * g + l] & 0xFF, h = src[at + 16 + l] & 0xFF;
-                q[p + l] = (byte) ((qs & 0xF) + ((h >> 2 * g & 1) << 4));
-                q[p + l + 32] = (byte) ((qs >> 4) + ((h >> 2 * g + 1 & 1) << 4));
+            for (int l = 0; l < 32; l += 8) {
+                long qs = Bytes8.get(src, at + 48 + 32 * g + l), h = Bytes8.get(src, at + 16 + l);
+                Bytes8.set(q, p + l, qs & Bytes8.NIBBLES | (h >>> 2 * g & Bytes8.BIT0) << 4);
+                Bytes8.set(q, p + l + 32, qs >>> 4 & Bytes8.NIBBLES | (h >>> 2 * g + 1 & Bytes8.BIT0) << 4);
             }
         }
     }

@@ -28,12 +28,12 @@ final class MatVecQ6_K {
     static void unpack(byte[] src, int at, byte[] q, int o) {
         for (int h = 0; h < 2; h++) {
             int ql = at + 64 * h, qh = at + 128 + 32 * h, p = o + 128 * h;
-            for (int l = 0; l < 32; l++) {
-                int a = src[ql + l] & 0xFF, c = src[ql + l + 32] & 0xFF, hi = src[qh + l] & 0xFF;
-                q[p + l] = (byte) ((a & 0xF | (hi & 3) << 4) - 32);
-                q[p + l + 32] = (byte) ((c & 0xF | (hi >> 2 & 3) << 4) - 32);
-                q[p + l + 64] = (byte) ((a >> 4 | (hi >> 4 & 3) << 4) - 32);
-                q[p + l + 96] = (byte) ((c >> 4 | (hi >> 6 & 3) << 4) - 32);
+            for (int l = 0; l < 32; l += 8) {
+                long a = Bytes8.get(src, ql + l), c = Bytes8.get(src, ql + l + 32), hi = Bytes8.get(src, qh + l);
+                Bytes8.set(q, p + l, Bytes8.minus32(a & Bytes8.NIBBLES | (hi & Bytes8.BITS01) << 4));
+                Bytes8.set(q, p + l + 32, Bytes8.minus32(c & Bytes8.NIBBLES | (hi >>> 2 & Bytes8.BITS01) << 4));
+                Bytes8.set(q, p + l + 64, Bytes8.minus32(a >>> 4 & Bytes8.NIBBLES | (hi >>> 4 & Bytes8.BITS01) << 4));
+                Bytes8.set(q, p + l + 96, Bytes8.minus32(c >>> 4 & Bytes8.NIBBLES | (hi >>> 6 & Bytes8.BITS01) << 4));
             }
         }
     }
