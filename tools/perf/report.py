@@ -483,7 +483,20 @@ def main():
           "interleaved; 1.5B Q4_0 3.51-3.55 s against 3.42-3.56): fresh old-generation memory costs its page "
           "faults instead (the 1.5B Q4_0 run: 263k minor faults, 1.8 s of system time in 4.7 s). Not kept. "
           "Populating the file mapping's page tables ahead (`madvise(MADV_POPULATE_READ)` through FFM) did not "
-          "pay either: touching every page of the 124M Q8_0 file took ~125-150 ms cold, ~90 + 86 with it.")
+          "pay either: touching every page of the 124M Q8_0 file took ~125-150 ms cold, ~90 + 86 with it. "
+          "What did pay is huge pages: the faults are the kernel zeroing fresh 4 KB pages (`clear_page_erms`, ~17% "
+          "of `perf record`'s samples while the 1.5B Q4_K_M loads, GC threads included), and the launcher now "
+          "passes `-XX:+UseTransparentHugePages` where Linux gives huge pages on request (`[madvise]`). `-v`'s "
+          "load, three back-to-back pairs without and with it (2026-12-06 ~07:15Z): 124M Q4_K_M 0.75-0.82 -> "
+          "0.48-0.60 s, 774M Q4_K_M 2.6-3.2 -> 1.2-2.0 s, 1.5B Q4_0 3.2-3.7 -> 1.5-1.9 s (first token 4.5-5.4 -> "
+          "2.9-3.7 s), 1.5B Q4_K_M 1.9-2.2 -> 0.7-1.5 s; 774M Q4_0 tg64 at one thread unchanged (25.7-28.7 "
+          "against 22.6-29.3 tokens/s), and the 124M Q8_0 first token (nothing repacked) within the machine's "
+          "drift (medians of twelve 1274 against 1423 ms, then 1712 against 1848). The Q5_K and Q6_K unpacks "
+          "now split eight quants per long (0.10-0.15 ns per weight, from ~1). Q5_0/Q5_1 (gpt2-xl's K-quant "
+          "presets) repacked into Q5_K's layout, with such an unpack (`Long.expand`, 0.09 ns per weight) and huge "
+          "pages, still took the 1.5B Q4_K_M load from 0.7-1.5 to 3.0-4.4 s (1.25 GB of new arrays through the "
+          "16 MB young generation: 128 collections, 0.93 s of pauses, plus zeroing; Serial GC with "
+          "`PretenureSizeThreshold=1m` cut the pauses to 0.13 s and left the load at 4.2 s): not landed.")
         w("")
     w("## Reproduce\n")
     w("```\nLLAMA_CPP=/path/to/built/llama.cpp tools/perf/performance.sh   # writes docs/PERFORMANCE.md\n"
