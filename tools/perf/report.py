@@ -492,11 +492,11 @@ def main():
           "2.9-3.7 s), 1.5B Q4_K_M 1.9-2.2 -> 0.7-1.5 s; 774M Q4_0 tg64 at one thread unchanged (25.7-28.7 "
           "against 22.6-29.3 tokens/s), and the 124M Q8_0 first token (nothing repacked) within the machine's "
           "drift (medians of twelve 1274 against 1423 ms, then 1712 against 1848). The Q5_K and Q6_K unpacks "
-          "now split eight quants per long (0.10-0.15 ns per weight, from ~1). Q5_0/Q5_1 (gpt2-xl's K-quant "
-          "presets) repacked into Q5_K's layout, with such an unpack (`Long.expand`, 0.09 ns per weight) and huge "
-          "pages, still took the 1.5B Q4_K_M load from 0.7-1.5 to 3.0-4.4 s (1.25 GB of new arrays through the "
-          "16 MB young generation: 128 collections, 0.93 s of pauses, plus zeroing; Serial GC with "
-          "`PretenureSizeThreshold=1m` cut the pauses to 0.13 s and left the load at 4.2 s): not landed.")
+          "now split eight quants per long (0.10-0.15 ns per weight, from ~1). Q5_0/Q5_1 matrices are now repacked "
+          "too (gpt2-xl's K-quant presets, below): 1.5B Q4_K_M load 0.7-1.5 -> 3.8-4.7 s on this VM, most of it "
+          "the host backing memory the guest takes again (a fresh 1 GB mapping: 1812 ms the first time, 57 ms "
+          "right after); with host memory warmed 0.9-1.7 -> 1.7-2.3 s. Serial GC with "
+          "`PretenureSizeThreshold=1m` cut the young collections' pauses (0.93 -> 0.13 s) but not the load.")
         w("")
     w("## Reproduce\n")
     w("```\nLLAMA_CPP=/path/to/built/llama.cpp tools/perf/performance.sh   # writes docs/PERFORMANCE.md\n"

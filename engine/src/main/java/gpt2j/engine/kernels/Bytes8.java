@@ -6,8 +6,9 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * Eight bytes of an array as one little-endian long, for the load-time unpacks of Q5_K and Q6_K
- * ({@link MatVecQ5_K#unpack}, {@link MatVecQ6_K#unpack}): one shift and one mask split eight quants at once. A byte at
+ * Eight bytes of an array as one little-endian long, for the load-time unpacks of the 5- and 6-bit formats
+ * ({@link MatVecQ5_0#unpack}, {@link MatVecQ5_K#unpack}, {@link MatVecQ6_K#unpack}): one shift and one mask split
+ * eight quants at once. A byte at
  * a time the unpacks took ~1 ns per weight (0.25 s of loading a 1.5B Q4_K_M file); eight at a time 0.10-0.15 ns.
  * Plain long arithmetic rather than the Vector API: a model loads once, before the JIT has compiled anything, and
  * vector code runs boxed until then.
@@ -20,8 +21,11 @@ final class Bytes8 {
     static final long BIT0 = 0x0101010101010101L;
     /** Bits 0-1 of every byte. */
     static final long BITS01 = 0x0303030303030303L;
+    /** Bit 4 of every byte: where {@code Long.expand(bits, BIT4)} (one PDEP) puts eight bits, one per byte. */
+    static final long BIT4 = 0x1010101010101010L;
 
     private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, LITTLE_ENDIAN);
+    private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, LITTLE_ENDIAN);
 
     private Bytes8() {}
 
@@ -31,6 +35,11 @@ final class Bytes8 {
 
     static void set(byte[] a, int i, long v) {
         LONG.set(a, i, v);
+    }
+
+    /** The little-endian unsigned 32-bit value at {@code a[i..]}. */
+    static long uint32(byte[] a, int i) {
+        return (int) INT.get(a, i) & 0xFFFFFFFFL;
     }
 
     /** Every byte less 32, each byte below 64 (6-bit quants): adding 96 cannot carry into the next byte. */

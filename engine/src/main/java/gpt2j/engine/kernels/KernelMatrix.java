@@ -8,10 +8,10 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * A weight matrix as the kernels read it: the mapped tensor, plus for Q4_0, Q4_K, Q5_K and Q6_K a repacked copy on
- * the heap that the kernels read instead: the quants without the scales between them ({@code quants}), and the scales
- * decoded once to floats, one per sub-block in row order ({@code scales}; for Q4_K and Q5_K also {@code mins}, dmin
- * times the 6-bit minimum, one per 32 weights).
+ * A weight matrix as the kernels read it: the mapped tensor, plus for Q4_0, Q4_K, Q5_K, Q6_K (and mostly Q5_0 and
+ * Q5_1) a repacked copy on the heap that the kernels read instead: the quants without the scales between them
+ * ({@code quants}), and the scales decoded once to floats, one per sub-block in row order ({@code scales}; for Q4_K,
+ * Q5_K, Q5_0 and Q5_1 also {@code mins}, one per 32 weights, subtracted).
  * <ul>
  * <li>Q4_0: 16 quant bytes per 32 weights, the fp16 scale as a float: Q4_0 generation is bound by decoding, not by
  * memory, and both halves of the repack measured faster (docs/KERNELS.md). 20 bytes per 32 weights, 1.1x the file.
@@ -20,6 +20,8 @@ import java.lang.foreign.ValueLayout;
  * (docs/KERNELS.md). 192 bytes per 256 weights, 1.33x the file.
  * <li>Q5_K and Q6_K: one signed byte per weight, {@link MatVecInt8}'s layout, Q6_K's scale per 16, Q5_K's scale and
  * min per 32. Q5_K 320 bytes per 256 weights, 1.8x the file; Q6_K 320, 1.5x.
+ * <li>Q5_0 and Q5_1: Q5_K's layout, one byte per weight and a float scale and minimum per 32, 1.8x and 1.7x the file,
+ * where the heap has room ({@link #repacksQ5}).
  * </ul>
  * The mapping's pages are read once (a chunk at a time, {@link #eachBlock}), then left to the page cache. Q8_0
  * gained nothing from float scales in a harness, so it reads its blocks in place, as do the rarer types.
@@ -29,7 +31,8 @@ public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, by
     /** Wraps w, repacking it when its type has a repacked kernel. */
     public static KernelMatrix of(WeightMatrix w) {
         GgmlType type = w.type();
-        if (type != GgmlType.Q4_0 && type != GgmlType.Q4_K && type != GgmlType.Q5_K && type != GgmlType.Q6_K) {
+        boolean q5 = (type == GgmlType.Q5_0 || type == GgmlType.Q5_1) && repacksQ5(w);
+        if (type != GgmlType.Q4_0 && type != GgmlType.Q4_K && type != GgmlType.Q5_K && type != GgmlType.Q6_K && !q5) {
             return new KernelMatrix(w, null, null, null);
         }
         long blocks = (long) w.rows() * (w.cols() / type.blockSize);
@@ -67,6 +70,20 @@ public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, by
                 });
                 yield new KernelMatrix(w, scales, mins, quants);
             }
+            case Q5_0, Q5_1 -> {
+                // Q5_K's loop: value = d * q - 16 * d (Q5_0) or d * q + m (Q5_1), q the 5-bit quant as a byte.
+                float[] scales = new float[n], mins = new float[n];
+                byte[] quants = new byte[n * type.blockSize];
+                boolean q50 = type == GgmlType.Q5_0;
+                eachBlock(data, type, n, (src, at, b) -> {
+                    float d = Float.float16ToFloat(le16(src, at));
+                    scales[b] = d;
+                    mins[b] = q50 ? 16 * d : -Float.float16ToFloat(le16(src, at + 2));
+                    int qh = q50 ? at + 2 : at + 4;
+                    MatVecQ5_0.unpack(src, qh, qh + 4, quants, b * type.blockSize);
+                });
+                yield new KernelMatrix(w, scales, mins, quants);
+            }
             default -> { // Q6_K
                 float[] scales = new float[16 * n];
                 byte[] quants = new byte[n * type.blockSize];
@@ -78,6 +95,22 @@ public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, by
                 yield new KernelMatrix(w, scales, null, quants);
             }
         };
+    }
+
+    /**
+     * Whether a Q5_0/Q5_1 matrix gets {@link MatVecQ5_K}'s byte-per-weight repack: it needs whole pairs of 32-weight
+     * sub-blocks per row, and it is 1.8x (Q5_0) or 1.7x (Q5_1) the file's bytes on the heap, so a matrix the heap could
+     * not hold twice over is read in place by its own kernel, which puts each fifth bit in with a per-lane shift and
+     * ran at 0.65-0.97x llama.cpp's generation where the repack runs at 0.95-1.11x (1.5B Q4_K_M, two threads:
+     * docs/PERFORMANCE.md). gpt2-xl's K-quant presets are 40-64% Q5_0/Q5_1: its 1600 columns are not whole 256-weight
+     * K-quant blocks.
+     */
+    private static boolean repacksQ5(WeightMatrix w) {
+        if (w.cols() % 64 != 0) return false;
+        Runtime rt = Runtime.getRuntime();
+        long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        long bytes = (long) w.rows() * w.cols() * 5 / 4;
+        return 2 * bytes < free;
     }
 
     /** Repacks the block at {@code src[at..]}, block b of its tensor. */

@@ -28,8 +28,13 @@ public final class MatVec {
             case Q8_0 -> MatVecQ8_0.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q4_0 -> MatVecQ4_0.apply(m.quants(), m.scales(), cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q4_1 -> MatVecQ4_1.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
-            case Q5_0 -> MatVecQ5_0.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
-            case Q5_1 -> MatVecQ5_1.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+            case Q5_0, Q5_1 -> {
+                if (m.quants() != null)
+                    MatVecQ5_K.apply(m.quants(), m.scales(), m.mins(), cols, x, xOff, out, outOff, rowStart, rowEnd);
+                else if (w.type() == GgmlType.Q5_0)
+                    MatVecQ5_0.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+                else MatVecQ5_1.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+            }
             case IQ4_NL -> MatVecIQ4_NL.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             case IQ4_XS -> MatVecIQ4_XS.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q2_K -> MatVecQ2_K.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);

@@ -34,6 +34,18 @@ final class MatVecQ5_0 {
 
     private MatVecQ5_0() {}
 
+    /**
+     * The 32 5-bit quants (0-31, not yet less 16) of a Q5_0 or Q5_1 block whose qh starts at {@code src[qh]} and qs at
+     * {@code src[qs]}, one byte each in row order, into {@code q[o..]} ({@link MatVecQ5_K}'s input), eight at a time.
+     */
+    static void unpack(byte[] src, int qh, int qs, byte[] q, int o) {
+        long h = Bytes8.uint32(src, qh), a = Bytes8.get(src, qs), b = Bytes8.get(src, qs + 8);
+        Bytes8.set(q, o, a & Bytes8.NIBBLES | Long.expand(h, Bytes8.BIT4));
+        Bytes8.set(q, o + 8, b & Bytes8.NIBBLES | Long.expand(h >>> 8, Bytes8.BIT4));
+        Bytes8.set(q, o + 16, a >>> 4 & Bytes8.NIBBLES | Long.expand(h >>> 16, Bytes8.BIT4));
+        Bytes8.set(q, o + 24, b >>> 4 & Bytes8.NIBBLES | Long.expand(h >>> 24, Bytes8.BIT4));
+    }
+
     static void apply(
             MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
         int blocks = cols / BLOCK;

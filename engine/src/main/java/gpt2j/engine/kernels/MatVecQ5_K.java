@@ -31,7 +31,8 @@ final class MatVecQ5_K {
      * The kernel reads {@link KernelMatrix}'s repack: quants as {@link MatVecInt8}'s, and per 32 weights (sub-block j
      * of row r at cols/32 * r + j) a scale d * sc and a minimum dmin * m, taken as {@link MatVecQ4_K} takes its own.
      * {@link MatVecInt8}'s loop with one scale FMA per 32 weights, not per 16 (1.07-1.09x), as a method of its own: with
-     * Q6_K's calls through one method that tested for minimums, both ran at ~0.7x.
+     * Q6_K's calls through one method that tested for minimums, both ran at ~0.7x. Also Q5_0's and Q5_1's kernel on
+     * their repack ({@link KernelMatrix}), so cols need only be a multiple of 64 here.
      */
     static void apply(
             byte[] quants,

@@ -90,6 +90,28 @@ class MatVecTest {
         }
     }
 
+    @Test
+    void q5_0AndQ5_1AreRepackedWhereRowsAreWholePairsOfBlocks() {
+        // gpt2-xl's K-quant presets are mostly Q5_0/Q5_1 at 1600 columns: those go through Q5_K's kernel on a repack,
+        // rows of an odd number of blocks through the in-place kernel; both against the format's definition.
+        Random rnd = new Random(5);
+        try (Arena arena = Arena.ofConfined()) {
+            for (GgmlType type : new GgmlType[] {GgmlType.Q5_0, GgmlType.Q5_1}) {
+                for (int cols : new int[] {64, 96, 1600}) {
+                    int rows = 40;
+                    Weights w = Weights.random(type, rows, cols, false, rnd, arena);
+                    assertEquals(cols % 64 == 0, w.kernel.quants() != null, type + " " + cols + " columns repacked");
+                    float[] x = Weights.randomVector(cols, rnd), out = new float[rows];
+                    MatVec.apply(w.kernel, x, 0, out, 0, 0, rows);
+                    for (int r = 0; r < rows; r++) {
+                        double tol = 1e-5 * w.absDot(r, x, 0) + 1e-6;
+                        assertEquals(w.dot(r, x, 0), out[r], tol, type + " " + cols + " columns, row " + r);
+                    }
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(Kind.class)
     void tallMatricesAndThreadLikeRanges(Kind kind) {
