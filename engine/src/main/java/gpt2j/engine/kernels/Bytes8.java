@@ -8,10 +8,9 @@ import java.lang.invoke.VarHandle;
 /**
  * Eight bytes of an array as one little-endian long, for the load-time unpacks of the 5- and 6-bit formats
  * ({@link MatVecQ5_0#unpack}, {@link MatVecQ5_K#unpack}, {@link MatVecQ6_K#unpack}): one shift and one mask split
- * eight quants at once. A byte at
- * a time the unpacks took ~1 ns per weight (0.25 s of loading a 1.5B Q4_K_M file); eight at a time 0.10-0.15 ns.
- * Plain long arithmetic rather than the Vector API: a model loads once, before the JIT has compiled anything, and
- * vector code runs boxed until then.
+ * eight quants at once. A byte at a time the unpacks took ~1 ns per weight (0.25 s of loading a 1.5B Q4_K_M file);
+ * eight at a time 0.09-0.15 ns. Plain long arithmetic rather than the Vector API: a model loads once, before the JIT
+ * has compiled anything, and vector code runs boxed until then.
  */
 final class Bytes8 {
 

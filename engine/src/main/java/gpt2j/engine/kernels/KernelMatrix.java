@@ -31,10 +31,12 @@ public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, by
     /** Wraps w, repacking it when its type has a repacked kernel. */
     public static KernelMatrix of(WeightMatrix w) {
         GgmlType type = w.type();
-        boolean q5 = (type == GgmlType.Q5_0 || type == GgmlType.Q5_1) && repacksQ5(w);
-        if (type != GgmlType.Q4_0 && type != GgmlType.Q4_K && type != GgmlType.Q5_K && type != GgmlType.Q6_K && !q5) {
-            return new KernelMatrix(w, null, null, null);
-        }
+        boolean repacked = switch (type) {
+            case Q4_0, Q4_K, Q5_K, Q6_K -> true;
+            case Q5_0, Q5_1 -> repacksQ5(w);
+            default -> false;
+        };
+        if (!repacked) return new KernelMatrix(w, null, null, null);
         long blocks = (long) w.rows() * (w.cols() / type.blockSize);
         if (blocks * type.blockSize > Integer.MAX_VALUE - 8) {
             throw new EngineException(
