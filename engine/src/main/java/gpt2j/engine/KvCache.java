@@ -3,9 +3,12 @@ package gpt2j.engine;
 import gpt2j.weights.Gpt2Config;
 
 /**
- * Keys and values of every processed position, per layer, head-major: {@code keys[layer][(head * capacity + position)
- * * headSize + i]}, so one head's keys for positions 0..t are one contiguous block that the attention kernel streams.
- * {@link #length()} is the number of positions stored (the position of the next token).
+ * Keys and values of every processed position, per layer and head. Values are position-major, {@code
+ * values[layer][valueOffset(head, position) + i]}: one head's values for positions 0..t are one contiguous block that
+ * the attention kernel adds row by row. Keys are dimension-major, {@code keys[layer][keyOffset(head) + i * keyStride()
+ * + position]}: the kernel takes a vector of positions' scores as FMAs down the head's dimensions
+ * ({@link gpt2j.engine.kernels.Attention}). {@link #length()} is the number of positions stored (the position of the
+ * next token).
  */
 public final class KvCache {
 
@@ -14,6 +17,7 @@ public final class KvCache {
     private final int capacity;
     private final int headCount;
     private final int headSize;
+    private final int keyStride;
     private int length;
 
     public KvCache(Gpt2Config config, int capacity) {
@@ -24,9 +28,11 @@ public final class KvCache {
         this.capacity = capacity;
         this.headCount = config.headCount();
         this.headSize = config.headSize();
-        int perLayer = Math.multiplyExact(capacity, config.embeddingSize());
-        keys = new float[config.layerCount()][perLayer];
-        values = new float[config.layerCount()][perLayer];
+        // A key line is the capacity rounded up to whole 64-byte lines, plus one: at a multiple of 4 KB, the lines that
+        // one vector of scores reads (one per dimension) would all fall into the same few cache sets.
+        this.keyStride = (capacity + 15) / 16 * 16 + 16;
+        keys = new float[config.layerCount()][Math.multiplyExact(keyStride, config.embeddingSize())];
+        values = new float[config.layerCount()][Math.multiplyExact(capacity, config.embeddingSize())];
     }
 
     public int capacity() {
@@ -48,25 +54,44 @@ public final class KvCache {
         }
         for (int l = 0; l < keys.length; l++) {
             for (int h = 0; h < headCount; h++) {
-                System.arraycopy(other.keys[l], other.offset(h, 0), keys[l], offset(h, 0), length * headSize);
-                System.arraycopy(other.values[l], other.offset(h, 0), values[l], offset(h, 0), length * headSize);
+                for (int i = 0; i < headSize; i++) {
+                    System.arraycopy(
+                            other.keys[l],
+                            other.keyOffset(h) + i * other.keyStride,
+                            keys[l],
+                            keyOffset(h) + i * keyStride,
+                            length);
+                }
+                System.arraycopy(
+                        other.values[l], other.valueOffset(h, 0), values[l], valueOffset(h, 0), length * headSize);
             }
         }
         this.length = length;
     }
 
-    /** Offset of (head, position) in a layer's keys or values. */
-    int offset(int head, int position) {
+    /** Offset of (head, position) in a layer's values. */
+    int valueOffset(int head, int position) {
         return (head * capacity + position) * headSize;
+    }
+
+    /** Offset of head's first key line (dimension 0) in a layer's keys. */
+    int keyOffset(int head) {
+        return head * headSize * keyStride;
+    }
+
+    /** Floats from one key line (dimension) to the next. */
+    int keyStride() {
+        return keyStride;
     }
 
     /** Stores position's key and value, given as n_embd-long vectors (heads side by side) at kOff and vOff of src. */
     void store(int layer, int position, float[] src, int kOff, int vOff) {
         float[] k = keys[layer], v = values[layer];
         for (int h = 0; h < headCount; h++) {
-            int dst = offset(h, position);
-            System.arraycopy(src, kOff + h * headSize, k, dst, headSize);
-            System.arraycopy(src, vOff + h * headSize, v, dst, headSize);
+            for (int i = 0, dst = keyOffset(h) + position; i < headSize; i++, dst += keyStride) {
+                k[dst] = src[kOff + h * headSize + i];
+            }
+            System.arraycopy(src, vOff + h * headSize, v, valueOffset(h, position), headSize);
         }
     }
 }

@@ -2,12 +2,18 @@ package gpt2j.engine.kernels;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Causal scaled dot-product attention for one head and one query (the four passes of llm.c's attention_forward):
  * scores = q·k_t * scale for t in [0, len), softmax with the max subtracted, out = sum_t att_t * v_t.
  * Keys beyond {@code len} are never read, which is the causal mask.
+ *
+ * <p>Keys are dimension-major (line i of a head's keys holds dimension i of every position, {@code kStride} apart) and
+ * values position-major (one row of {@code headSize} per position): a score is then one FMA chain down the head's
+ * dimensions with positions along the lanes, and the output adds whole value rows. With keys position-major, every
+ * score needed a horizontal sum of its own, and the scores took ~75% of the kernel (docs/KERNELS.md).
  */
 public final class Attention {
 
@@ -16,15 +22,18 @@ public final class Attention {
     private Attention() {}
 
     /**
-     * q: (headSize) at qOff; keys, values: (len, headSize) rows starting at kvOff; att: (len) scratch at attOff that
-     * receives the attention weights; out: (headSize) at outOff.
+     * q: (headSize) at qOff; keys: line i at kOff + i * kStride holds dimension i of positions [0, len); values:
+     * (len, headSize) rows starting at vOff; att: (len) scratch at attOff that receives the attention weights; out:
+     * (headSize) at outOff.
      */
     public static void head(
             float[] q,
             int qOff,
             float[] keys,
+            int kOff,
+            int kStride,
             float[] values,
-            int kvOff,
+            int vOff,
             int headSize,
             int len,
             float scale,
@@ -32,51 +41,114 @@ public final class Attention {
             int attOff,
             float[] out,
             int outOff) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int t = 0; t < len; t++) {
-            float s = dot(q, qOff, keys, kvOff + t * headSize, headSize) * scale;
-            att[attOff + t] = s;
-            max = Math.max(max, s);
-        }
-        softmaxVector(att, attOff, len, max);
+        scores(q, qOff, keys, kOff, kStride, headSize, len, att, attOff);
+        softmaxVector(att, attOff, len, scaleAndMax(att, attOff, len, scale));
         int step = F.length();
         int bound = F.loopBound(headSize);
         int i = 0;
-        // Four output slices at a time, keys in the outer loop: four independent FMA chains instead of one per slice
-        // (a 64-wide head is exactly four slices at 512 bits).
+        // Four output slices at a time, and even and odd positions into separate accumulators, added at the end:
+        // eight independent FMA chains, where one per slice left the loop waiting on the FMA's latency.
         for (; i + 4 * step <= bound; i += 4 * step) {
-            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-            for (int t = 0, v = kvOff + i; t < len; t++, v += headSize) {
-                FloatVector w = FloatVector.broadcast(F, att[attOff + t]);
-                a0 = FloatVector.fromArray(F, values, v).fma(w, a0);
-                a1 = FloatVector.fromArray(F, values, v + step).fma(w, a1);
-                a2 = FloatVector.fromArray(F, values, v + 2 * step).fma(w, a2);
-                a3 = FloatVector.fromArray(F, values, v + 3 * step).fma(w, a3);
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            int t = 0, v = vOff + i;
+            for (; t + 1 < len; t += 2, v += 2 * headSize) {
+                FloatVector wa = FloatVector.broadcast(F, att[attOff + t]);
+                FloatVector wb = FloatVector.broadcast(F, att[attOff + t + 1]);
+                int u = v + headSize;
+                a0 = FloatVector.fromArray(F, values, v).fma(wa, a0);
+                a1 = FloatVector.fromArray(F, values, v + step).fma(wa, a1);
+                a2 = FloatVector.fromArray(F, values, v + 2 * step).fma(wa, a2);
+                a3 = FloatVector.fromArray(F, values, v + 3 * step).fma(wa, a3);
+                b0 = FloatVector.fromArray(F, values, u).fma(wb, b0);
+                b1 = FloatVector.fromArray(F, values, u + step).fma(wb, b1);
+                b2 = FloatVector.fromArray(F, values, u + 2 * step).fma(wb, b2);
+                b3 = FloatVector.fromArray(F, values, u + 3 * step).fma(wb, b3);
             }
-            a0.intoArray(out, outOff + i);
-            a1.intoArray(out, outOff + i + step);
-            a2.intoArray(out, outOff + i + 2 * step);
-            a3.intoArray(out, outOff + i + 3 * step);
+            if (t < len) {
+                FloatVector wa = FloatVector.broadcast(F, att[attOff + t]);
+                a0 = FloatVector.fromArray(F, values, v).fma(wa, a0);
+                a1 = FloatVector.fromArray(F, values, v + step).fma(wa, a1);
+                a2 = FloatVector.fromArray(F, values, v + 2 * step).fma(wa, a2);
+                a3 = FloatVector.fromArray(F, values, v + 3 * step).fma(wa, a3);
+            }
+            a0.add(b0).intoArray(out, outOff + i);
+            a1.add(b1).intoArray(out, outOff + i + step);
+            a2.add(b2).intoArray(out, outOff + i + 2 * step);
+            a3.add(b3).intoArray(out, outOff + i + 3 * step);
         }
         for (; i < bound; i += step) {
-            // Accumulate one slice of the output across all keys: the accumulator stays in a register.
-            FloatVector acc = FloatVector.zero(F);
-            for (int t = 0, v = kvOff + i; t < len; t++, v += headSize) {
-                acc = FloatVector.fromArray(F, values, v).fma(FloatVector.broadcast(F, att[attOff + t]), acc);
+            FloatVector a = FloatVector.zero(F), b = a;
+            int t = 0, v = vOff + i;
+            for (; t + 1 < len; t += 2, v += 2 * headSize) {
+                a = FloatVector.fromArray(F, values, v).fma(FloatVector.broadcast(F, att[attOff + t]), a);
+                b = FloatVector.fromArray(F, values, v + headSize)
+                        .fma(FloatVector.broadcast(F, att[attOff + t + 1]), b);
             }
-            acc.intoArray(out, outOff + i);
+            if (t < len) a = FloatVector.fromArray(F, values, v).fma(FloatVector.broadcast(F, att[attOff + t]), a);
+            a.add(b).intoArray(out, outOff + i);
         }
-        for (; i < headSize; i++) {
-            float acc = 0f;
-            for (int t = 0, v = kvOff + i; t < len; t++, v += headSize) acc += att[attOff + t] * values[v];
-            out[outOff + i] = acc;
+        for (; i < headSize; i++) { // a lane's operations, so an odd head size gives every width the same bits
+            float a = 0f, b = 0f;
+            int t = 0, v = vOff + i;
+            for (; t + 1 < len; t += 2, v += 2 * headSize) {
+                a = Math.fma(values[v], att[attOff + t], a);
+                b = Math.fma(values[v + headSize], att[attOff + t + 1], b);
+            }
+            if (t < len) a = Math.fma(values[v], att[attOff + t], a);
+            out[outOff + i] = a + b;
         }
     }
 
-    /** The raw scores q·k_t for t in [0, len) into out[outOff ..], unscaled: what an attention probe shows. */
+    /**
+     * The raw scores q·k_t for t in [0, len) into out[outOff ..], unscaled (what an attention probe shows), keys laid out
+     * as for {@link #head}. Each is two FMA chains, over the even and over the odd dimensions in order, added at the
+     * end: a lane's operations, so a score's bits do not depend on the vector width.
+     */
     public static void scores(
-            float[] q, int qOff, float[] keys, int kvOff, int headSize, int len, float[] out, int outOff) {
-        for (int t = 0; t < len; t++) out[outOff + t] = dot(q, qOff, keys, kvOff + t * headSize, headSize);
+            float[] q, int qOff, float[] keys, int kOff, int kStride, int headSize, int len, float[] out, int outOff) {
+        int step = F.length();
+        int t = 0;
+        // Four vectors of positions at a time: eight chains in flight, where one left the loop waiting on the FMA's
+        // latency.
+        for (; t + 4 * step <= len; t += 4 * step) {
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            int i = 0, k = kOff + t;
+            for (; i + 1 < headSize; i += 2, k += 2 * kStride) {
+                FloatVector qa = FloatVector.broadcast(F, q[qOff + i]);
+                FloatVector qb = FloatVector.broadcast(F, q[qOff + i + 1]);
+                int l = k + kStride;
+                a0 = FloatVector.fromArray(F, keys, k).fma(qa, a0);
+                a1 = FloatVector.fromArray(F, keys, k + step).fma(qa, a1);
+                a2 = FloatVector.fromArray(F, keys, k + 2 * step).fma(qa, a2);
+                a3 = FloatVector.fromArray(F, keys, k + 3 * step).fma(qa, a3);
+                b0 = FloatVector.fromArray(F, keys, l).fma(qb, b0);
+                b1 = FloatVector.fromArray(F, keys, l + step).fma(qb, b1);
+                b2 = FloatVector.fromArray(F, keys, l + 2 * step).fma(qb, b2);
+                b3 = FloatVector.fromArray(F, keys, l + 3 * step).fma(qb, b3);
+            }
+            if (i < headSize) {
+                FloatVector qa = FloatVector.broadcast(F, q[qOff + i]);
+                a0 = FloatVector.fromArray(F, keys, k).fma(qa, a0);
+                a1 = FloatVector.fromArray(F, keys, k + step).fma(qa, a1);
+                a2 = FloatVector.fromArray(F, keys, k + 2 * step).fma(qa, a2);
+                a3 = FloatVector.fromArray(F, keys, k + 3 * step).fma(qa, a3);
+            }
+            a0.add(b0).intoArray(out, outOff + t);
+            a1.add(b1).intoArray(out, outOff + t + step);
+            a2.add(b2).intoArray(out, outOff + t + 2 * step);
+            a3.add(b3).intoArray(out, outOff + t + 3 * step);
+        }
+        for (; t < len; t += step) {
+            VectorMask<Float> m = F.indexInRange(t, len);
+            FloatVector a = FloatVector.zero(F), b = a;
+            int i = 0, k = kOff + t;
+            for (; i + 1 < headSize; i += 2, k += 2 * kStride) {
+                a = FloatVector.fromArray(F, keys, k, m).fma(FloatVector.broadcast(F, q[qOff + i]), a);
+                b = FloatVector.fromArray(F, keys, k + kStride, m).fma(FloatVector.broadcast(F, q[qOff + i + 1]), b);
+            }
+            if (i < headSize) a = FloatVector.fromArray(F, keys, k, m).fma(FloatVector.broadcast(F, q[qOff + i]), a);
+            a.add(b).intoArray(out, outOff + t, m);
+        }
     }
 
     /** The scalar twin of {@link #head}, the reference for its tests. */
@@ -84,8 +156,10 @@ public final class Attention {
             float[] q,
             int qOff,
             float[] keys,
+            int kOff,
+            int kStride,
             float[] values,
-            int kvOff,
+            int vOff,
             int headSize,
             int len,
             float scale,
@@ -96,7 +170,7 @@ public final class Attention {
         float max = Float.NEGATIVE_INFINITY;
         for (int t = 0; t < len; t++) {
             float s = 0f;
-            for (int i = 0; i < headSize; i++) s += q[qOff + i] * keys[kvOff + t * headSize + i];
+            for (int i = 0; i < headSize; i++) s += q[qOff + i] * keys[kOff + i * kStride + t];
             s *= scale;
             att[attOff + t] = s;
             max = Math.max(max, s);
@@ -104,9 +178,28 @@ public final class Attention {
         softmax(att, attOff, len, max);
         for (int i = 0; i < headSize; i++) {
             float acc = 0f;
-            for (int t = 0; t < len; t++) acc += att[attOff + t] * values[kvOff + t * headSize + i];
+            for (int t = 0; t < len; t++) acc += att[attOff + t] * values[vOff + t * headSize + i];
             out[outOff + i] = acc;
         }
+    }
+
+    /** att[off + t] *= scale for t in [0, len); returns the largest. */
+    private static float scaleAndMax(float[] att, int off, int len, float scale) {
+        int end = off + len;
+        int t = off;
+        FloatVector max = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        for (; t + F.length() <= end; t += F.length()) {
+            FloatVector s = FloatVector.fromArray(F, att, t).mul(scale);
+            s.intoArray(att, t);
+            max = max.max(s);
+        }
+        float m = max.reduceLanes(VectorOperators.MAX); // exact in any order
+        for (; t < end; t++) {
+            float s = att[t] * scale;
+            att[t] = s;
+            m = Math.max(m, s);
+        }
+        return m;
     }
 
     /** {@link #softmax} with the exponentials and the scaling a vector at a time, the last under a mask. */
@@ -128,17 +221,5 @@ public final class Attention {
         }
         float inv = 1f / sum;
         for (int t = off; t < off + len; t++) att[t] *= inv;
-    }
-
-    static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
-        FloatVector acc = FloatVector.zero(F);
-        int bound = F.loopBound(n);
-        int i = 0;
-        for (; i < bound; i += F.length()) {
-            acc = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc);
-        }
-        float s = Simd.sum(acc);
-        for (; i < n; i++) s += a[aOff + i] * b[bOff + i];
-        return s;
     }
 }
