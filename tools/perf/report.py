@@ -390,7 +390,9 @@ def main():
           "Vector API's classes within 15 ms, while the first Q8_0 kernels compile); a slow process allocated no more (GC count 66 against 77-119) and "
           "its user time matched its wall time. With `-XX:+LogCompilation` or `-XX:+PrintInlining` no run out of "
           "63 was slow. A table row that pools such a process with normal ones shows it as a low mean with a large "
-          "deviation, or a round far from the other; the cause and a fix are open.")
+          "deviation, or a round far from the other. Running those kernels once on a few numbers before the first "
+          "pass, so that their classes were loaded before any kernel was hot (an experiment), did not help: 3 slow "
+          "processes in 39 (12.4, 8.7, 8.6 tokens/s). The cause and a fix are open.")
         w("- **threads**: a 124M token is ~61 pool jobs of tens of microseconds each; chunks are claimed guided "
           "(half of what is left, down to one grain), since eight equal chunks left the two threads up to a chunk "
           "apart at the end of every job.")
