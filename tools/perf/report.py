@@ -380,7 +380,7 @@ def main():
           "llama.cpp's 230 (0.89), the same weights with `--pure` (a Q4_0 head) 214 against 227 (0.94).")
         w("- **slow processes (a JIT cliff)**: some gpt2j processes run a kernel several times slower for their "
           "whole life. `gpt2j bench -m gpt2-q8_0.gguf -p 0 -n 64 -t 1 -r 2` run 40 times in a row (2026-12-06 "
-          "09:20-09:50Z, main at b12b513 and with the attention change alike) made 100-160 tokens/s in most runs "
+          "09:20-09:50Z, main at b12b513 and with the attention change alike) made 100-160 tokens/s in most runs (two speeds, ~100-115 and ~135-160) "
           "and 7.3, 8.7, 9.4, 24.5, 37.1 and 38.8 (main) or 36.9 and 37.9 (with the attention change) in about one "
           "run of 10 to 40 (the two-thread test of the same process was as slow). It is the compiled code, not the machine: JFR puts the slow process's time in "
           "`MatVecQ8_0.apply`'s C2 code, where the same methods are inlined as in a fast one (`jdk.CompilerInlining`), "
@@ -392,7 +392,10 @@ def main():
           "63 was slow. A table row that pools such a process with normal ones shows it as a low mean with a large "
           "deviation, or a round far from the other. Running those kernels once on a few numbers before the first "
           "pass, so that their classes were loaded before any kernel was hot (an experiment), did not help: 3 slow "
-          "processes in 39 (12.4, 8.7, 8.6 tokens/s). The cause and a fix are open.")
+          "processes in 39 (12.4, 8.7, 8.6 tokens/s). Nor did writing `MatVecQ8_0.apply` as one loop without its "
+          "helper methods: no slow process in 53, but every one at the middle speed (110-119 tokens/s against "
+          "135-148 for the usual code, eight interleaved pairs, one of which was the usual code at 9.2). The cause "
+          "and a fix are open.")
         w("- **threads**: a 124M token is ~61 pool jobs of tens of microseconds each; chunks are claimed guided "
           "(half of what is left, down to one grain), since eight equal chunks left the two threads up to a chunk "
           "apart at the end of every job.")
