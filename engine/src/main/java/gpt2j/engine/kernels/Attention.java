@@ -43,111 +43,67 @@ public final class Attention {
             int outOff) {
         scores(q, qOff, keys, kOff, kStride, headSize, len, att, attOff);
         softmaxVector(att, attOff, len, scaleAndMax(att, attOff, len, scale));
-        int step = F.length();
-        int bound = F.loopBound(headSize);
-        int i = 0;
-        // Four output slices at a time, and even and odd positions into separate accumulators, added at the end:
-        // eight independent FMA chains, where one per slice left the loop waiting on the FMA's latency.
-        for (; i + 4 * step <= bound; i += 4 * step) {
-            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-            int t = 0, v = vOff + i;
-            for (; t + 1 < len; t += 2, v += 2 * headSize) {
-                FloatVector wa = FloatVector.broadcast(F, att[attOff + t]);
-                FloatVector wb = FloatVector.broadcast(F, att[attOff + t + 1]);
-                int u = v + headSize;
-                a0 = FloatVector.fromArray(F, values, v).fma(wa, a0);
-                a1 = FloatVector.fromArray(F, values, v + step).fma(wa, a1);
-                a2 = FloatVector.fromArray(F, values, v + 2 * step).fma(wa, a2);
-                a3 = FloatVector.fromArray(F, values, v + 3 * step).fma(wa, a3);
-                b0 = FloatVector.fromArray(F, values, u).fma(wb, b0);
-                b1 = FloatVector.fromArray(F, values, u + step).fma(wb, b1);
-                b2 = FloatVector.fromArray(F, values, u + 2 * step).fma(wb, b2);
-                b3 = FloatVector.fromArray(F, values, u + 3 * step).fma(wb, b3);
-            }
-            if (t < len) {
-                FloatVector wa = FloatVector.broadcast(F, att[attOff + t]);
-                a0 = FloatVector.fromArray(F, values, v).fma(wa, a0);
-                a1 = FloatVector.fromArray(F, values, v + step).fma(wa, a1);
-                a2 = FloatVector.fromArray(F, values, v + 2 * step).fma(wa, a2);
-                a3 = FloatVector.fromArray(F, values, v + 3 * step).fma(wa, a3);
-            }
-            a0.add(b0).intoArray(out, outOff + i);
-            a1.add(b1).intoArray(out, outOff + i + step);
-            a2.add(b2).intoArray(out, outOff + i + 2 * step);
-            a3.add(b3).intoArray(out, outOff + i + 3 * step);
-        }
-        for (; i < bound; i += step) {
-            FloatVector a = FloatVector.zero(F), b = a;
-            int t = 0, v = vOff + i;
-            for (; t + 1 < len; t += 2, v += 2 * headSize) {
-                a = FloatVector.fromArray(F, values, v).fma(FloatVector.broadcast(F, att[attOff + t]), a);
-                b = FloatVector.fromArray(F, values, v + headSize)
-                        .fma(FloatVector.broadcast(F, att[attOff + t + 1]), b);
-            }
-            if (t < len) a = FloatVector.fromArray(F, values, v).fma(FloatVector.broadcast(F, att[attOff + t]), a);
-            a.add(b).intoArray(out, outOff + i);
-        }
-        for (; i < headSize; i++) { // a lane's operations, so an odd head size gives every width the same bits
-            float a = 0f, b = 0f;
-            int t = 0, v = vOff + i;
-            for (; t + 1 < len; t += 2, v += 2 * headSize) {
-                a = Math.fma(values[v], att[attOff + t], a);
-                b = Math.fma(values[v + headSize], att[attOff + t + 1], b);
-            }
-            if (t < len) a = Math.fma(values[v], att[attOff + t], a);
-            out[outOff + i] = a + b;
-        }
+        weightedSum(att, attOff, len, values, vOff, headSize, headSize, out, outOff);
     }
 
     /**
      * The raw scores q·k_t for t in [0, len) into out[outOff ..], unscaled (what an attention probe shows), keys laid out
-     * as for {@link #head}. Each is two FMA chains, over the even and over the odd dimensions in order, added at the
-     * end: a lane's operations, so a score's bits do not depend on the vector width.
+     * as for {@link #head}; each is {@link #weightedSum}'s two FMA chains over the dimensions.
      */
     public static void scores(
             float[] q, int qOff, float[] keys, int kOff, int kStride, int headSize, int len, float[] out, int outOff) {
+        weightedSum(q, qOff, headSize, keys, kOff, kStride, len, out, outOff);
+    }
+
+    /**
+     * out[outOff + c] = sum over j in [0, count) of s[sOff + j] * m[mOff + j * stride + c], for c in [0, width): a row
+     * of weights times the rows of m, which is a head's scores (q times its key lines) and its output (the weights
+     * times its value rows). Each c takes two FMA chains, over even and over odd j in order, added at the end: the same
+     * operations in every lane, so the bits do not depend on the vector width. Four vectors of c at a time: eight
+     * chains in flight, where one per vector left the loop waiting on the FMA's latency.
+     */
+    private static void weightedSum(
+            float[] s, int sOff, int count, float[] m, int mOff, int stride, int width, float[] out, int outOff) {
         int step = F.length();
-        int t = 0;
-        // Four vectors of positions at a time: eight chains in flight, where one left the loop waiting on the FMA's
-        // latency.
-        for (; t + 4 * step <= len; t += 4 * step) {
+        int c = 0;
+        for (; c + 4 * step <= width; c += 4 * step) {
             FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-            int i = 0, k = kOff + t;
-            for (; i + 1 < headSize; i += 2, k += 2 * kStride) {
-                FloatVector qa = FloatVector.broadcast(F, q[qOff + i]);
-                FloatVector qb = FloatVector.broadcast(F, q[qOff + i + 1]);
-                int l = k + kStride;
-                a0 = FloatVector.fromArray(F, keys, k).fma(qa, a0);
-                a1 = FloatVector.fromArray(F, keys, k + step).fma(qa, a1);
-                a2 = FloatVector.fromArray(F, keys, k + 2 * step).fma(qa, a2);
-                a3 = FloatVector.fromArray(F, keys, k + 3 * step).fma(qa, a3);
-                b0 = FloatVector.fromArray(F, keys, l).fma(qb, b0);
-                b1 = FloatVector.fromArray(F, keys, l + step).fma(qb, b1);
-                b2 = FloatVector.fromArray(F, keys, l + 2 * step).fma(qb, b2);
-                b3 = FloatVector.fromArray(F, keys, l + 3 * step).fma(qb, b3);
+            int j = 0, k = mOff + c;
+            for (; j + 1 < count; j += 2, k += 2 * stride) {
+                FloatVector sa = FloatVector.broadcast(F, s[sOff + j]);
+                FloatVector sb = FloatVector.broadcast(F, s[sOff + j + 1]);
+                int l = k + stride;
+                a0 = FloatVector.fromArray(F, m, k).fma(sa, a0);
+                a1 = FloatVector.fromArray(F, m, k + step).fma(sa, a1);
+                a2 = FloatVector.fromArray(F, m, k + 2 * step).fma(sa, a2);
+                a3 = FloatVector.fromArray(F, m, k + 3 * step).fma(sa, a3);
+                b0 = FloatVector.fromArray(F, m, l).fma(sb, b0);
+                b1 = FloatVector.fromArray(F, m, l + step).fma(sb, b1);
+                b2 = FloatVector.fromArray(F, m, l + 2 * step).fma(sb, b2);
+                b3 = FloatVector.fromArray(F, m, l + 3 * step).fma(sb, b3);
             }
-            if (i < headSize) {
-                FloatVector qa = FloatVector.broadcast(F, q[qOff + i]);
-                a0 = FloatVector.fromArray(F, keys, k).fma(qa, a0);
-                a1 = FloatVector.fromArray(F, keys, k + step).fma(qa, a1);
-                a2 = FloatVector.fromArray(F, keys, k + 2 * step).fma(qa, a2);
-                a3 = FloatVector.fromArray(F, keys, k + 3 * step).fma(qa, a3);
+            if (j < count) {
+                FloatVector sa = FloatVector.broadcast(F, s[sOff + j]);
+                a0 = FloatVector.fromArray(F, m, k).fma(sa, a0);
+                a1 = FloatVector.fromArray(F, m, k + step).fma(sa, a1);
+                a2 = FloatVector.fromArray(F, m, k + 2 * step).fma(sa, a2);
+                a3 = FloatVector.fromArray(F, m, k + 3 * step).fma(sa, a3);
             }
-            a0.add(b0).intoArray(out, outOff + t);
-            a1.add(b1).intoArray(out, outOff + t + step);
-            a2.add(b2).intoArray(out, outOff + t + 2 * step);
-            a3.add(b3).intoArray(out, outOff + t + 3 * step);
+            a0.add(b0).intoArray(out, outOff + c);
+            a1.add(b1).intoArray(out, outOff + c + step);
+            a2.add(b2).intoArray(out, outOff + c + 2 * step);
+            a3.add(b3).intoArray(out, outOff + c + 3 * step);
         }
-        for (; t < len; t += step) {
-            VectorMask<Float> m = F.indexInRange(t, len);
+        for (; c < width; c += step) {
+            VectorMask<Float> live = F.indexInRange(c, width);
             FloatVector a = FloatVector.zero(F), b = a;
-            int i = 0, k = kOff + t;
-            for (; i + 1 < headSize; i += 2, k += 2 * kStride) {
-                a = FloatVector.fromArray(F, keys, k, m).fma(FloatVector.broadcast(F, q[qOff + i]), a);
-                b = FloatVector.fromArray(F, keys, k + kStride, m).fma(FloatVector.broadcast(F, q[qOff + i + 1]), b);
+            int j = 0, k = mOff + c;
+            for (; j + 1 < count; j += 2, k += 2 * stride) {
+                a = FloatVector.fromArray(F, m, k, live).fma(FloatVector.broadcast(F, s[sOff + j]), a);
+                b = FloatVector.fromArray(F, m, k + stride, live).fma(FloatVector.broadcast(F, s[sOff + j + 1]), b);
             }
-            if (i < headSize) a = FloatVector.fromArray(F, keys, k, m).fma(FloatVector.broadcast(F, q[qOff + i]), a);
-            a.add(b).intoArray(out, outOff + t, m);
+            if (j < count) a = FloatVector.fromArray(F, m, k, live).fma(FloatVector.broadcast(F, s[sOff + j]), a);
+            a.add(b).intoArray(out, outOff + c, live);
         }
     }
 
