@@ -11,7 +11,7 @@ import jdk.incubator.vector.VectorSpecies;
  * Keys beyond {@code len} are never read, which is the causal mask.
  *
  * <p>Keys are dimension-major (line i of a head's keys holds dimension i of every position, {@code kStride} apart) and
- * values position-major (one row of {@code headSize} per position): a score is then one FMA chain down the head's
+ * values position-major (one row of {@code headSize} per position): scores are then FMAs down the head's
  * dimensions with positions along the lanes, and the output adds whole value rows. With keys position-major, every
  * score needed a horizontal sum of its own, and the scores took ~75% of the kernel (docs/KERNELS.md).
  */
