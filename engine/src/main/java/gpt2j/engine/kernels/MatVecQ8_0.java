@@ -4,12 +4,12 @@ import static gpt2j.engine.kernels.Simd.F;
 import static gpt2j.engine.kernels.Simd.LE_SHORT;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.nio.ByteOrder.LITTLE_ENDIAN;
+import static jdk.incubator.vector.VectorOperators.B2F;
 
 import gpt2j.weights.GgmlType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -23,30 +23,72 @@ final class MatVecQ8_0 {
     static final int BLOCK_BYTES = GgmlType.Q8_0.bytesPerBlock;
 
     /**
-     * One float vector's worth of quants (16 bytes at 512 bits, 8 at 256), one load each: widening the upper half of
-     * a 32-byte load cost C2 a byte permute and a blend. At 128 bits (4 floats) no byte vector is that short: 8 bytes
-     * are loaded and the floats taken from the half a step needs.
+     * The bytes one load widens: one float vector's worth (16 at 512 bits, 8 at 256), in PARTS = 1 piece; widening the
+     * upper half of a 32-byte load cost C2 a byte permute and a blend. At 128 bits (4 floats) no byte vector is that
+     * short: 8 bytes are loaded and widened in PARTS = 2 pieces.
      */
     static final VectorSpecies<Byte> Q =
             VectorShape.forBitSize(Math.max(64, F.length() * Byte.SIZE)).withLanes(byte.class);
 
+    private static final int STEP = F.length(), PARTS = Q.length() / STEP, STEPS = BLOCK / STEP;
+
     private MatVecQ8_0() {}
+
+    /*
+     * The kernels below are written out in full, without helper methods that take or return vectors: C2 inlines a
+     * method that has compiled code of its own only while that code is under 2,500 bytes (InlineSmallCode), and a call
+     * it does not inline boxes its vectors. A one-block helper sat near that size, so about one process in 10-40 ran
+     * this kernel 4-20x slower for its whole life (docs/PERFORMANCE.md, "slow processes").
+     */
 
     static void apply(
             MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
         int blocks = cols / BLOCK;
         for (int r = rowStart; r < rowEnd; r++) {
             long block = (long) r * blocks * BLOCK_BYTES;
-            // Two accumulators, even and odd blocks: one FMA chain through a 96-block row (mlp down) bounded the
-            // kernel's bandwidth. (Four rows at once instead fell off a C2 cliff: past its node budget C2 left a
-            // scale read as a call.) Measurements: docs/KERNELS.md.
-            FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
+            // Two accumulators, even and odd blocks, two blocks a pass: one FMA chain through a 96-block row (mlp
+            // down) bounded the kernel's bandwidth. Measurements: docs/KERNELS.md.
+            FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
             int b = 0, xb = xOff;
             for (; b + 1 < blocks; b += 2, block += 2 * BLOCK_BYTES, xb += 2 * BLOCK) {
-                acc0 = block(w, block, x, xb, acc0);
-                acc1 = block(w, block + BLOCK_BYTES, x, xb + BLOCK, acc1);
+                // Each block's products unscaled, one FMA chain in weight order, then its scale with one FMA.
+                long q0 = block + 2, q1 = q0 + BLOCK_BYTES;
+                int x1 = xb + BLOCK;
+                ByteVector bytes0 = ByteVector.fromMemorySegment(Q, w, q0, LITTLE_ENDIAN);
+                ByteVector bytes1 = ByteVector.fromMemorySegment(Q, w, q1, LITTLE_ENDIAN);
+                FloatVector s0 = ((FloatVector) bytes0.convertShape(B2F, F, 0)).mul(FloatVector.fromArray(F, x, xb));
+                FloatVector s1 = ((FloatVector) bytes1.convertShape(B2F, F, 0)).mul(FloatVector.fromArray(F, x, x1));
+                // Steps k = 1 .. of a block, STEP weights each: load k / PARTS, piece k % PARTS.
+                for (int k = 1; k < STEPS; k++) {
+                    int part = PARTS == 2 ? k & 1 : 0;
+                    if (part == 0) {
+                        bytes0 = ByteVector.fromMemorySegment(Q, w, q0 + (long) k * STEP, LITTLE_ENDIAN);
+                        bytes1 = ByteVector.fromMemorySegment(Q, w, q1 + (long) k * STEP, LITTLE_ENDIAN);
+                    }
+                    FloatVector v0 =
+                            (FloatVector) (part == 0 ? bytes0.convertShape(B2F, F, 0) : bytes0.convertShape(B2F, F, 1));
+                    FloatVector v1 =
+                            (FloatVector) (part == 0 ? bytes1.convertShape(B2F, F, 0) : bytes1.convertShape(B2F, F, 1));
+                    s0 = v0.fma(FloatVector.fromArray(F, x, xb + k * STEP), s0);
+                    s1 = v1.fma(FloatVector.fromArray(F, x, x1 + k * STEP), s1);
+                }
+                acc0 = s0.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, block))), acc0);
+                acc1 = s1.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, q1 - 2))), acc1);
             }
-            if (b < blocks) acc0 = block(w, block, x, xb, acc0);
+            if (b < blocks) {
+                // The last block of a row of an odd number of blocks: the same steps, into acc0.
+                ByteVector bytes = ByteVector.fromMemorySegment(Q, w, block + 2, LITTLE_ENDIAN);
+                FloatVector s = ((FloatVector) bytes.convertShape(B2F, F, 0)).mul(FloatVector.fromArray(F, x, xb));
+                for (int k = 1; k < STEPS; k++) {
+                    int part = PARTS == 2 ? k & 1 : 0;
+                    if (part == 0)
+                        bytes = ByteVector.fromMemorySegment(Q, w, block + 2 + (long) k * STEP, LITTLE_ENDIAN);
+                    FloatVector v =
+                            (FloatVector) (part == 0 ? bytes.convertShape(B2F, F, 0) : bytes.convertShape(B2F, F, 1));
+                    s = v.fma(FloatVector.fromArray(F, x, xb + k * STEP), s);
+                }
+                acc0 = s.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, block))), acc0);
+            }
             out[outOff + r] = Simd.sum(acc0.add(acc1));
         }
     }
@@ -68,7 +110,6 @@ final class MatVecQ8_0 {
             int rowStart,
             int rowEnd) {
         int blocks = cols / BLOCK;
-        int step = F.length();
         for (int r = rowStart; r < rowEnd; r++) {
             long row = (long) r * blocks * BLOCK_BYTES;
             for (int g = 0; g < n; g += 4) {
@@ -79,18 +120,23 @@ final class MatVecQ8_0 {
                 FloatVector e0 = FloatVector.zero(F), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
                 long block = row;
                 for (int b = 0, xb = 0; b < blocks; b++, block += BLOCK_BYTES, xb += BLOCK) {
-                    FloatVector q = quants(w, block + 2, 0);
-                    FloatVector s0 = q.mul(FloatVector.fromArray(F, x, x0 + xb));
-                    FloatVector s1 = q.mul(FloatVector.fromArray(F, x, x1 + xb));
-                    FloatVector s2 = q.mul(FloatVector.fromArray(F, x, x2 + xb));
-                    FloatVector s3 = q.mul(FloatVector.fromArray(F, x, x3 + xb));
-                    for (int p = 1; p < BLOCK / step; p++) {
-                        q = quants(w, block + 2 + (long) p * step, p);
-                        int c = xb + p * step;
-                        s0 = q.fma(FloatVector.fromArray(F, x, x0 + c), s0);
-                        s1 = q.fma(FloatVector.fromArray(F, x, x1 + c), s1);
-                        s2 = q.fma(FloatVector.fromArray(F, x, x2 + c), s2);
-                        s3 = q.fma(FloatVector.fromArray(F, x, x3 + c), s3);
+                    long q = block + 2;
+                    ByteVector bytes = ByteVector.fromMemorySegment(Q, w, q, LITTLE_ENDIAN);
+                    FloatVector v = (FloatVector) bytes.convertShape(B2F, F, 0);
+                    FloatVector s0 = v.mul(FloatVector.fromArray(F, x, x0 + xb));
+                    FloatVector s1 = v.mul(FloatVector.fromArray(F, x, x1 + xb));
+                    FloatVector s2 = v.mul(FloatVector.fromArray(F, x, x2 + xb));
+                    FloatVector s3 = v.mul(FloatVector.fromArray(F, x, x3 + xb));
+                    // Steps k = 1 .. of the block, STEP weights each: load k / PARTS, piece k % PARTS.
+                    for (int k = 1; k < STEPS; k++) {
+                        int part = PARTS == 2 ? k & 1 : 0;
+                        if (part == 0) bytes = ByteVector.fromMemorySegment(Q, w, q + (long) k * STEP, LITTLE_ENDIAN);
+                        v = (FloatVector) (part == 0 ? bytes.convertShape(B2F, F, 0) : bytes.convertShape(B2F, F, 1));
+                        int c = xb + k * STEP;
+                        s0 = v.fma(FloatVector.fromArray(F, x, x0 + c), s0);
+                        s1 = v.fma(FloatVector.fromArray(F, x, x1 + c), s1);
+                        s2 = v.fma(FloatVector.fromArray(F, x, x2 + c), s2);
+                        s3 = v.fma(FloatVector.fromArray(F, x, x3 + c), s3);
                     }
                     FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, block)));
                     FloatVector t0 = s0.fma(d, e0), t1 = s1.fma(d, e1), t2 = s2.fma(d, e2), t3 = s3.fma(d, e3);
@@ -103,7 +149,7 @@ final class MatVecQ8_0 {
                     o2 = t2;
                     o3 = t3;
                 }
-                // Lane-wise addition is commutative, so e + o is apply's acc0 + acc1 whichever parity came last.
+                // Lane-wise addition is commutative, so e + o is apply's sum whichever parity came last.
                 Simd.sum4(
                         e0.add(o0),
                         e1.add(o1),
@@ -118,39 +164,19 @@ final class MatVecQ8_0 {
         }
     }
 
-    /** acc + d * (q . x[xb, xb + 32)) for the block at byte offset {@code block}. */
-    private static FloatVector block(MemorySegment w, long block, float[] x, int xb, FloatVector acc) {
-        int step = F.length();
-        // Sum the block's products unscaled, then apply its scale with one FMA.
-        FloatVector sum = quants(w, block + 2, 0).mul(FloatVector.fromArray(F, x, xb));
-        for (int p = 1; p < BLOCK / step; p++) {
-            sum = quants(w, block + 2 + (long) p * step, p).fma(FloatVector.fromArray(F, x, xb + p * step), sum);
-        }
-        return sum.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, block))), acc);
-    }
-
-    /** F.length() quants from byte offset o (step {@code p} of its block), as floats. */
-    private static FloatVector quants(MemorySegment w, long o, int p) {
-        if (Q.length() == F.length()) {
-            return (FloatVector)
-                    ByteVector.fromMemorySegment(Q, w, o, LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0);
-        }
-        int part = p & 1; // odd steps: the upper half of the 8 bytes that start one step earlier, inside the block
-        return (FloatVector) ByteVector.fromMemorySegment(Q, w, o - (long) part * F.length(), LITTLE_ENDIAN)
-                .convertShape(VectorOperators.B2F, F, part);
-    }
-
     /** Rows [r0, r1) of w as floats, row-major from offset 0 of panel (the batched kernel's input). */
     static void dequantize(MemorySegment w, int cols, int r0, int r1, float[] panel) {
         int blocks = cols / BLOCK;
-        int step = F.length();
         int o = 0;
         for (long block = (long) r0 * blocks * BLOCK_BYTES, end = (long) r1 * blocks * BLOCK_BYTES;
                 block < end;
                 block += BLOCK_BYTES) {
             FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, block)));
-            for (int p = 0; p < BLOCK / step; p++, o += step) {
-                quants(w, block + 2 + (long) p * step, p).mul(d).intoArray(panel, o);
+            for (int l = 0; l < BLOCK / Q.length(); l++, o += Q.length()) {
+                ByteVector bytes = ByteVector.fromMemorySegment(Q, w, block + 2 + (long) l * Q.length(), LITTLE_ENDIAN);
+                ((FloatVector) bytes.convertShape(B2F, F, 0)).mul(d).intoArray(panel, o);
+                if (PARTS == 2)
+                    ((FloatVector) bytes.convertShape(B2F, F, 1)).mul(d).intoArray(panel, o + STEP);
             }
         }
     }
