@@ -397,9 +397,11 @@ def main():
           "old code (11:26-11:36Z) the old code had 2 slow processes (34.4, 38.9 tokens/s) and the new none, and "
           "a loop of 40 at the new code alone had none (96-163). Both builds still run some processes at ~85-110 "
           "tokens/s and most at ~130-166 (in the pairs, medians 146 old, 140 new); that split is not explained. "
-          "Not fixed: Q8_0 at 128 bits is still ~20-29 tokens/s (C2 runs out of its node budget and leaves the "
-          "row's sum a call, and the upper half of each 8-byte load is widened through a slice), and F16 at 128 "
-          "bits ~9-23.")
+          "At 128 bits the Q8_0 kernels were slow for a second reason: they chose the half of an 8-byte load to "
+          "widen by a step's parity inside a loop C2 did not unroll; written with the two halves as constants, "
+          "124M Q8_0 tg64 went from 23.8-24.9 to 55.3-56.4 tokens/s (three interleaved rounds, 2026-12-06 ~11:47Z; "
+          "the same file at 256 bits: 104.7-108.5 before, 119.5-124.6 after), and JMH's `MatVecBench` Q8_0 at 128 "
+          "bits from 1.4-1.8x its scalar twin to 3.2-4.0x. Not fixed: F16 at 128 bits, ~9-23 tokens/s.")
         w("- **threads**: a 124M token is ~61 pool jobs of tens of microseconds each; chunks are claimed guided "
           "(half of what is left, down to one grain), since eight equal chunks left the two threads up to a chunk "
           "apart at the end of every job.")

@@ -25,12 +25,13 @@ final class MatVecQ8_0 {
     /**
      * The bytes one load widens: one float vector's worth (16 at 512 bits, 8 at 256), in PARTS = 1 piece; widening the
      * upper half of a 32-byte load cost C2 a byte permute and a blend. At 128 bits (4 floats) no byte vector is that
-     * short: 8 bytes are loaded and widened in PARTS = 2 pieces.
+     * short: 8 bytes are loaded and widened in PARTS = 2 pieces, each named by a constant (a piece chosen by the step's
+     * parity inside a loop left the kernel at under half that speed).
      */
     static final VectorSpecies<Byte> Q =
             VectorShape.forBitSize(Math.max(64, F.length() * Byte.SIZE)).withLanes(byte.class);
 
-    private static final int STEP = F.length(), PARTS = Q.length() / STEP, STEPS = BLOCK / STEP;
+    private static final int STEP = F.length(), PARTS = Q.length() / STEP;
 
     private MatVecQ8_0() {}
 
@@ -58,19 +59,22 @@ final class MatVecQ8_0 {
                 ByteVector bytes1 = ByteVector.fromMemorySegment(Q, w, q1, LITTLE_ENDIAN);
                 FloatVector s0 = ((FloatVector) bytes0.convertShape(B2F, F, 0)).mul(FloatVector.fromArray(F, x, xb));
                 FloatVector s1 = ((FloatVector) bytes1.convertShape(B2F, F, 0)).mul(FloatVector.fromArray(F, x, x1));
-                // Steps k = 1 .. of a block, STEP weights each: load k / PARTS, piece k % PARTS.
-                for (int k = 1; k < STEPS; k++) {
-                    int part = PARTS == 2 ? k & 1 : 0;
-                    if (part == 0) {
-                        bytes0 = ByteVector.fromMemorySegment(Q, w, q0 + (long) k * STEP, LITTLE_ENDIAN);
-                        bytes1 = ByteVector.fromMemorySegment(Q, w, q1 + (long) k * STEP, LITTLE_ENDIAN);
+                if (PARTS == 2) {
+                    s0 = ((FloatVector) bytes0.convertShape(B2F, F, 1)).fma(FloatVector.fromArray(F, x, xb + STEP), s0);
+                    s1 = ((FloatVector) bytes1.convertShape(B2F, F, 1)).fma(FloatVector.fromArray(F, x, x1 + STEP), s1);
+                }
+                // The block's other loads, Q.length() quants each.
+                for (int c = Q.length(); c < BLOCK; c += Q.length()) {
+                    bytes0 = ByteVector.fromMemorySegment(Q, w, q0 + c, LITTLE_ENDIAN);
+                    bytes1 = ByteVector.fromMemorySegment(Q, w, q1 + c, LITTLE_ENDIAN);
+                    s0 = ((FloatVector) bytes0.convertShape(B2F, F, 0)).fma(FloatVector.fromArray(F, x, xb + c), s0);
+                    s1 = ((FloatVector) bytes1.convertShape(B2F, F, 0)).fma(FloatVector.fromArray(F, x, x1 + c), s1);
+                    if (PARTS == 2) {
+                        s0 = ((FloatVector) bytes0.convertShape(B2F, F, 1))
+                                .fma(FloatVector.fromArray(F, x, xb + c + STEP), s0);
+                        s1 = ((FloatVector) bytes1.convertShape(B2F, F, 1))
+                                .fma(FloatVector.fromArray(F, x, x1 + c + STEP), s1);
                     }
-                    FloatVector v0 =
-                            (FloatVector) (part == 0 ? bytes0.convertShape(B2F, F, 0) : bytes0.convertShape(B2F, F, 1));
-                    FloatVector v1 =
-                            (FloatVector) (part == 0 ? bytes1.convertShape(B2F, F, 0) : bytes1.convertShape(B2F, F, 1));
-                    s0 = v0.fma(FloatVector.fromArray(F, x, xb + k * STEP), s0);
-                    s1 = v1.fma(FloatVector.fromArray(F, x, x1 + k * STEP), s1);
                 }
                 acc0 = s0.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, block))), acc0);
                 acc1 = s1.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, q1 - 2))), acc1);
@@ -79,13 +83,14 @@ final class MatVecQ8_0 {
                 // The last block of a row of an odd number of blocks: the same steps, into acc0.
                 ByteVector bytes = ByteVector.fromMemorySegment(Q, w, block + 2, LITTLE_ENDIAN);
                 FloatVector s = ((FloatVector) bytes.convertShape(B2F, F, 0)).mul(FloatVector.fromArray(F, x, xb));
-                for (int k = 1; k < STEPS; k++) {
-                    int part = PARTS == 2 ? k & 1 : 0;
-                    if (part == 0)
-                        bytes = ByteVector.fromMemorySegment(Q, w, block + 2 + (long) k * STEP, LITTLE_ENDIAN);
-                    FloatVector v =
-                            (FloatVector) (part == 0 ? bytes.convertShape(B2F, F, 0) : bytes.convertShape(B2F, F, 1));
-                    s = v.fma(FloatVector.fromArray(F, x, xb + k * STEP), s);
+                if (PARTS == 2)
+                    s = ((FloatVector) bytes.convertShape(B2F, F, 1)).fma(FloatVector.fromArray(F, x, xb + STEP), s);
+                for (int c = Q.length(); c < BLOCK; c += Q.length()) {
+                    bytes = ByteVector.fromMemorySegment(Q, w, block + 2 + c, LITTLE_ENDIAN);
+                    s = ((FloatVector) bytes.convertShape(B2F, F, 0)).fma(FloatVector.fromArray(F, x, xb + c), s);
+                    if (PARTS == 2)
+                        s = ((FloatVector) bytes.convertShape(B2F, F, 1))
+                                .fma(FloatVector.fromArray(F, x, xb + c + STEP), s);
                 }
                 acc0 = s.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, block))), acc0);
             }
@@ -127,16 +132,29 @@ final class MatVecQ8_0 {
                     FloatVector s1 = v.mul(FloatVector.fromArray(F, x, x1 + xb));
                     FloatVector s2 = v.mul(FloatVector.fromArray(F, x, x2 + xb));
                     FloatVector s3 = v.mul(FloatVector.fromArray(F, x, x3 + xb));
-                    // Steps k = 1 .. of the block, STEP weights each: load k / PARTS, piece k % PARTS.
-                    for (int k = 1; k < STEPS; k++) {
-                        int part = PARTS == 2 ? k & 1 : 0;
-                        if (part == 0) bytes = ByteVector.fromMemorySegment(Q, w, q + (long) k * STEP, LITTLE_ENDIAN);
-                        v = (FloatVector) (part == 0 ? bytes.convertShape(B2F, F, 0) : bytes.convertShape(B2F, F, 1));
-                        int c = xb + k * STEP;
-                        s0 = v.fma(FloatVector.fromArray(F, x, x0 + c), s0);
-                        s1 = v.fma(FloatVector.fromArray(F, x, x1 + c), s1);
-                        s2 = v.fma(FloatVector.fromArray(F, x, x2 + c), s2);
-                        s3 = v.fma(FloatVector.fromArray(F, x, x3 + c), s3);
+                    // apply's steps, each widened once for the four inputs.
+                    if (PARTS == 2) {
+                        v = (FloatVector) bytes.convertShape(B2F, F, 1);
+                        s0 = v.fma(FloatVector.fromArray(F, x, x0 + xb + STEP), s0);
+                        s1 = v.fma(FloatVector.fromArray(F, x, x1 + xb + STEP), s1);
+                        s2 = v.fma(FloatVector.fromArray(F, x, x2 + xb + STEP), s2);
+                        s3 = v.fma(FloatVector.fromArray(F, x, x3 + xb + STEP), s3);
+                    }
+                    for (int c = Q.length(); c < BLOCK; c += Q.length()) {
+                        bytes = ByteVector.fromMemorySegment(Q, w, q + c, LITTLE_ENDIAN);
+                        v = (FloatVector) bytes.convertShape(B2F, F, 0);
+                        int xc = xb + c;
+                        s0 = v.fma(FloatVector.fromArray(F, x, x0 + xc), s0);
+                        s1 = v.fma(FloatVector.fromArray(F, x, x1 + xc), s1);
+                        s2 = v.fma(FloatVector.fromArray(F, x, x2 + xc), s2);
+                        s3 = v.fma(FloatVector.fromArray(F, x, x3 + xc), s3);
+                        if (PARTS == 2) {
+                            v = (FloatVector) bytes.convertShape(B2F, F, 1);
+                            s0 = v.fma(FloatVector.fromArray(F, x, x0 + xc + STEP), s0);
+                            s1 = v.fma(FloatVector.fromArray(F, x, x1 + xc + STEP), s1);
+                            s2 = v.fma(FloatVector.fromArray(F, x, x2 + xc + STEP), s2);
+                            s3 = v.fma(FloatVector.fromArray(F, x, x3 + xc + STEP), s3);
+                        }
                     }
                     FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, block)));
                     FloatVector t0 = s0.fma(d, e0), t1 = s1.fma(d, e1), t2 = s2.fma(d, e2), t3 = s3.fma(d, e3);
