@@ -11,6 +11,7 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -26,6 +27,17 @@ final class MatVecQ4_0 {
 
     static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
     static final VectorSpecies<Integer> I = F.vectorShape().withLanes(int.class);
+
+    /**
+     * The quant bytes the grouped kernel loads per step: one int vector's worth (16 at 512 bits, 8 at 256), widened
+     * whole; at 128 bits (4 ints, fewer than any byte vector holds) 8 bytes, of which a step takes the half it needs
+     * (PARTS = 2). Widening the halves of one 16-byte load by a part number that is a loop variable outgrew C2's node
+     * budget at 256 bits: the kernel ran 10-20x slower (docs/KERNELS.md).
+     */
+    static final VectorSpecies<Byte> QB =
+            VectorShape.forBitSize(Math.max(64, F.length() * Byte.SIZE)).withLanes(byte.class);
+
+    private static final int STEP = F.length(), PARTS = QB.length() / STEP;
 
     private MatVecQ4_0() {}
 
@@ -86,8 +98,6 @@ final class MatVecQ4_0 {
             int rowStart,
             int rowEnd) {
         int blocks = cols / BLOCK;
-        int step = F.length();
-        int parts = BLOCK / 2 / step;
         for (int r = rowStart; r < rowEnd; r++) {
             int s = r * blocks;
             for (int g = 0; g < n; g += 4) {
@@ -96,14 +106,17 @@ final class MatVecQ4_0 {
                 int x0 = g * xStride, x1 = i1 * xStride, x2 = i2 * xStride, x3 = i3 * xStride;
                 FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
                 for (int b = 0; b < blocks; b++) {
-                    ByteVector qs = ByteVector.fromArray(B128, quants, (s + b) * QUANT_BYTES);
                     FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
-                    for (int p = 0; p < parts; p++) {
-                        IntVector q = (IntVector) qs.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
+                    for (int p = 0; p < BLOCK / 2 / STEP; p++) {
+                        // Step p's bytes from a load of their own, widened whole (half p % 2 of one at 128 bits).
+                        ByteVector qs = ByteVector.fromArray(
+                                QB, quants, (s + b) * QUANT_BYTES + (PARTS == 1 ? p : p & ~1) * STEP);
+                        IntVector q =
+                                (IntVector) qs.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, PARTS == 1 ? 0 : p & 1);
                         FloatVector lo = (FloatVector) q.and(0xF).sub(8).convert(VectorOperators.I2F, 0);
                         FloatVector hi = (FloatVector)
                                 q.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0);
-                        int cl = b * BLOCK + p * step, ch = cl + BLOCK / 2;
+                        int cl = b * BLOCK + p * STEP, ch = cl + BLOCK / 2;
                         s0 = lo.fma(FloatVector.fromArray(F, x, x0 + cl), s0);
                         s1 = lo.fma(FloatVector.fromArray(F, x, x1 + cl), s1);
                         s2 = lo.fma(FloatVector.fromArray(F, x, x2 + cl), s2);
