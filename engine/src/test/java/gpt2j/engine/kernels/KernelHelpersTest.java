@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
  * No kernel hands a vector to a method or gets one back, except through the few small helpers named here. C2 inlines
  * a helper only while the helper's own compiled code stays under 2,500 bytes (InlineSmallCode) and the caller's graph
  * under its node budget; a call it does not inline boxes every vector that crosses it. Q8_0's one-block helper sat at
- * that size, so about one process in 10-40 ran Q8_0 4-20x slower for its whole life (docs/PERFORMANCE.md, "A JIT
- * cliff"). The helpers allowed compile alone to under half of that limit (Simd.sum ~0.5 kB, Simd.sum4 ~1.1 kB at 256
+ * that size, so about one process in 10-40 ran Q8_0 4-20x slower for its whole life (docs/PERFORMANCE.md, "slow
+ * processes"). The helpers allowed compile alone to under half of that limit (Simd.sum ~0.5 kB, Simd.sum4 ~1.1 kB at 256
  * bits, MatVecF16.toFloat ~0.75 kB at 512, 256 and 128 bits).
  */
 class KernelHelpersTest {
