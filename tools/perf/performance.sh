@@ -93,15 +93,38 @@ done
 
 # 4. Time to first token from process start, generate -n 16 greedy on the Q8_0 file of the first size (124M when it
 #    is among them), 2 threads, prompt echo off. gpt2j's first run records its start-up cache if there is none yet.
+#    3 x REPS runs per engine, one at a time, alternating engines (and which goes first), so that a noisy minute hits
+#    both: three runs of one engine and then three of the other once gave 2.73x where right after it was 2.2-2.5x.
 ttft_size=${sizes%% *}
 for s in $sizes; do [ "$s" = gpt2 ] && ttft_size=gpt2; done
 ttft_gguf=${gguf[$ttft_size/q8_0]}
-{
-  $py tools/perf/ttft.py --engine gpt2j --runs "$reps" -- \
+ttft_gpt2j() {
+  $py tools/perf/ttft.py --engine gpt2j --runs 1 --warmup "$1" -- \
     "$gpt2j" generate -m "$ttft_gguf" -p "$prompt" -n 16 --temp 0 -t 2 --no-echo
-  $py tools/perf/ttft.py --engine llama.cpp --runs "$reps" -- \
+}
+ttft_llama() {
+  $py tools/perf/ttft.py --engine llama.cpp --runs 1 --warmup "$1" -- \
     "$bin/llama-cli" -m "$ttft_gguf" -p "$prompt" -n 16 --temp 0 -t 2 -no-cnv --no-display-prompt
-} | $py -c 'import sys, json; print(json.dumps([json.loads(l) for l in sys.stdin]))' > "$res/ttft.json"
+}
+{
+  ttft_gpt2j 1; ttft_llama 1
+  for i in $(seq 2 $(( 3 * reps ))); do
+    if (( i % 2 )); then ttft_gpt2j 0; ttft_llama 0; else ttft_llama 0; ttft_gpt2j 0; fi
+  done
+} > "$res/ttft-runs.jsonl"
+$py - "$res/ttft-runs.jsonl" > "$res/ttft.json" <<'POOL'
+import json, statistics, sys
+rows = [json.loads(line) for line in open(sys.argv[1])]
+pooled = []
+for engine in dict.fromkeys(r["engine"] for r in rows):
+    mine = [r for r in rows if r["engine"] == engine]
+    first = [t for r in mine for t in r["first_ms_all"]]
+    total = [t for r in mine for t in r["total_ms_all"]]
+    pooled.append({"engine": engine, "command": mine[0]["command"], "runs": len(first),
+                   "first_ms": statistics.median(first), "total_ms": statistics.median(total),
+                   "first_ms_all": first, "total_ms_all": total})
+print(json.dumps(pooled))
+POOL
 
 # 5. Bandwidth and peak again: the machine is shared, so the bounds use the better of the two measurements.
 for n in $threads; do

@@ -287,8 +287,8 @@ def main():
     if ttft:
         w("## Time to first token from process start\n")
         w("`generate -n 16` on the Q8_0 file, greedy, same prompt; the clock starts before the process is spawned and "
-          "stops at the first byte of generated text on stdout (prompt echo off), median of the runs. Total = until the "
-          "process exits.\n")
+          "stops at the first byte of generated text on stdout (prompt echo off), median of the runs, which alternate "
+          "between the engines one run at a time. Total = until the process exits.\n")
         w("| engine | command | first token ms (median) | total ms (median) | runs |")
         w("|---|---|---|---|---|")
         for r in ttft:

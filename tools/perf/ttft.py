@@ -1,7 +1,8 @@
 """Time to first token from process start: spawn a command, time its first byte on stdout and its exit.
 
-    python3 tools/perf/ttft.py --engine NAME --runs N -- COMMAND ARGS...
+    python3 tools/perf/ttft.py --engine NAME --runs N [--warmup W] -- COMMAND ARGS...
 prints one JSON object {engine, command, runs, first_ms, total_ms, first_ms_all, total_ms_all} (medians in ms).
+W uncounted runs come first (default 1: the page cache); 0 where the caller has warmed up already.
 The command must print nothing on stdout before its first generated token (prompt echo off).
 """
 import argparse
@@ -31,10 +32,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--engine", required=True)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("cmd", nargs=argparse.REMAINDER)
     args = ap.parse_args()
     cmd = args.cmd[1:] if args.cmd and args.cmd[0] == "--" else args.cmd
-    once(cmd)  # page cache warm-up, not counted
+    for _ in range(args.warmup):
+        once(cmd)  # page cache warm-up, not counted
     times = [once(cmd) for _ in range(args.runs)]
     shown = shlex.join(os.path.basename(c) if i == 0 or os.sep in c else c for i, c in enumerate(cmd))
     print(json.dumps({"engine": args.engine, "command": shown, "runs": args.runs,
