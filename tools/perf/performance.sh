@@ -112,19 +112,7 @@ ttft_llama() {
     if (( i % 2 )); then ttft_gpt2j 0; ttft_llama 0; else ttft_llama 0; ttft_gpt2j 0; fi
   done
 } > "$res/ttft-runs.jsonl"
-$py - "$res/ttft-runs.jsonl" > "$res/ttft.json" <<'POOL'
-import json, statistics, sys
-rows = [json.loads(line) for line in open(sys.argv[1])]
-pooled = []
-for engine in dict.fromkeys(r["engine"] for r in rows):
-    mine = [r for r in rows if r["engine"] == engine]
-    first = [t for r in mine for t in r["first_ms_all"]]
-    total = [t for r in mine for t in r["total_ms_all"]]
-    pooled.append({"engine": engine, "command": mine[0]["command"], "runs": len(first),
-                   "first_ms": statistics.median(first), "total_ms": statistics.median(total),
-                   "first_ms_all": first, "total_ms_all": total})
-print(json.dumps(pooled))
-POOL
+$py tools/perf/ttft.py --pool "$res/ttft-runs.jsonl" > "$res/ttft.json"
 
 # 5. Bandwidth and peak again: the machine is shared, so the bounds use the better of the two measurements.
 for n in $threads; do
