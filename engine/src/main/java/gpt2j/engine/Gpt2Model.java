@@ -11,6 +11,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.stream.IntStream;
 
 /**
  * A GPT-2 ready to run: the checkpoint's weights, checked against the config once here so the forward pass can trust
@@ -57,7 +58,6 @@ public final class Gpt2Model {
             throw new WeightsException(
                     "checkpoint has " + weights.layers().size() + " layers, config says n_layer=" + n);
         }
-        layers = new Layer[n];
         for (int l = 0; l < n; l++) {
             Gpt2Weights.Layer w = weights.layers().get(l);
             checkVector(w.attnNormWeight(), c);
@@ -68,25 +68,42 @@ public final class Gpt2Model {
             checkMatrix(w.attnOut(), c, c);
             checkMatrix(w.mlpUp(), f, c);
             checkMatrix(w.mlpDown(), c, f);
-            layers[l] = new Layer(
-                    w.attnNormWeight().data(),
-                    w.attnNormBias().data(),
-                    KernelMatrix.of(w.qkv()),
-                    toArray(w.qkvBias(), 3 * c),
-                    KernelMatrix.of(w.attnOut()),
-                    toArray(w.attnOutBias(), c),
-                    w.mlpNormWeight().data(),
-                    w.mlpNormBias().data(),
-                    KernelMatrix.of(w.mlpUp()),
-                    toArray(w.mlpUpBias(), f),
-                    KernelMatrix.of(w.mlpDown()),
-                    toArray(w.mlpDownBias(), c),
-                    config.attentionScale(l));
         }
         checkVector(weights.finalNormWeight(), c);
         checkVector(weights.finalNormBias(), c);
         checkMatrix(weights.head(), v, c);
-        head = KernelMatrix.of(weights.head());
+        // The repacks on every core: copying a quantized model into its kernels' layouts is most of its load. The head
+        // first, the largest matrix, so that it does not start last.
+        WeightMatrix[] matrices = new WeightMatrix[1 + 4 * n];
+        matrices[0] = weights.head();
+        for (int l = 0; l < n; l++) {
+            Gpt2Weights.Layer w = weights.layers().get(l);
+            matrices[1 + 4 * l] = w.qkv();
+            matrices[2 + 4 * l] = w.attnOut();
+            matrices[3 + 4 * l] = w.mlpUp();
+            matrices[4 + 4 * l] = w.mlpDown();
+        }
+        KernelMatrix[] kernels = new KernelMatrix[matrices.length];
+        IntStream.range(0, matrices.length).parallel().forEach(i -> kernels[i] = KernelMatrix.of(matrices[i]));
+        layers = new Layer[n];
+        for (int l = 0; l < n; l++) {
+            Gpt2Weights.Layer w = weights.layers().get(l);
+            layers[l] = new Layer(
+                    w.attnNormWeight().data(),
+                    w.attnNormBias().data(),
+                    kernels[1 + 4 * l],
+                    toArray(w.qkvBias(), 3 * c),
+                    kernels[2 + 4 * l],
+                    toArray(w.attnOutBias(), c),
+                    w.mlpNormWeight().data(),
+                    w.mlpNormBias().data(),
+                    kernels[3 + 4 * l],
+                    toArray(w.mlpUpBias(), f),
+                    kernels[4 + 4 * l],
+                    toArray(w.mlpDownBias(), c),
+                    config.attentionScale(l));
+        }
+        head = kernels[0];
     }
 
     public Gpt2Weights weights() {

@@ -64,10 +64,11 @@ final class LinearJob {
      */
     void run(Parallel parallel, int n) {
         this.n = n;
+        int grain = Math.max(Parallel.ROW_GRAIN, MatVec.rowGrain(weight));
         if (n == 1) {
-            parallel.forRows(weight.rows(), matVec);
+            parallel.forRows(weight.rows(), grain, matVec);
         } else if (rowByRow || (n <= FEW_ROWS && MatVec.groupsInputs(weight))) {
-            parallel.forRows(weight.rows(), matVecEach);
+            parallel.forRows(weight.rows(), grain, matVecEach);
         } else {
             // Transposed on the pool: on the calling thread alone it left the other threads waiting.
             parallel.forRows(weight.cols(), TRANSPOSE_GRAIN, transpose);

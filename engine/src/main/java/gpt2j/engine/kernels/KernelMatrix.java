@@ -13,6 +13,9 @@ import java.lang.foreign.ValueLayout;
  * ({@code quants}), and the scales decoded once to floats, one per sub-block in row order ({@code scales}; for Q4_K,
  * Q5_K, Q5_0 and Q5_1 also {@code mins}, one per 32 weights, subtracted).
  * <ul>
+ * <li>Q8_0: weight rows in vector lanes, a column of a lane group's quants after another, their scales as floats
+ * ({@link MatVecQ8_0}): one FMA per weight and input, the scale once per 32 columns of a lane group, and the widening
+ * shared by the inputs of a decode step. 36 bytes per 32 weights, 1.06x the file.
  * <li>Q4_0: 16 quant bytes per 32 weights, the fp16 scale as a float: Q4_0 generation is bound by decoding, not by
  * memory, and both halves of the repack measured faster (docs/KERNELS.md). 20 bytes per 32 weights, 1.1x the file.
  * <li>Q4_K: qs[128] per 256 weights, a scale d * sc and a min per 32. Decoding the packed 6-bit scales
@@ -23,8 +26,8 @@ import java.lang.foreign.ValueLayout;
  * <li>Q5_0 and Q5_1: Q5_K's layout, one byte per weight and a float scale and minimum per 32, 1.8x and 1.7x the file,
  * where the heap has room ({@link #repacksQ5}).
  * </ul>
- * The mapping's pages are read once (a chunk at a time, {@link #eachBlock}), then left to the page cache. Q8_0
- * gained nothing from float scales in a harness, so it reads its blocks in place, as do the rarer types.
+ * The mapping's pages are read once (a chunk at a time, {@link #eachBlock}), then left to the page cache; the prompt
+ * pass's F32 panels are still decoded from the mapping. The rarer types read their blocks in place.
  */
 public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, byte[] quants) {
 
@@ -32,7 +35,7 @@ public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, by
     public static KernelMatrix of(WeightMatrix w) {
         GgmlType type = w.type();
         boolean repacked = switch (type) {
-            case Q4_0, Q4_K, Q5_K, Q6_K -> true;
+            case Q8_0, Q4_0, Q4_K, Q5_K, Q6_K -> true;
             case Q5_0, Q5_1 -> repacksQ5(w);
             default -> false;
         };
@@ -45,6 +48,13 @@ public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, by
         MemorySegment data = w.tensor().data();
         int n = (int) blocks;
         return switch (type) {
+            case Q8_0 -> {
+                int blocksPerRow = w.cols() / type.blockSize, rows = MatVecQ8_0.paddedRows(w.rows());
+                float[] scales = new float[rows * blocksPerRow];
+                byte[] quants = new byte[rows * w.cols() + MatVecQ8_0.TAIL];
+                MatVecQ8_0.repack(data, w.rows(), w.cols(), quants, scales);
+                yield new KernelMatrix(w, scales, null, quants);
+            }
             case Q4_0 -> {
                 float[] scales = new float[n];
                 byte[] quants = new byte[n * MatVecQ4_0.QUANT_BYTES];

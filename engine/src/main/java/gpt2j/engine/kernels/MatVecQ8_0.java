@@ -14,98 +14,164 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Q8_0 mat-vec: each row of w is cols/32 blocks of 34 bytes, {fp16 d, int8 q[32]}, value = q * d (ggml block_q8_0).
- * cols must be a multiple of 32.
+ * Q8_0 mat-vec. The file's rows are cols/32 blocks of 34 bytes, {fp16 d, int8 q[32]}, value = q * d (ggml
+ * block_q8_0); cols must be a multiple of 32. The kernels read {@link KernelMatrix}'s repack, which puts weight rows
+ * in vector lanes: a lane group is {@link #LANES} rows (one float vector), a pass four lane groups ({@link #PASS}
+ * rows), and for each pass and block the repack holds the 32 columns one after another, each as the pass's PASS quant
+ * bytes, then the pass's PASS scales as floats. A column's quants widen to a vector that multiplies one broadcast
+ * input, so the scale costs one FMA per 32 columns of a lane group instead of one per block of a row, and several
+ * inputs share each widening (a decode step's sequences).
+ *
+ * <p>Every kernel here computes each row as {@link #scalar} does, whatever the vector width, the row range or the
+ * number of inputs: per block, the even columns' products summed in column order by FMA from zero, the odd columns'
+ * likewise, then acc = fma(even + odd, d, acc). A decode step's sequence therefore gets the bits it gets alone.
  */
 final class MatVecQ8_0 {
 
     static final int BLOCK = GgmlType.Q8_0.blockSize;
     static final int BLOCK_BYTES = GgmlType.Q8_0.bytesPerBlock;
 
+    /** Rows of a lane group: one float vector's lanes. */
+    static final int LANES = F.length();
+
+    /** Rows of a pass, the repack's unit: four lane groups, so four independent FMA chains per column. */
+    static final int PASS = 4 * LANES;
+
     /**
-     * The bytes one load widens: one float vector's worth (16 at 512 bits, 8 at 256), in PARTS = 1 piece; widening the
-     * upper half of a 32-byte load cost C2 a byte permute and a blend. At 128 bits (4 floats) no byte vector is that
-     * short: 8 bytes are loaded and widened in PARTS = 2 pieces, each named by a constant (a piece chosen by the step's
-     * parity inside a loop left the kernel at under half that speed).
+     * The bytes one load takes: a lane group's column (16 at 512 bits, 8 at 256). At 128 bits (4 lanes) no byte
+     * vector is that short: 8 bytes are loaded, two lane groups' columns, each widened by a constant part number
+     * (PARTS = 2).
      */
     static final VectorSpecies<Byte> Q =
-            VectorShape.forBitSize(Math.max(64, F.length() * Byte.SIZE)).withLanes(byte.class);
+            VectorShape.forBitSize(Math.max(64, LANES * Byte.SIZE)).withLanes(byte.class);
 
-    private static final int STEP = F.length(), PARTS = Q.length() / STEP;
+    private static final int PARTS = Q.length() / LANES;
+
+    /** Bytes after the last column, so that a load of Q's length at the last lane group stays inside the array. */
+    static final int TAIL = Q.length() - LANES;
 
     private MatVecQ8_0() {}
+
+    /** rows rounded up to whole passes: the repack's rows, the padding all zero. */
+    static int paddedRows(int rows) {
+        return (rows + PASS - 1) / PASS * PASS;
+    }
+
+    /**
+     * Fills the repack from the file's rows: quants[(p * blocks + b) * 32 * PASS + j * PASS + r % PASS] is quant j of
+     * row r's block b, scales[(p * blocks + b) * PASS + r % PASS] its scale, p = r / PASS; the padding rows stay zero.
+     * A pass's rows are copied to the heap at once, since a read from the mapping at a time paid the segment's checks
+     * while this code was still cold.
+     */
+    static void repack(MemorySegment w, int rows, int cols, byte[] quants, float[] scales) {
+        int blocks = cols / BLOCK, rowBytes = blocks * BLOCK_BYTES;
+        byte[] src = new byte[PASS * rowBytes];
+        for (int p = 0; p * PASS < rows; p++) {
+            int n = Math.min(PASS, rows - p * PASS);
+            MemorySegment.copy(w, JAVA_BYTE, (long) p * PASS * rowBytes, src, 0, n * rowBytes);
+            for (int b = 0; b < blocks; b++) {
+                int unit = p * blocks + b;
+                for (int l = 0, at = b * BLOCK_BYTES; l < n; l++, at += rowBytes) {
+                    scales[unit * PASS + l] = Float.float16ToFloat((short) (src[at] & 0xFF | src[at + 1] << 8));
+                    for (int j = 0, o = unit * BLOCK * PASS + l; j < BLOCK; j++, o += PASS) quants[o] = src[at + 2 + j];
+                }
+            }
+        }
+    }
 
     /*
      * The kernels below are written out in full, without helper methods that take or return vectors: C2 inlines a
      * method that has compiled code of its own only while that code is under 2,500 bytes (InlineSmallCode), and a call
-     * it does not inline boxes its vectors. A one-block helper sat near that size, so about one process in 10-40 ran
-     * this kernel 4-20x slower for its whole life (docs/PERFORMANCE.md, "slow processes").
+     * it does not inline boxes its vectors (docs/PERFORMANCE.md, "slow processes").
      */
 
+    /** out[outOff + r] = row r of w times x[xOff ..], for r in [rowStart, rowEnd). */
     static void apply(
-            MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
+            byte[] quants,
+            float[] scales,
+            int cols,
+            float[] x,
+            int xOff,
+            float[] out,
+            int outOff,
+            int rowStart,
+            int rowEnd) {
         int blocks = cols / BLOCK;
-        for (int r = rowStart; r < rowEnd; r++) {
-            long block = (long) r * blocks * BLOCK_BYTES;
-            // Two accumulators, even and odd blocks, two blocks a pass: one FMA chain through a 96-block row (mlp
-            // down) bounded the kernel's bandwidth. Measurements: docs/KERNELS.md.
-            FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
-            int b = 0, xb = xOff;
-            for (; b + 1 < blocks; b += 2, block += 2 * BLOCK_BYTES, xb += 2 * BLOCK) {
-                // Each block's products unscaled, one FMA chain in weight order, then its scale with one FMA.
-                long q0 = block + 2, q1 = q0 + BLOCK_BYTES;
-                int x1 = xb + BLOCK;
-                ByteVector bytes0 = ByteVector.fromMemorySegment(Q, w, q0, LITTLE_ENDIAN);
-                ByteVector bytes1 = ByteVector.fromMemorySegment(Q, w, q1, LITTLE_ENDIAN);
-                FloatVector s0 = ((FloatVector) bytes0.convertShape(B2F, F, 0)).mul(FloatVector.fromArray(F, x, xb));
-                FloatVector s1 = ((FloatVector) bytes1.convertShape(B2F, F, 0)).mul(FloatVector.fromArray(F, x, x1));
-                if (PARTS == 2) {
-                    s0 = ((FloatVector) bytes0.convertShape(B2F, F, 1)).fma(FloatVector.fromArray(F, x, xb + STEP), s0);
-                    s1 = ((FloatVector) bytes1.convertShape(B2F, F, 1)).fma(FloatVector.fromArray(F, x, x1 + STEP), s1);
-                }
-                // The block's other loads, Q.length() quants each.
-                for (int c = Q.length(); c < BLOCK; c += Q.length()) {
-                    bytes0 = ByteVector.fromMemorySegment(Q, w, q0 + c, LITTLE_ENDIAN);
-                    bytes1 = ByteVector.fromMemorySegment(Q, w, q1 + c, LITTLE_ENDIAN);
-                    s0 = ((FloatVector) bytes0.convertShape(B2F, F, 0)).fma(FloatVector.fromArray(F, x, xb + c), s0);
-                    s1 = ((FloatVector) bytes1.convertShape(B2F, F, 0)).fma(FloatVector.fromArray(F, x, x1 + c), s1);
-                    if (PARTS == 2) {
-                        s0 = ((FloatVector) bytes0.convertShape(B2F, F, 1))
-                                .fma(FloatVector.fromArray(F, x, xb + c + STEP), s0);
-                        s1 = ((FloatVector) bytes1.convertShape(B2F, F, 1))
-                                .fma(FloatVector.fromArray(F, x, x1 + c + STEP), s1);
-                    }
-                }
-                acc0 = s0.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, block))), acc0);
-                acc1 = s1.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, q1 - 2))), acc1);
+        for (int p = rowStart / PASS; p * PASS < rowEnd; p++) {
+            int r0 = p * PASS;
+            if (r0 >= rowStart && r0 + PASS <= rowEnd) {
+                pass(quants, scales, blocks, x, xOff, p, out, outOff + r0);
+            } else { // a pass the range cuts: computed whole, then its rows inside the range copied
+                float[] t = SCRATCH.get();
+                pass(quants, scales, blocks, x, xOff, p, t, 0);
+                for (int r = Math.max(r0, rowStart), end = Math.min(r0 + PASS, rowEnd); r < end; r++)
+                    out[outOff + r] = t[r - r0];
             }
-            if (b < blocks) {
-                // The last block of a row of an odd number of blocks: the same steps, into acc0.
-                ByteVector bytes = ByteVector.fromMemorySegment(Q, w, block + 2, LITTLE_ENDIAN);
-                FloatVector s = ((FloatVector) bytes.convertShape(B2F, F, 0)).mul(FloatVector.fromArray(F, x, xb));
-                if (PARTS == 2)
-                    s = ((FloatVector) bytes.convertShape(B2F, F, 1)).fma(FloatVector.fromArray(F, x, xb + STEP), s);
-                for (int c = Q.length(); c < BLOCK; c += Q.length()) {
-                    bytes = ByteVector.fromMemorySegment(Q, w, block + 2 + c, LITTLE_ENDIAN);
-                    s = ((FloatVector) bytes.convertShape(B2F, F, 0)).fma(FloatVector.fromArray(F, x, xb + c), s);
-                    if (PARTS == 2)
-                        s = ((FloatVector) bytes.convertShape(B2F, F, 1))
-                                .fma(FloatVector.fromArray(F, x, xb + c + STEP), s);
-                }
-                acc0 = s.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, block))), acc0);
-            }
-            out[outOff + r] = Simd.sum(acc0.add(acc1));
         }
     }
 
+    /** Pass p's PASS rows times x into dst[d0 ..]. */
+    private static void pass(byte[] q, float[] scales, int blocks, float[] x, int xOff, int p, float[] dst, int d0) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int b = 0, unit = p * blocks; b < blocks; b++, unit++) {
+            // e*: the even columns' chains of the four lane groups, o*: the odd columns'.
+            FloatVector e0 = FloatVector.zero(F), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
+            int xb = xOff + b * BLOCK;
+            for (int j = 0, c = unit * BLOCK * PASS; j < BLOCK; j += 2, c += 2 * PASS) {
+                FloatVector xe = FloatVector.broadcast(F, x[xb + j]), xo = FloatVector.broadcast(F, x[xb + j + 1]);
+                int d = c + PASS;
+                if (PARTS == 1) {
+                    e0 = ((FloatVector) ByteVector.fromArray(Q, q, c).convertShape(B2F, F, 0)).fma(xe, e0);
+                    e1 = ((FloatVector) ByteVector.fromArray(Q, q, c + LANES).convertShape(B2F, F, 0)).fma(xe, e1);
+                    e2 = ((FloatVector)
+                                    ByteVector.fromArray(Q, q, c + 2 * LANES).convertShape(B2F, F, 0))
+                            .fma(xe, e2);
+                    e3 = ((FloatVector)
+                                    ByteVector.fromArray(Q, q, c + 3 * LANES).convertShape(B2F, F, 0))
+                            .fma(xe, e3);
+                    o0 = ((FloatVector) ByteVector.fromArray(Q, q, d).convertShape(B2F, F, 0)).fma(xo, o0);
+                    o1 = ((FloatVector) ByteVector.fromArray(Q, q, d + LANES).convertShape(B2F, F, 0)).fma(xo, o1);
+                    o2 = ((FloatVector)
+                                    ByteVector.fromArray(Q, q, d + 2 * LANES).convertShape(B2F, F, 0))
+                            .fma(xo, o2);
+                    o3 = ((FloatVector)
+                                    ByteVector.fromArray(Q, q, d + 3 * LANES).convertShape(B2F, F, 0))
+                            .fma(xo, o3);
+                } else { // two lane groups per load
+                    ByteVector v01 = ByteVector.fromArray(Q, q, c), v23 = ByteVector.fromArray(Q, q, c + 2 * LANES);
+                    e0 = ((FloatVector) v01.convertShape(B2F, F, 0)).fma(xe, e0);
+                    e1 = ((FloatVector) v01.convertShape(B2F, F, 1)).fma(xe, e1);
+                    e2 = ((FloatVector) v23.convertShape(B2F, F, 0)).fma(xe, e2);
+                    e3 = ((FloatVector) v23.convertShape(B2F, F, 1)).fma(xe, e3);
+                    v01 = ByteVector.fromArray(Q, q, d);
+                    v23 = ByteVector.fromArray(Q, q, d + 2 * LANES);
+                    o0 = ((FloatVector) v01.convertShape(B2F, F, 0)).fma(xo, o0);
+                    o1 = ((FloatVector) v01.convertShape(B2F, F, 1)).fma(xo, o1);
+                    o2 = ((FloatVector) v23.convertShape(B2F, F, 0)).fma(xo, o2);
+                    o3 = ((FloatVector) v23.convertShape(B2F, F, 1)).fma(xo, o3);
+                }
+            }
+            int s = unit * PASS;
+            a0 = e0.add(o0).fma(FloatVector.fromArray(F, scales, s), a0);
+            a1 = e1.add(o1).fma(FloatVector.fromArray(F, scales, s + LANES), a1);
+            a2 = e2.add(o2).fma(FloatVector.fromArray(F, scales, s + 2 * LANES), a2);
+            a3 = e3.add(o3).fma(FloatVector.fromArray(F, scales, s + 3 * LANES), a3);
+        }
+        a0.intoArray(dst, d0);
+        a1.intoArray(dst, d0 + LANES);
+        a2.intoArray(dst, d0 + 2 * LANES);
+        a3.intoArray(dst, d0 + 3 * LANES);
+    }
+
     /**
-     * {@link #apply} for n inputs at once, {@code x[i * xStride ..]} into {@code out[i * outStride + r]}: each block's
-     * quants are widened once per group of four inputs instead of once per input (the widening, not the FMAs, bounds
-     * the one-input kernel when its rows are in cache). Every input's operations are {@link #apply}'s, in its order
-     * (block b into accumulator b % 2, the same FMA chain inside a block), so each output has the same bits.
+     * {@link #apply} for n inputs at once, {@code x[i * xStride ..]} into {@code out[i * outStride + r]}, each output with
+     * apply's bits. Pass by pass, so that a pass's quants stay in cache while every input meets them: four inputs at a
+     * time share each column's widening (a last group of three repeats its last input: the same numbers written
+     * twice), and one or two inputs left over take apply's kernel (a group of four costs about two one-input passes).
      */
     static void applyEach(
-            MemorySegment w,
+            byte[] quants,
+            float[] scales,
             int cols,
             float[] x,
             int xStride,
@@ -115,74 +181,119 @@ final class MatVecQ8_0 {
             int rowStart,
             int rowEnd) {
         int blocks = cols / BLOCK;
-        for (int r = rowStart; r < rowEnd; r++) {
-            long row = (long) r * blocks * BLOCK_BYTES;
-            for (int g = 0; g < n; g += 4) {
-                // A last group of fewer than four repeats its last input: the same numbers written twice.
+        int grouped = n % 4 == 3 ? n : n - n % 4;
+        float[] t = SCRATCH.get();
+        for (int p = rowStart / PASS; p * PASS < rowEnd; p++) {
+            int r0 = p * PASS;
+            boolean whole = r0 >= rowStart && r0 + PASS <= rowEnd;
+            int lo = Math.max(r0, rowStart), hi = Math.min(r0 + PASS, rowEnd);
+            for (int g = 0; g < grouped; g += 4) {
                 int i1 = Math.min(g + 1, n - 1), i2 = Math.min(g + 2, n - 1), i3 = Math.min(g + 3, n - 1);
-                int x0 = g * xStride, x1 = i1 * xStride, x2 = i2 * xStride, x3 = i3 * xStride;
-                // e*: the accumulators of the block being read (block b: b % 2), o*: the other parity's.
-                FloatVector e0 = FloatVector.zero(F), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
-                long block = row;
-                for (int b = 0, xb = 0; b < blocks; b++, block += BLOCK_BYTES, xb += BLOCK) {
-                    long q = block + 2;
-                    ByteVector bytes = ByteVector.fromMemorySegment(Q, w, q, LITTLE_ENDIAN);
-                    FloatVector v = (FloatVector) bytes.convertShape(B2F, F, 0);
-                    FloatVector s0 = v.mul(FloatVector.fromArray(F, x, x0 + xb));
-                    FloatVector s1 = v.mul(FloatVector.fromArray(F, x, x1 + xb));
-                    FloatVector s2 = v.mul(FloatVector.fromArray(F, x, x2 + xb));
-                    FloatVector s3 = v.mul(FloatVector.fromArray(F, x, x3 + xb));
-                    // apply's steps, each widened once for the four inputs.
-                    if (PARTS == 2) {
-                        v = (FloatVector) bytes.convertShape(B2F, F, 1);
-                        s0 = v.fma(FloatVector.fromArray(F, x, x0 + xb + STEP), s0);
-                        s1 = v.fma(FloatVector.fromArray(F, x, x1 + xb + STEP), s1);
-                        s2 = v.fma(FloatVector.fromArray(F, x, x2 + xb + STEP), s2);
-                        s3 = v.fma(FloatVector.fromArray(F, x, x3 + xb + STEP), s3);
-                    }
-                    for (int c = Q.length(); c < BLOCK; c += Q.length()) {
-                        bytes = ByteVector.fromMemorySegment(Q, w, q + c, LITTLE_ENDIAN);
-                        v = (FloatVector) bytes.convertShape(B2F, F, 0);
-                        int xc = xb + c;
-                        s0 = v.fma(FloatVector.fromArray(F, x, x0 + xc), s0);
-                        s1 = v.fma(FloatVector.fromArray(F, x, x1 + xc), s1);
-                        s2 = v.fma(FloatVector.fromArray(F, x, x2 + xc), s2);
-                        s3 = v.fma(FloatVector.fromArray(F, x, x3 + xc), s3);
-                        if (PARTS == 2) {
-                            v = (FloatVector) bytes.convertShape(B2F, F, 1);
-                            s0 = v.fma(FloatVector.fromArray(F, x, x0 + xc + STEP), s0);
-                            s1 = v.fma(FloatVector.fromArray(F, x, x1 + xc + STEP), s1);
-                            s2 = v.fma(FloatVector.fromArray(F, x, x2 + xc + STEP), s2);
-                            s3 = v.fma(FloatVector.fromArray(F, x, x3 + xc + STEP), s3);
+                for (int k = 0; k < 4; k++) {
+                    int r = r0 + k * LANES;
+                    if (whole) {
+                        group4(
+                                quants,
+                                scales,
+                                blocks,
+                                x,
+                                g * xStride,
+                                i1 * xStride,
+                                i2 * xStride,
+                                i3 * xStride,
+                                p,
+                                k,
+                                out,
+                                g * outStride + r,
+                                i1 * outStride + r,
+                                i2 * outStride + r,
+                                i3 * outStride + r);
+                    } else if (r < hi && r + LANES > lo) {
+                        group4(
+                                quants,
+                                scales,
+                                blocks,
+                                x,
+                                g * xStride,
+                                i1 * xStride,
+                                i2 * xStride,
+                                i3 * xStride,
+                                p,
+                                k,
+                                t,
+                                0,
+                                LANES,
+                                2 * LANES,
+                                3 * LANES);
+                        for (int rr = Math.max(r, lo), end = Math.min(r + LANES, hi); rr < end; rr++) {
+                            out[g * outStride + rr] = t[rr - r];
+                            out[i1 * outStride + rr] = t[LANES + rr - r];
+                            out[i2 * outStride + rr] = t[2 * LANES + rr - r];
+                            out[i3 * outStride + rr] = t[3 * LANES + rr - r];
                         }
                     }
-                    FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, block)));
-                    FloatVector t0 = s0.fma(d, e0), t1 = s1.fma(d, e1), t2 = s2.fma(d, e2), t3 = s3.fma(d, e3);
-                    e0 = o0;
-                    e1 = o1;
-                    e2 = o2;
-                    e3 = o3;
-                    o0 = t0;
-                    o1 = t1;
-                    o2 = t2;
-                    o3 = t3;
                 }
-                // Lane-wise addition is commutative, so e + o is apply's sum whichever parity came last.
-                Simd.sum4(
-                        e0.add(o0),
-                        e1.add(o1),
-                        e2.add(o2),
-                        e3.add(o3),
-                        out,
-                        g * outStride + r,
-                        i1 * outStride + r,
-                        i2 * outStride + r,
-                        i3 * outStride + r);
+            }
+            for (int i = grouped; i < n; i++) {
+                if (whole) {
+                    pass(quants, scales, blocks, x, i * xStride, p, out, i * outStride + r0);
+                } else {
+                    pass(quants, scales, blocks, x, i * xStride, p, t, 0);
+                    for (int r = lo; r < hi; r++) out[i * outStride + r] = t[r - r0];
+                }
             }
         }
     }
 
-    /** Rows [r0, r1) of w as floats, row-major from offset 0 of panel (the batched kernel's input). */
+    /** Lane group k of pass p times the inputs at x[x0 ..] .. x[x3 ..], into dst at d0 .. d3. */
+    private static void group4(
+            byte[] q,
+            float[] scales,
+            int blocks,
+            float[] x,
+            int x0,
+            int x1,
+            int x2,
+            int x3,
+            int p,
+            int k,
+            float[] dst,
+            int d0,
+            int d1,
+            int d2,
+            int d3) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int b = 0, unit = p * blocks; b < blocks; b++, unit++) {
+            FloatVector e0 = FloatVector.zero(F), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
+            int xb = b * BLOCK;
+            for (int j = 0, c = unit * BLOCK * PASS + k * LANES; j < BLOCK; j += 2, c += 2 * PASS) {
+                // At 128 bits each load also takes the next lane group's column, which part 0 leaves unused.
+                FloatVector we = (FloatVector) ByteVector.fromArray(Q, q, c).convertShape(B2F, F, 0);
+                FloatVector wo =
+                        (FloatVector) ByteVector.fromArray(Q, q, c + PASS).convertShape(B2F, F, 0);
+                int xe = xb + j;
+                e0 = we.fma(FloatVector.broadcast(F, x[x0 + xe]), e0);
+                e1 = we.fma(FloatVector.broadcast(F, x[x1 + xe]), e1);
+                e2 = we.fma(FloatVector.broadcast(F, x[x2 + xe]), e2);
+                e3 = we.fma(FloatVector.broadcast(F, x[x3 + xe]), e3);
+                o0 = wo.fma(FloatVector.broadcast(F, x[x0 + xe + 1]), o0);
+                o1 = wo.fma(FloatVector.broadcast(F, x[x1 + xe + 1]), o1);
+                o2 = wo.fma(FloatVector.broadcast(F, x[x2 + xe + 1]), o2);
+                o3 = wo.fma(FloatVector.broadcast(F, x[x3 + xe + 1]), o3);
+            }
+            FloatVector d = FloatVector.fromArray(F, scales, unit * PASS + k * LANES);
+            a0 = e0.add(o0).fma(d, a0);
+            a1 = e1.add(o1).fma(d, a1);
+            a2 = e2.add(o2).fma(d, a2);
+            a3 = e3.add(o3).fma(d, a3);
+        }
+        a0.intoArray(dst, d0);
+        a1.intoArray(dst, d1);
+        a2.intoArray(dst, d2);
+        a3.intoArray(dst, d3);
+    }
+
+    /** Rows [r0, r1) of w as floats, row-major from offset 0 of panel (the batched kernel's input), from the file. */
     static void dequantize(MemorySegment w, int cols, int r0, int r1, float[] panel) {
         int blocks = cols / BLOCK;
         int o = 0;
@@ -194,12 +305,12 @@ final class MatVecQ8_0 {
                 ByteVector bytes = ByteVector.fromMemorySegment(Q, w, block + 2 + (long) l * Q.length(), LITTLE_ENDIAN);
                 ((FloatVector) bytes.convertShape(B2F, F, 0)).mul(d).intoArray(panel, o);
                 if (PARTS == 2)
-                    ((FloatVector) bytes.convertShape(B2F, F, 1)).mul(d).intoArray(panel, o + STEP);
+                    ((FloatVector) bytes.convertShape(B2F, F, 1)).mul(d).intoArray(panel, o + LANES);
             }
         }
     }
 
-    /** The scalar twin of {@link #apply}. */
+    /** The scalar twin of {@link #apply}, on the file's blocks: the arithmetic every kernel here follows, bit for bit. */
     static void scalar(
             MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
         int blocks = cols / BLOCK;
@@ -207,13 +318,18 @@ final class MatVecQ8_0 {
             long block = (long) r * blocks * BLOCK_BYTES;
             float acc = 0f;
             for (int b = 0; b < blocks; b++, block += BLOCK_BYTES) {
-                float d = Float.float16ToFloat(w.get(LE_SHORT, block));
                 int xb = xOff + b * BLOCK;
-                float sum = 0f;
-                for (int j = 0; j < BLOCK; j++) sum += w.get(JAVA_BYTE, block + 2 + j) * x[xb + j];
-                acc += sum * d;
+                float even = 0f, odd = 0f;
+                for (int j = 0; j < BLOCK; j += 2) {
+                    even = Math.fma(w.get(JAVA_BYTE, block + 2 + j), x[xb + j], even);
+                    odd = Math.fma(w.get(JAVA_BYTE, block + 3 + j), x[xb + j + 1], odd);
+                }
+                acc = Math.fma(even + odd, Float.float16ToFloat(w.get(LE_SHORT, block)), acc);
             }
             out[outOff + r] = acc;
         }
     }
+
+    // Per thread: a pass's outputs where a row range cuts it.
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[PASS]);
 }
