@@ -8,6 +8,7 @@
 #   BASE=main ROUNDS=2 tools/perf/kernels.sh    the same, main's kernels against the working tree's
 #
 # Optional: TYPES (default "Q4_0,Q4_K,Q5_K,Q6_K"), SHAPES (default "768x768,2304x768,3072x768,768x3072,50257x768"),
+# BENCH (JMH's benchmark pattern, default "MatVecBench.vector"; e.g. "MatVecEachBench.each" with PARAMS="-p n=1,4,8"),
 # JMH_OPTS (default "-f 1 -wi 2 -i 3 -w 1s -r 1s"). Prints engine/src/jmh/summary.py's table per jar and round.
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
@@ -43,7 +44,8 @@ for ((r = 1; r <= rounds; r++)); do
   for j in "${jars[@]}"; do
     name=${j%%:*} cls=${j#*:}
     echo "== $name, round $r, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-    "$JAVA_HOME/bin/java" -cp "$cls:$jmh" org.openjdk.jmh.Main 'MatVecBench.vector' -p type="$types" -p shape="$shapes" \
+    "$JAVA_HOME/bin/java" -cp "$cls:$jmh" org.openjdk.jmh.Main "${BENCH:-MatVecBench.vector}" -p type="$types" \
+      -p shape="$shapes" ${PARAMS:-} \
       ${JMH_OPTS:--f 1 -wi 2 -i 3 -w 1s -r 1s} -t 1 -rf json -rff "$work/$name-$r.json" > "$work/$name-$r.log" 2>&1 \
       || { tail -20 "$work/$name-$r.log" >&2; exit 1; }
     python3 engine/src/jmh/summary.py "$work/$name-$r.json"
