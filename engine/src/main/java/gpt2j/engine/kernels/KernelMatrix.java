@@ -16,8 +16,8 @@ import java.lang.foreign.ValueLayout;
  * <li>Q8_0: weight rows in vector lanes, a column of a lane group's quants after another, their scales as floats
  * ({@link MatVecQ8_0}): one FMA per weight and input, the scale once per 32 columns of a lane group, and the widening
  * shared by the inputs of a decode step. 36 bytes per 32 weights, 1.06x the file.
- * <li>Q4_0: 16 quant bytes per 32 weights, the fp16 scale as a float: Q4_0 generation is bound by decoding, not by
- * memory, and both halves of the repack measured faster (docs/KERNELS.md). 20 bytes per 32 weights, 1.1x the file.
+ * <li>Q4_0: Q8_0's layout with a byte holding two columns' nibbles ({@link MatVecQ4_0}), the scales as floats. 20
+ * bytes per 32 weights, 1.1x the file.
  * <li>Q4_K: qs[128] per 256 weights, a scale d * sc and a min per 32. Decoding the packed 6-bit scales
  * (get_scale_min_k4) and two fp16 numbers per block inside the loop cost about as much as the nibbles' multiply-adds
  * (docs/KERNELS.md). 192 bytes per 256 weights, 1.33x the file.
@@ -56,12 +56,10 @@ public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, by
                 yield new KernelMatrix(w, scales, null, quants);
             }
             case Q4_0 -> {
-                float[] scales = new float[n];
-                byte[] quants = new byte[n * MatVecQ4_0.QUANT_BYTES];
-                eachBlock(data, type, n, (src, at, b) -> {
-                    scales[b] = Float.float16ToFloat(le16(src, at));
-                    System.arraycopy(src, at + 2, quants, b * MatVecQ4_0.QUANT_BYTES, MatVecQ4_0.QUANT_BYTES);
-                });
+                int rows = MatVecQ4_0.paddedRows(w.rows());
+                float[] scales = new float[rows * (w.cols() / type.blockSize)];
+                byte[] quants = new byte[rows * w.cols() / 2 + MatVecQ4_0.TAIL];
+                MatVecQ4_0.repack(data, w.rows(), w.cols(), quants, scales);
                 yield new KernelMatrix(w, scales, null, quants);
             }
             case Q4_K -> {

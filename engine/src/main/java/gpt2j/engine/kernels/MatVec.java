@@ -31,7 +31,10 @@ public final class MatVec {
                 Objects.checkFromToIndex(rowStart, rowEnd, w.rows());
                 MatVecQ8_0.apply(m.quants(), m.scales(), cols, x, xOff, out, outOff, rowStart, rowEnd);
             }
-            case Q4_0 -> MatVecQ4_0.apply(m.quants(), m.scales(), cols, x, xOff, out, outOff, rowStart, rowEnd);
+            case Q4_0 -> {
+                Objects.checkFromToIndex(rowStart, rowEnd, w.rows());
+                MatVecQ4_0.apply(m.quants(), m.scales(), cols, x, xOff, out, outOff, rowStart, rowEnd);
+            }
             case Q4_1 -> MatVecQ4_1.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q5_0, Q5_1 -> {
                 if (m.quants() != null)
@@ -56,40 +59,39 @@ public final class MatVec {
     /**
      * {@link #apply} for n inputs at once (a decode step: one row of x per sequence):
      * out[i * outStride + r] = sum_c W[r][c] * x[i * xStride + c] for i below n and r in [rowStart, rowEnd), each with
-     * exactly the bits that apply gives that input alone. Weight rows go in blocks of {@link #EACH_BLOCK} (Q8_0: its
-     * passes), so a block stays in cache while every input meets it; Q8_0 and Q4_0 widen their quants once per group of
-     * four inputs, the other types run the one-input kernel per input (F32 and F16 kernels for several inputs were no faster than that
-     * here: docs/KERNELS.md).
+     * exactly the bits that apply gives that input alone. Weight rows go in blocks of {@link #EACH_BLOCK} (Q8_0 and Q4_0:
+     * their passes), so a block stays in cache while every input meets it; Q8_0 and Q4_0 widen their quants once per
+     * group of four inputs, the other types run the one-input kernel per input (F32 and F16 kernels for several inputs
+     * were no faster than that here: docs/KERNELS.md).
      */
     public static void applyEach(
             KernelMatrix m, float[] x, int xStride, int n, float[] out, int outStride, int rowStart, int rowEnd) {
         WeightMatrix w = m.weight();
-        MemorySegment data = w.tensor().data();
         int cols = w.cols();
-        if (w.type() == GgmlType.Q8_0) {
-            // Pass by pass over its repack, every input at each pass: its own blocking.
+        if (groupsInputs(m)) {
+            // Pass by pass over the repack, every input at each pass: the kernels' own blocking.
             Objects.checkFromToIndex(rowStart, rowEnd, w.rows());
-            MatVecQ8_0.applyEach(m.quants(), m.scales(), cols, x, xStride, n, out, outStride, rowStart, rowEnd);
+            if (w.type() == GgmlType.Q8_0)
+                MatVecQ8_0.applyEach(m.quants(), m.scales(), cols, x, xStride, n, out, outStride, rowStart, rowEnd);
+            else MatVecQ4_0.applyEach(m.quants(), m.scales(), cols, x, xStride, n, out, outStride, rowStart, rowEnd);
             return;
         }
-        boolean grouping = groupsInputs(m);
-        // A group of four costs about two one-input passes (docs/KERNELS.md): three inputs left over are padded to a
-        // group, one or two run alone.
-        int grouped = !grouping ? 0 : n % 4 == 3 ? n : n - n % 4;
         for (int rb = rowStart; rb < rowEnd; rb += EACH_BLOCK) {
             int re = Math.min(rowEnd, rb + EACH_BLOCK);
-            if (grouped > 0)
-                MatVecQ4_0.applyEach(m.quants(), m.scales(), cols, x, xStride, grouped, out, outStride, rb, re);
-            for (int i = grouped; i < n; i++) apply(m, x, i * xStride, out, i * outStride, rb, re);
+            for (int i = 0; i < n; i++) apply(m, x, i * xStride, out, i * outStride, rb, re);
         }
     }
 
     /**
      * What callers should cut w's rows between threads at a multiple of, for {@link #apply} and {@link #applyEach}
-     * (a power of two; 1: anywhere): Q8_0's passes, since a pass that a cut splits is computed whole on both sides.
+     * (a power of two; 1: anywhere): Q8_0's and Q4_0's passes, since a pass that a cut splits is computed whole on both sides.
      */
     public static int rowGrain(KernelMatrix m) {
-        return m.weight().type() == GgmlType.Q8_0 ? MatVecQ8_0.PASS : 1;
+        return switch (m.weight().type()) {
+            case Q8_0 -> MatVecQ8_0.PASS;
+            case Q4_0 -> MatVecQ4_0.PASS;
+            default -> 1;
+        };
     }
 
     /** Whether {@link #applyEach} widens a block once for a group of inputs (Q8_0 and Q4_0), not once per input. */

@@ -4,6 +4,10 @@ import static gpt2j.engine.kernels.Simd.F;
 import static gpt2j.engine.kernels.Simd.LE_SHORT;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.nio.ByteOrder.LITTLE_ENDIAN;
+import static jdk.incubator.vector.VectorOperators.ASHR;
+import static jdk.incubator.vector.VectorOperators.B2I;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
 
 import gpt2j.weights.GgmlType;
 import java.lang.foreign.MemorySegment;
@@ -15,36 +19,79 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Q4_0 mat-vec: each row of w is cols/32 blocks of 18 bytes, {fp16 d, uint8 qs[16]}; the low nibble of qs[j] is
- * element j and the high nibble element j+16, value = (nibble - 8) * d (ggml block_q4_0). cols must be a multiple
- * of 32.
+ * Q4_0 mat-vec. The file's rows are cols/32 blocks of 18 bytes, {fp16 d, uint8 qs[16]}; the low nibble of qs[j] is
+ * element j and the high nibble element j+16, value = (nibble - 8) * d (ggml block_q4_0); cols must be a multiple of
+ * 32. The kernels read {@link KernelMatrix}'s repack, which puts weight rows in vector lanes as Q8_0's does
+ * ({@link MatVecQ8_0}): per pass of four lane groups and block, the 16 byte columns one after another, each the pass's
+ * PASS bytes of that column, then the pass's PASS scales as floats. Each byte is stored xor 0x88, so that its nibbles
+ * are the values as signed 4-bit numbers: sign-extended to an int, the high one is a shift right and the low one a
+ * shift left and right, with no subtraction of 8.
+ *
+ * <p>Every kernel computes a row as {@link #scalar} does, whatever the width, range or inputs beside it: per block an
+ * FMA chain over the low nibbles' columns (0-15) and one over the high nibbles' (16-31), each in column order from
+ * zero, then acc = fma(low + high, d, acc).
  */
 final class MatVecQ4_0 {
 
     static final int BLOCK = GgmlType.Q4_0.blockSize;
     static final int BLOCK_BYTES = GgmlType.Q4_0.bytesPerBlock;
-    static final int QUANT_BYTES = 16;
 
     static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
     static final VectorSpecies<Integer> I = F.vectorShape().withLanes(int.class);
 
-    /**
-     * The quant bytes the grouped kernel loads per step: one int vector's worth (16 at 512 bits, 8 at 256), widened
-     * whole; at 128 bits (4 ints, fewer than any byte vector holds) 8 bytes, of which a step takes the half it needs
-     * (PARTS = 2). Widening the halves of one 16-byte load by a part number that is a loop variable outgrew C2's node
-     * budget at 256 bits: the kernel ran 10-20x slower (docs/KERNELS.md).
-     */
-    static final VectorSpecies<Byte> QB =
-            VectorShape.forBitSize(Math.max(64, F.length() * Byte.SIZE)).withLanes(byte.class);
+    /** Rows of a lane group: one float vector's lanes. */
+    static final int LANES = F.length();
 
-    private static final int STEP = F.length(), PARTS = QB.length() / STEP;
+    /** Rows of a pass, the repack's unit: four lane groups. */
+    static final int PASS = 4 * LANES;
+
+    /**
+     * The bytes one load takes: a lane group's byte column (16 at 512 bits, 8 at 256). At 128 bits (4 lanes) 8 bytes,
+     * two lane groups' columns, each widened by a constant part number (PARTS = 2).
+     */
+    static final VectorSpecies<Byte> Q =
+            VectorShape.forBitSize(Math.max(64, LANES * Byte.SIZE)).withLanes(byte.class);
+
+    private static final int PARTS = Q.length() / LANES;
+
+    /** Bytes after the last column, so that a load of Q's length at the last lane group stays inside the array. */
+    static final int TAIL = Q.length() - LANES;
 
     private MatVecQ4_0() {}
 
+    /** rows rounded up to whole passes: the repack's rows, the padding all zero. */
+    static int paddedRows(int rows) {
+        return (rows + PASS - 1) / PASS * PASS;
+    }
+
     /**
-     * The kernel reads {@link KernelMatrix}'s repacked copy: quants[16 * (r * cols/32 + b) + j] is byte j of row r's
-     * block b, scales[r * cols/32 + b] its scale as a float.
+     * Fills the repack from the file's rows: quants[(p * blocks + b) * 16 * PASS + j * PASS + r % PASS] is byte j of row
+     * r's block b xor 0x88, scales[(p * blocks + b) * PASS + r % PASS] its scale, p = r / PASS. A pass's rows are
+     * copied to the heap at once, as {@link MatVecQ8_0#repack} does.
      */
+    static void repack(MemorySegment w, int rows, int cols, byte[] quants, float[] scales) {
+        int blocks = cols / BLOCK, rowBytes = blocks * BLOCK_BYTES;
+        byte[] src = new byte[PASS * rowBytes];
+        for (int p = 0; p * PASS < rows; p++) {
+            int n = Math.min(PASS, rows - p * PASS);
+            MemorySegment.copy(w, JAVA_BYTE, (long) p * PASS * rowBytes, src, 0, n * rowBytes);
+            for (int b = 0; b < blocks; b++) {
+                int unit = p * blocks + b;
+                for (int l = 0, at = b * BLOCK_BYTES; l < n; l++, at += rowBytes) {
+                    scales[unit * PASS + l] = Float.float16ToFloat((short) (src[at] & 0xFF | src[at + 1] << 8));
+                    for (int j = 0, o = unit * BLOCK / 2 * PASS + l; j < BLOCK / 2; j++, o += PASS)
+                        quants[o] = (byte) (src[at + 2 + j] ^ 0x88);
+                }
+            }
+        }
+    }
+
+    /*
+     * The kernels below are written out in full, without helper methods that take or return vectors: a call C2 does
+     * not inline boxes its vectors (docs/PERFORMANCE.md, "slow processes").
+     */
+
+    /** out[outOff + r] = row r of w times x[xOff ..], for r in [rowStart, rowEnd). */
     static void apply(
             byte[] quants,
             float[] scales,
@@ -56,35 +103,65 @@ final class MatVecQ4_0 {
             int rowStart,
             int rowEnd) {
         int blocks = cols / BLOCK;
-        int step = F.length();
-        int parts = BLOCK / 2 / step; // float vectors per 16 nibbles: 1 at 512 bits, 2 at 256
-        for (int r = rowStart; r < rowEnd; r++) {
-            int s = r * blocks;
-            FloatVector acc = FloatVector.zero(F);
-            for (int b = 0; b < blocks; b++) {
-                // The index recomputed from b each time: a running offset ran slower (docs/KERNELS.md).
-                ByteVector qs = ByteVector.fromArray(B128, quants, (s + b) * QUANT_BYTES);
-                FloatVector sum = FloatVector.zero(F);
-                for (int p = 0; p < parts; p++) {
-                    // Zero-extend to ints before splitting the nibbles: x86 has no byte shift, so a byte LSHR costs
-                    // several instructions, while the int and/shift are one each.
-                    IntVector q = (IntVector) qs.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
-                    FloatVector lo = (FloatVector) q.and(0xF).sub(8).convert(VectorOperators.I2F, 0);
-                    FloatVector hi = (FloatVector)
-                            q.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0);
-                    sum = lo.fma(FloatVector.fromArray(F, x, xOff + b * BLOCK + p * step), sum);
-                    sum = hi.fma(FloatVector.fromArray(F, x, xOff + b * BLOCK + BLOCK / 2 + p * step), sum);
-                }
-                acc = sum.fma(FloatVector.broadcast(F, scales[s + b]), acc);
+        for (int p = rowStart / PASS; p * PASS < rowEnd; p++) {
+            int r0 = p * PASS;
+            if (r0 >= rowStart && r0 + PASS <= rowEnd) {
+                pass(quants, scales, blocks, x, xOff, p, out, outOff + r0);
+            } else { // a pass the range cuts: computed whole, then its rows inside the range copied
+                float[] t = SCRATCH.get();
+                pass(quants, scales, blocks, x, xOff, p, t, 0);
+                for (int r = Math.max(r0, rowStart), end = Math.min(r0 + PASS, rowEnd); r < end; r++)
+                    out[outOff + r] = t[r - r0];
             }
-            out[outOff + r] = Simd.sum(acc);
         }
     }
 
+    /** Pass p's PASS rows times x into dst[d0 ..]. */
+    private static void pass(byte[] q, float[] scales, int blocks, float[] x, int xOff, int p, float[] dst, int d0) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int b = 0, unit = p * blocks; b < blocks; b++, unit++) {
+            // l*: the low nibbles' chains of the four lane groups, h*: the high nibbles'.
+            FloatVector l0 = FloatVector.zero(F), l1 = l0, l2 = l0, l3 = l0, h0 = l0, h1 = l0, h2 = l0, h3 = l0;
+            int xb = xOff + b * BLOCK;
+            for (int j = 0, c = unit * BLOCK / 2 * PASS; j < BLOCK / 2; j++, c += PASS) {
+                FloatVector xl = FloatVector.broadcast(F, x[xb + j]), xh = FloatVector.broadcast(F, x[xb + j + 16]);
+                IntVector i0, i1, i2, i3;
+                if (PARTS == 1) {
+                    i0 = (IntVector) ByteVector.fromArray(Q, q, c).convertShape(B2I, I, 0);
+                    i1 = (IntVector) ByteVector.fromArray(Q, q, c + LANES).convertShape(B2I, I, 0);
+                    i2 = (IntVector) ByteVector.fromArray(Q, q, c + 2 * LANES).convertShape(B2I, I, 0);
+                    i3 = (IntVector) ByteVector.fromArray(Q, q, c + 3 * LANES).convertShape(B2I, I, 0);
+                } else { // two lane groups per load
+                    ByteVector v01 = ByteVector.fromArray(Q, q, c), v23 = ByteVector.fromArray(Q, q, c + 2 * LANES);
+                    i0 = (IntVector) v01.convertShape(B2I, I, 0);
+                    i1 = (IntVector) v01.convertShape(B2I, I, 1);
+                    i2 = (IntVector) v23.convertShape(B2I, I, 0);
+                    i3 = (IntVector) v23.convertShape(B2I, I, 1);
+                }
+                l0 = ((FloatVector) i0.lanewise(LSHL, 28).lanewise(ASHR, 28).convert(I2F, 0)).fma(xl, l0);
+                l1 = ((FloatVector) i1.lanewise(LSHL, 28).lanewise(ASHR, 28).convert(I2F, 0)).fma(xl, l1);
+                l2 = ((FloatVector) i2.lanewise(LSHL, 28).lanewise(ASHR, 28).convert(I2F, 0)).fma(xl, l2);
+                l3 = ((FloatVector) i3.lanewise(LSHL, 28).lanewise(ASHR, 28).convert(I2F, 0)).fma(xl, l3);
+                h0 = ((FloatVector) i0.lanewise(ASHR, 4).convert(I2F, 0)).fma(xh, h0);
+                h1 = ((FloatVector) i1.lanewise(ASHR, 4).convert(I2F, 0)).fma(xh, h1);
+                h2 = ((FloatVector) i2.lanewise(ASHR, 4).convert(I2F, 0)).fma(xh, h2);
+                h3 = ((FloatVector) i3.lanewise(ASHR, 4).convert(I2F, 0)).fma(xh, h3);
+            }
+            int s = unit * PASS;
+            a0 = l0.add(h0).fma(FloatVector.fromArray(F, scales, s), a0);
+            a1 = l1.add(h1).fma(FloatVector.fromArray(F, scales, s + LANES), a1);
+            a2 = l2.add(h2).fma(FloatVector.fromArray(F, scales, s + 2 * LANES), a2);
+            a3 = l3.add(h3).fma(FloatVector.fromArray(F, scales, s + 3 * LANES), a3);
+        }
+        a0.intoArray(dst, d0);
+        a1.intoArray(dst, d0 + LANES);
+        a2.intoArray(dst, d0 + 2 * LANES);
+        a3.intoArray(dst, d0 + 3 * LANES);
+    }
+
     /**
-     * {@link #apply} for n inputs at once, {@code x[i * xStride ..]} into {@code out[i * outStride + r]}: each block's
-     * nibbles are decoded once per group of four inputs. Every input's operations are {@link #apply}'s, in its order,
-     * so each output has the same bits.
+     * {@link #apply} for n inputs at once, {@code x[i * xStride ..]} into {@code out[i * outStride + r]}, each output with
+     * apply's bits; pass by pass, four inputs sharing each column's decoding, as {@link MatVecQ8_0#applyEach} does.
      */
     static void applyEach(
             byte[] quants,
@@ -98,52 +175,117 @@ final class MatVecQ4_0 {
             int rowStart,
             int rowEnd) {
         int blocks = cols / BLOCK;
-        for (int r = rowStart; r < rowEnd; r++) {
-            int s = r * blocks;
-            for (int g = 0; g < n; g += 4) {
-                // A last group of fewer than four repeats its last input: the same numbers written twice.
+        int grouped = n % 4 == 3 ? n : n - n % 4;
+        float[] t = SCRATCH.get();
+        for (int p = rowStart / PASS; p * PASS < rowEnd; p++) {
+            int r0 = p * PASS;
+            boolean whole = r0 >= rowStart && r0 + PASS <= rowEnd;
+            int lo = Math.max(r0, rowStart), hi = Math.min(r0 + PASS, rowEnd);
+            for (int g = 0; g < grouped; g += 4) {
                 int i1 = Math.min(g + 1, n - 1), i2 = Math.min(g + 2, n - 1), i3 = Math.min(g + 3, n - 1);
-                int x0 = g * xStride, x1 = i1 * xStride, x2 = i2 * xStride, x3 = i3 * xStride;
-                FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-                for (int b = 0; b < blocks; b++) {
-                    FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
-                    for (int p = 0; p < BLOCK / 2 / STEP; p++) {
-                        // Step p's bytes from a load of their own, widened whole (half p % 2 of one at 128 bits).
-                        ByteVector qs = ByteVector.fromArray(
-                                QB, quants, (s + b) * QUANT_BYTES + (PARTS == 1 ? p : p & ~1) * STEP);
-                        IntVector q =
-                                (IntVector) qs.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, PARTS == 1 ? 0 : p & 1);
-                        FloatVector lo = (FloatVector) q.and(0xF).sub(8).convert(VectorOperators.I2F, 0);
-                        FloatVector hi = (FloatVector)
-                                q.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0);
-                        int cl = b * BLOCK + p * STEP, ch = cl + BLOCK / 2;
-                        s0 = lo.fma(FloatVector.fromArray(F, x, x0 + cl), s0);
-                        s1 = lo.fma(FloatVector.fromArray(F, x, x1 + cl), s1);
-                        s2 = lo.fma(FloatVector.fromArray(F, x, x2 + cl), s2);
-                        s3 = lo.fma(FloatVector.fromArray(F, x, x3 + cl), s3);
-                        s0 = hi.fma(FloatVector.fromArray(F, x, x0 + ch), s0);
-                        s1 = hi.fma(FloatVector.fromArray(F, x, x1 + ch), s1);
-                        s2 = hi.fma(FloatVector.fromArray(F, x, x2 + ch), s2);
-                        s3 = hi.fma(FloatVector.fromArray(F, x, x3 + ch), s3);
+                for (int k = 0; k < 4; k++) {
+                    int r = r0 + k * LANES;
+                    if (whole) {
+                        group4(
+                                quants,
+                                scales,
+                                blocks,
+                                x,
+                                g * xStride,
+                                i1 * xStride,
+                                i2 * xStride,
+                                i3 * xStride,
+                                p,
+                                k,
+                                out,
+                                g * outStride + r,
+                                i1 * outStride + r,
+                                i2 * outStride + r,
+                                i3 * outStride + r);
+                    } else if (r < hi && r + LANES > lo) {
+                        group4(
+                                quants,
+                                scales,
+                                blocks,
+                                x,
+                                g * xStride,
+                                i1 * xStride,
+                                i2 * xStride,
+                                i3 * xStride,
+                                p,
+                                k,
+                                t,
+                                0,
+                                LANES,
+                                2 * LANES,
+                                3 * LANES);
+                        for (int rr = Math.max(r, lo), end = Math.min(r + LANES, hi); rr < end; rr++) {
+                            out[g * outStride + rr] = t[rr - r];
+                            out[i1 * outStride + rr] = t[LANES + rr - r];
+                            out[i2 * outStride + rr] = t[2 * LANES + rr - r];
+                            out[i3 * outStride + rr] = t[3 * LANES + rr - r];
+                        }
                     }
-                    FloatVector d = FloatVector.broadcast(F, scales[s + b]);
-                    a0 = s0.fma(d, a0);
-                    a1 = s1.fma(d, a1);
-                    a2 = s2.fma(d, a2);
-                    a3 = s3.fma(d, a3);
                 }
-                Simd.sum4(
-                        a0,
-                        a1,
-                        a2,
-                        a3,
-                        out,
-                        g * outStride + r,
-                        i1 * outStride + r,
-                        i2 * outStride + r,
-                        i3 * outStride + r);
+            }
+            for (int i = grouped; i < n; i++) {
+                if (whole) {
+                    pass(quants, scales, blocks, x, i * xStride, p, out, i * outStride + r0);
+                } else {
+                    pass(quants, scales, blocks, x, i * xStride, p, t, 0);
+                    for (int r = lo; r < hi; r++) out[i * outStride + r] = t[r - r0];
+                }
             }
         }
+    }
+
+    /** Lane group k of pass p times the inputs at x[x0 ..] .. x[x3 ..], into dst at d0 .. d3. */
+    private static void group4(
+            byte[] q,
+            float[] scales,
+            int blocks,
+            float[] x,
+            int x0,
+            int x1,
+            int x2,
+            int x3,
+            int p,
+            int k,
+            float[] dst,
+            int d0,
+            int d1,
+            int d2,
+            int d3) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int b = 0, unit = p * blocks; b < blocks; b++, unit++) {
+            FloatVector l0 = FloatVector.zero(F), l1 = l0, l2 = l0, l3 = l0, h0 = l0, h1 = l0, h2 = l0, h3 = l0;
+            int xb = b * BLOCK;
+            for (int j = 0, c = unit * BLOCK / 2 * PASS + k * LANES; j < BLOCK / 2; j++, c += PASS) {
+                // At 128 bits the load also takes the next lane group's column, which part 0 leaves unused.
+                IntVector i = (IntVector) ByteVector.fromArray(Q, q, c).convertShape(B2I, I, 0);
+                FloatVector wl =
+                        (FloatVector) i.lanewise(LSHL, 28).lanewise(ASHR, 28).convert(I2F, 0);
+                FloatVector wh = (FloatVector) i.lanewise(ASHR, 4).convert(I2F, 0);
+                int xl = xb + j, xh = xl + 16;
+                l0 = wl.fma(FloatVector.broadcast(F, x[x0 + xl]), l0);
+                l1 = wl.fma(FloatVector.broadcast(F, x[x1 + xl]), l1);
+                l2 = wl.fma(FloatVector.broadcast(F, x[x2 + xl]), l2);
+                l3 = wl.fma(FloatVector.broadcast(F, x[x3 + xl]), l3);
+                h0 = wh.fma(FloatVector.broadcast(F, x[x0 + xh]), h0);
+                h1 = wh.fma(FloatVector.broadcast(F, x[x1 + xh]), h1);
+                h2 = wh.fma(FloatVector.broadcast(F, x[x2 + xh]), h2);
+                h3 = wh.fma(FloatVector.broadcast(F, x[x3 + xh]), h3);
+            }
+            FloatVector d = FloatVector.fromArray(F, scales, unit * PASS + k * LANES);
+            a0 = l0.add(h0).fma(d, a0);
+            a1 = l1.add(h1).fma(d, a1);
+            a2 = l2.add(h2).fma(d, a2);
+            a3 = l3.add(h3).fma(d, a3);
+        }
+        a0.intoArray(dst, d0);
+        a1.intoArray(dst, d1);
+        a2.intoArray(dst, d2);
+        a3.intoArray(dst, d3);
     }
 
     /** Rows [r0, r1) of w as floats, row-major from offset 0 of panel (the batched kernel's input). */
@@ -171,7 +313,7 @@ final class MatVecQ4_0 {
         }
     }
 
-    /** The scalar twin of {@link #apply}; reads the fp16 scales in place, so it checks the converted ones too. */
+    /** The scalar twin of {@link #apply}, on the file's blocks: the arithmetic every kernel here follows, bit for bit. */
     static void scalar(
             MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
         int blocks = cols / BLOCK;
@@ -179,16 +321,19 @@ final class MatVecQ4_0 {
             long block = (long) r * blocks * BLOCK_BYTES;
             float acc = 0f;
             for (int b = 0; b < blocks; b++, block += BLOCK_BYTES) {
-                float d = Float.float16ToFloat(w.get(LE_SHORT, block));
                 int xb = xOff + b * BLOCK;
-                float sum = 0f;
+                float low = 0f, high = 0f;
                 for (int j = 0; j < BLOCK / 2; j++) {
                     int q = w.get(JAVA_BYTE, block + 2 + j);
-                    sum += ((q & 0xF) - 8) * x[xb + j] + (((q >> 4) & 0xF) - 8) * x[xb + j + BLOCK / 2];
+                    low = Math.fma((q & 0xF) - 8, x[xb + j], low);
+                    high = Math.fma(((q >> 4) & 0xF) - 8, x[xb + j + BLOCK / 2], high);
                 }
-                acc += sum * d;
+                acc = Math.fma(low + high, Float.float16ToFloat(w.get(LE_SHORT, block)), acc);
             }
             out[outOff + r] = acc;
         }
     }
+
+    // Per thread: a pass's outputs where a row range cuts it.
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[PASS]);
 }

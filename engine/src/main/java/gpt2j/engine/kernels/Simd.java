@@ -4,7 +4,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
@@ -52,37 +51,6 @@ final class Simd {
         if (lanes >= 2) v = v.add(v.rearrange(XOR_1));
         return v.lane(0);
     }
-
-    /**
-     * {@code out[oa] = sum(a)}, ... {@code out[od] = sum(d)}, each with exactly {@link #sum}'s bits, in about half its
-     * operations (a kernel that reduces four accumulators with four sums outgrew C2's inlining budget, and the last sum's
-     * vector was boxed on every row). After one of sum's steps, lane i and lane i ^ h hold the same value (addition
-     * is commutative), so a vector needs only half its lanes from then on: a and b go on in one vector's halves, then
-     * a, b, c and d in its quarters, and each quarter's steps are sum's steps for that vector.
-     */
-    static void sum4(
-            FloatVector a, FloatVector b, FloatVector c, FloatVector d, float[] out, int oa, int ob, int oc, int od) {
-        int lanes = F.length(), half = lanes / 2, quarter = lanes / 4;
-        VectorShuffle<Float> first = half == 8 ? XOR_8 : half == 4 ? XOR_4 : XOR_2;
-        VectorShuffle<Float> second = quarter == 4 ? XOR_4 : quarter == 2 ? XOR_2 : XOR_1;
-        FloatVector ab = a.add(a.rearrange(first)).blend(b.add(b.rearrange(first)), UPPER_HALF);
-        FloatVector cd = c.add(c.rearrange(first)).blend(d.add(d.rearrange(first)), UPPER_HALF);
-        ab = ab.add(ab.rearrange(second));
-        cd = cd.add(cd.rearrange(second));
-        FloatVector v = ab.blend(cd, UPPER_QUARTERS);
-        if (lanes >= 16) v = v.add(v.rearrange(XOR_2));
-        if (lanes >= 8) v = v.add(v.rearrange(XOR_1));
-        out[oa] = v.lane(0);
-        out[oc] = v.lane(quarter);
-        out[ob] = v.lane(half);
-        out[od] = v.lane(half + quarter);
-    }
-
-    // Lanes [L/2, L), and the upper quarter of each half: where sum4 takes b, and then c and d.
-    private static final VectorMask<Float> UPPER_HALF =
-            VectorMask.fromLong(F, (1L << F.length()) - (1L << F.length() / 2));
-    private static final VectorMask<Float> UPPER_QUARTERS = VectorMask.fromLong(
-            F, ((1L << (F.length() / 4)) - 1) * ((1L << (F.length() / 4)) | (1L << (3 * F.length() / 4))));
 
     private static VectorShuffle<Float> xor(int h) {
         return VectorShuffle.fromOp(F, i -> (i ^ h) < F.length() ? i ^ h : i);

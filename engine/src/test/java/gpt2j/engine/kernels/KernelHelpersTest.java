@@ -18,12 +18,12 @@ import org.junit.jupiter.api.Test;
  * a helper only while the helper's own compiled code stays under 2,500 bytes (InlineSmallCode) and the caller's graph
  * under its node budget; a call it does not inline boxes every vector that crosses it. Q8_0's one-block helper sat at
  * that size, so about one process in 10-40 ran Q8_0 4-20x slower for its whole life (docs/PERFORMANCE.md, "slow
- * processes"). The helpers allowed compile alone to under half of that limit (Simd.sum ~0.5 kB, Simd.sum4 ~1.1 kB at 256
- * bits, MatVecF16.toFloat ~0.75 kB at 512, 256 and 128 bits).
+ * processes"). The helpers allowed compile alone to under half of that limit (Simd.sum ~0.5 kB, MatVecF16.toFloat ~0.75 kB
+ * at 512, 256 and 128 bits).
  */
 class KernelHelpersTest {
 
-    private static final Set<String> ALLOWED = Set.of("Simd.sum", "Simd.sum4", "MatVecF16.toFloat");
+    private static final Set<String> ALLOWED = Set.of("Simd.sum", "MatVecF16.toFloat");
 
     @Test
     void noKernelPassesAVectorThroughACallButTheSmallHelpers() throws Exception {

@@ -186,17 +186,20 @@ class MatVecTest {
         }
     }
 
-    @Test
-    void q8_0KernelsHaveTheirScalarTwinsBitsOnAnyRange() {
-        // Q8_0's kernels read a repack with rows in lanes; the twin reads the file's blocks and defines the arithmetic
-        // (per block an FMA chain over the even columns and one over the odd, then one FMA with the scale), so each
-        // output must be the twin's to the bit, whatever the width, the range's cuts or the inputs beside it.
-        Random rnd = new Random(13);
+    @ParameterizedTest
+    @EnumSource(
+            value = Kind.class,
+            names = {"Q8_0", "Q4_0"})
+    void rowsInLanesKernelsHaveTheirScalarTwinsBitsOnAnyRange(Kind kind) {
+        // Q8_0's and Q4_0's kernels read a repack with rows in lanes; the twin reads the file's blocks and defines the
+        // arithmetic (per block two FMA chains over its columns, then one FMA with the scale), so each output must be
+        // the twin's to the bit, whatever the width, the range's cuts or the inputs beside it.
+        Random rnd = new Random(13 + kind.ordinal());
         try (Arena arena = Arena.ofConfined()) {
             for (int trial = 0; trial < 10; trial++) {
                 int cols = 32 * (1 + rnd.nextInt(10)), rows = 1 + rnd.nextInt(trial < 5 ? 70 : 300);
                 int n = 1 + rnd.nextInt(9);
-                Weights w = Weights.random(GgmlType.Q8_0, rows, cols, false, rnd, arena);
+                Weights w = Weights.random(kind.type, rows, cols, false, rnd, arena);
                 int xStride = cols + rnd.nextInt(3), outStride = rows + rnd.nextInt(3);
                 float[] x = Weights.randomVector(n * xStride, rnd);
                 int r0 = rnd.nextInt(rows), r1 = r0 + 1 + rnd.nextInt(rows - r0);
@@ -205,12 +208,12 @@ class MatVecTest {
                         each = new float[n * outStride];
                 MatVec.applyEach(w.kernel, x, xStride, n, each, outStride, r0, r1);
                 for (int i = 0; i < n; i++) {
-                    MatVecQ8_0.scalar(
-                            w.kernel.weight().tensor().data(), cols, x, i * xStride, twin, i * outStride, r0, r1);
+                    MatVec.scalar(w.kernel, x, i * xStride, twin, i * outStride, r0, r1);
                     MatVec.apply(w.kernel, x, i * xStride, one, i * outStride, r0, r1);
                 }
                 for (int o = 0; o < twin.length; o++) {
-                    String where = rows + "x" + cols + ", rows " + r0 + ".." + r1 + ", " + n + " inputs, output " + o;
+                    String where = kind + " " + rows + "x" + cols + ", rows " + r0 + ".." + r1 + ", " + n
+                            + " inputs, output " + o;
                     assertEquals(Float.floatToRawIntBits(twin[o]), Float.floatToRawIntBits(one[o]), where);
                     assertEquals(Float.floatToRawIntBits(twin[o]), Float.floatToRawIntBits(each[o]), where);
                 }
