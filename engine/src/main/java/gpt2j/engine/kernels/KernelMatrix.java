@@ -13,8 +13,8 @@ import java.lang.foreign.ValueLayout;
  * ({@code quants}), and the scales decoded once to floats, one per sub-block in row order ({@code scales}; for Q4_K,
  * Q5_K, Q5_0 and Q5_1 also {@code mins}, one per 32 weights, subtracted).
  * <ul>
- * <li>Q8_0: weight rows in vector lanes, a column of a lane group's quants after another, their scales as floats
- * ({@link MatVecQ8_0}): one FMA per weight and input, the scale once per 32 columns of a lane group, and the widening
+ * <li>Q8_0: weight rows in vector lanes, a column of a pass's quants after another, their scales as floats
+ * ({@link RowLanes}): one FMA per weight and input, the scale once per 32 columns of a lane group, and the widening
  * shared by the inputs of a decode step. 36 bytes per 32 weights, 1.06x the file.
  * <li>Q4_0: Q8_0's layout with a byte holding two columns' nibbles ({@link MatVecQ4_0}), the scales as floats. 20
  * bytes per 32 weights, 1.1x the file.
@@ -49,16 +49,16 @@ public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, by
         int n = (int) blocks;
         return switch (type) {
             case Q8_0 -> {
-                int blocksPerRow = w.cols() / type.blockSize, rows = MatVecQ8_0.paddedRows(w.rows());
+                int blocksPerRow = w.cols() / type.blockSize, rows = RowLanes.paddedRows(w.rows());
                 float[] scales = new float[rows * blocksPerRow];
-                byte[] quants = new byte[rows * w.cols() + MatVecQ8_0.TAIL];
+                byte[] quants = new byte[rows * w.cols() + RowLanes.TAIL];
                 MatVecQ8_0.repack(data, w.rows(), w.cols(), quants, scales);
                 yield new KernelMatrix(w, scales, null, quants);
             }
             case Q4_0 -> {
-                int rows = MatVecQ4_0.paddedRows(w.rows());
+                int rows = RowLanes.paddedRows(w.rows());
                 float[] scales = new float[rows * (w.cols() / type.blockSize)];
-                byte[] quants = new byte[rows * w.cols() / 2 + MatVecQ4_0.TAIL];
+                byte[] quants = new byte[rows * w.cols() / 2 + RowLanes.TAIL];
                 MatVecQ4_0.repack(data, w.rows(), w.cols(), quants, scales);
                 yield new KernelMatrix(w, scales, null, quants);
             }

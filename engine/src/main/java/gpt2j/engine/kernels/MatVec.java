@@ -29,11 +29,11 @@ public final class MatVec {
             case Q8_0 -> {
                 // The repack's padding rows exist: refuse what lies past w's rows as the other kernels do.
                 Objects.checkFromToIndex(rowStart, rowEnd, w.rows());
-                MatVecQ8_0.apply(m.quants(), m.scales(), cols, x, xOff, out, outOff, rowStart, rowEnd);
+                RowLanes.apply(w.type(), m.quants(), m.scales(), cols, x, xOff, out, outOff, rowStart, rowEnd);
             }
             case Q4_0 -> {
                 Objects.checkFromToIndex(rowStart, rowEnd, w.rows());
-                MatVecQ4_0.apply(m.quants(), m.scales(), cols, x, xOff, out, outOff, rowStart, rowEnd);
+                RowLanes.apply(w.type(), m.quants(), m.scales(), cols, x, xOff, out, outOff, rowStart, rowEnd);
             }
             case Q4_1 -> MatVecQ4_1.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q5_0, Q5_1 -> {
@@ -71,9 +71,7 @@ public final class MatVec {
         if (groupsInputs(m)) {
             // Pass by pass over the repack, every input at each pass: the kernels' own blocking.
             Objects.checkFromToIndex(rowStart, rowEnd, w.rows());
-            if (w.type() == GgmlType.Q8_0)
-                MatVecQ8_0.applyEach(m.quants(), m.scales(), cols, x, xStride, n, out, outStride, rowStart, rowEnd);
-            else MatVecQ4_0.applyEach(m.quants(), m.scales(), cols, x, xStride, n, out, outStride, rowStart, rowEnd);
+            RowLanes.applyEach(w.type(), m.quants(), m.scales(), cols, x, xStride, n, out, outStride, rowStart, rowEnd);
             return;
         }
         for (int rb = rowStart; rb < rowEnd; rb += EACH_BLOCK) {
@@ -88,8 +86,7 @@ public final class MatVec {
      */
     public static int rowGrain(KernelMatrix m) {
         return switch (m.weight().type()) {
-            case Q8_0 -> MatVecQ8_0.PASS;
-            case Q4_0 -> MatVecQ4_0.PASS;
+            case Q8_0, Q4_0 -> RowLanes.PASS;
             default -> 1;
         };
     }

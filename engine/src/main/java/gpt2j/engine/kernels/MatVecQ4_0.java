@@ -15,19 +15,18 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q4_0 mat-vec. The file's rows are cols/32 blocks of 18 bytes, {fp16 d, uint8 qs[16]}; the low nibble of qs[j] is
  * element j and the high nibble element j+16, value = (nibble - 8) * d (ggml block_q4_0); cols must be a multiple of
- * 32. The kernels read {@link KernelMatrix}'s repack, which puts weight rows in vector lanes as Q8_0's does
- * ({@link MatVecQ8_0}): per pass of four lane groups and block, the 16 byte columns one after another, each the pass's
- * PASS bytes of that column, then the pass's PASS scales as floats. Each byte is stored xor 0x88, so that its nibbles
+ * 32. Generation reads {@link RowLanes}' repack, weight rows in vector lanes, which {@link #repack} makes at load: per
+ * pass of four lane groups and block, the 16 byte columns one after another, each the pass's bytes of that column,
+ * then the pass's scales as floats. Each byte is stored xor 0x88, so that its nibbles
  * are the values as signed 4-bit numbers: sign-extended to an int, the high one is a shift right and the low one a
  * shift left and right, with no subtraction of 8.
  *
- * <p>Every kernel computes a row as {@link #scalar} does, whatever the width, range or inputs beside it: per block an
+ * <p>The kernels of a pass ({@link #pass}, {@link #group4}) compute a row as {@link #scalar} does: per block an
  * FMA chain over the low nibbles' columns (0-15) and one over the high nibbles' (16-31), each in column order from
  * zero, then acc = fma(low + high, d, acc).
  */
@@ -39,30 +38,10 @@ final class MatVecQ4_0 {
     static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
     static final VectorSpecies<Integer> I = F.vectorShape().withLanes(int.class);
 
-    /** Rows of a lane group: one float vector's lanes. */
-    static final int LANES = F.length();
-
-    /** Rows of a pass, the repack's unit: four lane groups. */
-    static final int PASS = 4 * LANES;
-
-    /**
-     * The bytes one load takes: a lane group's byte column (16 at 512 bits, 8 at 256). At 128 bits (4 lanes) 8 bytes,
-     * two lane groups' columns, each widened by a constant part number (PARTS = 2).
-     */
-    static final VectorSpecies<Byte> Q =
-            VectorShape.forBitSize(Math.max(64, LANES * Byte.SIZE)).withLanes(byte.class);
-
-    private static final int PARTS = Q.length() / LANES;
-
-    /** Bytes after the last column, so that a load of Q's length at the last lane group stays inside the array. */
-    static final int TAIL = Q.length() - LANES;
+    private static final int LANES = RowLanes.LANES, PASS = RowLanes.PASS, PARTS = RowLanes.PARTS;
+    private static final VectorSpecies<Byte> Q = RowLanes.Q;
 
     private MatVecQ4_0() {}
-
-    /** rows rounded up to whole passes: the repack's rows, the padding all zero. */
-    static int paddedRows(int rows) {
-        return (rows + PASS - 1) / PASS * PASS;
-    }
 
     /**
      * Fills the repack from the file's rows: quants[(p * blocks + b) * 16 * PASS + j * PASS + r % PASS] is byte j of row
@@ -91,33 +70,8 @@ final class MatVecQ4_0 {
      * not inline boxes its vectors (docs/PERFORMANCE.md, "slow processes").
      */
 
-    /** out[outOff + r] = row r of w times x[xOff ..], for r in [rowStart, rowEnd). */
-    static void apply(
-            byte[] quants,
-            float[] scales,
-            int cols,
-            float[] x,
-            int xOff,
-            float[] out,
-            int outOff,
-            int rowStart,
-            int rowEnd) {
-        int blocks = cols / BLOCK;
-        for (int p = rowStart / PASS; p * PASS < rowEnd; p++) {
-            int r0 = p * PASS;
-            if (r0 >= rowStart && r0 + PASS <= rowEnd) {
-                pass(quants, scales, blocks, x, xOff, p, out, outOff + r0);
-            } else { // a pass the range cuts: computed whole, then its rows inside the range copied
-                float[] t = SCRATCH.get();
-                pass(quants, scales, blocks, x, xOff, p, t, 0);
-                for (int r = Math.max(r0, rowStart), end = Math.min(r0 + PASS, rowEnd); r < end; r++)
-                    out[outOff + r] = t[r - r0];
-            }
-        }
-    }
-
     /** Pass p's PASS rows times x into dst[d0 ..]. */
-    private static void pass(byte[] q, float[] scales, int blocks, float[] x, int xOff, int p, float[] dst, int d0) {
+    static void pass(byte[] q, float[] scales, int blocks, float[] x, int xOff, int p, float[] dst, int d0) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0, unit = p * blocks; b < blocks; b++, unit++) {
             // l*: the low nibbles' chains of the four lane groups, h*: the high nibbles'.
@@ -159,88 +113,8 @@ final class MatVecQ4_0 {
         a3.intoArray(dst, d0 + 3 * LANES);
     }
 
-    /**
-     * {@link #apply} for n inputs at once, {@code x[i * xStride ..]} into {@code out[i * outStride + r]}, each output with
-     * apply's bits; pass by pass, four inputs sharing each column's decoding, as {@link MatVecQ8_0#applyEach} does.
-     */
-    static void applyEach(
-            byte[] quants,
-            float[] scales,
-            int cols,
-            float[] x,
-            int xStride,
-            int n,
-            float[] out,
-            int outStride,
-            int rowStart,
-            int rowEnd) {
-        int blocks = cols / BLOCK;
-        int grouped = n % 4 == 3 ? n : n - n % 4;
-        float[] t = SCRATCH.get();
-        for (int p = rowStart / PASS; p * PASS < rowEnd; p++) {
-            int r0 = p * PASS;
-            boolean whole = r0 >= rowStart && r0 + PASS <= rowEnd;
-            int lo = Math.max(r0, rowStart), hi = Math.min(r0 + PASS, rowEnd);
-            for (int g = 0; g < grouped; g += 4) {
-                int i1 = Math.min(g + 1, n - 1), i2 = Math.min(g + 2, n - 1), i3 = Math.min(g + 3, n - 1);
-                for (int k = 0; k < 4; k++) {
-                    int r = r0 + k * LANES;
-                    if (whole) {
-                        group4(
-                                quants,
-                                scales,
-                                blocks,
-                                x,
-                                g * xStride,
-                                i1 * xStride,
-                                i2 * xStride,
-                                i3 * xStride,
-                                p,
-                                k,
-                                out,
-                                g * outStride + r,
-                                i1 * outStride + r,
-                                i2 * outStride + r,
-                                i3 * outStride + r);
-                    } else if (r < hi && r + LANES > lo) {
-                        group4(
-                                quants,
-                                scales,
-                                blocks,
-                                x,
-                                g * xStride,
-                                i1 * xStride,
-                                i2 * xStride,
-                                i3 * xStride,
-                                p,
-                                k,
-                                t,
-                                0,
-                                LANES,
-                                2 * LANES,
-                                3 * LANES);
-                        for (int rr = Math.max(r, lo), end = Math.min(r + LANES, hi); rr < end; rr++) {
-                            out[g * outStride + rr] = t[rr - r];
-                            out[i1 * outStride + rr] = t[LANES + rr - r];
-                            out[i2 * outStride + rr] = t[2 * LANES + rr - r];
-                            out[i3 * outStride + rr] = t[3 * LANES + rr - r];
-                        }
-                    }
-                }
-            }
-            for (int i = grouped; i < n; i++) {
-                if (whole) {
-                    pass(quants, scales, blocks, x, i * xStride, p, out, i * outStride + r0);
-                } else {
-                    pass(quants, scales, blocks, x, i * xStride, p, t, 0);
-                    for (int r = lo; r < hi; r++) out[i * outStride + r] = t[r - r0];
-                }
-            }
-        }
-    }
-
     /** Lane group k of pass p times the inputs at x[x0 ..] .. x[x3 ..], into dst at d0 .. d3. */
-    private static void group4(
+    static void group4(
             byte[] q,
             float[] scales,
             int blocks,
@@ -313,7 +187,7 @@ final class MatVecQ4_0 {
         }
     }
 
-    /** The scalar twin of {@link #apply}, on the file's blocks: the arithmetic every kernel here follows, bit for bit. */
+    /** The scalar twin of the kernels, on the file's blocks: the arithmetic they follow, bit for bit. */
     static void scalar(
             MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
         int blocks = cols / BLOCK;
@@ -333,7 +207,4 @@ final class MatVecQ4_0 {
             out[outOff + r] = acc;
         }
     }
-
-    // Per thread: a pass's outputs where a row range cuts it.
-    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[PASS]);
 }

@@ -1,0 +1,138 @@
+package gpt2j.engine.kernels;
+
+import static gpt2j.engine.kernels.Simd.F;
+
+import gpt2j.weights.GgmlType;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The repack shared by Q8_0 and Q4_0 ({@link KernelMatrix}), with weight rows in vector lanes, and the loops that run
+ * their kernels over any row range and any number of inputs. A lane group is {@link #LANES} rows (one float vector), a
+ * pass four lane groups ({@link #PASS} rows); for each pass and block of 32 columns the repack holds the block's
+ * columns one after another, a column being the pass's quants (Q8_0 one byte per row, Q4_0 one byte per row for two
+ * columns), then the pass's PASS scales as floats. A column widens to a vector that multiplies one broadcast input
+ * value: one FMA per weight and input, a block's scale once per lane group instead of once per row, no sum across
+ * lanes, and a decode step's inputs share each widening. The kernels of a pass are the types' own
+ * ({@link MatVecQ8_0}, {@link MatVecQ4_0}); every output has its type's scalar twin's bits, whatever the range's cuts
+ * or the inputs beside it.
+ */
+final class RowLanes {
+
+    /** Rows of a lane group: one float vector's lanes. */
+    static final int LANES = F.length();
+
+    /** Rows of a pass, the repack's unit: four lane groups, so four independent FMA chains per column. */
+    static final int PASS = 4 * LANES;
+
+    /**
+     * The bytes one load takes: a lane group's column (16 at 512 bits, 8 at 256). At 128 bits (4 lanes) no byte vector
+     * is that short: 8 bytes are loaded, two lane groups' columns, each widened by a constant part number (PARTS = 2).
+     */
+    static final VectorSpecies<Byte> Q =
+            VectorShape.forBitSize(Math.max(64, LANES * Byte.SIZE)).withLanes(byte.class);
+
+    static final int PARTS = Q.length() / LANES;
+
+    /** Bytes after the last column, so that a load of Q's length at the last lane group stays inside the array. */
+    static final int TAIL = Q.length() - LANES;
+
+    private static final int BLOCK = 32;
+
+    private RowLanes() {}
+
+    /** rows rounded up to whole passes: the repack's rows, the padding all zero. */
+    static int paddedRows(int rows) {
+        return (rows + PASS - 1) / PASS * PASS;
+    }
+
+    /** out[outOff + r] = row r of w (Q8_0 or Q4_0, repacked) times x[xOff ..], for r in [rowStart, rowEnd). */
+    static void apply(
+            GgmlType type,
+            byte[] quants,
+            float[] scales,
+            int cols,
+            float[] x,
+            int xOff,
+            float[] out,
+            int outOff,
+            int rowStart,
+            int rowEnd) {
+        int blocks = cols / BLOCK;
+        for (int p = rowStart / PASS; p * PASS < rowEnd; p++) {
+            int r0 = p * PASS;
+            if (r0 >= rowStart && r0 + PASS <= rowEnd) {
+                pass(type, quants, scales, blocks, x, xOff, p, out, outOff + r0);
+            } else { // a pass the range cuts: computed whole, then its rows inside the range copied
+                float[] t = SCRATCH.get();
+                pass(type, quants, scales, blocks, x, xOff, p, t, 0);
+                for (int r = Math.max(r0, rowStart), end = Math.min(r0 + PASS, rowEnd); r < end; r++)
+                    out[outOff + r] = t[r - r0];
+            }
+        }
+    }
+
+    /**
+     * {@link #apply} for n inputs at once, {@code x[i * xStride ..]} into {@code out[i * outStride + r]}, each output with
+     * apply's bits. Pass by pass, so that a pass's quants stay in cache while every input meets them: four inputs at a
+     * time share each column's widening (a last group of three repeats its last input: the same numbers written
+     * twice), and one or two inputs left over take apply's kernel (a group of four costs about two one-input passes).
+     */
+    static void applyEach(
+            GgmlType type,
+            byte[] quants,
+            float[] scales,
+            int cols,
+            float[] x,
+            int xStride,
+            int n,
+            float[] out,
+            int outStride,
+            int rowStart,
+            int rowEnd) {
+        int blocks = cols / BLOCK;
+        int grouped = n % 4 == 3 ? n : n - n % 4;
+        float[] t = SCRATCH.get();
+        for (int p = rowStart / PASS; p * PASS < rowEnd; p++) {
+            int r0 = p * PASS;
+            boolean whole = r0 >= rowStart && r0 + PASS <= rowEnd;
+            int lo = Math.max(r0, rowStart), hi = Math.min(r0 + PASS, rowEnd);
+            for (int g = 0; g < grouped; g += 4) {
+                int i1 = Math.min(g + 1, n - 1), i2 = Math.min(g + 2, n - 1), i3 = Math.min(g + 3, n - 1);
+                for (int k = 0; k < 4; k++) {
+                    int r = r0 + k * LANES;
+                    if (!whole && (r >= hi || r + LANES <= lo)) continue;
+                    // A cut lane group goes to the scratch first, then its rows inside the range to out.
+                    float[] dst = whole ? out : t;
+                    int d0 = whole ? g * outStride + r : 0, d1 = whole ? i1 * outStride + r : LANES;
+                    int d2 = whole ? i2 * outStride + r : 2 * LANES, d3 = whole ? i3 * outStride + r : 3 * LANES;
+                    int x0 = g * xStride, x1 = i1 * xStride, x2 = i2 * xStride, x3 = i3 * xStride;
+                    if (type == GgmlType.Q4_0)
+                        MatVecQ4_0.group4(quants, scales, blocks, x, x0, x1, x2, x3, p, k, dst, d0, d1, d2, d3);
+                    else MatVecQ8_0.group4(quants, scales, blocks, x, x0, x1, x2, x3, p, k, dst, d0, d1, d2, d3);
+                    if (!whole) {
+                        for (int rr = Math.max(r, lo), end = Math.min(r + LANES, hi); rr < end; rr++) {
+                            out[g * outStride + rr] = t[rr - r];
+                            out[i1 * outStride + rr] = t[LANES + rr - r];
+                            out[i2 * outStride + rr] = t[2 * LANES + rr - r];
+                            out[i3 * outStride + rr] = t[3 * LANES + rr - r];
+                        }
+                    }
+                }
+            }
+            for (int i = grouped; i < n; i++) {
+                pass(type, quants, scales, blocks, x, i * xStride, p, whole ? out : t, whole ? i * outStride + r0 : 0);
+                if (!whole) for (int r = lo; r < hi; r++) out[i * outStride + r] = t[r - r0];
+            }
+        }
+    }
+
+    private static void pass(
+            GgmlType type, byte[] q, float[] scales, int blocks, float[] x, int xOff, int p, float[] dst, int d0) {
+        if (type == GgmlType.Q4_0) MatVecQ4_0.pass(q, scales, blocks, x, xOff, p, dst, d0);
+        else MatVecQ8_0.pass(q, scales, blocks, x, xOff, p, dst, d0);
+    }
+
+    // Per thread: a pass's outputs where a row range cuts it.
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[PASS]);
+}
