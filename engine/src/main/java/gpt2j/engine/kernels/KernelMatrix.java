@@ -41,7 +41,9 @@ public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, by
         };
         if (!repacked) return new KernelMatrix(w, null, null, null);
         long blocks = (long) w.rows() * (w.cols() / type.blockSize);
-        if (blocks * type.blockSize > Integer.MAX_VALUE - 8) {
+        // Counted with the rows that RowLanes' repacks add up to a whole pass, so no repack's array size overflows.
+        long padded = ((long) w.rows() + RowLanes.PASS - 1) / RowLanes.PASS * RowLanes.PASS * w.cols();
+        if (padded > Integer.MAX_VALUE - 8) {
             throw new EngineException(
                     "tensor " + w.tensor().name() + " has too many " + type + " blocks (" + blocks + ")");
         }

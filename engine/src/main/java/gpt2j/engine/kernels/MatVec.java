@@ -26,12 +26,8 @@ public final class MatVec {
                 else MatVecF32.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             }
             case F16 -> MatVecF16.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
-            case Q8_0 -> {
+            case Q8_0, Q4_0 -> {
                 // The repack's padding rows exist: refuse what lies past w's rows as the other kernels do.
-                Objects.checkFromToIndex(rowStart, rowEnd, w.rows());
-                RowLanes.apply(w.type(), m.quants(), m.scales(), cols, x, xOff, out, outOff, rowStart, rowEnd);
-            }
-            case Q4_0 -> {
                 Objects.checkFromToIndex(rowStart, rowEnd, w.rows());
                 RowLanes.apply(w.type(), m.quants(), m.scales(), cols, x, xOff, out, outOff, rowStart, rowEnd);
             }
