@@ -8,7 +8,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * A weight matrix as the kernels read it: the mapped tensor, plus for Q4_0, Q4_K, Q5_K, Q6_K (and mostly Q5_0 and
+ * A weight matrix as the kernels read it: the mapped tensor, plus for Q8_0, Q4_0, Q4_K, Q5_K, Q6_K (and mostly Q5_0 and
  * Q5_1) a repacked copy on the heap that the kernels read instead: the quants without the scales between them
  * ({@code quants}), and the scales decoded once to floats, one per sub-block in row order ({@code scales}; for Q4_K,
  * Q5_K, Q5_0 and Q5_1 also {@code mins}, one per 32 weights, subtracted).
@@ -21,13 +21,15 @@ import java.lang.foreign.ValueLayout;
  * <li>Q4_K: qs[128] per 256 weights, a scale d * sc and a min per 32. Decoding the packed 6-bit scales
  * (get_scale_min_k4) and two fp16 numbers per block inside the loop cost about as much as the nibbles' multiply-adds
  * (docs/KERNELS.md). 192 bytes per 256 weights, 1.33x the file.
- * <li>Q5_K and Q6_K: one signed byte per weight, {@link MatVecInt8}'s layout, Q6_K's scale per 16, Q5_K's scale and
- * min per 32. Q5_K 320 bytes per 256 weights, 1.8x the file; Q6_K 320, 1.5x.
+ * <li>Q6_K: Q8_0's layout with the quants less 32 a signed byte each, then per 256 columns the 16 sub-block scales
+ * as bytes and d as a float ({@link MatVecQ6_K}). 276 bytes per 256 weights, 1.3x the file.
+ * <li>Q5_K: one signed byte per weight in row order, a scale and a min per 32 ({@link MatVecQ5_K}). 320 bytes per
+ * 256 weights, 1.8x the file.
  * <li>Q5_0 and Q5_1: Q5_K's layout, one byte per weight and a float scale and minimum per 32, 1.8x and 1.7x the file,
  * where the heap has room ({@link #repacksQ5}).
  * </ul>
  * The mapping's pages are read once (a chunk at a time, {@link #eachBlock}), then left to the page cache; the prompt
- * pass's F32 panels are still decoded from the mapping. The rarer types read their blocks in place.
+ * pass's F32, Q8_0, Q4_0 and Q6_K panels are decoded from the mapping. The rarer types read their blocks in place.
  */
 public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, byte[] quants) {
 
@@ -43,6 +45,7 @@ public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, by
         long blocks = (long) w.rows() * (w.cols() / type.blockSize);
         // Counted with the rows that RowLanes' repacks add up to a whole pass, so no repack's array size overflows.
         long padded = ((long) w.rows() + RowLanes.PASS - 1) / RowLanes.PASS * RowLanes.PASS * w.cols();
+        if (type == GgmlType.Q6_K) padded = padded / MatVecQ6_K.BLOCK * MatVecQ6_K.UNIT; // and the scales' bytes
         if (padded > Integer.MAX_VALUE - 8) {
             throw new EngineException(
                     "tensor " + w.tensor().name() + " has too many " + type + " blocks (" + blocks + ")");
@@ -97,13 +100,10 @@ public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, by
                 yield new KernelMatrix(w, scales, mins, quants);
             }
             default -> { // Q6_K
-                float[] scales = new float[16 * n];
-                byte[] quants = new byte[n * type.blockSize];
-                eachBlock(data, type, n, (src, at, b) -> {
-                    float d = Float.float16ToFloat(le16(src, at + 208));
-                    for (int j = 0; j < 16; j++) scales[16 * b + j] = d * src[at + 192 + j];
-                    MatVecQ6_K.unpack(src, at, quants, b * type.blockSize);
-                });
+                int rows = RowLanes.paddedRows(w.rows()), blocksPerRow = w.cols() / type.blockSize;
+                float[] scales = new float[rows * blocksPerRow];
+                byte[] quants = new byte[rows * blocksPerRow * MatVecQ6_K.UNIT + RowLanes.TAIL];
+                MatVecQ6_K.repack(data, w.rows(), w.cols(), quants, scales);
                 yield new KernelMatrix(w, scales, null, quants);
             }
         };

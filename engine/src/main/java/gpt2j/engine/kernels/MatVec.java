@@ -26,7 +26,7 @@ public final class MatVec {
                 else MatVecF32.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             }
             case F16 -> MatVecF16.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
-            case Q8_0, Q4_0 -> {
+            case Q8_0, Q4_0, Q6_K -> {
                 // The repack's padding rows exist: refuse what lies past w's rows as the other kernels do.
                 Objects.checkFromToIndex(rowStart, rowEnd, w.rows());
                 RowLanes.apply(w.type(), m.quants(), m.scales(), cols, x, xOff, out, outOff, rowStart, rowEnd);
@@ -47,7 +47,6 @@ public final class MatVec {
                 MatVecQ4_K.apply(m.quants(), m.scales(), m.mins(), cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q5_K ->
                 MatVecQ5_K.apply(m.quants(), m.scales(), m.mins(), cols, x, xOff, out, outOff, rowStart, rowEnd);
-            case Q6_K -> MatVecInt8.apply(m.quants(), m.scales(), cols, x, xOff, out, outOff, rowStart, rowEnd);
             default -> throw new IllegalArgumentException("no mat-vec kernel for " + w.tensor());
         }
     }
@@ -55,9 +54,9 @@ public final class MatVec {
     /**
      * {@link #apply} for n inputs at once (a decode step: one row of x per sequence):
      * out[i * outStride + r] = sum_c W[r][c] * x[i * xStride + c] for i below n and r in [rowStart, rowEnd), each with
-     * exactly the bits that apply gives that input alone. Weight rows go in blocks of {@link #EACH_BLOCK} (Q8_0 and Q4_0:
-     * their passes), so a block stays in cache while every input meets it; Q8_0 and Q4_0 widen their quants once per
-     * group of four inputs, the other types run the one-input kernel per input (F32 and F16 kernels for several inputs
+     * exactly the bits that apply gives that input alone. Weight rows go in blocks of {@link #EACH_BLOCK} (Q8_0, Q4_0 and
+     * Q6_K: their passes), so a block stays in cache while every input meets it; Q8_0, Q4_0 and Q6_K widen their quants
+     * once per group of four inputs, the other types run the one-input kernel per input (F32 and F16 kernels for several inputs
      * were no faster than that here: docs/KERNELS.md).
      */
     public static void applyEach(
@@ -78,19 +77,16 @@ public final class MatVec {
 
     /**
      * What callers should cut w's rows between threads at a multiple of, for {@link #apply} and {@link #applyEach}
-     * (a power of two; 1: anywhere): Q8_0's and Q4_0's passes, since a pass that a cut splits is computed whole on both sides.
+     * (a power of two; 1: anywhere): the passes of Q8_0, Q4_0 and Q6_K, since a pass that a cut splits is computed whole on
+     * both sides.
      */
     public static int rowGrain(KernelMatrix m) {
-        return switch (m.weight().type()) {
-            case Q8_0, Q4_0 -> RowLanes.PASS;
-            default -> 1;
-        };
+        return RowLanes.holds(m.weight().type()) ? RowLanes.PASS : 1;
     }
 
-    /** Whether {@link #applyEach} widens a block once for a group of inputs (Q8_0 and Q4_0), not once per input. */
+    /** Whether {@link #applyEach} widens a block once for a group of inputs (Q8_0, Q4_0, Q6_K), not once per input. */
     public static boolean groupsInputs(KernelMatrix m) {
-        GgmlType t = m.weight().type();
-        return t == GgmlType.Q8_0 || t == GgmlType.Q4_0;
+        return RowLanes.holds(m.weight().type());
     }
 
     /** Weight rows per block of {@link #applyEach}: ~100 KB of F32 at 768 columns, stays in L2 for every input. */

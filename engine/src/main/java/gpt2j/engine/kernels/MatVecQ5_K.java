@@ -1,6 +1,5 @@
 package gpt2j.engine.kernels;
 
-import static gpt2j.engine.kernels.MatVecInt8.B128;
 import static gpt2j.engine.kernels.Simd.F;
 import static gpt2j.engine.kernels.Simd.LE_SHORT;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -12,26 +11,31 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q5_K mat-vec: each row is cols/256 blocks of 176 bytes, {fp16 d, dmin; uint8 scales[12]; uint8 qh[32]; uint8 qs[128]}
  * (ggml block_q5_K): {@link MatVecQ4_K}'s layout plus a fifth bit per value, bit 2g (low nibbles) or 2g+1 (high
  * nibbles) of qh[l] for the g-th 32 bytes of qs. value = d * sc * q - dmin * m. cols must be a multiple of 256.
- * The vector kernels are {@link MatVecInt8}'s on the bytes {@link #unpack} makes at load, with the minimums (dmin * m
- * per 32, {@link KernelMatrix#mins}); the scalar twin reads the file's blocks in place.
+ * The vector kernel reads the bytes {@link #unpack} makes at load, one signed byte per weight in row order
+ * (quants[cols * r + c]), with a scale and a minimum per 32 ({@link KernelMatrix#scales}, {@link KernelMatrix#mins}):
+ * per 16 weights one load, one widening and one FMA, where rebuilding each quant from its 4 + 1 bit planes took twice
+ * the vector instructions (docs/KERNELS.md). The scalar twin reads the file's blocks in place.
  */
 final class MatVecQ5_K {
 
     static final int BLOCK = GgmlType.Q5_K.blockSize;
     static final int BLOCK_BYTES = GgmlType.Q5_K.bytesPerBlock;
 
+    private static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
+
     private MatVecQ5_K() {}
 
     /**
-     * The kernel reads {@link KernelMatrix}'s repack: quants as {@link MatVecInt8}'s, and per 32 weights (sub-block j
-     * of row r at cols/32 * r + j) a scale d * sc and a minimum dmin * m, taken as {@link MatVecQ4_K} takes its own.
-     * {@link MatVecInt8}'s loop with one scale FMA per 32 weights, not per 16 (1.07-1.09x), as a method of its own: with
-     * Q6_K's calls through one method that tested for minimums, both ran at ~0.7x. Also Q5_0's and Q5_1's kernel on
+     * The kernel reads {@link KernelMatrix}'s repack: quants as above, and per 32 weights (sub-block j of row r at
+     * cols/32 * r + j) a scale d * sc and a minimum dmin * m, taken as {@link MatVecQ4_K} takes its own. One scale FMA
+     * per 32 weights, not per 16 (1.07-1.09x), in a method of its own: shared with Q6_K's through a test for minimums,
+     * both ran at ~0.7x. Also Q5_0's and Q5_1's kernel on
      * their repack ({@link KernelMatrix}), so cols need only be a multiple of 64 here.
      */
     static void apply(
@@ -79,6 +83,25 @@ final class MatVecQ5_K {
                 acc1 = sum1.fma(FloatVector.broadcast(F, scales[s + j + 1]), acc1);
             }
             out[outOff + r] = Simd.sum(acc0.add(acc1));
+        }
+    }
+
+    /**
+     * Rows [r0, r1) as floats, row-major from offset 0 of panel (the batched kernel's input): scale * q - min, a scale
+     * and a minimum per 32 weights.
+     */
+    static void dequantize(byte[] quants, float[] scales, float[] mins, int cols, int r0, int r1, float[] panel) {
+        int step = F.length();
+        int parts = 16 / step;
+        for (int j = r0 * (cols / 16), end = r1 * (cols / 16), o = 0; j < end; j++, o += 16) {
+            ByteVector q = ByteVector.fromArray(B128, quants, j * 16);
+            FloatVector d = FloatVector.broadcast(F, scales[j / 2]);
+            FloatVector m = FloatVector.broadcast(F, -mins[j / 2]);
+            for (int p = 0; p < parts; p++) {
+                ((FloatVector) q.convertShape(VectorOperators.B2F, F, p))
+                        .fma(d, m)
+                        .intoArray(panel, o + p * step);
+            }
         }
     }
 

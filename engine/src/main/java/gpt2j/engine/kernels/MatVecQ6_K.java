@@ -1,29 +1,47 @@
 package gpt2j.engine.kernels;
 
-import static gpt2j.engine.kernels.Simd.LE_SHORT;
+import static gpt2j.engine.kernels.Simd.F;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static jdk.incubator.vector.VectorOperators.B2F;
 
 import gpt2j.weights.GgmlType;
 import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Q6_K mat-vec: each row is cols/256 blocks of 210 bytes, {uint8 ql[128], qh[64]; int8 scales[16]; fp16 d} (ggml
+ * Q6_K: each row is cols/256 blocks of 210 bytes, {uint8 ql[128], qh[64]; int8 scales[16]; fp16 d} (ggml
  * block_q6_K). Per half of 128 values (ql += 64, qh += 32, scales += 8), byte l < 32 gives four 6-bit quants:
  * ql[l] low nibble with qh[l] bits 0-1 is element l, ql[l+32] low with bits 2-3 element l+32, ql[l] high with bits
  * 4-5 element l+64, ql[l+32] high with bits 6-7 element l+96; value = d * scales[l/16 + {0,2,4,6}] * (q - 32).
- * cols must be a multiple of 256. The vector kernels are {@link MatVecInt8}'s, on the bytes {@link #unpack} makes at
- * load; this class keeps the format and the scalar twin, which reads the file's blocks in place.
+ * cols must be a multiple of 256. Generation reads {@link RowLanes}' layout, which {@link #repack} makes at load: a
+ * column is the pass's quants less 32, one signed byte per row, followed per 256 columns by the pass's 16 sub-block
+ * scales, a byte per row each, and d as floats (1.3x the file). The kernels of a pass ({@link #pass}, {@link #group4}) compute
+ * each row as {@link #scalar} does: per 16 columns an FMA chain over the even ones and one over the odd, then acc =
+ * fma(even + odd, d * scales[j], acc). The prompt pass decodes the file's blocks ({@link #dequantize}).
  */
 final class MatVecQ6_K {
 
     static final int BLOCK = GgmlType.Q6_K.blockSize;
     static final int BLOCK_BYTES = GgmlType.Q6_K.bytesPerBlock;
 
+    /** Columns per scale. */
+    static final int SUB = 16;
+
+    static final int SUBS = BLOCK / SUB;
+
+    /** Bytes of the repack per row and block: the quants, then the sub-blocks' scales. */
+    static final int UNIT = BLOCK + SUBS;
+
+    private static final int LANES = RowLanes.LANES, PASS = RowLanes.PASS, PARTS = RowLanes.PARTS;
+    private static final VectorSpecies<Byte> Q = RowLanes.Q;
+
     private MatVecQ6_K() {}
 
     /**
      * The 256 6-bit quants less 32 of the block at {@code src[at..]}, one signed byte each in row order, into
-     * {@code q[o..]} ({@link MatVecInt8}'s input).
+     * {@code q[o..]}.
      */
     static void unpack(byte[] src, int at, byte[] q, int o) {
         for (int h = 0; h < 2; h++) {
@@ -38,39 +56,250 @@ final class MatVecQ6_K {
         }
     }
 
-    /** The scalar twin of {@link MatVecInt8#apply} on Q6_K, straight from dequantize_row_q6_K. */
+    private static float d(byte[] src, int at) {
+        return Float.float16ToFloat((short) (src[at + 208] & 0xFF | src[at + 209] << 8));
+    }
+
+    /**
+     * Fills the repack from the file's rows. Per pass p (rows PASS p ..) and 256-column block b, unit u = p * blocks + b
+     * holds UNIT * PASS bytes from quants[u * UNIT * PASS]: per sub-block j its 16 columns, column c at (17 j + c) *
+     * PASS + r % PASS, then its scale scales[j] at (17 j + 16) * PASS + r % PASS, so that the kernels read one stream;
+     * d is scales[u * PASS + r % PASS]. A scale is made
+     * in the kernel as d * scales[j], exact in float (an 11-bit significand times an 8-bit integer), as the twin makes
+     * it: a byte per 16 weights instead of a float keeps the repack at 1.3x the file, not 1.5x. The padding rows stay
+     * zero.
+     */
+    static void repack(MemorySegment w, int rows, int cols, byte[] quants, float[] scales) {
+        int blocks = cols / BLOCK, rowBytes = blocks * BLOCK_BYTES;
+        byte[] src = new byte[PASS * rowBytes], q = new byte[BLOCK];
+        for (int p = 0; p * PASS < rows; p++) {
+            int n = Math.min(PASS, rows - p * PASS);
+            MemorySegment.copy(w, JAVA_BYTE, (long) p * PASS * rowBytes, src, 0, n * rowBytes);
+            for (int l = 0; l < n; l++) {
+                for (int b = 0, at = l * rowBytes; b < blocks; b++, at += BLOCK_BYTES) {
+                    unpack(src, at, q, 0);
+                    int unit = p * blocks + b, base = unit * UNIT * PASS + l;
+                    scales[unit * PASS + l] = d(src, at);
+                    for (int j = 0; j < SUBS; j++) {
+                        int o = base + j * (SUB + 1) * PASS;
+                        for (int c = 0; c < SUB; c++, o += PASS) quants[o] = q[SUB * j + c];
+                        quants[o] = src[at + 192 + j];
+                    }
+                }
+            }
+        }
+    }
+
+    /*
+     * The kernels below are MatVecQ8_0's with 16-column blocks as a constant, written out in full for the same reason
+     * (no helper takes or returns a vector: docs/PERFORMANCE.md, "slow processes"). One kernel for both types with the
+     * block length as a parameter cost Q8_0 13-16% in cache (docs/KERNELS.md).
+     */
+
+    /** Pass p's PASS rows times x into dst[d0 ..]. */
+    static void pass(byte[] q, float[] scales, int blocks, float[] x, int xOff, int p, float[] dst, int d0) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int b = 0, unit = p * blocks; b < blocks; b++, unit++) {
+            int base = unit * UNIT * PASS, f = unit * PASS;
+            FloatVector f0 = FloatVector.fromArray(F, scales, f), f1 = FloatVector.fromArray(F, scales, f + LANES);
+            FloatVector f2 = FloatVector.fromArray(F, scales, f + 2 * LANES);
+            FloatVector f3 = FloatVector.fromArray(F, scales, f + 3 * LANES);
+            for (int s = 0; s < SUBS; s++) {
+                // e*: the even columns' chains of the four lane groups, o*: the odd columns'.
+                FloatVector e0 = FloatVector.zero(F), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
+                int xs = xOff + b * BLOCK + s * SUB;
+                for (int j = 0, c = base + s * (SUB + 1) * PASS; j < SUB; j += 2, c += 2 * PASS) {
+                    FloatVector xe = FloatVector.broadcast(F, x[xs + j]), xo = FloatVector.broadcast(F, x[xs + j + 1]);
+                    int d = c + PASS;
+                    if (PARTS == 1) {
+                        e0 = ((FloatVector) ByteVector.fromArray(Q, q, c).convertShape(B2F, F, 0)).fma(xe, e0);
+                        e1 = ((FloatVector)
+                                        ByteVector.fromArray(Q, q, c + LANES).convertShape(B2F, F, 0))
+                                .fma(xe, e1);
+                        e2 = ((FloatVector) ByteVector.fromArray(Q, q, c + 2 * LANES)
+                                        .convertShape(B2F, F, 0))
+                                .fma(xe, e2);
+                        e3 = ((FloatVector) ByteVector.fromArray(Q, q, c + 3 * LANES)
+                                        .convertShape(B2F, F, 0))
+                                .fma(xe, e3);
+                        o0 = ((FloatVector) ByteVector.fromArray(Q, q, d).convertShape(B2F, F, 0)).fma(xo, o0);
+                        o1 = ((FloatVector)
+                                        ByteVector.fromArray(Q, q, d + LANES).convertShape(B2F, F, 0))
+                                .fma(xo, o1);
+                        o2 = ((FloatVector) ByteVector.fromArray(Q, q, d + 2 * LANES)
+                                        .convertShape(B2F, F, 0))
+                                .fma(xo, o2);
+                        o3 = ((FloatVector) ByteVector.fromArray(Q, q, d + 3 * LANES)
+                                        .convertShape(B2F, F, 0))
+                                .fma(xo, o3);
+                    } else { // two lane groups per load
+                        ByteVector v01 = ByteVector.fromArray(Q, q, c), v23 = ByteVector.fromArray(Q, q, c + 2 * LANES);
+                        e0 = ((FloatVector) v01.convertShape(B2F, F, 0)).fma(xe, e0);
+                        e1 = ((FloatVector) v01.convertShape(B2F, F, 1)).fma(xe, e1);
+                        e2 = ((FloatVector) v23.convertShape(B2F, F, 0)).fma(xe, e2);
+                        e3 = ((FloatVector) v23.convertShape(B2F, F, 1)).fma(xe, e3);
+                        v01 = ByteVector.fromArray(Q, q, d);
+                        v23 = ByteVector.fromArray(Q, q, d + 2 * LANES);
+                        o0 = ((FloatVector) v01.convertShape(B2F, F, 0)).fma(xo, o0);
+                        o1 = ((FloatVector) v01.convertShape(B2F, F, 1)).fma(xo, o1);
+                        o2 = ((FloatVector) v23.convertShape(B2F, F, 0)).fma(xo, o2);
+                        o3 = ((FloatVector) v23.convertShape(B2F, F, 1)).fma(xo, o3);
+                    }
+                }
+                int sc = base + (s * (SUB + 1) + SUB) * PASS;
+                if (PARTS == 1) {
+                    a0 = e0.add(o0)
+                            .fma(((FloatVector) ByteVector.fromArray(Q, q, sc).convertShape(B2F, F, 0)).mul(f0), a0);
+                    a1 = e1.add(o1)
+                            .fma(
+                                    ((FloatVector) ByteVector.fromArray(Q, q, sc + LANES)
+                                                    .convertShape(B2F, F, 0))
+                                            .mul(f1),
+                                    a1);
+                    a2 = e2.add(o2)
+                            .fma(
+                                    ((FloatVector) ByteVector.fromArray(Q, q, sc + 2 * LANES)
+                                                    .convertShape(B2F, F, 0))
+                                            .mul(f2),
+                                    a2);
+                    a3 = e3.add(o3)
+                            .fma(
+                                    ((FloatVector) ByteVector.fromArray(Q, q, sc + 3 * LANES)
+                                                    .convertShape(B2F, F, 0))
+                                            .mul(f3),
+                                    a3);
+                } else {
+                    ByteVector v01 = ByteVector.fromArray(Q, q, sc), v23 = ByteVector.fromArray(Q, q, sc + 2 * LANES);
+                    a0 = e0.add(o0).fma(((FloatVector) v01.convertShape(B2F, F, 0)).mul(f0), a0);
+                    a1 = e1.add(o1).fma(((FloatVector) v01.convertShape(B2F, F, 1)).mul(f1), a1);
+                    a2 = e2.add(o2).fma(((FloatVector) v23.convertShape(B2F, F, 0)).mul(f2), a2);
+                    a3 = e3.add(o3).fma(((FloatVector) v23.convertShape(B2F, F, 1)).mul(f3), a3);
+                }
+            }
+        }
+        a0.intoArray(dst, d0);
+        a1.intoArray(dst, d0 + LANES);
+        a2.intoArray(dst, d0 + 2 * LANES);
+        a3.intoArray(dst, d0 + 3 * LANES);
+    }
+
+    /** Lane group k of pass p times the inputs at x[x0 ..] .. x[x3 ..], into dst at d0 .. d3. */
+    static void group4(
+            byte[] q,
+            float[] scales,
+            int blocks,
+            float[] x,
+            int x0,
+            int x1,
+            int x2,
+            int x3,
+            int p,
+            int k,
+            float[] dst,
+            int d0,
+            int d1,
+            int d2,
+            int d3) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int b = 0, unit = p * blocks; b < blocks; b++, unit++) {
+            int base = unit * UNIT * PASS + k * LANES;
+            FloatVector f = FloatVector.fromArray(F, scales, unit * PASS + k * LANES);
+            for (int s = 0; s < SUBS; s++) {
+                FloatVector e0 = FloatVector.zero(F), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
+                int xs = b * BLOCK + s * SUB;
+                for (int j = 0, c = base + s * (SUB + 1) * PASS; j < SUB; j += 2, c += 2 * PASS) {
+                    // At 128 bits each load also takes the next lane group's column, which part 0 leaves unused.
+                    FloatVector we = (FloatVector) ByteVector.fromArray(Q, q, c).convertShape(B2F, F, 0);
+                    FloatVector wo =
+                            (FloatVector) ByteVector.fromArray(Q, q, c + PASS).convertShape(B2F, F, 0);
+                    int xe = xs + j;
+                    e0 = we.fma(FloatVector.broadcast(F, x[x0 + xe]), e0);
+                    e1 = we.fma(FloatVector.broadcast(F, x[x1 + xe]), e1);
+                    e2 = we.fma(FloatVector.broadcast(F, x[x2 + xe]), e2);
+                    e3 = we.fma(FloatVector.broadcast(F, x[x3 + xe]), e3);
+                    o0 = wo.fma(FloatVector.broadcast(F, x[x0 + xe + 1]), o0);
+                    o1 = wo.fma(FloatVector.broadcast(F, x[x1 + xe + 1]), o1);
+                    o2 = wo.fma(FloatVector.broadcast(F, x[x2 + xe + 1]), o2);
+                    o3 = wo.fma(FloatVector.broadcast(F, x[x3 + xe + 1]), o3);
+                }
+                FloatVector d = ((FloatVector) ByteVector.fromArray(Q, q, base + (s * (SUB + 1) + SUB) * PASS)
+                                .convertShape(B2F, F, 0))
+                        .mul(f);
+                a0 = e0.add(o0).fma(d, a0);
+                a1 = e1.add(o1).fma(d, a1);
+                a2 = e2.add(o2).fma(d, a2);
+                a3 = e3.add(o3).fma(d, a3);
+            }
+        }
+        a0.intoArray(dst, d0);
+        a1.intoArray(dst, d1);
+        a2.intoArray(dst, d2);
+        a3.intoArray(dst, d3);
+    }
+
+    /**
+     * Rows [r0, r1) of w as floats, row-major from offset 0 of panel (the batched kernel's input), from the file's
+     * blocks: the repack's rows lie across lanes, and reading them back a byte at a time cost more than unpacking the
+     * file's bit planes again.
+     */
+    static void dequantize(MemorySegment w, int cols, int r0, int r1, float[] panel) {
+        int step = F.length(), parts = SUB / step;
+        Scratch s = SCRATCH.get();
+        int o = 0;
+        for (long block = (long) r0 * (cols / BLOCK), end = (long) r1 * (cols / BLOCK); block < end; block++) {
+            MemorySegment.copy(w, JAVA_BYTE, block * BLOCK_BYTES, s.src, 0, BLOCK_BYTES);
+            unpack(s.src, 0, s.q, 0);
+            float d = d(s.src, 0);
+            for (int j = 0; j < BLOCK / SUB; j++, o += SUB) {
+                ByteVector q = ByteVector.fromArray(ByteVector.SPECIES_128, s.q, SUB * j);
+                FloatVector scale = FloatVector.broadcast(F, d * s.src[192 + j]);
+                for (int p = 0; p < parts; p++) {
+                    ((FloatVector) q.convertShape(B2F, F, p)).mul(scale).intoArray(panel, o + p * step);
+                }
+            }
+        }
+    }
+
+    /** The scalar twin of the kernels, on the file's blocks: the arithmetic they follow, bit for bit. */
     static void scalar(
             MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
         int blocks = cols / BLOCK;
+        byte[] src = new byte[BLOCK_BYTES], q = new byte[BLOCK];
         for (int r = rowStart; r < rowEnd; r++) {
             float acc = 0f;
             for (int b = 0; b < blocks; b++) {
-                long block = ((long) r * blocks + b) * BLOCK_BYTES;
-                float d = Float.float16ToFloat(w.get(LE_SHORT, block + 208));
+                MemorySegment.copy(w, JAVA_BYTE, ((long) r * blocks + b) * BLOCK_BYTES, src, 0, BLOCK_BYTES);
+                // The quants as dequantize_row_q6_K reads them, one at a time.
                 for (int h = 0; h < 2; h++) {
-                    long ql = block + 64 * h, qh = block + 128 + 32 * h, sc = block + 192 + 8 * h;
-                    int xb = xOff + b * BLOCK + 128 * h;
                     for (int l = 0; l < 32; l++) {
-                        int a = w.get(JAVA_BYTE, ql + l) & 0xFF, c = w.get(JAVA_BYTE, ql + l + 32) & 0xFF;
-                        int hi = w.get(JAVA_BYTE, qh + l) & 0xFF;
-                        int is = l / 16;
-                        acc += d * w.get(JAVA_BYTE, sc + is) * ((a & 0xF | (hi & 3) << 4) - 32) * x[xb + l];
-                        acc += d
-                                * w.get(JAVA_BYTE, sc + is + 2)
-                                * ((c & 0xF | (hi >> 2 & 3) << 4) - 32)
-                                * x[xb + l + 32];
-                        acc += d
-                                * w.get(JAVA_BYTE, sc + is + 4)
-                                * ((a >> 4 | (hi >> 4 & 3) << 4) - 32)
-                                * x[xb + l + 64];
-                        acc += d
-                                * w.get(JAVA_BYTE, sc + is + 6)
-                                * ((c >> 4 | (hi >> 6 & 3) << 4) - 32)
-                                * x[xb + l + 96];
+                        int a = src[64 * h + l] & 0xFF, c = src[64 * h + l + 32] & 0xFF;
+                        int hi = src[128 + 32 * h + l] & 0xFF;
+                        q[128 * h + l] = (byte) ((a & 0xF | (hi & 3) << 4) - 32);
+                        q[128 * h + l + 32] = (byte) ((c & 0xF | (hi >> 2 & 3) << 4) - 32);
+                        q[128 * h + l + 64] = (byte) ((a >> 4 | (hi >> 4 & 3) << 4) - 32);
+                        q[128 * h + l + 96] = (byte) ((c >> 4 | (hi >> 6 & 3) << 4) - 32);
                     }
+                }
+                float d = d(src, 0);
+                int xb = xOff + b * BLOCK;
+                for (int j = 0; j < BLOCK / SUB; j++) {
+                    float even = 0f, odd = 0f;
+                    for (int c = 0; c < SUB; c += 2) {
+                        even = Math.fma(q[SUB * j + c], x[xb + SUB * j + c], even);
+                        odd = Math.fma(q[SUB * j + c + 1], x[xb + SUB * j + c + 1], odd);
+                    }
+                    acc = Math.fma(even + odd, d * src[192 + j], acc);
                 }
             }
             out[outOff + r] = acc;
         }
     }
+
+    /** A thread's copy of one block and its unpacked quants, for {@link #dequantize}. */
+    private static final class Scratch {
+        final byte[] src = new byte[BLOCK_BYTES];
+        final byte[] q = new byte[BLOCK];
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 }

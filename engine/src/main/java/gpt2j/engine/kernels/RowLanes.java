@@ -7,15 +7,16 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The repack shared by Q8_0 and Q4_0 ({@link KernelMatrix}), with weight rows in vector lanes, and the loops that run
- * their kernels over any row range and any number of inputs. A lane group is {@link #LANES} rows (one float vector), a
- * pass four lane groups ({@link #PASS} rows); for each pass and block of 32 columns the repack holds the block's
- * columns one after another, a column being the pass's quants (Q8_0 one byte per row, Q4_0 one byte per row for two
- * columns), then the pass's PASS scales as floats. A column widens to a vector that multiplies one broadcast input
- * value: one FMA per weight and input, a block's scale once per lane group instead of once per row, no sum across
- * lanes, and a decode step's inputs share each widening. The kernels of a pass are the types' own
- * ({@link MatVecQ8_0}, {@link MatVecQ4_0}); every output has its type's scalar twin's bits, whatever the range's cuts
- * or the inputs beside it.
+ * The repack shared by Q8_0, Q4_0 and Q6_K ({@link KernelMatrix}), with weight rows in vector lanes, and the loops
+ * that run their kernels over any row range and any number of inputs. A lane group is {@link #LANES} rows (one float
+ * vector), a pass four lane groups ({@link #PASS} rows); for each pass and block of 32 columns the repack holds the
+ * block's columns one after another, a column being the pass's quants (Q8_0 one byte per row, Q4_0 one byte per row
+ * for two columns), then the pass's PASS scales as floats (Q6_K: after each 16 columns the pass's scales as bytes,
+ * and a float per row and 256 columns in scales, {@link MatVecQ6_K#repack}). A column widens to a
+ * vector that multiplies one broadcast input value: one FMA per weight and input, a block's scale once per lane group
+ * instead of once per row, no sum across lanes, and a decode step's inputs share each widening. The kernels of a pass
+ * are the types' own ({@link MatVecQ8_0}, {@link MatVecQ4_0}, {@link MatVecQ6_K}); every output has its type's scalar
+ * twin's bits, whatever the range's cuts or the inputs beside it.
  */
 final class RowLanes {
 
@@ -37,8 +38,6 @@ final class RowLanes {
     /** Bytes after the last column, so that a load of Q's length at the last lane group stays inside the array. */
     static final int TAIL = Q.length() - LANES;
 
-    private static final int BLOCK = 32;
-
     private RowLanes() {}
 
     /** rows rounded up to whole passes: the repack's rows, the padding all zero. */
@@ -46,7 +45,17 @@ final class RowLanes {
         return (rows + PASS - 1) / PASS * PASS;
     }
 
-    /** out[outOff + r] = row r of w (Q8_0 or Q4_0, repacked) times x[xOff ..], for r in [rowStart, rowEnd). */
+    /** Whether type's matrices are repacked this way. */
+    static boolean holds(GgmlType type) {
+        return type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || type == GgmlType.Q6_K;
+    }
+
+    /** The repack's blocks per row: Q8_0's and Q4_0's of 32 columns, Q6_K's of 256. */
+    private static int blocks(GgmlType type, int cols) {
+        return cols / (type == GgmlType.Q6_K ? MatVecQ6_K.BLOCK : 32);
+    }
+
+    /** out[outOff + r] = row r of w (Q8_0, Q4_0 or Q6_K, repacked) times x[xOff ..], for r in [rowStart, rowEnd). */
     static void apply(
             GgmlType type,
             byte[] quants,
@@ -58,7 +67,7 @@ final class RowLanes {
             int outOff,
             int rowStart,
             int rowEnd) {
-        int blocks = cols / BLOCK;
+        int blocks = blocks(type, cols);
         for (int p = rowStart / PASS; p * PASS < rowEnd; p++) {
             int r0 = p * PASS;
             if (r0 >= rowStart && r0 + PASS <= rowEnd) {
@@ -90,7 +99,7 @@ final class RowLanes {
             int outStride,
             int rowStart,
             int rowEnd) {
-        int blocks = cols / BLOCK;
+        int blocks = blocks(type, cols);
         int grouped = n % 4 == 3 ? n : n - n % 4;
         float[] t = SCRATCH.get();
         for (int p = rowStart / PASS; p * PASS < rowEnd; p++) {
@@ -107,9 +116,14 @@ final class RowLanes {
                     int d0 = whole ? g * outStride + r : 0, d1 = whole ? i1 * outStride + r : LANES;
                     int d2 = whole ? i2 * outStride + r : 2 * LANES, d3 = whole ? i3 * outStride + r : 3 * LANES;
                     int x0 = g * xStride, x1 = i1 * xStride, x2 = i2 * xStride, x3 = i3 * xStride;
-                    if (type == GgmlType.Q4_0)
-                        MatVecQ4_0.group4(quants, scales, blocks, x, x0, x1, x2, x3, p, k, dst, d0, d1, d2, d3);
-                    else MatVecQ8_0.group4(quants, scales, blocks, x, x0, x1, x2, x3, p, k, dst, d0, d1, d2, d3);
+                    switch (type) {
+                        case Q4_0 ->
+                            MatVecQ4_0.group4(quants, scales, blocks, x, x0, x1, x2, x3, p, k, dst, d0, d1, d2, d3);
+                        case Q6_K ->
+                            MatVecQ6_K.group4(quants, scales, blocks, x, x0, x1, x2, x3, p, k, dst, d0, d1, d2, d3);
+                        default ->
+                            MatVecQ8_0.group4(quants, scales, blocks, x, x0, x1, x2, x3, p, k, dst, d0, d1, d2, d3);
+                    }
                     if (!whole) {
                         for (int rr = Math.max(r, lo), end = Math.min(r + LANES, hi); rr < end; rr++) {
                             out[g * outStride + rr] = t[rr - r];
@@ -129,8 +143,11 @@ final class RowLanes {
 
     private static void pass(
             GgmlType type, byte[] q, float[] scales, int blocks, float[] x, int xOff, int p, float[] dst, int d0) {
-        if (type == GgmlType.Q4_0) MatVecQ4_0.pass(q, scales, blocks, x, xOff, p, dst, d0);
-        else MatVecQ8_0.pass(q, scales, blocks, x, xOff, p, dst, d0);
+        switch (type) {
+            case Q4_0 -> MatVecQ4_0.pass(q, scales, blocks, x, xOff, p, dst, d0);
+            case Q6_K -> MatVecQ6_K.pass(q, scales, blocks, x, xOff, p, dst, d0);
+            default -> MatVecQ8_0.pass(q, scales, blocks, x, xOff, p, dst, d0);
+        }
     }
 
     // Per thread: a pass's outputs where a row range cuts it.

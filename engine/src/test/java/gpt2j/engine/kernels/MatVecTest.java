@@ -189,15 +189,17 @@ class MatVecTest {
     @ParameterizedTest
     @EnumSource(
             value = Kind.class,
-            names = {"Q8_0", "Q4_0"})
+            names = {"Q8_0", "Q4_0", "Q6_K"})
     void rowsInLanesKernelsHaveTheirScalarTwinsBitsOnAnyRange(Kind kind) {
-        // Q8_0's and Q4_0's kernels read a repack with rows in lanes; the twin reads the file's blocks and defines the
-        // arithmetic (per block two FMA chains over its columns, then one FMA with the scale), so each output must be
-        // the twin's to the bit, whatever the width, the range's cuts or the inputs beside it.
+        // Q8_0's, Q4_0's and Q6_K's kernels read a repack with rows in lanes; the twin reads the file's blocks and
+        // defines the arithmetic (per block of 32 columns, Q6_K's of 16, two FMA chains over its columns, then one FMA
+        // with the scale), so each output must be the twin's to the bit, whatever the width, the range's cuts or the
+        // inputs beside it.
         Random rnd = new Random(13 + kind.ordinal());
         try (Arena arena = Arena.ofConfined()) {
             for (int trial = 0; trial < 10; trial++) {
-                int cols = 32 * (1 + rnd.nextInt(10)), rows = 1 + rnd.nextInt(trial < 5 ? 70 : 300);
+                int unit = kind.type.blockSize;
+                int cols = unit * (1 + rnd.nextInt(unit == 256 ? 3 : 10)), rows = 1 + rnd.nextInt(trial < 5 ? 70 : 300);
                 int n = 1 + rnd.nextInt(9);
                 Weights w = Weights.random(kind.type, rows, cols, false, rnd, arena);
                 int xStride = cols + rnd.nextInt(3), outStride = rows + rnd.nextInt(3);
