@@ -21,8 +21,8 @@ import java.lang.foreign.ValueLayout;
  * <li>Q4_K: qs[128] per 256 weights, a scale d * sc and a min per 32. Decoding the packed 6-bit scales
  * (get_scale_min_k4) and two fp16 numbers per block inside the loop cost about as much as the nibbles' multiply-adds
  * (docs/KERNELS.md). 192 bytes per 256 weights, 1.33x the file.
- * <li>Q6_K: Q8_0's layout with the quants less 32 a signed byte each, then per 256 columns the 16 sub-block scales
- * as bytes and d as a float ({@link MatVecQ6_K}). 276 bytes per 256 weights, 1.3x the file.
+ * <li>Q6_K: Q8_0's layout with the quants less 32 a signed byte each, after each 16 columns their scale as a byte,
+ * and d as a float per 256 columns ({@link MatVecQ6_K}). 276 bytes per 256 weights, 1.3x the file.
  * <li>Q5_K: one signed byte per weight in row order, a scale and a min per 32 ({@link MatVecQ5_K}). 320 bytes per
  * 256 weights, 1.8x the file.
  * <li>Q5_0 and Q5_1: Q5_K's layout, one byte per weight and a float scale and minimum per 32, 1.8x and 1.7x the file,

@@ -16,8 +16,8 @@ import jdk.incubator.vector.VectorSpecies;
  * ql[l] low nibble with qh[l] bits 0-1 is element l, ql[l+32] low with bits 2-3 element l+32, ql[l] high with bits
  * 4-5 element l+64, ql[l+32] high with bits 6-7 element l+96; value = d * scales[l/16 + {0,2,4,6}] * (q - 32).
  * cols must be a multiple of 256. Generation reads {@link RowLanes}' layout, which {@link #repack} makes at load: a
- * column is the pass's quants less 32, one signed byte per row, followed per 256 columns by the pass's 16 sub-block
- * scales, a byte per row each, and d as floats (1.3x the file). The kernels of a pass ({@link #pass}, {@link #group4}) compute
+ * column is the pass's quants less 32, one signed byte per row; after each 16 columns come the pass's scales[j] for
+ * them, a byte per row, and d is a float per row and 256 columns (1.3x the file). The kernels of a pass ({@link #pass}, {@link #group4}) compute
  * each row as {@link #scalar} does: per 16 columns an FMA chain over the even ones and one over the odd, then acc =
  * fma(even + odd, d * scales[j], acc). The prompt pass decodes the file's blocks ({@link #dequantize}).
  */
