@@ -10,8 +10,8 @@ import java.lang.foreign.ValueLayout;
 /**
  * A weight matrix as the kernels read it: the mapped tensor, plus for Q8_0, Q4_0, Q4_K, Q5_K, Q6_K (and mostly Q5_0 and
  * Q5_1) a repacked copy on the heap that the kernels read instead: the quants without the scales between them
- * ({@code quants}), and the scales decoded once to floats, one per sub-block in row order ({@code scales}; for Q4_K,
- * Q5_K, Q5_0 and Q5_1 also {@code mins}, one per 32 weights, subtracted).
+ * ({@code quants}), and the scales decoded once to floats ({@code scales}; for Q4_K and Q5_1 also {@code mins}, one
+ * per 32 weights, subtracted; Q5_K's dmin per 256).
  * <ul>
  * <li>Q8_0: weight rows in vector lanes, a column of a pass's quants after another, their scales as floats
  * ({@link RowLanes}): one FMA per weight and input, the scale once per 32 columns of a lane group, and the widening
@@ -23,13 +23,15 @@ import java.lang.foreign.ValueLayout;
  * (docs/KERNELS.md). 192 bytes per 256 weights, 1.33x the file.
  * <li>Q6_K: Q8_0's layout with the quants less 32 a signed byte each, after each 16 columns their scale as a byte,
  * and d as a float per 256 columns ({@link MatVecQ6_K}). 276 bytes per 256 weights, 1.3x the file.
- * <li>Q5_K: one signed byte per weight in row order, a scale and a min per 32 ({@link MatVecQ5_K}). 320 bytes per
- * 256 weights, 1.8x the file.
- * <li>Q5_0 and Q5_1: Q5_K's layout, one byte per weight and a float scale and minimum per 32, 1.8x and 1.7x the file,
- * where the heap has room ({@link #repacksQ5}).
+ * <li>Q5_K: Q6_K's layout with 32-column sub-blocks, each followed by its scale and its minimum as bytes, d and dmin
+ * as floats per 256 columns ({@link MatVecQ5_K}). 280 bytes per 256 weights, 1.6x the file.
+ * <li>Q5_0: Q8_0's layout, the quants less 16 ({@link MatVecQ5_0#repack}), 1.6x the file, where the heap has room
+ * ({@link #repacksQ5}).
+ * <li>Q5_1: one byte per weight in row order, a float scale and minimum per 32 ({@link MatVecQ5_1#applyRepacked}),
+ * 1.7x the file, where the heap has room.
  * </ul>
  * The mapping's pages are read once (a chunk at a time, {@link #eachBlock}), then left to the page cache; the prompt
- * pass's F32, Q8_0, Q4_0 and Q6_K panels are decoded from the mapping. The rarer types read their blocks in place.
+ * pass decodes its panels from the mapping, except Q4_K's. The rarer types read their blocks in place.
  */
 public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, byte[] quants) {
 
@@ -45,7 +47,9 @@ public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, by
         long blocks = (long) w.rows() * (w.cols() / type.blockSize);
         // Counted with the rows that RowLanes' repacks add up to a whole pass, so no repack's array size overflows.
         long padded = ((long) w.rows() + RowLanes.PASS - 1) / RowLanes.PASS * RowLanes.PASS * w.cols();
-        if (type == GgmlType.Q6_K) padded = padded / MatVecQ6_K.BLOCK * MatVecQ6_K.UNIT; // and the scales' bytes
+        // and the scales' bytes
+        if (type == GgmlType.Q6_K) padded = padded / MatVecQ6_K.BLOCK * MatVecQ6_K.UNIT;
+        if (type == GgmlType.Q5_K) padded = padded / MatVecQ5_K.BLOCK * MatVecQ5_K.UNIT;
         if (padded > Integer.MAX_VALUE - 8) {
             throw new EngineException(
                     "tensor " + w.tensor().name() + " has too many " + type + " blocks (" + blocks + ")");
@@ -77,25 +81,27 @@ public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, by
                 yield new KernelMatrix(w, scales, mins, quants);
             }
             case Q5_K -> {
-                float[] scales = new float[8 * n], mins = new float[8 * n];
-                byte[] quants = new byte[n * type.blockSize];
-                eachBlock(data, type, n, (src, at, b) -> {
-                    scalesK4(src, at, b, scales, mins);
-                    MatVecQ5_K.unpack(src, at, quants, b * type.blockSize);
-                });
+                int rows = RowLanes.paddedRows(w.rows()), blocksPerRow = w.cols() / type.blockSize;
+                float[] scales = new float[rows * blocksPerRow], mins = new float[rows * blocksPerRow];
+                byte[] quants = new byte[rows * blocksPerRow * MatVecQ5_K.UNIT + RowLanes.TAIL];
+                MatVecQ5_K.repack(data, w.rows(), w.cols(), quants, scales, mins);
                 yield new KernelMatrix(w, scales, mins, quants);
             }
-            case Q5_0, Q5_1 -> {
-                // Q5_K's loop: value = d * q - 16 * d (Q5_0) or d * q + m (Q5_1), q the 5-bit quant as a byte.
+            case Q5_0 -> {
+                int blocksPerRow = w.cols() / type.blockSize, rows = RowLanes.paddedRows(w.rows());
+                float[] scales = new float[rows * blocksPerRow];
+                byte[] quants = new byte[rows * w.cols() + RowLanes.TAIL];
+                MatVecQ5_0.repack(data, w.rows(), w.cols(), quants, scales);
+                yield new KernelMatrix(w, scales, null, quants);
+            }
+            case Q5_1 -> {
+                // value = d * q + m, q the 5-bit quant as a byte.
                 float[] scales = new float[n], mins = new float[n];
                 byte[] quants = new byte[n * type.blockSize];
-                boolean q50 = type == GgmlType.Q5_0;
                 eachBlock(data, type, n, (src, at, b) -> {
-                    float d = Float.float16ToFloat(le16(src, at));
-                    scales[b] = d;
-                    mins[b] = q50 ? 16 * d : -Float.float16ToFloat(le16(src, at + 2));
-                    int qh = q50 ? at + 2 : at + 4;
-                    MatVecQ5_0.unpack(src, qh, qh + 4, quants, b * type.blockSize);
+                    scales[b] = Float.float16ToFloat(le16(src, at));
+                    mins[b] = -Float.float16ToFloat(le16(src, at + 2));
+                    MatVecQ5_0.unpack(src, at + 4, at + 8, quants, b * type.blockSize);
                 });
                 yield new KernelMatrix(w, scales, mins, quants);
             }
@@ -110,15 +116,15 @@ public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, by
     }
 
     /**
-     * Whether a Q5_0/Q5_1 matrix gets {@link MatVecQ5_K}'s byte-per-weight repack: it needs whole pairs of 32-weight
-     * sub-blocks per row, and it is 1.8x (Q5_0) or 1.7x (Q5_1) the file's bytes on the heap, so a matrix the heap could
-     * not hold twice over is read in place by its own kernel, which puts each fifth bit in with a per-lane shift and
-     * ran at 0.65-0.97x llama.cpp's generation where the repack runs at 0.95-1.11x (1.5B Q4_K_M, two threads:
-     * docs/PERFORMANCE.md). gpt2-xl's K-quant presets are 40-64% Q5_0/Q5_1: its 1600 columns are not whole 256-weight
-     * K-quant blocks.
+     * Whether a Q5_0/Q5_1 matrix is repacked: Q5_0 into Q8_0's layout (1.6x the file's bytes on the heap), Q5_1 into
+     * a byte per weight (1.7x; it needs whole pairs of 32-weight sub-blocks per row). A matrix
+     * the heap could not hold twice over is read in place by its own kernel, which puts each fifth bit in with a
+     * per-lane shift and ran at 0.65-0.97x llama.cpp's generation where the byte-per-weight repack ran at 0.95-1.11x
+     * (1.5B Q4_K_M, two threads: docs/PERFORMANCE.md). gpt2-xl's K-quant presets are 40-64% Q5_0/Q5_1: its 1600
+     * columns are not whole 256-weight K-quant blocks.
      */
     private static boolean repacksQ5(WeightMatrix w) {
-        if (w.cols() % 64 != 0) return false;
+        if (w.type() == GgmlType.Q5_1 && w.cols() % 64 != 0) return false;
         Runtime rt = Runtime.getRuntime();
         long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
         long bytes = (long) w.rows() * w.cols() * 5 / 4;
@@ -152,7 +158,7 @@ public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, by
         return (short) (src[at] & 0xFF | src[at + 1] << 8);
     }
 
-    /** A Q4_K/Q5_K block's d * sc and dmin * m, 8 of each. */
+    /** A Q4_K block's d * sc and dmin * m, 8 of each. */
     private static void scalesK4(byte[] src, int at, int b, float[] scales, float[] mins) {
         float d = Float.float16ToFloat(le16(src, at));
         float dmin = Float.float16ToFloat(le16(src, at + 2));

@@ -1,6 +1,5 @@
 package gpt2j.engine.kernels;
 
-import gpt2j.weights.GgmlType;
 import gpt2j.weights.WeightMatrix;
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
@@ -26,17 +25,16 @@ public final class MatVec {
                 else MatVecF32.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             }
             case F16 -> MatVecF16.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
-            case Q8_0, Q4_0, Q6_K -> {
-                // The repack's padding rows exist: refuse what lies past w's rows as the other kernels do.
-                Objects.checkFromToIndex(rowStart, rowEnd, w.rows());
-                RowLanes.apply(w.type(), m.quants(), m.scales(), cols, x, xOff, out, outOff, rowStart, rowEnd);
-            }
+            case Q8_0, Q4_0, Q5_K, Q6_K -> rowLanes(m, x, xOff, out, outOff, rowStart, rowEnd);
             case Q4_1 -> MatVecQ4_1.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
-            case Q5_0, Q5_1 -> {
+            case Q5_0 -> {
+                if (m.quants() != null) rowLanes(m, x, xOff, out, outOff, rowStart, rowEnd);
+                else MatVecQ5_0.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+            }
+            case Q5_1 -> {
                 if (m.quants() != null)
-                    MatVecQ5_K.apply(m.quants(), m.scales(), m.mins(), cols, x, xOff, out, outOff, rowStart, rowEnd);
-                else if (w.type() == GgmlType.Q5_0)
-                    MatVecQ5_0.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+                    MatVecQ5_1.applyRepacked(
+                            m.quants(), m.scales(), m.mins(), cols, x, xOff, out, outOff, rowStart, rowEnd);
                 else MatVecQ5_1.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             }
             case IQ4_NL -> MatVecIQ4_NL.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
@@ -45,19 +43,24 @@ public final class MatVec {
             case Q3_K -> MatVecQ3_K.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q4_K ->
                 MatVecQ4_K.apply(m.quants(), m.scales(), m.mins(), cols, x, xOff, out, outOff, rowStart, rowEnd);
-            case Q5_K ->
-                MatVecQ5_K.apply(m.quants(), m.scales(), m.mins(), cols, x, xOff, out, outOff, rowStart, rowEnd);
             default -> throw new IllegalArgumentException("no mat-vec kernel for " + w.tensor());
         }
+    }
+
+    private static void rowLanes(
+            KernelMatrix m, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
+        // The repack's padding rows exist: refuse what lies past w's rows as the other kernels do.
+        Objects.checkFromToIndex(rowStart, rowEnd, m.rows());
+        RowLanes.apply(m, x, xOff, out, outOff, rowStart, rowEnd);
     }
 
     /**
      * {@link #apply} for n inputs at once (a decode step: one row of x per sequence):
      * out[i * outStride + r] = sum_c W[r][c] * x[i * xStride + c] for i below n and r in [rowStart, rowEnd), each with
-     * exactly the bits that apply gives that input alone. Weight rows go in blocks of {@link #EACH_BLOCK} (Q8_0, Q4_0 and
-     * Q6_K: their passes), so a block stays in cache while every input meets it; Q8_0, Q4_0 and Q6_K widen their quants
-     * once per group of four inputs, the other types run the one-input kernel per input (F32 and F16 kernels for several inputs
-     * were no faster than that here: docs/KERNELS.md).
+     * exactly the bits that apply gives that input alone. Weight rows go in blocks of {@link #EACH_BLOCK} (the types
+     * with weight rows in vector lanes, {@link RowLanes}: their passes), so a block stays in cache while every input meets
+     * it; those types widen their quants once per group of four inputs, the others run the one-input kernel per input
+     * (F32 and F16 kernels for several inputs were no faster than that here: docs/KERNELS.md).
      */
     public static void applyEach(
             KernelMatrix m, float[] x, int xStride, int n, float[] out, int outStride, int rowStart, int rowEnd) {
@@ -66,7 +69,7 @@ public final class MatVec {
         if (groupsInputs(m)) {
             // Pass by pass over the repack, every input at each pass: the kernels' own blocking.
             Objects.checkFromToIndex(rowStart, rowEnd, w.rows());
-            RowLanes.applyEach(w.type(), m.quants(), m.scales(), cols, x, xStride, n, out, outStride, rowStart, rowEnd);
+            RowLanes.applyEach(m, x, xStride, n, out, outStride, rowStart, rowEnd);
             return;
         }
         for (int rb = rowStart; rb < rowEnd; rb += EACH_BLOCK) {
@@ -77,16 +80,16 @@ public final class MatVec {
 
     /**
      * What callers should cut w's rows between threads at a multiple of, for {@link #apply} and {@link #applyEach}
-     * (a power of two; 1: anywhere): the passes of Q8_0, Q4_0 and Q6_K, since a pass that a cut splits is computed whole on
-     * both sides.
+     * (a power of two; 1: anywhere): the passes of the types with weight rows in vector lanes (Q8_0, Q4_0, Q5_0, Q5_K,
+     * Q6_K), since a pass that a cut splits is computed whole on both sides.
      */
     public static int rowGrain(KernelMatrix m) {
-        return RowLanes.holds(m.weight().type()) ? RowLanes.PASS : 1;
+        return RowLanes.holds(m) ? RowLanes.PASS : 1;
     }
 
-    /** Whether {@link #applyEach} widens a block once for a group of inputs (Q8_0, Q4_0, Q6_K), not once per input. */
+    /** Whether {@link #applyEach} widens a block once for a group of inputs ({@link RowLanes}), not once per input. */
     public static boolean groupsInputs(KernelMatrix m) {
-        return RowLanes.holds(m.weight().type());
+        return RowLanes.holds(m);
     }
 
     /** Weight rows per block of {@link #applyEach}: ~100 KB of F32 at 768 columns, stays in L2 for every input. */

@@ -17,9 +17,10 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Q5_0 mat-vec: each row of w is cols/32 blocks of 22 bytes, {fp16 d; uint8 qh[4]; uint8 qs[16]} (ggml block_q5_0):
  * element j's low four bits are qs[j]'s low nibble (j below 16) or qs[j-16]'s high nibble, its fifth bit is bit j of
- * the little-endian 32-bit qh, value = (q - 16) * d. Q4_0's loop with each lane's fifth bit shifted in: bit k of
- * qh << 4 moved right by k lands on bit 4 for element k, and likewise for qh >>> 12 and element 16 + k. The blocks
- * are read in place. cols must be a multiple of 32.
+ * the little-endian 32-bit qh, value = (q - 16) * d. cols must be a multiple of 32. Generation reads Q8_0's repack
+ * ({@link #repack}) where the heap has room ({@link KernelMatrix}); else {@link #apply} reads the blocks in place:
+ * Q4_0's loop with each lane's fifth bit shifted in (bit k of qh << 4 moved right by k lands on bit 4 for element k,
+ * and likewise for qh >>> 12 and element 16 + k).
  */
 final class MatVecQ5_0 {
 
@@ -44,6 +45,30 @@ final class MatVecQ5_0 {
         Bytes8.set(q, o + 8, b & Bytes8.NIBBLES | Long.expand(h >>> 8, Bytes8.BIT4));
         Bytes8.set(q, o + 16, a >>> 4 & Bytes8.NIBBLES | Long.expand(h >>> 16, Bytes8.BIT4));
         Bytes8.set(q, o + 24, b >>> 4 & Bytes8.NIBBLES | Long.expand(h >>> 24, Bytes8.BIT4));
+    }
+
+    /**
+     * Fills {@link MatVecQ8_0}'s repack (weight rows in vector lanes, {@link RowLanes}) from the file's rows, each quant
+     * less 16 as Q8_0's signed byte and d as the block's scale, so that Q8_0's kernels multiply Q5_0 exactly: 36 bytes
+     * per 32 weights (1.6x the file) against the 40 of the byte-per-weight repack this replaced, and one widening per
+     * column for a decode step's inputs. The padding rows stay zero.
+     */
+    static void repack(MemorySegment w, int rows, int cols, byte[] quants, float[] scales) {
+        int blocks = cols / BLOCK, rowBytes = blocks * BLOCK_BYTES, pass = RowLanes.PASS;
+        byte[] src = new byte[pass * rowBytes], q = new byte[BLOCK];
+        for (int p = 0; p * pass < rows; p++) {
+            int n = Math.min(pass, rows - p * pass);
+            MemorySegment.copy(w, JAVA_BYTE, (long) p * pass * rowBytes, src, 0, n * rowBytes);
+            for (int b = 0; b < blocks; b++) {
+                int unit = p * blocks + b;
+                for (int l = 0, at = b * BLOCK_BYTES; l < n; l++, at += rowBytes) {
+                    scales[unit * pass + l] = Float.float16ToFloat((short) (src[at] & 0xFF | src[at + 1] << 8));
+                    unpack(src, at + 2, at + 6, q, 0);
+                    for (int j = 0, o = unit * BLOCK * pass + l; j < BLOCK; j++, o += pass)
+                        quants[o] = (byte) (q[j] - 16);
+                }
+            }
+        }
     }
 
     static void apply(
@@ -112,7 +137,11 @@ final class MatVecQ5_0 {
         }
     }
 
-    /** The scalar twin of {@link #apply}, each weight decoded as block_q5_0 defines it. */
+    /**
+     * The scalar twin of the kernels, each weight decoded as block_q5_0 defines it: the arithmetic of {@link MatVecQ8_0}'s
+     * twin on the quants less 16 (per block an FMA chain over the even columns, one over the odd, then acc = fma(even +
+     * odd, d, acc)), which the repack's kernels follow bit for bit; the in-place {@link #apply} sums in another order.
+     */
     static void scalar(
             MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
         int blocks = cols / BLOCK;
@@ -120,16 +149,23 @@ final class MatVecQ5_0 {
             long block = (long) r * blocks * BLOCK_BYTES;
             float acc = 0f;
             for (int b = 0; b < blocks; b++, block += BLOCK_BYTES) {
-                float d = Float.float16ToFloat(w.get(LE_SHORT, block));
                 int xb = xOff + b * BLOCK;
-                for (int j = 0; j < BLOCK; j++) {
-                    int q = w.get(JAVA_BYTE, block + 6 + j % 16) & 0xFF;
-                    int low = j < 16 ? q & 0xF : q >> 4;
-                    int fifth = w.get(JAVA_BYTE, block + 2 + j / 8) >> (j % 8) & 1;
-                    acc += ((low | fifth << 4) - 16) * d * x[xb + j];
+                float even = 0f, odd = 0f;
+                for (int j = 0; j < BLOCK; j += 2) {
+                    even = Math.fma(quant(w, block, j), x[xb + j], even);
+                    odd = Math.fma(quant(w, block, j + 1), x[xb + j + 1], odd);
                 }
+                acc = Math.fma(even + odd, Float.float16ToFloat(w.get(LE_SHORT, block)), acc);
             }
             out[outOff + r] = acc;
         }
+    }
+
+    /** Element j of the block at {@code block}, less 16. */
+    private static int quant(MemorySegment w, long block, int j) {
+        int q = w.get(JAVA_BYTE, block + 6 + j % 16) & 0xFF;
+        int low = j < 16 ? q & 0xF : q >> 4;
+        int fifth = w.get(JAVA_BYTE, block + 2 + j / 8) >> (j % 8) & 1;
+        return (low | fifth << 4) - 16;
     }
 }

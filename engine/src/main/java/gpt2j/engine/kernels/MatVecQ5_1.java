@@ -11,14 +11,16 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q5_1 mat-vec: each row of w is cols/32 blocks of 24 bytes, {fp16 d, m; uint8 qh[4]; uint8 qs[16]} (ggml
  * block_q5_1): {@link MatVecQ5_0}'s five-bit quants, value = q * d + m. The minimum's part of a block's dot product,
- * m * (sum of x over the block), uses sums of x taken once per call, as {@link MatVecQ4_1} does. The blocks are read
- * in place. cols must be a multiple of 32.
+ * m * (sum of x over the block), uses sums of x taken once per call, as {@link MatVecQ4_1} does. Generation reads a
+ * repack of a byte per weight ({@link #applyRepacked}) where the heap has room ({@link KernelMatrix}), else the blocks
+ * in place ({@link #apply}). cols must be a multiple of 32.
  */
 final class MatVecQ5_1 {
 
@@ -29,6 +31,59 @@ final class MatVecQ5_1 {
     static final VectorSpecies<Integer> I = F.vectorShape().withLanes(int.class);
 
     private MatVecQ5_1() {}
+
+    /**
+     * The kernel on {@link KernelMatrix}'s repack, where the heap had room: quants[32 * (r * cols/32 + j) + i] is quant
+     * i (0-31) of row r's block j, scales and mins[r * cols/32 + j] its d and -m. cols must be a multiple of 64: the
+     * loop takes blocks in pairs, one accumulator each.
+     */
+    static void applyRepacked(
+            byte[] quants,
+            float[] scales,
+            float[] mins,
+            int cols,
+            float[] x,
+            int xOff,
+            float[] out,
+            int outOff,
+            int rowStart,
+            int rowEnd) {
+        int subs = cols / 32;
+        int step = F.length();
+        int parts = 16 / step; // float vectors per 16 bytes: 1 at 512 bits, 2 at 256, 4 at 128
+        float[] xs = MatVecQ4_K.negatedSubBlockSums(x, xOff, cols, 32);
+        int whole = F.loopBound(subs);
+        VectorMask<Float> tail = F.indexInRange(whole, subs);
+        for (int r = rowStart; r < rowEnd; r++) {
+            int s = r * subs;
+            // Two accumulators, even and odd sub-blocks: one chain of FMAs would wait on its latency.
+            FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
+            for (int j = 0; j < whole; j += step) {
+                acc1 = FloatVector.fromArray(F, mins, s + j).fma(FloatVector.fromArray(F, xs, j), acc1);
+            }
+            if (whole < subs) {
+                acc1 = FloatVector.fromArray(F, mins, s + whole, tail)
+                        .fma(FloatVector.fromArray(F, xs, whole, tail), acc1);
+            }
+            for (int j = 0; j < subs; j += 2) {
+                FloatVector sum0 = FloatVector.zero(F), sum1 = sum0;
+                for (int k = 0; k < 2; k++) {
+                    ByteVector q0 = ByteVector.fromArray(B128, quants, (s + j) * 32 + 16 * k);
+                    ByteVector q1 = ByteVector.fromArray(B128, quants, (s + j + 1) * 32 + 16 * k);
+                    for (int p = 0; p < parts; p++) {
+                        int xo = xOff + j * 32 + 16 * k + p * step;
+                        sum0 = ((FloatVector) q0.convertShape(VectorOperators.B2F, F, p))
+                                .fma(FloatVector.fromArray(F, x, xo), sum0);
+                        sum1 = ((FloatVector) q1.convertShape(VectorOperators.B2F, F, p))
+                                .fma(FloatVector.fromArray(F, x, xo + 32), sum1);
+                    }
+                }
+                acc0 = sum0.fma(FloatVector.broadcast(F, scales[s + j]), acc0);
+                acc1 = sum1.fma(FloatVector.broadcast(F, scales[s + j + 1]), acc1);
+            }
+            out[outOff + r] = Simd.sum(acc0.add(acc1));
+        }
+    }
 
     static void apply(
             MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {

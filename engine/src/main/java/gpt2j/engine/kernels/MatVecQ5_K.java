@@ -1,109 +1,48 @@
 package gpt2j.engine.kernels;
 
 import static gpt2j.engine.kernels.Simd.F;
-import static gpt2j.engine.kernels.Simd.LE_SHORT;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static jdk.incubator.vector.VectorOperators.B2F;
 
 import gpt2j.weights.BlockFormats;
 import gpt2j.weights.GgmlType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Q5_K mat-vec: each row is cols/256 blocks of 176 bytes, {fp16 d, dmin; uint8 scales[12]; uint8 qh[32]; uint8 qs[128]}
- * (ggml block_q5_K): {@link MatVecQ4_K}'s layout plus a fifth bit per value, bit 2g (low nibbles) or 2g+1 (high
- * nibbles) of qh[l] for the g-th 32 bytes of qs. value = d * sc * q - dmin * m. cols must be a multiple of 256.
- * The vector kernel reads the bytes {@link #unpack} makes at load, one signed byte per weight in row order
- * (quants[cols * r + c]), with a scale and a minimum per 32 ({@link KernelMatrix#scales}, {@link KernelMatrix#mins}):
- * per 16 weights one load, one widening and one FMA, where rebuilding each quant from its 4 + 1 bit planes took twice
- * the vector instructions (docs/KERNELS.md). The scalar twin reads the file's blocks in place.
+ * Q5_K: each row is cols/256 blocks of 176 bytes, {fp16 d, dmin; uint8 scales[12]; uint8 qh[32]; uint8 qs[128]} (ggml
+ * block_q5_K): {@link MatVecQ4_K}'s layout plus a fifth bit per value, bit 2g (low nibbles) or 2g+1 (high nibbles) of
+ * qh[l] for the g-th 32 bytes of qs; 8 sub-blocks of 32 with 6-bit scales sc and mins m. value = d * sc * q - dmin *
+ * m. cols must be a multiple of 256. Generation reads {@link RowLanes}' layout, which {@link #repack} makes at load: a
+ * column is the pass's quants (0-31), one byte per row; after each 32 columns come the pass's sc and m for them, a
+ * byte per row each, and d and dmin are floats per row and 256 columns (1.6x the file). The kernels of a pass
+ * ({@link #pass}, {@link #group4}) compute each row as {@link #scalar} does: per 32 columns an FMA chain over the even
+ * ones and one over the odd, then acc = fma(even + odd, d * sc, acc) and acc = fma(dmin * m, -(sum of x over the 32
+ * columns), acc), the sums taken once per input ({@link #sums}). The prompt pass decodes the file's blocks
+ * ({@link #dequantize}).
  */
 final class MatVecQ5_K {
 
     static final int BLOCK = GgmlType.Q5_K.blockSize;
     static final int BLOCK_BYTES = GgmlType.Q5_K.bytesPerBlock;
 
-    private static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
+    /** Columns per scale and minimum. */
+    static final int SUB = 32;
+
+    static final int SUBS = BLOCK / SUB;
+
+    /** Bytes of the repack per row and sub-block: the quants, then sc and m. */
+    static final int GROUP = SUB + 2;
+
+    /** Bytes of the repack per row and block. */
+    static final int UNIT = SUBS * GROUP;
+
+    private static final int LANES = RowLanes.LANES, PASS = RowLanes.PASS, PARTS = RowLanes.PARTS;
+    private static final VectorSpecies<Byte> Q = RowLanes.Q;
 
     private MatVecQ5_K() {}
-
-    /**
-     * The kernel reads {@link KernelMatrix}'s repack: quants as above, and per 32 weights (sub-block j of row r at
-     * cols/32 * r + j) a scale d * sc and a minimum dmin * m, taken as {@link MatVecQ4_K} takes its own. One scale FMA
-     * per 32 weights, not per 16 (1.07-1.09x), in a method of its own: shared with Q6_K's through a test for minimums,
-     * both ran at ~0.7x. Also Q5_0's and Q5_1's kernel on
-     * their repack ({@link KernelMatrix}), so cols need only be a multiple of 64 here.
-     */
-    static void apply(
-            byte[] quants,
-            float[] scales,
-            float[] mins,
-            int cols,
-            float[] x,
-            int xOff,
-            float[] out,
-            int outOff,
-            int rowStart,
-            int rowEnd) {
-        int subs = cols / 32;
-        int step = F.length();
-        int parts = 16 / step; // float vectors per 16 bytes: 1 at 512 bits, 2 at 256, 4 at 128
-        float[] xs = MatVecQ4_K.negatedSubBlockSums(x, xOff, cols, 32);
-        int whole = F.loopBound(subs);
-        VectorMask<Float> tail = F.indexInRange(whole, subs);
-        for (int r = rowStart; r < rowEnd; r++) {
-            int s = r * subs;
-            // Two accumulators, even and odd sub-blocks: one chain of FMAs would wait on its latency.
-            FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
-            for (int j = 0; j < whole; j += step) {
-                acc1 = FloatVector.fromArray(F, mins, s + j).fma(FloatVector.fromArray(F, xs, j), acc1);
-            }
-            if (whole < subs) {
-                acc1 = FloatVector.fromArray(F, mins, s + whole, tail)
-                        .fma(FloatVector.fromArray(F, xs, whole, tail), acc1);
-            }
-            for (int j = 0; j < subs; j += 2) {
-                FloatVector sum0 = FloatVector.zero(F), sum1 = sum0;
-                for (int k = 0; k < 2; k++) {
-                    ByteVector q0 = ByteVector.fromArray(B128, quants, (s + j) * 32 + 16 * k);
-                    ByteVector q1 = ByteVector.fromArray(B128, quants, (s + j + 1) * 32 + 16 * k);
-                    for (int p = 0; p < parts; p++) {
-                        int xo = xOff + j * 32 + 16 * k + p * step;
-                        sum0 = ((FloatVector) q0.convertShape(VectorOperators.B2F, F, p))
-                                .fma(FloatVector.fromArray(F, x, xo), sum0);
-                        sum1 = ((FloatVector) q1.convertShape(VectorOperators.B2F, F, p))
-                                .fma(FloatVector.fromArray(F, x, xo + 32), sum1);
-                    }
-                }
-                acc0 = sum0.fma(FloatVector.broadcast(F, scales[s + j]), acc0);
-                acc1 = sum1.fma(FloatVector.broadcast(F, scales[s + j + 1]), acc1);
-            }
-            out[outOff + r] = Simd.sum(acc0.add(acc1));
-        }
-    }
-
-    /**
-     * Rows [r0, r1) as floats, row-major from offset 0 of panel (the batched kernel's input): scale * q - min, a scale
-     * and a minimum per 32 weights.
-     */
-    static void dequantize(byte[] quants, float[] scales, float[] mins, int cols, int r0, int r1, float[] panel) {
-        int step = F.length();
-        int parts = 16 / step;
-        for (int j = r0 * (cols / 16), end = r1 * (cols / 16), o = 0; j < end; j++, o += 16) {
-            ByteVector q = ByteVector.fromArray(B128, quants, j * 16);
-            FloatVector d = FloatVector.broadcast(F, scales[j / 2]);
-            FloatVector m = FloatVector.broadcast(F, -mins[j / 2]);
-            for (int p = 0; p < parts; p++) {
-                ((FloatVector) q.convertShape(VectorOperators.B2F, F, p))
-                        .fma(d, m)
-                        .intoArray(panel, o + p * step);
-            }
-        }
-    }
 
     /** The 256 5-bit quants of the block at {@code src[at..]}, one byte each in row order, into {@code q[o..]}. */
     static void unpack(byte[] src, int at, byte[] q, int o) {
@@ -117,31 +56,338 @@ final class MatVecQ5_K {
         }
     }
 
-    /** The scalar twin of {@link #apply}, straight from dequantize_row_q5_K. */
+    private static float half(byte[] src, int at) {
+        return Float.float16ToFloat((short) (src[at] & 0xFF | src[at + 1] << 8));
+    }
+
+    /**
+     * Fills the repack from the file's rows. Per pass p (rows PASS p ..) and 256-column block b, unit u = p * blocks + b
+     * holds UNIT * PASS bytes from quants[u * UNIT * PASS]: per sub-block j its 32 columns, column c at (34 j + c) *
+     * PASS + r % PASS, then sc[j] at (34 j + 32) * PASS + r % PASS and m[j] at (34 j + 33) * PASS + r % PASS, so that
+     * the kernels read one stream; d and dmin are scales and mins[u * PASS + r % PASS]. The kernels make d * sc and
+     * dmin * m, exact in float (an 11-bit significand times a 6-bit integer). The padding rows stay zero.
+     */
+    static void repack(MemorySegment w, int rows, int cols, byte[] quants, float[] scales, float[] mins) {
+        int blocks = cols / BLOCK, rowBytes = blocks * BLOCK_BYTES;
+        byte[] src = new byte[PASS * rowBytes], q = new byte[BLOCK];
+        for (int p = 0; p * PASS < rows; p++) {
+            int n = Math.min(PASS, rows - p * PASS);
+            MemorySegment.copy(w, JAVA_BYTE, (long) p * PASS * rowBytes, src, 0, n * rowBytes);
+            for (int l = 0; l < n; l++) {
+                for (int b = 0, at = l * rowBytes; b < blocks; b++, at += BLOCK_BYTES) {
+                    unpack(src, at, q, 0);
+                    int unit = p * blocks + b, base = unit * UNIT * PASS + l;
+                    scales[unit * PASS + l] = half(src, at);
+                    mins[unit * PASS + l] = half(src, at + 2);
+                    for (int j = 0; j < SUBS; j++) {
+                        int o = base + j * GROUP * PASS;
+                        for (int c = 0; c < SUB; c++, o += PASS) quants[o] = q[SUB * j + c];
+                        quants[o] = (byte) BlockFormats.scaleK4(src, at + 4, j);
+                        quants[o + PASS] = (byte) BlockFormats.minK4(src, at + 4, j);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Minus the sums of x over each 32 columns, for inputs i below n at x[xOff + i * xStride ..], in a per-thread array:
+     * input i's from (cols / 32) * i. The kernels and the twin all take them from here, so that their bits agree.
+     */
+    static float[] sums(float[] x, int xOff, int xStride, int n, int cols) {
+        int per = cols / SUB;
+        float[] s = SUMS.get();
+        if (s.length < n * per) SUMS.set(s = new float[n * per]);
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < per; j++) {
+                int c = xOff + i * xStride + SUB * j;
+                float a = 0f, b = 0f, e = 0f, f = 0f;
+                for (int k = c; k < c + SUB; k += 4) {
+                    a += x[k];
+                    b += x[k + 1];
+                    e += x[k + 2];
+                    f += x[k + 3];
+                }
+                s[i * per + j] = -((a + b) + (e + f));
+            }
+        }
+        return s;
+    }
+
+    private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[0]);
+
+    /*
+     * The kernels below are MatVecQ6_K's with 32-column sub-blocks and a minimum, written out in full for the same
+     * reason (no helper takes or returns a vector: docs/PERFORMANCE.md, "slow processes").
+     */
+
+    /** Pass p's PASS rows times x into dst[d0 ..]; s holds x's negated sums from s0 ({@link #sums}). */
+    static void pass(
+            byte[] q,
+            float[] scales,
+            float[] mins,
+            int blocks,
+            float[] x,
+            int xOff,
+            float[] s,
+            int s0,
+            int p,
+            float[] dst,
+            int d0) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int b = 0, unit = p * blocks; b < blocks; b++, unit++) {
+            int base = unit * UNIT * PASS, f = unit * PASS;
+            for (int g = 0; g < SUBS; g++) {
+                // e*: the even columns' chains of the four lane groups, o*: the odd columns'.
+                FloatVector e0 = FloatVector.zero(F), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
+                int xs = xOff + b * BLOCK + g * SUB;
+                for (int j = 0, c = base + g * GROUP * PASS; j < SUB; j += 2, c += 2 * PASS) {
+                    FloatVector xe = FloatVector.broadcast(F, x[xs + j]), xo = FloatVector.broadcast(F, x[xs + j + 1]);
+                    int d = c + PASS;
+                    if (PARTS == 1) {
+                        e0 = ((FloatVector) ByteVector.fromArray(Q, q, c).convertShape(B2F, F, 0)).fma(xe, e0);
+                        e1 = ((FloatVector)
+                                        ByteVector.fromArray(Q, q, c + LANES).convertShape(B2F, F, 0))
+                                .fma(xe, e1);
+                        e2 = ((FloatVector) ByteVector.fromArray(Q, q, c + 2 * LANES)
+                                        .convertShape(B2F, F, 0))
+                                .fma(xe, e2);
+                        e3 = ((FloatVector) ByteVector.fromArray(Q, q, c + 3 * LANES)
+                                        .convertShape(B2F, F, 0))
+                                .fma(xe, e3);
+                        o0 = ((FloatVector) ByteVector.fromArray(Q, q, d).convertShape(B2F, F, 0)).fma(xo, o0);
+                        o1 = ((FloatVector)
+                                        ByteVector.fromArray(Q, q, d + LANES).convertShape(B2F, F, 0))
+                                .fma(xo, o1);
+                        o2 = ((FloatVector) ByteVector.fromArray(Q, q, d + 2 * LANES)
+                                        .convertShape(B2F, F, 0))
+                                .fma(xo, o2);
+                        o3 = ((FloatVector) ByteVector.fromArray(Q, q, d + 3 * LANES)
+                                        .convertShape(B2F, F, 0))
+                                .fma(xo, o3);
+                    } else { // two lane groups per load
+                        ByteVector v01 = ByteVector.fromArray(Q, q, c), v23 = ByteVector.fromArray(Q, q, c + 2 * LANES);
+                        e0 = ((FloatVector) v01.convertShape(B2F, F, 0)).fma(xe, e0);
+                        e1 = ((FloatVector) v01.convertShape(B2F, F, 1)).fma(xe, e1);
+                        e2 = ((FloatVector) v23.convertShape(B2F, F, 0)).fma(xe, e2);
+                        e3 = ((FloatVector) v23.convertShape(B2F, F, 1)).fma(xe, e3);
+                        v01 = ByteVector.fromArray(Q, q, d);
+                        v23 = ByteVector.fromArray(Q, q, d + 2 * LANES);
+                        o0 = ((FloatVector) v01.convertShape(B2F, F, 0)).fma(xo, o0);
+                        o1 = ((FloatVector) v01.convertShape(B2F, F, 1)).fma(xo, o1);
+                        o2 = ((FloatVector) v23.convertShape(B2F, F, 0)).fma(xo, o2);
+                        o3 = ((FloatVector) v23.convertShape(B2F, F, 1)).fma(xo, o3);
+                    }
+                }
+                int sc = base + (g * GROUP + SUB) * PASS, mn = sc + PASS;
+                FloatVector sum = FloatVector.broadcast(F, s[s0 + b * SUBS + g]);
+                if (PARTS == 1) {
+                    a0 = e0.add(o0)
+                            .fma(
+                                    ((FloatVector) ByteVector.fromArray(Q, q, sc)
+                                                    .convertShape(B2F, F, 0))
+                                            .mul(FloatVector.fromArray(F, scales, f)),
+                                    a0);
+                    a0 = ((FloatVector) ByteVector.fromArray(Q, q, mn).convertShape(B2F, F, 0))
+                            .mul(FloatVector.fromArray(F, mins, f))
+                            .fma(sum, a0);
+                    a1 = e1.add(o1)
+                            .fma(
+                                    ((FloatVector) ByteVector.fromArray(Q, q, sc + LANES)
+                                                    .convertShape(B2F, F, 0))
+                                            .mul(FloatVector.fromArray(F, scales, f + LANES)),
+                                    a1);
+                    a1 = ((FloatVector) ByteVector.fromArray(Q, q, mn + LANES).convertShape(B2F, F, 0))
+                            .mul(FloatVector.fromArray(F, mins, f + LANES))
+                            .fma(sum, a1);
+                    a2 = e2.add(o2)
+                            .fma(
+                                    ((FloatVector) ByteVector.fromArray(Q, q, sc + 2 * LANES)
+                                                    .convertShape(B2F, F, 0))
+                                            .mul(FloatVector.fromArray(F, scales, f + 2 * LANES)),
+                                    a2);
+                    a2 = ((FloatVector)
+                                    ByteVector.fromArray(Q, q, mn + 2 * LANES).convertShape(B2F, F, 0))
+                            .mul(FloatVector.fromArray(F, mins, f + 2 * LANES))
+                            .fma(sum, a2);
+                    a3 = e3.add(o3)
+                            .fma(
+                                    ((FloatVector) ByteVector.fromArray(Q, q, sc + 3 * LANES)
+                                                    .convertShape(B2F, F, 0))
+                                            .mul(FloatVector.fromArray(F, scales, f + 3 * LANES)),
+                                    a3);
+                    a3 = ((FloatVector)
+                                    ByteVector.fromArray(Q, q, mn + 3 * LANES).convertShape(B2F, F, 0))
+                            .mul(FloatVector.fromArray(F, mins, f + 3 * LANES))
+                            .fma(sum, a3);
+                } else {
+                    ByteVector v01 = ByteVector.fromArray(Q, q, sc), v23 = ByteVector.fromArray(Q, q, sc + 2 * LANES);
+                    ByteVector m01 = ByteVector.fromArray(Q, q, mn), m23 = ByteVector.fromArray(Q, q, mn + 2 * LANES);
+                    a0 = e0.add(o0)
+                            .fma(
+                                    ((FloatVector) v01.convertShape(B2F, F, 0))
+                                            .mul(FloatVector.fromArray(F, scales, f)),
+                                    a0);
+                    a0 = ((FloatVector) m01.convertShape(B2F, F, 0))
+                            .mul(FloatVector.fromArray(F, mins, f))
+                            .fma(sum, a0);
+                    a1 = e1.add(o1)
+                            .fma(
+                                    ((FloatVector) v01.convertShape(B2F, F, 1))
+                                            .mul(FloatVector.fromArray(F, scales, f + LANES)),
+                                    a1);
+                    a1 = ((FloatVector) m01.convertShape(B2F, F, 1))
+                            .mul(FloatVector.fromArray(F, mins, f + LANES))
+                            .fma(sum, a1);
+                    a2 = e2.add(o2)
+                            .fma(
+                                    ((FloatVector) v23.convertShape(B2F, F, 0))
+                                            .mul(FloatVector.fromArray(F, scales, f + 2 * LANES)),
+                                    a2);
+                    a2 = ((FloatVector) m23.convertShape(B2F, F, 0))
+                            .mul(FloatVector.fromArray(F, mins, f + 2 * LANES))
+                            .fma(sum, a2);
+                    a3 = e3.add(o3)
+                            .fma(
+                                    ((FloatVector) v23.convertShape(B2F, F, 1))
+                                            .mul(FloatVector.fromArray(F, scales, f + 3 * LANES)),
+                                    a3);
+                    a3 = ((FloatVector) m23.convertShape(B2F, F, 1))
+                            .mul(FloatVector.fromArray(F, mins, f + 3 * LANES))
+                            .fma(sum, a3);
+                }
+            }
+        }
+        a0.intoArray(dst, d0);
+        a1.intoArray(dst, d0 + LANES);
+        a2.intoArray(dst, d0 + 2 * LANES);
+        a3.intoArray(dst, d0 + 3 * LANES);
+    }
+
+    /**
+     * Lane group k of pass p times the inputs at x[x0 ..] .. x[x3 ..], into dst at d0 .. d3; s holds their negated sums
+     * from s0 .. s3 ({@link #sums}).
+     */
+    static void group4(
+            byte[] q,
+            float[] scales,
+            float[] mins,
+            int blocks,
+            float[] x,
+            int x0,
+            int x1,
+            int x2,
+            int x3,
+            float[] s,
+            int s0,
+            int s1,
+            int s2,
+            int s3,
+            int p,
+            int k,
+            float[] dst,
+            int d0,
+            int d1,
+            int d2,
+            int d3) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int b = 0, unit = p * blocks; b < blocks; b++, unit++) {
+            int base = unit * UNIT * PASS + k * LANES;
+            FloatVector f = FloatVector.fromArray(F, scales, unit * PASS + k * LANES);
+            FloatVector fm = FloatVector.fromArray(F, mins, unit * PASS + k * LANES);
+            for (int g = 0; g < SUBS; g++) {
+                FloatVector e0 = FloatVector.zero(F), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
+                int xs = b * BLOCK + g * SUB;
+                for (int j = 0, c = base + g * GROUP * PASS; j < SUB; j += 2, c += 2 * PASS) {
+                    // At 128 bits each load also takes the next lane group's column, which part 0 leaves unused.
+                    FloatVector we = (FloatVector) ByteVector.fromArray(Q, q, c).convertShape(B2F, F, 0);
+                    FloatVector wo =
+                            (FloatVector) ByteVector.fromArray(Q, q, c + PASS).convertShape(B2F, F, 0);
+                    int xe = xs + j;
+                    e0 = we.fma(FloatVector.broadcast(F, x[x0 + xe]), e0);
+                    e1 = we.fma(FloatVector.broadcast(F, x[x1 + xe]), e1);
+                    e2 = we.fma(FloatVector.broadcast(F, x[x2 + xe]), e2);
+                    e3 = we.fma(FloatVector.broadcast(F, x[x3 + xe]), e3);
+                    o0 = wo.fma(FloatVector.broadcast(F, x[x0 + xe + 1]), o0);
+                    o1 = wo.fma(FloatVector.broadcast(F, x[x1 + xe + 1]), o1);
+                    o2 = wo.fma(FloatVector.broadcast(F, x[x2 + xe + 1]), o2);
+                    o3 = wo.fma(FloatVector.broadcast(F, x[x3 + xe + 1]), o3);
+                }
+                int sc = base + (g * GROUP + SUB) * PASS, si = b * SUBS + g;
+                FloatVector d = ((FloatVector) ByteVector.fromArray(Q, q, sc).convertShape(B2F, F, 0)).mul(f);
+                FloatVector m =
+                        ((FloatVector) ByteVector.fromArray(Q, q, sc + PASS).convertShape(B2F, F, 0)).mul(fm);
+                a0 = m.fma(FloatVector.broadcast(F, s[s0 + si]), e0.add(o0).fma(d, a0));
+                a1 = m.fma(FloatVector.broadcast(F, s[s1 + si]), e1.add(o1).fma(d, a1));
+                a2 = m.fma(FloatVector.broadcast(F, s[s2 + si]), e2.add(o2).fma(d, a2));
+                a3 = m.fma(FloatVector.broadcast(F, s[s3 + si]), e3.add(o3).fma(d, a3));
+            }
+        }
+        a0.intoArray(dst, d0);
+        a1.intoArray(dst, d1);
+        a2.intoArray(dst, d2);
+        a3.intoArray(dst, d3);
+    }
+
+    /**
+     * Rows [r0, r1) of w as floats, row-major from offset 0 of panel (the batched kernel's input), from the file's
+     * blocks: d * sc * q - dmin * m as one FMA per weight.
+     */
+    static void dequantize(MemorySegment w, int cols, int r0, int r1, float[] panel) {
+        int step = F.length(), parts = 16 / step;
+        Scratch t = SCRATCH.get();
+        int o = 0;
+        for (long block = (long) r0 * (cols / BLOCK), end = (long) r1 * (cols / BLOCK); block < end; block++) {
+            MemorySegment.copy(w, JAVA_BYTE, block * BLOCK_BYTES, t.src, 0, BLOCK_BYTES);
+            unpack(t.src, 0, t.q, 0);
+            float d = half(t.src, 0), dmin = half(t.src, 2);
+            for (int j = 0; j < SUBS; j++, o += SUB) {
+                FloatVector scale = FloatVector.broadcast(F, d * BlockFormats.scaleK4(t.src, 4, j));
+                FloatVector min = FloatVector.broadcast(F, -(dmin * BlockFormats.minK4(t.src, 4, j)));
+                for (int h = 0; h < 2; h++) {
+                    ByteVector q = ByteVector.fromArray(ByteVector.SPECIES_128, t.q, SUB * j + 16 * h);
+                    for (int p = 0; p < parts; p++) {
+                        ((FloatVector) q.convertShape(B2F, F, p))
+                                .fma(scale, min)
+                                .intoArray(panel, o + 16 * h + p * step);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The scalar twin of the kernels, on the file's blocks: the arithmetic they follow, bit for bit. */
     static void scalar(
             MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
         int blocks = cols / BLOCK;
+        byte[] src = new byte[BLOCK_BYTES], q = new byte[BLOCK];
+        float[] s = sums(x, xOff, 0, 1, cols);
         for (int r = rowStart; r < rowEnd; r++) {
             float acc = 0f;
             for (int b = 0; b < blocks; b++) {
-                long block = ((long) r * blocks + b) * BLOCK_BYTES;
-                float d = Float.float16ToFloat(w.get(LE_SHORT, block));
-                float dmin = Float.float16ToFloat(w.get(LE_SHORT, block + 2));
-                for (int g = 0; g < 4; g++) {
-                    float d1 = d * BlockFormats.scaleK4(w, block + 4, 2 * g),
-                            m1 = dmin * BlockFormats.minK4(w, block + 4, 2 * g);
-                    float d2 = d * BlockFormats.scaleK4(w, block + 4, 2 * g + 1);
-                    float m2 = dmin * BlockFormats.minK4(w, block + 4, 2 * g + 1);
-                    int xb = xOff + b * BLOCK + 64 * g;
-                    for (int l = 0; l < 32; l++) {
-                        int q = w.get(JAVA_BYTE, block + 48 + 32 * g + l) & 0xFF;
-                        int h = w.get(JAVA_BYTE, block + 16 + l) & 0xFF;
-                        int lo = (q & 0xF) + ((h >> 2 * g & 1) << 4), hi = (q >> 4) + ((h >> 2 * g + 1 & 1) << 4);
-                        acc += (d1 * lo - m1) * x[xb + l] + (d2 * hi - m2) * x[xb + 32 + l];
+                MemorySegment.copy(w, JAVA_BYTE, ((long) r * blocks + b) * BLOCK_BYTES, src, 0, BLOCK_BYTES);
+                unpack(src, 0, q, 0);
+                float d = half(src, 0), dmin = half(src, 2);
+                int xb = xOff + b * BLOCK;
+                for (int j = 0; j < SUBS; j++) {
+                    float even = 0f, odd = 0f;
+                    for (int c = 0; c < SUB; c += 2) {
+                        even = Math.fma(q[SUB * j + c], x[xb + SUB * j + c], even);
+                        odd = Math.fma(q[SUB * j + c + 1], x[xb + SUB * j + c + 1], odd);
                     }
+                    acc = Math.fma(even + odd, d * BlockFormats.scaleK4(src, 4, j), acc);
+                    acc = Math.fma(dmin * BlockFormats.minK4(src, 4, j), s[b * SUBS + j], acc);
                 }
             }
             out[outOff + r] = acc;
         }
     }
+
+    /** A thread's copy of one block and its unpacked quants, for {@link #dequantize}. */
+    private static final class Scratch {
+        final byte[] src = new byte[BLOCK_BYTES];
+        final byte[] q = new byte[BLOCK];
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 }

@@ -7,16 +7,17 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The repack shared by Q8_0, Q4_0 and Q6_K ({@link KernelMatrix}), with weight rows in vector lanes, and the loops
- * that run their kernels over any row range and any number of inputs. A lane group is {@link #LANES} rows (one float
- * vector), a pass four lane groups ({@link #PASS} rows); for each pass and block of 32 columns the repack holds the
- * block's columns one after another, a column being the pass's quants (Q8_0 one byte per row, Q4_0 one byte per row
- * for two columns), then the pass's PASS scales as floats (Q6_K: after each 16 columns the pass's scales as bytes,
- * and a float per row and 256 columns in scales, {@link MatVecQ6_K#repack}). A column widens to a
- * vector that multiplies one broadcast input value: one FMA per weight and input, a block's scale once per lane group
- * instead of once per row, no sum across lanes, and a decode step's inputs share each widening. The kernels of a pass
- * are the types' own ({@link MatVecQ8_0}, {@link MatVecQ4_0}, {@link MatVecQ6_K}); every output has its type's scalar
- * twin's bits, whatever the range's cuts or the inputs beside it.
+ * The repack shared by Q8_0, Q4_0, Q5_0, Q5_K and Q6_K ({@link KernelMatrix}), with weight rows in vector lanes, and
+ * the loops that run their kernels over any row range and any number of inputs. A lane group is {@link #LANES} rows
+ * (one float vector), a pass four lane groups ({@link #PASS} rows); for each pass and block of 32 columns the repack
+ * holds the block's columns one after another, a column being the pass's quants (Q8_0 and Q5_0 one byte per row, Q4_0
+ * one byte per row for two columns), then the pass's PASS scales as floats (the K-quants: after each 16 columns, Q5_K
+ * 32, the pass's scales as bytes, Q5_K's minimums too, and floats per row and 256 columns, {@link MatVecQ6_K#repack},
+ * {@link MatVecQ5_K#repack}). A column widens to a vector that multiplies one broadcast input value: one FMA per
+ * weight and input, a block's scale once per lane group instead of once per row, no sum across lanes, and a decode
+ * step's inputs share each widening. The kernels of a pass are the types' own ({@link MatVecQ8_0} also Q5_0's,
+ * {@link MatVecQ4_0}, {@link MatVecQ5_K}, {@link MatVecQ6_K}); every output has its type's scalar twin's bits,
+ * whatever the range's cuts or the inputs beside it.
  */
 final class RowLanes {
 
@@ -45,36 +46,32 @@ final class RowLanes {
         return (rows + PASS - 1) / PASS * PASS;
     }
 
-    /** Whether type's matrices are repacked this way. */
-    static boolean holds(GgmlType type) {
-        return type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || type == GgmlType.Q6_K;
+    /** Whether m is repacked this way: Q8_0, Q4_0, Q5_K and Q6_K always, Q5_0 (as Q8_0) where the heap had room. */
+    static boolean holds(KernelMatrix m) {
+        return switch (m.type()) {
+            case Q8_0, Q4_0, Q5_K, Q6_K -> true;
+            case Q5_0 -> m.quants() != null;
+            default -> false;
+        };
     }
 
-    /** The repack's blocks per row: Q8_0's and Q4_0's of 32 columns, Q6_K's of 256. */
+    /** The repack's blocks per row: Q8_0's and Q4_0's of 32 columns, the K-quants' of 256. */
     private static int blocks(GgmlType type, int cols) {
-        return cols / (type == GgmlType.Q6_K ? MatVecQ6_K.BLOCK : 32);
+        return cols / (type == GgmlType.Q6_K || type == GgmlType.Q5_K ? 256 : 32);
     }
 
-    /** out[outOff + r] = row r of w (Q8_0, Q4_0 or Q6_K, repacked) times x[xOff ..], for r in [rowStart, rowEnd). */
-    static void apply(
-            GgmlType type,
-            byte[] quants,
-            float[] scales,
-            int cols,
-            float[] x,
-            int xOff,
-            float[] out,
-            int outOff,
-            int rowStart,
-            int rowEnd) {
-        int blocks = blocks(type, cols);
+    /** out[outOff + r] = row r of m (repacked this way) times x[xOff ..], for r in [rowStart, rowEnd). */
+    static void apply(KernelMatrix m, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
+        int blocks = blocks(m.type(), m.cols());
+        // Q5_K's minimums meet the sums of x over each 32 columns, taken once here.
+        float[] sums = m.type() == GgmlType.Q5_K ? MatVecQ5_K.sums(x, xOff, 0, 1, m.cols()) : null;
         for (int p = rowStart / PASS; p * PASS < rowEnd; p++) {
             int r0 = p * PASS;
             if (r0 >= rowStart && r0 + PASS <= rowEnd) {
-                pass(type, quants, scales, blocks, x, xOff, p, out, outOff + r0);
+                pass(m, blocks, x, xOff, sums, 0, p, out, outOff + r0);
             } else { // a pass the range cuts: computed whole, then its rows inside the range copied
                 float[] t = SCRATCH.get();
-                pass(type, quants, scales, blocks, x, xOff, p, t, 0);
+                pass(m, blocks, x, xOff, sums, 0, p, t, 0);
                 for (int r = Math.max(r0, rowStart), end = Math.min(r0 + PASS, rowEnd); r < end; r++)
                     out[outOff + r] = t[r - r0];
             }
@@ -88,18 +85,12 @@ final class RowLanes {
      * twice), and one or two inputs left over take apply's kernel (a group of four costs about two one-input passes).
      */
     static void applyEach(
-            GgmlType type,
-            byte[] quants,
-            float[] scales,
-            int cols,
-            float[] x,
-            int xStride,
-            int n,
-            float[] out,
-            int outStride,
-            int rowStart,
-            int rowEnd) {
-        int blocks = blocks(type, cols);
+            KernelMatrix m, float[] x, int xStride, int n, float[] out, int outStride, int rowStart, int rowEnd) {
+        GgmlType type = m.type();
+        byte[] quants = m.quants();
+        float[] scales = m.scales();
+        int blocks = blocks(type, m.cols()), per = m.cols() / MatVecQ5_K.SUB;
+        float[] sums = type == GgmlType.Q5_K ? MatVecQ5_K.sums(x, 0, xStride, n, m.cols()) : null;
         int grouped = n % 4 == 3 ? n : n - n % 4;
         float[] t = SCRATCH.get();
         for (int p = rowStart / PASS; p * PASS < rowEnd; p++) {
@@ -121,6 +112,10 @@ final class RowLanes {
                             MatVecQ4_0.group4(quants, scales, blocks, x, x0, x1, x2, x3, p, k, dst, d0, d1, d2, d3);
                         case Q6_K ->
                             MatVecQ6_K.group4(quants, scales, blocks, x, x0, x1, x2, x3, p, k, dst, d0, d1, d2, d3);
+                        case Q5_K ->
+                            MatVecQ5_K.group4(
+                                    quants, scales, m.mins(), blocks, x, x0, x1, x2, x3, sums, g * per, i1 * per,
+                                    i2 * per, i3 * per, p, k, dst, d0, d1, d2, d3);
                         default ->
                             MatVecQ8_0.group4(quants, scales, blocks, x, x0, x1, x2, x3, p, k, dst, d0, d1, d2, d3);
                     }
@@ -135,18 +130,21 @@ final class RowLanes {
                 }
             }
             for (int i = grouped; i < n; i++) {
-                pass(type, quants, scales, blocks, x, i * xStride, p, whole ? out : t, whole ? i * outStride + r0 : 0);
+                pass(m, blocks, x, i * xStride, sums, i * per, p, whole ? out : t, whole ? i * outStride + r0 : 0);
                 if (!whole) for (int r = lo; r < hi; r++) out[i * outStride + r] = t[r - r0];
             }
         }
     }
 
     private static void pass(
-            GgmlType type, byte[] q, float[] scales, int blocks, float[] x, int xOff, int p, float[] dst, int d0) {
-        switch (type) {
+            KernelMatrix m, int blocks, float[] x, int xOff, float[] sums, int s0, int p, float[] dst, int d0) {
+        byte[] q = m.quants();
+        float[] scales = m.scales();
+        switch (m.type()) {
             case Q4_0 -> MatVecQ4_0.pass(q, scales, blocks, x, xOff, p, dst, d0);
+            case Q5_K -> MatVecQ5_K.pass(q, scales, m.mins(), blocks, x, xOff, sums, s0, p, dst, d0);
             case Q6_K -> MatVecQ6_K.pass(q, scales, blocks, x, xOff, p, dst, d0);
-            default -> MatVecQ8_0.pass(q, scales, blocks, x, xOff, p, dst, d0);
+            default -> MatVecQ8_0.pass(q, scales, blocks, x, xOff, p, dst, d0); // Q8_0, and Q5_0 in its layout
         }
     }
 

@@ -92,15 +92,17 @@ class MatVecTest {
 
     @Test
     void q5_0AndQ5_1AreRepackedWhereRowsAreWholePairsOfBlocks() {
-        // gpt2-xl's K-quant presets are mostly Q5_0/Q5_1 at 1600 columns: those go through Q5_K's kernel on a repack,
-        // rows of an odd number of blocks through the in-place kernel; both against the format's definition.
+        // gpt2-xl's K-quant presets are mostly Q5_0/Q5_1 at 1600 columns: Q5_0 goes through Q8_0's kernels on a
+        // repack, Q5_1 through Q5_K's where rows are whole pairs of blocks, else through the in-place kernel; all
+        // against the format's definition.
         Random rnd = new Random(5);
         try (Arena arena = Arena.ofConfined()) {
             for (GgmlType type : new GgmlType[] {GgmlType.Q5_0, GgmlType.Q5_1}) {
                 for (int cols : new int[] {64, 96, 1600}) {
                     int rows = 40;
                     Weights w = Weights.random(type, rows, cols, false, rnd, arena);
-                    assertEquals(cols % 64 == 0, w.kernel.quants() != null, type + " " + cols + " columns repacked");
+                    boolean repacked = type == GgmlType.Q5_0 || cols % 64 == 0;
+                    assertEquals(repacked, w.kernel.quants() != null, type + " " + cols + " columns repacked");
                     float[] x = Weights.randomVector(cols, rnd), out = new float[rows];
                     MatVec.apply(w.kernel, x, 0, out, 0, 0, rows);
                     for (int r = 0; r < rows; r++) {
@@ -189,12 +191,12 @@ class MatVecTest {
     @ParameterizedTest
     @EnumSource(
             value = Kind.class,
-            names = {"Q8_0", "Q4_0", "Q6_K"})
+            names = {"Q8_0", "Q4_0", "Q5_0", "Q5_K", "Q6_K"})
     void rowsInLanesKernelsHaveTheirScalarTwinsBitsOnAnyRange(Kind kind) {
-        // Q8_0's, Q4_0's and Q6_K's kernels read a repack with rows in lanes; the twin reads the file's blocks and
-        // defines the arithmetic (per block of 32 columns, Q6_K's of 16, two FMA chains over its columns, then one FMA
-        // with the scale), so each output must be the twin's to the bit, whatever the width, the range's cuts or the
-        // inputs beside it.
+        // Q8_0's, Q4_0's, Q5_K's and Q6_K's kernels read a repack with rows in lanes (Q5_0 Q8_0's); the twin reads the
+        // file's blocks and defines the arithmetic (per block of 32 columns, Q6_K's of 16, two FMA chains over its
+        // columns, then one FMA with the scale, Q5_K one more with its minimum), so each output must be the twin's to
+        // the bit, whatever the width, the range's cuts or the inputs beside it.
         Random rnd = new Random(13 + kind.ordinal());
         try (Arena arena = Arena.ofConfined()) {
             for (int trial = 0; trial < 10; trial++) {
