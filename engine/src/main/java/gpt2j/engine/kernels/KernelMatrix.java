@@ -1,7 +1,6 @@
 package gpt2j.engine.kernels;
 
 import gpt2j.engine.EngineException;
-import gpt2j.weights.BlockFormats;
 import gpt2j.weights.GgmlType;
 import gpt2j.weights.WeightMatrix;
 import java.lang.foreign.MemorySegment;
@@ -10,17 +9,17 @@ import java.lang.foreign.ValueLayout;
 /**
  * A weight matrix as the kernels read it: the mapped tensor, plus for Q8_0, Q4_0, Q4_K, Q5_K, Q6_K (and mostly Q5_0 and
  * Q5_1) a repacked copy on the heap that the kernels read instead: the quants without the scales between them
- * ({@code quants}), and the scales decoded once to floats ({@code scales}; for Q4_K and Q5_1 also {@code mins}, one
- * per 32 weights, subtracted; Q5_K's dmin per 256).
+ * ({@code quants}), and the scales decoded once to floats ({@code scales}; for Q5_1 also {@code mins}, one per 32
+ * weights, subtracted; Q4_K's and Q5_K's dmin per 256).
  * <ul>
  * <li>Q8_0: weight rows in vector lanes, a column of a pass's quants after another, their scales as floats
  * ({@link RowLanes}): one FMA per weight and input, the scale once per 32 columns of a lane group, and the widening
  * shared by the inputs of a decode step. 36 bytes per 32 weights, 1.06x the file.
  * <li>Q4_0: Q8_0's layout with a byte holding two columns' nibbles ({@link MatVecQ4_0}), the scales as floats. 20
  * bytes per 32 weights, 1.1x the file.
- * <li>Q4_K: qs[128] per 256 weights, a scale d * sc and a min per 32. Decoding the packed 6-bit scales
- * (get_scale_min_k4) and two fp16 numbers per block inside the loop cost about as much as the nibbles' multiply-adds
- * (docs/KERNELS.md). 192 bytes per 256 weights, 1.33x the file.
+ * <li>Q4_K: Q4_0's layout with the nibbles as in the file, then per 64 columns the two sub-blocks' 6-bit scales and
+ * minimums as bytes, and per 256 columns d and dmin as floats ({@link MatVecQ4_K}). 152 bytes per 256 weights, 1.06x
+ * the file.
  * <li>Q6_K: Q8_0's layout with the quants less 32 a signed byte each, after each 16 columns their scale as a byte,
  * and d as a float per 256 columns ({@link MatVecQ6_K}). 276 bytes per 256 weights, 1.3x the file.
  * <li>Q5_K: Q6_K's layout with 32-column sub-blocks, each followed by its scale and its minimum as bytes, d and dmin
@@ -31,7 +30,7 @@ import java.lang.foreign.ValueLayout;
  * 1.7x the file, where the heap has room.
  * </ul>
  * The mapping's pages are read once (a chunk at a time, {@link #eachBlock}), then left to the page cache; the prompt
- * pass decodes its panels from the mapping, except Q4_K's. The rarer types read their blocks in place.
+ * pass decodes its panels from the mapping. The rarer types read their blocks in place.
  */
 public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, byte[] quants) {
 
@@ -50,6 +49,7 @@ public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, by
         // and the scales' bytes
         if (type == GgmlType.Q6_K) padded = padded / MatVecQ6_K.BLOCK * MatVecQ6_K.UNIT;
         if (type == GgmlType.Q5_K) padded = padded / MatVecQ5_K.BLOCK * MatVecQ5_K.UNIT;
+        if (type == GgmlType.Q4_K) padded = padded / MatVecQ4_K.BLOCK * MatVecQ4_K.UNIT;
         if (padded > Integer.MAX_VALUE - 8) {
             throw new EngineException(
                     "tensor " + w.tensor().name() + " has too many " + type + " blocks (" + blocks + ")");
@@ -72,12 +72,10 @@ public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, by
                 yield new KernelMatrix(w, scales, null, quants);
             }
             case Q4_K -> {
-                float[] scales = new float[8 * n], mins = new float[8 * n];
-                byte[] quants = new byte[n * 128];
-                eachBlock(data, type, n, (src, at, b) -> {
-                    scalesK4(src, at, b, scales, mins);
-                    System.arraycopy(src, at + 16, quants, b * 128, 128);
-                });
+                int rows = RowLanes.paddedRows(w.rows()), blocksPerRow = w.cols() / type.blockSize;
+                float[] scales = new float[rows * blocksPerRow], mins = new float[rows * blocksPerRow];
+                byte[] quants = new byte[rows * blocksPerRow * MatVecQ4_K.UNIT + RowLanes.TAIL];
+                MatVecQ4_K.repack(data, w.rows(), w.cols(), quants, scales, mins);
                 yield new KernelMatrix(w, scales, mins, quants);
             }
             case Q5_K -> {
@@ -156,16 +154,6 @@ public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, by
 
     private static short le16(byte[] src, int at) {
         return (short) (src[at] & 0xFF | src[at + 1] << 8);
-    }
-
-    /** A Q4_K block's d * sc and dmin * m, 8 of each. */
-    private static void scalesK4(byte[] src, int at, int b, float[] scales, float[] mins) {
-        float d = Float.float16ToFloat(le16(src, at));
-        float dmin = Float.float16ToFloat(le16(src, at + 2));
-        for (int j = 0; j < 8; j++) {
-            scales[8 * b + j] = d * BlockFormats.scaleK4(src, at + 4, j);
-            mins[8 * b + j] = dmin * BlockFormats.minK4(src, at + 4, j);
-        }
     }
 
     public int rows() {

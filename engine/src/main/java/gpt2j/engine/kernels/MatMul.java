@@ -110,7 +110,7 @@ public final class MatMul {
             case IQ4_XS -> MatVecIQ4_XS.dequantize(data, cols, r0, r1, panel);
             case Q2_K -> MatVecQ2_K.dequantize(data, cols, r0, r1, panel);
             case Q3_K -> MatVecQ3_K.dequantize(data, cols, r0, r1, panel);
-            case Q4_K -> MatVecQ4_K.dequantize(m.quants(), m.scales(), m.mins(), cols, r0, r1, panel);
+            case Q4_K -> MatVecQ4_K.dequantize(data, cols, r0, r1, panel);
             case Q5_K -> MatVecQ5_K.dequantize(data, cols, r0, r1, panel);
             case Q6_K -> MatVecQ6_K.dequantize(data, cols, r0, r1, panel);
             default -> throw new IllegalArgumentException("no mat-mul kernel for " + w.tensor());

@@ -25,7 +25,7 @@ public final class MatVec {
                 else MatVecF32.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             }
             case F16 -> MatVecF16.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
-            case Q8_0, Q4_0, Q5_K, Q6_K -> rowLanes(m, x, xOff, out, outOff, rowStart, rowEnd);
+            case Q8_0, Q4_0, Q4_K, Q5_K, Q6_K -> rowLanes(m, x, xOff, out, outOff, rowStart, rowEnd);
             case Q4_1 -> MatVecQ4_1.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q5_0 -> {
                 if (m.quants() != null) rowLanes(m, x, xOff, out, outOff, rowStart, rowEnd);
@@ -41,8 +41,6 @@ public final class MatVec {
             case IQ4_XS -> MatVecIQ4_XS.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q2_K -> MatVecQ2_K.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q3_K -> MatVecQ3_K.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
-            case Q4_K ->
-                MatVecQ4_K.apply(m.quants(), m.scales(), m.mins(), cols, x, xOff, out, outOff, rowStart, rowEnd);
             default -> throw new IllegalArgumentException("no mat-vec kernel for " + w.tensor());
         }
     }
@@ -80,8 +78,8 @@ public final class MatVec {
 
     /**
      * What callers should cut w's rows between threads at a multiple of, for {@link #apply} and {@link #applyEach}
-     * (a power of two; 1: anywhere): the passes of the types with weight rows in vector lanes (Q8_0, Q4_0, Q5_0, Q5_K,
-     * Q6_K), since a pass that a cut splits is computed whole on both sides.
+     * (a power of two; 1: anywhere): the passes of the types with weight rows in vector lanes (Q8_0, Q4_0, Q5_0 and the
+     * K-quants Q4_K, Q5_K, Q6_K), since a pass that a cut splits is computed whole on both sides.
      */
     public static int rowGrain(KernelMatrix m) {
         return RowLanes.holds(m) ? RowLanes.PASS : 1;

@@ -20,7 +20,7 @@ import jdk.incubator.vector.VectorSpecies;
  * byte per row each, and d and dmin are floats per row and 256 columns (1.6x the file). The kernels of a pass
  * ({@link #pass}, {@link #group4}) compute each row as {@link #scalar} does: per 32 columns an FMA chain over the even
  * ones and one over the odd, then acc = fma(even + odd, d * sc, acc) and acc = fma(dmin * m, -(sum of x over the 32
- * columns), acc), the sums taken once per input ({@link #sums}). The prompt pass decodes the file's blocks
+ * columns), acc), the sums taken once per input ({@link MatVecQ4_K#negatedSubBlockSums}). The prompt pass decodes the file's blocks
  * ({@link #dequantize}).
  */
 final class MatVecQ5_K {
@@ -90,38 +90,12 @@ final class MatVecQ5_K {
         }
     }
 
-    /**
-     * Minus the sums of x over each 32 columns, for inputs i below n at x[xOff + i * xStride ..], in a per-thread array:
-     * input i's from (cols / 32) * i. The kernels and the twin all take them from here, so that their bits agree.
-     */
-    static float[] sums(float[] x, int xOff, int xStride, int n, int cols) {
-        int per = cols / SUB;
-        float[] s = SUMS.get();
-        if (s.length < n * per) SUMS.set(s = new float[n * per]);
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < per; j++) {
-                int c = xOff + i * xStride + SUB * j;
-                float a = 0f, b = 0f, e = 0f, f = 0f;
-                for (int k = c; k < c + SUB; k += 4) {
-                    a += x[k];
-                    b += x[k + 1];
-                    e += x[k + 2];
-                    f += x[k + 3];
-                }
-                s[i * per + j] = -((a + b) + (e + f));
-            }
-        }
-        return s;
-    }
-
-    private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[0]);
-
     /*
      * The kernels below are MatVecQ6_K's with 32-column sub-blocks and a minimum, written out in full for the same
      * reason (no helper takes or returns a vector: docs/PERFORMANCE.md, "slow processes").
      */
 
-    /** Pass p's PASS rows times x into dst[d0 ..]; s holds x's negated sums from s0 ({@link #sums}). */
+    /** Pass p's PASS rows times x into dst[d0 ..]; s holds x's negated sums from s0 ({@link MatVecQ4_K#negatedSubBlockSums}). */
     static void pass(
             byte[] q,
             float[] scales,
@@ -266,7 +240,7 @@ final class MatVecQ5_K {
 
     /**
      * Lane group k of pass p times the inputs at x[x0 ..] .. x[x3 ..], into dst at d0 .. d3; s holds their negated sums
-     * from s0 .. s3 ({@link #sums}).
+     * from s0 .. s3 ({@link MatVecQ4_K#negatedSubBlockSums}).
      */
     static void group4(
             byte[] q,
@@ -361,7 +335,7 @@ final class MatVecQ5_K {
             MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
         int blocks = cols / BLOCK;
         byte[] src = new byte[BLOCK_BYTES], q = new byte[BLOCK];
-        float[] s = sums(x, xOff, 0, 1, cols);
+        float[] s = MatVecQ4_K.negatedSubBlockSums(x, xOff, cols, SUB);
         for (int r = rowStart; r < rowEnd; r++) {
             float acc = 0f;
             for (int b = 0; b < blocks; b++) {

@@ -7,7 +7,7 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The repack shared by Q8_0, Q4_0, Q5_0, Q5_K and Q6_K ({@link KernelMatrix}), with weight rows in vector lanes, and
+ * The repack shared by Q8_0, Q4_0, Q5_0, Q4_K, Q5_K and Q6_K ({@link KernelMatrix}), with weight rows in vector lanes, and
  * the loops that run their kernels over any row range and any number of inputs. A lane group is {@link #LANES} rows
  * (one float vector), a pass four lane groups ({@link #PASS} rows); for each pass and block of 32 columns the repack
  * holds the block's columns one after another, a column being the pass's quants (Q8_0 and Q5_0 one byte per row, Q4_0
@@ -16,7 +16,7 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link MatVecQ5_K#repack}). A column widens to a vector that multiplies one broadcast input value: one FMA per
  * weight and input, a block's scale once per lane group instead of once per row, no sum across lanes, and a decode
  * step's inputs share each widening. The kernels of a pass are the types' own ({@link MatVecQ8_0} also Q5_0's,
- * {@link MatVecQ4_0}, {@link MatVecQ5_K}, {@link MatVecQ6_K}); every output has its type's scalar twin's bits,
+ * {@link MatVecQ4_0}, {@link MatVecQ4_K}, {@link MatVecQ5_K}, {@link MatVecQ6_K}); every output has its type's scalar twin's bits,
  * whatever the range's cuts or the inputs beside it.
  */
 final class RowLanes {
@@ -46,10 +46,10 @@ final class RowLanes {
         return (rows + PASS - 1) / PASS * PASS;
     }
 
-    /** Whether m is repacked this way: Q8_0, Q4_0, Q5_K and Q6_K always, Q5_0 (as Q8_0) where the heap had room. */
+    /** Whether m is repacked this way: Q8_0, Q4_0 and the K-quants always, Q5_0 (as Q8_0) where the heap had room. */
     static boolean holds(KernelMatrix m) {
         return switch (m.type()) {
-            case Q8_0, Q4_0, Q5_K, Q6_K -> true;
+            case Q8_0, Q4_0, Q4_K, Q5_K, Q6_K -> true;
             case Q5_0 -> m.quants() != null;
             default -> false;
         };
@@ -57,14 +57,23 @@ final class RowLanes {
 
     /** The repack's blocks per row: Q8_0's and Q4_0's of 32 columns, the K-quants' of 256. */
     private static int blocks(GgmlType type, int cols) {
-        return cols / (type == GgmlType.Q6_K || type == GgmlType.Q5_K ? 256 : 32);
+        return cols / (kQuant(type) ? 256 : 32);
+    }
+
+    /** Q4_K's and Q5_K's minimums, which meet the sums of x over each 32 columns. */
+    private static boolean minimums(GgmlType type) {
+        return type == GgmlType.Q4_K || type == GgmlType.Q5_K;
+    }
+
+    private static boolean kQuant(GgmlType type) {
+        return type == GgmlType.Q4_K || type == GgmlType.Q5_K || type == GgmlType.Q6_K;
     }
 
     /** out[outOff + r] = row r of m (repacked this way) times x[xOff ..], for r in [rowStart, rowEnd). */
     static void apply(KernelMatrix m, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
         int blocks = blocks(m.type(), m.cols());
-        // Q5_K's minimums meet the sums of x over each 32 columns, taken once here.
-        float[] sums = m.type() == GgmlType.Q5_K ? MatVecQ5_K.sums(x, xOff, 0, 1, m.cols()) : null;
+        // The minimums meet the sums of x over each 32 columns, taken once here.
+        float[] sums = minimums(m.type()) ? MatVecQ4_K.negatedSubBlockSums(x, xOff, m.cols(), 32) : null;
         for (int p = rowStart / PASS; p * PASS < rowEnd; p++) {
             int r0 = p * PASS;
             if (r0 >= rowStart && r0 + PASS <= rowEnd) {
@@ -89,8 +98,8 @@ final class RowLanes {
         GgmlType type = m.type();
         byte[] quants = m.quants();
         float[] scales = m.scales();
-        int blocks = blocks(type, m.cols()), per = m.cols() / MatVecQ5_K.SUB;
-        float[] sums = type == GgmlType.Q5_K ? MatVecQ5_K.sums(x, 0, xStride, n, m.cols()) : null;
+        int blocks = blocks(type, m.cols()), per = m.cols() / 32;
+        float[] sums = minimums(type) ? MatVecQ4_K.negatedSubBlockSums(x, 0, xStride, n, m.cols(), 32) : null;
         int grouped = n % 4 == 3 ? n : n - n % 4;
         float[] t = SCRATCH.get();
         for (int p = rowStart / PASS; p * PASS < rowEnd; p++) {
@@ -112,6 +121,10 @@ final class RowLanes {
                             MatVecQ4_0.group4(quants, scales, blocks, x, x0, x1, x2, x3, p, k, dst, d0, d1, d2, d3);
                         case Q6_K ->
                             MatVecQ6_K.group4(quants, scales, blocks, x, x0, x1, x2, x3, p, k, dst, d0, d1, d2, d3);
+                        case Q4_K ->
+                            MatVecQ4_K.group4(
+                                    quants, scales, m.mins(), blocks, x, x0, x1, x2, x3, sums, g * per, i1 * per,
+                                    i2 * per, i3 * per, p, k, dst, d0, d1, d2, d3);
                         case Q5_K ->
                             MatVecQ5_K.group4(
                                     quants, scales, m.mins(), blocks, x, x0, x1, x2, x3, sums, g * per, i1 * per,
@@ -142,6 +155,7 @@ final class RowLanes {
         float[] scales = m.scales();
         switch (m.type()) {
             case Q4_0 -> MatVecQ4_0.pass(q, scales, blocks, x, xOff, p, dst, d0);
+            case Q4_K -> MatVecQ4_K.pass(q, scales, m.mins(), blocks, x, xOff, sums, s0, p, dst, d0);
             case Q5_K -> MatVecQ5_K.pass(q, scales, m.mins(), blocks, x, xOff, sums, s0, p, dst, d0);
             case Q6_K -> MatVecQ6_K.pass(q, scales, blocks, x, xOff, p, dst, d0);
             default -> MatVecQ8_0.pass(q, scales, blocks, x, xOff, p, dst, d0); // Q8_0, and Q5_0 in its layout

@@ -191,12 +191,12 @@ class MatVecTest {
     @ParameterizedTest
     @EnumSource(
             value = Kind.class,
-            names = {"Q8_0", "Q4_0", "Q5_0", "Q5_K", "Q6_K"})
+            names = {"Q8_0", "Q4_0", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
     void rowsInLanesKernelsHaveTheirScalarTwinsBitsOnAnyRange(Kind kind) {
-        // Q8_0's, Q4_0's, Q5_K's and Q6_K's kernels read a repack with rows in lanes (Q5_0 Q8_0's); the twin reads the
+        // Q8_0's, Q4_0's and the K-quants' kernels read a repack with rows in lanes (Q5_0 Q8_0's); the twin reads the
         // file's blocks and defines the arithmetic (per block of 32 columns, Q6_K's of 16, two FMA chains over its
-        // columns, then one FMA with the scale, Q5_K one more with its minimum), so each output must be the twin's to
-        // the bit, whatever the width, the range's cuts or the inputs beside it.
+        // columns, then one FMA with the scale, Q4_K and Q5_K one more with the minimum), so each output must be the
+        // twin's to the bit, whatever the width, the range's cuts or the inputs beside it.
         Random rnd = new Random(13 + kind.ordinal());
         try (Arena arena = Arena.ofConfined()) {
             for (int trial = 0; trial < 10; trial++) {
