@@ -4,13 +4,12 @@ import gpt2j.engine.EngineException;
 import gpt2j.weights.GgmlType;
 import gpt2j.weights.WeightMatrix;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * A weight matrix as the kernels read it: the mapped tensor, plus for Q8_0, Q4_0, Q4_K, Q5_K, Q6_K (and mostly Q5_0 and
  * Q5_1) a repacked copy on the heap that the kernels read instead: the quants without the scales between them
  * ({@code quants}), and the scales decoded once to floats ({@code scales}; for Q5_1 also {@code mins}, one per 32
- * weights, subtracted; Q4_K's and Q5_K's dmin per 256).
+ * weights, added; Q4_K's and Q5_K's dmin per 256).
  * <ul>
  * <li>Q8_0: weight rows in vector lanes, a column of a pass's quants after another, their scales as floats
  * ({@link RowLanes}): one FMA per weight and input, the scale once per 32 columns of a lane group, and the widening
@@ -26,10 +25,10 @@ import java.lang.foreign.ValueLayout;
  * as floats per 256 columns ({@link MatVecQ5_K}). 280 bytes per 256 weights, 1.6x the file.
  * <li>Q5_0: Q8_0's layout, the quants less 16 ({@link MatVecQ5_0#repack}), 1.6x the file, where the heap has room
  * ({@link #repacksQ5}).
- * <li>Q5_1: one byte per weight in row order, a float scale and minimum per 32 ({@link MatVecQ5_1#applyRepacked}),
- * 1.7x the file, where the heap has room.
+ * <li>Q5_1: Q8_0's layout, a float minimum beside each scale ({@link MatVecQ5_1#repack}), 1.7x the file, where the
+ * heap has room.
  * </ul>
- * The mapping's pages are read once (a chunk at a time, {@link #eachBlock}), then left to the page cache; the prompt
+ * The mapping's pages are read once (a pass of rows at a time), then left to the page cache; the prompt
  * pass decodes its panels from the mapping. The rarer types read their blocks in place.
  */
 public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, byte[] quants) {
@@ -55,7 +54,6 @@ public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, by
                     "tensor " + w.tensor().name() + " has too many " + type + " blocks (" + blocks + ")");
         }
         MemorySegment data = w.tensor().data();
-        int n = (int) blocks;
         return switch (type) {
             case Q8_0 -> {
                 int blocksPerRow = w.cols() / type.blockSize, rows = RowLanes.paddedRows(w.rows());
@@ -93,14 +91,10 @@ public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, by
                 yield new KernelMatrix(w, scales, null, quants);
             }
             case Q5_1 -> {
-                // value = d * q + m, q the 5-bit quant as a byte.
-                float[] scales = new float[n], mins = new float[n];
-                byte[] quants = new byte[n * type.blockSize];
-                eachBlock(data, type, n, (src, at, b) -> {
-                    scales[b] = Float.float16ToFloat(le16(src, at));
-                    mins[b] = -Float.float16ToFloat(le16(src, at + 2));
-                    MatVecQ5_0.unpack(src, at + 4, at + 8, quants, b * type.blockSize);
-                });
+                int blocksPerRow = w.cols() / type.blockSize, rows = RowLanes.paddedRows(w.rows());
+                float[] scales = new float[rows * blocksPerRow], mins = new float[rows * blocksPerRow];
+                byte[] quants = new byte[rows * w.cols() + RowLanes.TAIL];
+                MatVecQ5_1.repack(data, w.rows(), w.cols(), quants, scales, mins);
                 yield new KernelMatrix(w, scales, mins, quants);
             }
             default -> { // Q6_K
@@ -114,46 +108,18 @@ public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, by
     }
 
     /**
-     * Whether a Q5_0/Q5_1 matrix is repacked: Q5_0 into Q8_0's layout (1.6x the file's bytes on the heap), Q5_1 into
-     * a byte per weight (1.7x; it needs whole pairs of 32-weight sub-blocks per row). A matrix
+     * Whether a Q5_0/Q5_1 matrix is repacked into Q8_0's layout (1.6x and 1.7x the file's bytes on the heap). A matrix
      * the heap could not hold twice over is read in place by its own kernel, which puts each fifth bit in with a
-     * per-lane shift and ran at 0.65-0.97x llama.cpp's generation where the byte-per-weight repack ran at 0.95-1.11x
+     * per-lane shift and ran at 0.65-0.97x llama.cpp's generation where a byte-per-weight repack ran at 0.95-1.11x
      * (1.5B Q4_K_M, two threads: docs/PERFORMANCE.md). gpt2-xl's K-quant presets are 40-64% Q5_0/Q5_1: its 1600
      * columns are not whole 256-weight K-quant blocks.
      */
     private static boolean repacksQ5(WeightMatrix w) {
-        if (w.type() == GgmlType.Q5_1 && w.cols() % 64 != 0) return false;
         Runtime rt = Runtime.getRuntime();
         long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
-        long bytes = (long) w.rows() * w.cols() * 5 / 4;
+        long bytes = (long) w.rows() * w.cols() * 5 / 4; // Q5_1's 40 bytes per 32 weights, Q5_0's 36
+
         return 2 * bytes < free;
-    }
-
-    /** Repacks the block at {@code src[at..]}, block b of its tensor. */
-    private interface BlockRepack {
-        void block(byte[] src, int at, int b);
-    }
-
-    // Bytes of the file copied to the heap at a time for the repacks.
-    private static final int CHUNK_BYTES = 1 << 16;
-
-    /**
-     * Runs repack over the n blocks of data, copied a chunk of whole blocks at a time to a heap array: read from the
-     * mapping a block (or a byte) at a time, each read paid the segment's checks while the code was still cold, and
-     * loading the 124M Q4_0 file took 759 ms instead of 648 (Q4_K_M 909 instead of 743; docs/PERFORMANCE.md).
-     */
-    private static void eachBlock(MemorySegment data, GgmlType type, int n, BlockRepack repack) {
-        int per = type.bytesPerBlock, chunk = Math.max(1, CHUNK_BYTES / per);
-        byte[] src = new byte[Math.min(n, chunk) * per];
-        for (int b0 = 0; b0 < n; b0 += chunk) {
-            int count = Math.min(chunk, n - b0);
-            MemorySegment.copy(data, ValueLayout.JAVA_BYTE, (long) b0 * per, src, 0, count * per);
-            for (int k = 0; k < count; k++) repack.block(src, k * per, b0 + k);
-        }
-    }
-
-    private static short le16(byte[] src, int at) {
-        return (short) (src[at] & 0xFF | src[at + 1] << 8);
     }
 
     public int rows() {

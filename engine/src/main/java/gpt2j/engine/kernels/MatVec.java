@@ -32,9 +32,7 @@ public final class MatVec {
                 else MatVecQ5_0.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             }
             case Q5_1 -> {
-                if (m.quants() != null)
-                    MatVecQ5_1.applyRepacked(
-                            m.quants(), m.scales(), m.mins(), cols, x, xOff, out, outOff, rowStart, rowEnd);
+                if (m.quants() != null) rowLanes(m, x, xOff, out, outOff, rowStart, rowEnd);
                 else MatVecQ5_1.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             }
             case IQ4_NL -> MatVecIQ4_NL.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
@@ -78,8 +76,8 @@ public final class MatVec {
 
     /**
      * What callers should cut w's rows between threads at a multiple of, for {@link #apply} and {@link #applyEach}
-     * (a power of two; 1: anywhere): the passes of the types with weight rows in vector lanes (Q8_0, Q4_0, Q5_0 and the
-     * K-quants Q4_K, Q5_K, Q6_K), since a pass that a cut splits is computed whole on both sides.
+     * (a power of two; 1: anywhere): the passes of the types with weight rows in vector lanes (Q8_0, Q4_0, Q5_0, Q5_1
+     * and the K-quants Q4_K, Q5_K, Q6_K), since a pass that a cut splits is computed whole on both sides.
      */
     public static int rowGrain(KernelMatrix m) {
         return RowLanes.holds(m) ? RowLanes.PASS : 1;

@@ -11,16 +11,15 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q5_1 mat-vec: each row of w is cols/32 blocks of 24 bytes, {fp16 d, m; uint8 qh[4]; uint8 qs[16]} (ggml
  * block_q5_1): {@link MatVecQ5_0}'s five-bit quants, value = q * d + m. The minimum's part of a block's dot product,
- * m * (sum of x over the block), uses sums of x taken once per call, as {@link MatVecQ4_1} does. Generation reads a
- * repack of a byte per weight ({@link #applyRepacked}) where the heap has room ({@link KernelMatrix}), else the blocks
- * in place ({@link #apply}). cols must be a multiple of 32.
+ * m * (sum of x over the block), uses sums of x taken once per call, as {@link MatVecQ4_1} does. Generation reads
+ * Q8_0's repack ({@link #repack}) where the heap has room ({@link KernelMatrix}), Q8_0's kernels then
+ * {@link #addMinimums}; else the blocks in place ({@link #apply}). cols must be a multiple of 32.
  */
 final class MatVecQ5_1 {
 
@@ -33,56 +32,43 @@ final class MatVecQ5_1 {
     private MatVecQ5_1() {}
 
     /**
-     * The kernel on {@link KernelMatrix}'s repack, where the heap had room: quants[32 * (r * cols/32 + j) + i] is quant
-     * i (0-31) of row r's block j, scales and mins[r * cols/32 + j] its d and -m. cols must be a multiple of 64: the
-     * loop takes blocks in pairs, one accumulator each.
+     * Fills {@link MatVecQ8_0}'s repack (weight rows in vector lanes, {@link RowLanes}) from the file's rows: each quant
+     * (0-31) as Q8_0's byte, d as the block's scale, and -m in mins at the scale's index, for {@link #addMinimums}. 40
+     * bytes per 32 weights (1.7x the file). The padding rows stay zero.
      */
-    static void applyRepacked(
-            byte[] quants,
-            float[] scales,
-            float[] mins,
-            int cols,
-            float[] x,
-            int xOff,
-            float[] out,
-            int outOff,
-            int rowStart,
-            int rowEnd) {
-        int subs = cols / 32;
-        int step = F.length();
-        int parts = 16 / step; // float vectors per 16 bytes: 1 at 512 bits, 2 at 256, 4 at 128
-        float[] xs = MatVecQ4_K.negatedSubBlockSums(x, xOff, cols, 32);
-        int whole = F.loopBound(subs);
-        VectorMask<Float> tail = F.indexInRange(whole, subs);
-        for (int r = rowStart; r < rowEnd; r++) {
-            int s = r * subs;
-            // Two accumulators, even and odd sub-blocks: one chain of FMAs would wait on its latency.
-            FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
-            for (int j = 0; j < whole; j += step) {
-                acc1 = FloatVector.fromArray(F, mins, s + j).fma(FloatVector.fromArray(F, xs, j), acc1);
-            }
-            if (whole < subs) {
-                acc1 = FloatVector.fromArray(F, mins, s + whole, tail)
-                        .fma(FloatVector.fromArray(F, xs, whole, tail), acc1);
-            }
-            for (int j = 0; j < subs; j += 2) {
-                FloatVector sum0 = FloatVector.zero(F), sum1 = sum0;
-                for (int k = 0; k < 2; k++) {
-                    ByteVector q0 = ByteVector.fromArray(B128, quants, (s + j) * 32 + 16 * k);
-                    ByteVector q1 = ByteVector.fromArray(B128, quants, (s + j + 1) * 32 + 16 * k);
-                    for (int p = 0; p < parts; p++) {
-                        int xo = xOff + j * 32 + 16 * k + p * step;
-                        sum0 = ((FloatVector) q0.convertShape(VectorOperators.B2F, F, p))
-                                .fma(FloatVector.fromArray(F, x, xo), sum0);
-                        sum1 = ((FloatVector) q1.convertShape(VectorOperators.B2F, F, p))
-                                .fma(FloatVector.fromArray(F, x, xo + 32), sum1);
-                    }
+    static void repack(MemorySegment w, int rows, int cols, byte[] quants, float[] scales, float[] mins) {
+        int blocks = cols / BLOCK, rowBytes = blocks * BLOCK_BYTES, pass = RowLanes.PASS;
+        byte[] src = new byte[pass * rowBytes], q = new byte[BLOCK];
+        for (int p = 0; p * pass < rows; p++) {
+            int n = Math.min(pass, rows - p * pass);
+            MemorySegment.copy(w, JAVA_BYTE, (long) p * pass * rowBytes, src, 0, n * rowBytes);
+            for (int b = 0; b < blocks; b++) {
+                int unit = p * blocks + b;
+                for (int l = 0, at = b * BLOCK_BYTES; l < n; l++, at += rowBytes) {
+                    scales[unit * pass + l] = half(src, at);
+                    mins[unit * pass + l] = -half(src, at + 2);
+                    MatVecQ5_0.unpack(src, at + 4, at + 8, q, 0);
+                    for (int j = 0, o = unit * BLOCK * pass + l; j < BLOCK; j++, o += pass) quants[o] = q[j];
                 }
-                acc0 = sum0.fma(FloatVector.broadcast(F, scales[s + j]), acc0);
-                acc1 = sum1.fma(FloatVector.broadcast(F, scales[s + j + 1]), acc1);
             }
-            out[outOff + r] = Simd.sum(acc0.add(acc1));
         }
+    }
+
+    private static float half(byte[] src, int at) {
+        return Float.float16ToFloat((short) (src[at] & 0xFF | src[at + 1] << 8));
+    }
+
+    /**
+     * Adds the minimums' part to lane group k of pass p's rows at dst[d ..]: minus the mins times the negated sums of x
+     * (s from s0, {@link MatVecQ4_K#negatedSubBlockSums}), one FMA chain over the blocks, added to what Q8_0's kernel
+     * wrote there. A method of its own: it takes and returns no vector.
+     */
+    static void addMinimums(float[] mins, int blocks, float[] s, int s0, int p, int k, float[] dst, int d) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0, i = p * blocks * RowLanes.PASS + k * RowLanes.LANES; b < blocks; b++, i += RowLanes.PASS) {
+            acc = FloatVector.fromArray(F, mins, i).fma(FloatVector.broadcast(F, s[s0 + b]), acc);
+        }
+        FloatVector.fromArray(F, dst, d).add(acc).intoArray(dst, d);
     }
 
     static void apply(
@@ -156,25 +142,38 @@ final class MatVecQ5_1 {
         }
     }
 
-    /** The scalar twin of {@link #apply}, each weight decoded as block_q5_1 defines it. */
+    /**
+     * The scalar twin of the repack's kernels, each weight decoded as block_q5_1 defines it: {@link MatVecQ8_0}'s
+     * arithmetic on the quants (per block an FMA chain over the even columns, one over the odd, then acc = fma(even +
+     * odd, d, acc)), plus the minimums' chain of {@link #addMinimums}, added at the end; the in-place {@link #apply}
+     * sums in another order.
+     */
     static void scalar(
             MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
         int blocks = cols / BLOCK;
+        float[] s = MatVecQ4_K.negatedSubBlockSums(x, xOff, cols, BLOCK);
         for (int r = rowStart; r < rowEnd; r++) {
             long block = (long) r * blocks * BLOCK_BYTES;
-            float acc = 0f;
+            float acc = 0f, mins = 0f;
             for (int b = 0; b < blocks; b++, block += BLOCK_BYTES) {
-                float d = Float.float16ToFloat(w.get(LE_SHORT, block));
-                float m = Float.float16ToFloat(w.get(LE_SHORT, block + 2));
                 int xb = xOff + b * BLOCK;
-                for (int j = 0; j < BLOCK; j++) {
-                    int q = w.get(JAVA_BYTE, block + 8 + j % 16) & 0xFF;
-                    int low = j < 16 ? q & 0xF : q >> 4;
-                    int fifth = w.get(JAVA_BYTE, block + 4 + j / 8) >> (j % 8) & 1;
-                    acc += ((low | fifth << 4) * d + m) * x[xb + j];
+                float even = 0f, odd = 0f;
+                for (int j = 0; j < BLOCK; j += 2) {
+                    even = Math.fma(quant(w, block, j), x[xb + j], even);
+                    odd = Math.fma(quant(w, block, j + 1), x[xb + j + 1], odd);
                 }
+                acc = Math.fma(even + odd, Float.float16ToFloat(w.get(LE_SHORT, block)), acc);
+                mins = Math.fma(-Float.float16ToFloat(w.get(LE_SHORT, block + 2)), s[b], mins);
             }
-            out[outOff + r] = acc;
+            out[outOff + r] = acc + mins;
         }
+    }
+
+    /** Element j (0-31) of the block at {@code block}. */
+    private static int quant(MemorySegment w, long block, int j) {
+        int q = w.get(JAVA_BYTE, block + 8 + j % 16) & 0xFF;
+        int low = j < 16 ? q & 0xF : q >> 4;
+        int fifth = w.get(JAVA_BYTE, block + 4 + j / 8) >> (j % 8) & 1;
+        return low | fifth << 4;
     }
 }

@@ -7,15 +7,16 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The repack shared by Q8_0, Q4_0, Q5_0, Q4_K, Q5_K and Q6_K ({@link KernelMatrix}), with weight rows in vector lanes, and
+ * The repack shared by Q8_0, Q4_0, Q5_0, Q5_1, Q4_K, Q5_K and Q6_K ({@link KernelMatrix}), with weight rows in vector lanes, and
  * the loops that run their kernels over any row range and any number of inputs. A lane group is {@link #LANES} rows
  * (one float vector), a pass four lane groups ({@link #PASS} rows); for each pass and block of 32 columns the repack
- * holds the block's columns one after another, a column being the pass's quants (Q8_0 and Q5_0 one byte per row, Q4_0
+ * holds the block's columns one after another, a column being the pass's quants (Q8_0, Q5_0, Q5_1 one byte per row, Q4_0
  * one byte per row for two columns), then the pass's PASS scales as floats (the K-quants: after each 16 columns, Q5_K
  * 32, the pass's scales as bytes, Q5_K's minimums too, and floats per row and 256 columns, {@link MatVecQ6_K#repack},
  * {@link MatVecQ5_K#repack}). A column widens to a vector that multiplies one broadcast input value: one FMA per
  * weight and input, a block's scale once per lane group instead of once per row, no sum across lanes, and a decode
- * step's inputs share each widening. The kernels of a pass are the types' own ({@link MatVecQ8_0} also Q5_0's,
+ * step's inputs share each widening. The kernels of a pass are the types' own ({@link MatVecQ8_0} also Q5_0's and Q5_1's, the latter's minimums added
+ * by {@link MatVecQ5_1#addMinimums},
  * {@link MatVecQ4_0}, {@link MatVecQ4_K}, {@link MatVecQ5_K}, {@link MatVecQ6_K}); every output has its type's scalar twin's bits,
  * whatever the range's cuts or the inputs beside it.
  */
@@ -46,11 +47,14 @@ final class RowLanes {
         return (rows + PASS - 1) / PASS * PASS;
     }
 
-    /** Whether m is repacked this way: Q8_0, Q4_0 and the K-quants always, Q5_0 (as Q8_0) where the heap had room. */
+    /**
+     * Whether m is repacked this way: Q8_0, Q4_0 and the K-quants always, Q5_0 and Q5_1 (as Q8_0) where the heap had
+     * room.
+     */
     static boolean holds(KernelMatrix m) {
         return switch (m.type()) {
             case Q8_0, Q4_0, Q4_K, Q5_K, Q6_K -> true;
-            case Q5_0 -> m.quants() != null;
+            case Q5_0, Q5_1 -> m.quants() != null;
             default -> false;
         };
     }
@@ -60,9 +64,9 @@ final class RowLanes {
         return cols / (kQuant(type) ? 256 : 32);
     }
 
-    /** Q4_K's and Q5_K's minimums, which meet the sums of x over each 32 columns. */
+    /** Q4_K's, Q5_K's and Q5_1's minimums, which meet the sums of x over each 32 columns. */
     private static boolean minimums(GgmlType type) {
-        return type == GgmlType.Q4_K || type == GgmlType.Q5_K;
+        return type == GgmlType.Q4_K || type == GgmlType.Q5_K || type == GgmlType.Q5_1;
     }
 
     private static boolean kQuant(GgmlType type) {
@@ -129,8 +133,16 @@ final class RowLanes {
                             MatVecQ5_K.group4(
                                     quants, scales, m.mins(), blocks, x, x0, x1, x2, x3, sums, g * per, i1 * per,
                                     i2 * per, i3 * per, p, k, dst, d0, d1, d2, d3);
-                        default ->
+                        default -> {
                             MatVecQ8_0.group4(quants, scales, blocks, x, x0, x1, x2, x3, p, k, dst, d0, d1, d2, d3);
+                            if (type == GgmlType.Q5_1) {
+                                float[] mins = m.mins();
+                                MatVecQ5_1.addMinimums(mins, blocks, sums, g * per, p, k, dst, d0);
+                                MatVecQ5_1.addMinimums(mins, blocks, sums, i1 * per, p, k, dst, d1);
+                                MatVecQ5_1.addMinimums(mins, blocks, sums, i2 * per, p, k, dst, d2);
+                                MatVecQ5_1.addMinimums(mins, blocks, sums, i3 * per, p, k, dst, d3);
+                            }
+                        }
                     }
                     if (!whole) {
                         for (int rr = Math.max(r, lo), end = Math.min(r + LANES, hi); rr < end; rr++) {
@@ -158,7 +170,13 @@ final class RowLanes {
             case Q4_K -> MatVecQ4_K.pass(q, scales, m.mins(), blocks, x, xOff, sums, s0, p, dst, d0);
             case Q5_K -> MatVecQ5_K.pass(q, scales, m.mins(), blocks, x, xOff, sums, s0, p, dst, d0);
             case Q6_K -> MatVecQ6_K.pass(q, scales, blocks, x, xOff, p, dst, d0);
-            default -> MatVecQ8_0.pass(q, scales, blocks, x, xOff, p, dst, d0); // Q8_0, and Q5_0 in its layout
+            default -> { // Q8_0, and Q5_0 and Q5_1 in its layout
+                MatVecQ8_0.pass(q, scales, blocks, x, xOff, p, dst, d0);
+                if (m.type() == GgmlType.Q5_1) {
+                    for (int k = 0; k < 4; k++)
+                        MatVecQ5_1.addMinimums(m.mins(), blocks, sums, s0, p, k, dst, d0 + k * LANES);
+                }
+            }
         }
     }
 

@@ -91,23 +91,44 @@ class MatVecTest {
     }
 
     @Test
-    void q5_0AndQ5_1AreRepackedWhereRowsAreWholePairsOfBlocks() {
-        // gpt2-xl's K-quant presets are mostly Q5_0/Q5_1 at 1600 columns: Q5_0 goes through Q8_0's kernels on a
-        // repack, Q5_1 through Q5_K's where rows are whole pairs of blocks, else through the in-place kernel; all
-        // against the format's definition.
+    void q5_0AndQ5_1AreRepackedAtAnyWholeNumberOfBlocks() {
+        // gpt2-xl's K-quant presets are mostly Q5_0/Q5_1 at 1600 columns: both go through Q8_0's kernels on a
+        // repack where the heap has room, against the format's definition.
         Random rnd = new Random(5);
         try (Arena arena = Arena.ofConfined()) {
             for (GgmlType type : new GgmlType[] {GgmlType.Q5_0, GgmlType.Q5_1}) {
                 for (int cols : new int[] {64, 96, 1600}) {
                     int rows = 40;
                     Weights w = Weights.random(type, rows, cols, false, rnd, arena);
-                    boolean repacked = type == GgmlType.Q5_0 || cols % 64 == 0;
-                    assertEquals(repacked, w.kernel.quants() != null, type + " " + cols + " columns repacked");
+                    assertTrue(w.kernel.quants() != null, type + " " + cols + " columns repacked");
                     float[] x = Weights.randomVector(cols, rnd), out = new float[rows];
                     MatVec.apply(w.kernel, x, 0, out, 0, 0, rows);
                     for (int r = 0; r < rows; r++) {
                         double tol = 1e-5 * w.absDot(r, x, 0) + 1e-6;
                         assertEquals(w.dot(r, x, 0), out[r], tol, type + " " + cols + " columns, row " + r);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void q5_0AndQ5_1ReadInPlaceWhereTheHeapHasNoRoom() {
+        // Without room for a repack, KernelMatrix leaves Q5_0/Q5_1 to kernels that read the file's blocks in place.
+        Random rnd = new Random(6);
+        try (Arena arena = Arena.ofConfined()) {
+            for (GgmlType type : new GgmlType[] {GgmlType.Q5_0, GgmlType.Q5_1}) {
+                for (int cols : new int[] {32, 96, 1600}) {
+                    int rows = 40, xOff = rnd.nextInt(7);
+                    Weights w = Weights.random(type, rows, cols, false, rnd, arena);
+                    MemorySegment data = w.kernel.weight().tensor().data();
+                    float[] x = Weights.randomVector(xOff + cols, rnd), out = new float[rows];
+                    if (type == GgmlType.Q5_0) MatVecQ5_0.apply(data, cols, x, xOff, out, 0, 3, rows);
+                    else MatVecQ5_1.apply(data, cols, x, xOff, out, 0, 3, rows);
+                    assertEquals(0f, out[2], type + " row 2 is outside the range");
+                    for (int r = 3; r < rows; r++) {
+                        double tol = 1e-5 * w.absDot(r, x, xOff) + 1e-6;
+                        assertEquals(w.dot(r, x, xOff), out[r], tol, type + " " + cols + " columns, row " + r);
                     }
                 }
             }
@@ -191,12 +212,13 @@ class MatVecTest {
     @ParameterizedTest
     @EnumSource(
             value = Kind.class,
-            names = {"Q8_0", "Q4_0", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
+            names = {"Q8_0", "Q4_0", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
     void rowsInLanesKernelsHaveTheirScalarTwinsBitsOnAnyRange(Kind kind) {
-        // Q8_0's, Q4_0's and the K-quants' kernels read a repack with rows in lanes (Q5_0 Q8_0's); the twin reads the
-        // file's blocks and defines the arithmetic (per block of 32 columns, Q6_K's of 16, two FMA chains over its
-        // columns, then one FMA with the scale, Q4_K and Q5_K one more with the minimum), so each output must be the
-        // twin's to the bit, whatever the width, the range's cuts or the inputs beside it.
+        // Q8_0's, Q4_0's and the K-quants' kernels read a repack with rows in lanes (Q5_0 and Q5_1 Q8_0's); the twin
+        // reads the file's blocks and defines the arithmetic (per block of 32 columns, Q6_K's of 16, two FMA chains
+        // over its columns, then one FMA with the scale, Q4_K and Q5_K one more with the minimum, Q5_1 a chain of
+        // minimums added at the end), so each output must be the twin's to the bit, whatever the width, the range's
+        // cuts or the inputs beside it.
         Random rnd = new Random(13 + kind.ordinal());
         try (Arena arena = Arena.ofConfined()) {
             for (int trial = 0; trial < 10; trial++) {
