@@ -25,7 +25,7 @@ import java.lang.foreign.MemorySegment;
  * as floats per 256 columns ({@link MatVecQ5_K}). 280 bytes per 256 weights, 1.6x the file.
  * <li>Q5_0: Q8_0's layout, the quants less 16 ({@link MatVecQ5_0#repack}), 1.6x the file, where the heap has room
  * ({@link #repacksQ5}).
- * <li>Q5_1: Q8_0's layout, a float minimum beside each scale ({@link MatVecQ5_1#repack}), 1.7x the file, where the
+ * <li>Q5_1: Q8_0's layout, a float minimum beside each scale ({@link MatVecQ5_0#repack}), 1.7x the file, where the
  * heap has room.
  * </ul>
  * The mapping's pages are read once (a pass of rows at a time), then left to the page cache; the prompt
@@ -87,14 +87,14 @@ public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, by
                 int blocksPerRow = w.cols() / type.blockSize, rows = RowLanes.paddedRows(w.rows());
                 float[] scales = new float[rows * blocksPerRow];
                 byte[] quants = new byte[rows * w.cols() + RowLanes.TAIL];
-                MatVecQ5_0.repack(data, w.rows(), w.cols(), quants, scales);
+                MatVecQ5_0.repack(data, w.rows(), w.cols(), quants, scales, null);
                 yield new KernelMatrix(w, scales, null, quants);
             }
             case Q5_1 -> {
                 int blocksPerRow = w.cols() / type.blockSize, rows = RowLanes.paddedRows(w.rows());
                 float[] scales = new float[rows * blocksPerRow], mins = new float[rows * blocksPerRow];
                 byte[] quants = new byte[rows * w.cols() + RowLanes.TAIL];
-                MatVecQ5_1.repack(data, w.rows(), w.cols(), quants, scales, mins);
+                MatVecQ5_0.repack(data, w.rows(), w.cols(), quants, scales, mins);
                 yield new KernelMatrix(w, scales, mins, quants);
             }
             default -> { // Q6_K

@@ -18,9 +18,9 @@ import jdk.incubator.vector.VectorSpecies;
  * Q5_0 mat-vec: each row of w is cols/32 blocks of 22 bytes, {fp16 d; uint8 qh[4]; uint8 qs[16]} (ggml block_q5_0):
  * element j's low four bits are qs[j]'s low nibble (j below 16) or qs[j-16]'s high nibble, its fifth bit is bit j of
  * the little-endian 32-bit qh, value = (q - 16) * d. cols must be a multiple of 32. Generation reads Q8_0's repack
- * ({@link #repack}) where the heap has room ({@link KernelMatrix}); else {@link #apply} reads the blocks in place:
- * Q4_0's loop with each lane's fifth bit shifted in (bit k of qh << 4 moved right by k lands on bit 4 for element k,
- * and likewise for qh >>> 12 and element 16 + k).
+ * ({@link #repack}, Q5_1's too) where the heap has room ({@link KernelMatrix}); else {@link #apply} reads the blocks in
+ * place: Q4_0's loop with each lane's fifth bit shifted in (bit k of qh << 4 moved right by k lands on bit 4 for
+ * element k, and likewise for qh >>> 12 and element 16 + k).
  */
 final class MatVecQ5_0 {
 
@@ -48,27 +48,36 @@ final class MatVecQ5_0 {
     }
 
     /**
-     * Fills {@link MatVecQ8_0}'s repack (weight rows in vector lanes, {@link RowLanes}) from the file's rows, each quant
-     * less 16 as Q8_0's signed byte and d as the block's scale, so that Q8_0's kernels multiply Q5_0 exactly: 36 bytes
-     * per 32 weights (1.6x the file) against the 40 of the byte-per-weight repack this replaced, and one widening per
-     * column for a decode step's inputs. The padding rows stay zero.
+     * Fills {@link MatVecQ8_0}'s repack (weight rows in vector lanes, {@link RowLanes}) from the file's rows, Q5_0's or
+     * (mins not null) Q5_1's, so that Q8_0's kernels multiply them exactly: Q5_0's quants less 16 as Q8_0's signed
+     * bytes and d as the block's scale (36 bytes per 32 weights, 1.6x the file, against the 40 of the byte-per-weight
+     * repack this replaced); Q5_1's quants (0-31), d, and -m in mins at the scale's index, for
+     * {@link MatVecQ5_1#addMinimums} (40 bytes, 1.7x). One widening per column for a decode step's inputs. The padding
+     * rows stay zero.
      */
-    static void repack(MemorySegment w, int rows, int cols, byte[] quants, float[] scales) {
-        int blocks = cols / BLOCK, rowBytes = blocks * BLOCK_BYTES, pass = RowLanes.PASS;
+    static void repack(MemorySegment w, int rows, int cols, byte[] quants, float[] scales, float[] mins) {
+        boolean q51 = mins != null;
+        int per = q51 ? MatVecQ5_1.BLOCK_BYTES : BLOCK_BYTES, qh = q51 ? 4 : 2, less = q51 ? 0 : 16;
+        int blocks = cols / BLOCK, rowBytes = blocks * per, pass = RowLanes.PASS;
         byte[] src = new byte[pass * rowBytes], q = new byte[BLOCK];
         for (int p = 0; p * pass < rows; p++) {
             int n = Math.min(pass, rows - p * pass);
             MemorySegment.copy(w, JAVA_BYTE, (long) p * pass * rowBytes, src, 0, n * rowBytes);
             for (int b = 0; b < blocks; b++) {
                 int unit = p * blocks + b;
-                for (int l = 0, at = b * BLOCK_BYTES; l < n; l++, at += rowBytes) {
-                    scales[unit * pass + l] = Float.float16ToFloat((short) (src[at] & 0xFF | src[at + 1] << 8));
-                    unpack(src, at + 2, at + 6, q, 0);
+                for (int l = 0, at = b * per; l < n; l++, at += rowBytes) {
+                    scales[unit * pass + l] = half(src, at);
+                    if (q51) mins[unit * pass + l] = -half(src, at + 2);
+                    unpack(src, at + qh, at + qh + 4, q, 0);
                     for (int j = 0, o = unit * BLOCK * pass + l; j < BLOCK; j++, o += pass)
-                        quants[o] = (byte) (q[j] - 16);
+                        quants[o] = (byte) (q[j] - less);
                 }
             }
         }
+    }
+
+    private static float half(byte[] src, int at) {
+        return Float.float16ToFloat((short) (src[at] & 0xFF | src[at + 1] << 8));
     }
 
     static void apply(

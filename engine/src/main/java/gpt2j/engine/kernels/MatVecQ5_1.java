@@ -18,7 +18,7 @@ import jdk.incubator.vector.VectorSpecies;
  * Q5_1 mat-vec: each row of w is cols/32 blocks of 24 bytes, {fp16 d, m; uint8 qh[4]; uint8 qs[16]} (ggml
  * block_q5_1): {@link MatVecQ5_0}'s five-bit quants, value = q * d + m. The minimum's part of a block's dot product,
  * m * (sum of x over the block), uses sums of x taken once per call, as {@link MatVecQ4_1} does. Generation reads
- * Q8_0's repack ({@link #repack}) where the heap has room ({@link KernelMatrix}), Q8_0's kernels then
+ * Q8_0's repack ({@link MatVecQ5_0#repack}) where the heap has room ({@link KernelMatrix}), Q8_0's kernels then
  * {@link #addMinimums}; else the blocks in place ({@link #apply}). cols must be a multiple of 32.
  */
 final class MatVecQ5_1 {
@@ -30,33 +30,6 @@ final class MatVecQ5_1 {
     static final VectorSpecies<Integer> I = F.vectorShape().withLanes(int.class);
 
     private MatVecQ5_1() {}
-
-    /**
-     * Fills {@link MatVecQ8_0}'s repack (weight rows in vector lanes, {@link RowLanes}) from the file's rows: each quant
-     * (0-31) as Q8_0's byte, d as the block's scale, and -m in mins at the scale's index, for {@link #addMinimums}. 40
-     * bytes per 32 weights (1.7x the file). The padding rows stay zero.
-     */
-    static void repack(MemorySegment w, int rows, int cols, byte[] quants, float[] scales, float[] mins) {
-        int blocks = cols / BLOCK, rowBytes = blocks * BLOCK_BYTES, pass = RowLanes.PASS;
-        byte[] src = new byte[pass * rowBytes], q = new byte[BLOCK];
-        for (int p = 0; p * pass < rows; p++) {
-            int n = Math.min(pass, rows - p * pass);
-            MemorySegment.copy(w, JAVA_BYTE, (long) p * pass * rowBytes, src, 0, n * rowBytes);
-            for (int b = 0; b < blocks; b++) {
-                int unit = p * blocks + b;
-                for (int l = 0, at = b * BLOCK_BYTES; l < n; l++, at += rowBytes) {
-                    scales[unit * pass + l] = half(src, at);
-                    mins[unit * pass + l] = -half(src, at + 2);
-                    MatVecQ5_0.unpack(src, at + 4, at + 8, q, 0);
-                    for (int j = 0, o = unit * BLOCK * pass + l; j < BLOCK; j++, o += pass) quants[o] = q[j];
-                }
-            }
-        }
-    }
-
-    private static float half(byte[] src, int at) {
-        return Float.float16ToFloat((short) (src[at] & 0xFF | src[at + 1] << 8));
-    }
 
     /**
      * Adds the minimums' part to lane group k of pass p's rows at dst[d ..]: minus the mins times the negated sums of x

@@ -14,14 +14,14 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Q5_K: each row is cols/256 blocks of 176 bytes, {fp16 d, dmin; uint8 scales[12]; uint8 qh[32]; uint8 qs[128]} (ggml
  * block_q5_K): {@link MatVecQ4_K}'s layout plus a fifth bit per value, bit 2g (low nibbles) or 2g+1 (high nibbles) of
- * qh[l] for the g-th 32 bytes of qs; 8 sub-blocks of 32 with 6-bit scales sc and mins m. value = d * sc * q - dmin *
- * m. cols must be a multiple of 256. Generation reads {@link RowLanes}' layout, which {@link #repack} makes at load: a
- * column is the pass's quants (0-31), one byte per row; after each 32 columns come the pass's sc and m for them, a
- * byte per row each, and d and dmin are floats per row and 256 columns (1.6x the file). The kernels of a pass
+ * qh[l] for the g-th 32 bytes of qs; 8 sub-blocks of 32 with 6-bit scales sc and mins m. value = d * sc * q - dmin * m.
+ * cols must be a multiple of 256. Generation reads {@link RowLanes}' layout, which {@link #repack} makes at load: a
+ * column is the pass's quants (0-31), one byte per row; after each 32 columns come the pass's sc and m for them, a byte
+ * per row each, and d and dmin are floats per row and 256 columns (1.6x the file). The kernels of a pass
  * ({@link #pass}, {@link #group4}) compute each row as {@link #scalar} does: per 32 columns an FMA chain over the even
  * ones and one over the odd, then acc = fma(even + odd, d * sc, acc) and acc = fma(dmin * m, -(sum of x over the 32
- * columns), acc), the sums taken once per input ({@link MatVecQ4_K#negatedSubBlockSums}). The prompt pass decodes the file's blocks
- * ({@link #dequantize}).
+ * columns), acc), the sums taken once per input ({@link MatVecQ4_K#negatedSubBlockSums}). The prompt pass decodes the
+ * file's blocks ({@link #dequantize}).
  */
 final class MatVecQ5_K {
 
@@ -95,7 +95,7 @@ final class MatVecQ5_K {
      * reason (no helper takes or returns a vector: docs/PERFORMANCE.md, "slow processes").
      */
 
-    /** Pass p's PASS rows times x into dst[d0 ..]; s holds x's negated sums from s0 ({@link MatVecQ4_K#negatedSubBlockSums}). */
+    /** Pass p's PASS rows times x into dst[d0 ..]; s holds x's negated sums from s0 (MatVecQ4_K.negatedSubBlockSums). */
     static void pass(
             byte[] q,
             float[] scales,

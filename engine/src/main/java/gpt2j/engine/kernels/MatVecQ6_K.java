@@ -11,15 +11,15 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Q6_K: each row is cols/256 blocks of 210 bytes, {uint8 ql[128], qh[64]; int8 scales[16]; fp16 d} (ggml
- * block_q6_K). Per half of 128 values (ql += 64, qh += 32, scales += 8), byte l < 32 gives four 6-bit quants:
- * ql[l] low nibble with qh[l] bits 0-1 is element l, ql[l+32] low with bits 2-3 element l+32, ql[l] high with bits
- * 4-5 element l+64, ql[l+32] high with bits 6-7 element l+96; value = d * scales[l/16 + {0,2,4,6}] * (q - 32).
- * cols must be a multiple of 256. Generation reads {@link RowLanes}' layout, which {@link #repack} makes at load: a
- * column is the pass's quants less 32, one signed byte per row; after each 16 columns come the pass's scales[j] for
- * them, a byte per row, and d is a float per row and 256 columns (1.3x the file). The kernels of a pass ({@link #pass}, {@link #group4}) compute
- * each row as {@link #scalar} does: per 16 columns an FMA chain over the even ones and one over the odd, then acc =
- * fma(even + odd, d * scales[j], acc). The prompt pass decodes the file's blocks ({@link #dequantize}).
+ * Q6_K: each row is cols/256 blocks of 210 bytes, {uint8 ql[128], qh[64]; int8 scales[16]; fp16 d} (ggml block_q6_K).
+ * Per half of 128 values (ql += 64, qh += 32, scales += 8), byte l < 32 gives four 6-bit quants: ql[l] low nibble with
+ * qh[l] bits 0-1 is element l, ql[l+32] low with bits 2-3 element l+32, ql[l] high with bits 4-5 element l+64, ql[l+32]
+ * high with bits 6-7 element l+96; value = d * scales[l/16 + {0,2,4,6}] * (q - 32). cols must be a multiple of 256.
+ * Generation reads {@link RowLanes}' layout, which {@link #repack} makes at load: a column is the pass's quants less
+ * 32, one signed byte per row; after each 16 columns come the pass's scales[j] for them, a byte per row, and d is a
+ * float per row and 256 columns (1.3x the file). The kernels of a pass ({@link #pass}, {@link #group4}) compute each
+ * row as {@link #scalar} does: per 16 columns an FMA chain over the even ones and one over the odd, then acc = fma(even
+ * + odd, d * scales[j], acc). The prompt pass decodes the file's blocks ({@link #dequantize}).
  */
 final class MatVecQ6_K {
 
