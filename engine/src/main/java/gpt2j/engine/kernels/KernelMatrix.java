@@ -6,10 +6,11 @@ import gpt2j.weights.WeightMatrix;
 import java.lang.foreign.MemorySegment;
 
 /**
- * A weight matrix as the kernels read it: the mapped tensor, plus for Q8_0, Q4_0, Q4_K, Q5_K, Q6_K (and mostly Q5_0 and
- * Q5_1) a repacked copy on the heap that the kernels read instead: the quants without the scales between them
- * ({@code quants}), and the scales decoded once to floats ({@code scales}; for Q5_1 also {@code mins}, one per 32
- * weights, added; Q4_K's and Q5_K's dmin per 256).
+ * A weight matrix as the kernels read it: the mapped tensor, plus for Q8_0, Q4_0, Q4_K, Q5_K, Q6_K (and Q5_0 and Q5_1
+ * where the heap has room) a repacked copy on the heap that the kernels read instead, with weight rows in vector lanes
+ * ({@link RowLanes}): the quants ({@code quants}, the K-quants' sub-block scales as bytes among them), the blocks'
+ * scales as floats ({@code scales}) and, for Q4_K, Q5_K and Q5_1, their minimums ({@code mins}: the K-quants' dmin per
+ * 256 weights, Q5_1's -m per 32).
  * <ul>
  * <li>Q8_0: weight rows in vector lanes, a column of a pass's quants after another, their scales as floats
  * ({@link RowLanes}): one FMA per weight and input, the scale once per 32 columns of a lane group, and the widening
@@ -118,7 +119,6 @@ public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, by
         Runtime rt = Runtime.getRuntime();
         long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
         long bytes = (long) w.rows() * w.cols() * 5 / 4; // Q5_1's 40 bytes per 32 weights, Q5_0's 36
-
         return 2 * bytes < free;
     }
 
