@@ -161,8 +161,8 @@ final class MatVecQ5_0 {
                 int xb = xOff + b * BLOCK;
                 float even = 0f, odd = 0f;
                 for (int j = 0; j < BLOCK; j += 2) {
-                    even = Math.fma(quant(w, block, j), x[xb + j], even);
-                    odd = Math.fma(quant(w, block, j + 1), x[xb + j + 1], odd);
+                    even = Math.fma(quant(w, block + 2, block + 6, j) - 16, x[xb + j], even);
+                    odd = Math.fma(quant(w, block + 2, block + 6, j + 1) - 16, x[xb + j + 1], odd);
                 }
                 acc = Math.fma(even + odd, Float.float16ToFloat(w.get(LE_SHORT, block)), acc);
             }
@@ -170,11 +170,11 @@ final class MatVecQ5_0 {
         }
     }
 
-    /** Element j of the block at {@code block}, less 16. */
-    private static int quant(MemorySegment w, long block, int j) {
-        int q = w.get(JAVA_BYTE, block + 6 + j % 16) & 0xFF;
+    /** Quant j (0-31) of a Q5_0 or Q5_1 block whose qh starts at {@code qh} and qs at {@code qs}, for the twins. */
+    static int quant(MemorySegment w, long qh, long qs, int j) {
+        int q = w.get(JAVA_BYTE, qs + j % 16) & 0xFF;
         int low = j < 16 ? q & 0xF : q >> 4;
-        int fifth = w.get(JAVA_BYTE, block + 2 + j / 8) >> (j % 8) & 1;
-        return (low | fifth << 4) - 16;
+        int fifth = w.get(JAVA_BYTE, qh + j / 8) >> (j % 8) & 1;
+        return low | fifth << 4;
     }
 }

@@ -3,7 +3,6 @@ package gpt2j.engine.kernels;
 import static gpt2j.engine.kernels.Simd.F;
 import static gpt2j.engine.kernels.Simd.LE_INT;
 import static gpt2j.engine.kernels.Simd.LE_SHORT;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.nio.ByteOrder.LITTLE_ENDIAN;
 
 import gpt2j.weights.GgmlType;
@@ -132,21 +131,13 @@ final class MatVecQ5_1 {
                 int xb = xOff + b * BLOCK;
                 float even = 0f, odd = 0f;
                 for (int j = 0; j < BLOCK; j += 2) {
-                    even = Math.fma(quant(w, block, j), x[xb + j], even);
-                    odd = Math.fma(quant(w, block, j + 1), x[xb + j + 1], odd);
+                    even = Math.fma(MatVecQ5_0.quant(w, block + 4, block + 8, j), x[xb + j], even);
+                    odd = Math.fma(MatVecQ5_0.quant(w, block + 4, block + 8, j + 1), x[xb + j + 1], odd);
                 }
                 acc = Math.fma(even + odd, Float.float16ToFloat(w.get(LE_SHORT, block)), acc);
                 mins = Math.fma(-Float.float16ToFloat(w.get(LE_SHORT, block + 2)), s[b], mins);
             }
             out[outOff + r] = acc + mins;
         }
-    }
-
-    /** Element j (0-31) of the block at {@code block}. */
-    private static int quant(MemorySegment w, long block, int j) {
-        int q = w.get(JAVA_BYTE, block + 8 + j % 16) & 0xFF;
-        int low = j < 16 ? q & 0xF : q >> 4;
-        int fifth = w.get(JAVA_BYTE, block + 4 + j / 8) >> (j % 8) & 1;
-        return low | fifth << 4;
     }
 }
