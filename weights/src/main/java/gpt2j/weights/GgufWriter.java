@@ -5,8 +5,6 @@ import static gpt2j.weights.GgufValueType.*;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
@@ -24,7 +22,7 @@ import java.util.function.Function;
 
 /**
  * Writes a GGUF v3 file: metadata in the order added, then tensor infos, then the tensors, each at an offset aligned to
- * 32 bytes. Tensor data is produced one tensor at a time (so a quantized copy of a whole model never sits in memory),
+ * 32 bytes, in whole 2 MiB chunks ({@link ChunkedOutput}). Tensor data is produced one tensor at a time (so a quantized copy of a whole model never sits in memory),
  * into a temporary file beside the target that is renamed over it only once complete.
  */
 public final class GgufWriter {
@@ -163,28 +161,30 @@ public final class GgufWriter {
     /** Writes the whole file to {@code ch} (a file, or memory for the fuzz tests). */
     void writeTo(WritableByteChannel ch, Progress progress) throws IOException {
         check();
+        // The buffer lives in an arena freed when the write ends: a direct buffer waits for the garbage collector,
+        // and writing many small files (the fuzz campaign) ran out of direct memory.
         try (Arena buffer = Arena.ofConfined()) {
-            write(new Out(ch, buffer), progress);
+            write(new ChunkedOutput(ch, 0, buffer.allocate(ChunkedOutput.CHUNK).asByteBuffer()), progress);
         }
     }
 
-    private void write(Out o, Progress progress) throws IOException {
+    private void write(ChunkedOutput o, Progress progress) throws IOException {
         o.u32(GgufFile.MAGIC);
         o.u32(3);
         o.u64(tensors.size());
         o.u64(kvs.size());
         for (Kv kv : kvs) {
-            o.string(kv.key());
+            string(o, kv.key());
             o.u32(kv.type());
             switch (kv.value()) {
-                case String s -> o.string(s);
+                case String s -> string(o, s);
                 case Integer i -> o.u32(i);
                 case Float f -> o.u32(Float.floatToRawIntBits(f));
                 case Boolean b -> o.u8(b ? 1 : 0);
                 case List<?> l -> {
                     o.u32(STRING);
                     o.u64(l.size());
-                    for (Object s : l) o.string((String) s);
+                    for (Object s : l) string(o, (String) s);
                 }
                 case int[] a -> {
                     o.u32(INT32);
@@ -196,14 +196,14 @@ public final class GgufWriter {
         }
         long offset = 0;
         for (Entry t : tensors) {
-            o.string(t.name());
+            string(o, t.name());
             o.u32(t.shape().length);
             for (int d = t.shape().length - 1; d >= 0; d--) o.u64(t.shape()[d]); // ne[0] is the contiguous dimension
             o.u32(t.type().id);
             o.u64(offset);
             offset = GgufFile.align(offset + t.byteSize(), ALIGNMENT);
         }
-        o.pad();
+        pad(o);
         if (progress != null) {
             Map<GgmlType, Integer> types = new EnumMap<>(GgmlType.class);
             for (Entry t : tensors) types.merge(t.type(), 1, Integer::sum);
@@ -217,85 +217,27 @@ public final class GgufWriter {
                     throw new IllegalStateException(
                             t.name() + ": " + data.byteSize() + " bytes, expected " + t.byteSize());
                 }
-                o.segment(data);
+                segment(o, data);
             }
-            o.pad();
+            pad(o);
             if (progress != null) progress.tensorWritten(i + 1, tensors.size(), t.name());
         }
         o.flush();
     }
 
-    /**
-     * Little-endian output through a 1 MiB buffer. It lives in an arena freed when the write ends: a direct buffer
-     * waits for the garbage collector, and writing many small files (the fuzz campaign) ran out of direct memory.
-     */
-    private static final class Out {
-        private final WritableByteChannel ch;
-        private final ByteBuffer buf;
-        private long written;
+    private static void string(ChunkedOutput o, String s) throws IOException {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        o.u64(b.length);
+        o.put(b, 0, b.length);
+    }
 
-        Out(WritableByteChannel ch, Arena arena) {
-            this.ch = ch;
-            this.buf = arena.allocate(1 << 20).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    private static void segment(ChunkedOutput o, MemorySegment s) throws IOException {
+        for (long off = 0; off < s.byteSize(); off += 1 << 30) {
+            o.put(s.asSlice(off, Math.min(1L << 30, s.byteSize() - off)).asByteBuffer());
         }
+    }
 
-        private void room(int n) throws IOException {
-            if (buf.remaining() < n) flush();
-        }
-
-        void u8(int v) throws IOException {
-            room(1);
-            buf.put((byte) v);
-        }
-
-        void u32(int v) throws IOException {
-            room(4);
-            buf.putInt(v);
-        }
-
-        void u64(long v) throws IOException {
-            room(8);
-            buf.putLong(v);
-        }
-
-        void bytes(ByteBuffer src) throws IOException {
-            while (src.hasRemaining()) {
-                room(1);
-                int n = Math.min(buf.remaining(), src.remaining());
-                buf.put(buf.position(), src, src.position(), n);
-                buf.position(buf.position() + n);
-                src.position(src.position() + n);
-            }
-        }
-
-        void string(String s) throws IOException {
-            byte[] b = s.getBytes(StandardCharsets.UTF_8);
-            u64(b.length);
-            bytes(ByteBuffer.wrap(b));
-        }
-
-        void segment(MemorySegment s) throws IOException {
-            for (long off = 0; off < s.byteSize(); off += 1 << 30) {
-                bytes(s.asSlice(off, Math.min(1L << 30, s.byteSize() - off)).asByteBuffer());
-            }
-        }
-
-        long position() {
-            return written + buf.position();
-        }
-
-        void pad() throws IOException {
-            long pos = written + buf.position();
-            for (long i = pos; i < GgufFile.align(pos, ALIGNMENT); i++) {
-                room(1);
-                buf.put((byte) 0);
-            }
-        }
-
-        void flush() throws IOException {
-            buf.flip();
-            while (buf.hasRemaining()) written += ch.write(buf);
-            buf.clear();
-        }
+    private static void pad(ChunkedOutput o) throws IOException {
+        for (long i = o.position(), end = GgufFile.align(i, ALIGNMENT); i < end; i++) o.u8(0);
     }
 }

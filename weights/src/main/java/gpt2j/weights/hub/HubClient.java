@@ -2,9 +2,10 @@ package gpt2j.weights.hub;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import gpt2j.weights.ChunkedOutput;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
+import java.lang.foreign.Arena;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLEncoder;
@@ -12,6 +13,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -189,8 +191,12 @@ final class HubClient {
             progress.start(repo, file, meta.size, have);
             StandardOpenOption mode = have > 0 ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING;
             long done = have;
-            try (OutputStream out =
-                    Files.newOutputStream(incomplete, StandardOpenOption.CREATE, StandardOpenOption.WRITE, mode)) {
+            // In whole 2 MiB chunks, so that the page cache holds the model in huge pages (ChunkedOutput).
+            try (FileChannel ch =
+                            FileChannel.open(incomplete, StandardOpenOption.CREATE, StandardOpenOption.WRITE, mode);
+                    Arena arena = Arena.ofConfined()) {
+                ChunkedOutput out = new ChunkedOutput(
+                        ch, have, arena.allocate(ChunkedOutput.CHUNK).asByteBuffer());
                 byte[] buffer = new byte[1 << 16];
                 while (true) {
                     int n;
@@ -203,10 +209,11 @@ final class HubClient {
                                 + "); run again to resume");
                     }
                     if (n < 0) break;
-                    out.write(buffer, 0, n);
+                    out.put(buffer, 0, n);
                     done += n;
                     progress.advance(n);
                 }
+                out.flush();
             }
             return done;
         }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import gpt2j.testhub.FakeHub;
+import gpt2j.weights.ChunkedOutput;
 import gpt2j.weights.Gpt2Checkpoint;
 import gpt2j.weights.LoadedCheckpoint;
 import java.io.IOException;
@@ -316,6 +317,22 @@ class HubResolverTest {
         assertTrue(gets.get(1).contains("range=bytes=" + have + "-"), gets.get(1));
         assertArrayEquals(weights, Files.readAllBytes(got.resolve("model.safetensors")));
         assertFalse(Files.exists(part));
+    }
+
+    @Test
+    void aResumedDownloadOfSeveralChunksKeepsEveryByte() throws IOException {
+        Map<String, byte[]> files = new java.util.HashMap<>(hfModel("f32-hf"));
+        byte[] weights = new byte[5 * ChunkedOutput.CHUNK + 4321]; // cut at half: inside a chunk
+        new java.util.Random(11).nextBytes(weights);
+        files.put("model.safetensors", weights);
+        hub.add(REPO, COMMIT, files, null);
+        hub.cutNextDownload(weights);
+        assertThrows(HubException.class, () -> resolver(null, false).resolve(REPO, progress));
+        Path part = repoDir(REPO).resolve("blobs").resolve(FakeHub.sha256(weights) + ".incomplete");
+        assertTrue(Files.size(part) % ChunkedOutput.CHUNK != 0, "kept " + Files.size(part));
+
+        Path got = resolver(null, false).resolve(REPO, progress);
+        assertArrayEquals(weights, Files.readAllBytes(got.resolve("model.safetensors")));
     }
 
     @Test
