@@ -71,6 +71,8 @@ for s in $sizes; do
   for n in $threads; do
     for t in $types; do
       f=${gguf[$s/$t]}
+      # How much of the file maps as huge pages as its benchmarks start (it moves as files are evicted and read again).
+      $py tools/perf/pagecache.py "$f" > "$res/$s/pagecache-$t-t$n.json" 2>/dev/null || true
       for r in $(seq "$rounds"); do
         echo "performance.sh: $s $t, $n thread(s), round $r ($(( $(date +%s) - start )) s)" >&2
         run_gpt2j() {

@@ -231,10 +231,12 @@ def main():
       "when tied), but one row only of the token and position embeddings; the KV cache (under 1% at tg64) is left "
       "out. Bandwidth is `tools/perf/bandwidth.c`: OpenMP threads each sum their share of a 512 MiB float buffer "
       "(16 vector lanes), best of 12 passes, measured before and after the benchmarks in the same run; the better "
-      "of the two is used. "
+      "of the two is used. 'Huge pages' is the share of the file that mapped as 2 MiB pages as that row's "
+      "benchmarks started (`tools/perf/pagecache.py`): weights read in place (F32) stream slower from 4 KB pages, "
+      "very much so on this VM at times (\"Model files in huge pages\" below). "
       f"Target: gpt2j tg >= {TARGET_BW:.0%} of the bound.\n")
-    w("| size | type | threads | MB read / token | bandwidth GB/s | bound tok/s | gpt2j tg64 | gpt2j % of bound | llama.cpp % of bound | met |")
-    w("|---|---|---|---|---|---|---|---|---|---|")
+    w("| size | type | threads | MB read / token | bandwidth GB/s | bound tok/s | huge pages | gpt2j tg64 | gpt2j % of bound | llama.cpp % of bound | met |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|")
     for size, (t, gguf) in ((size, f) for size in sizes for f in gguf_files(meta, size)):
         d, name = os.path.join(top, size), SIZE_NAMES.get(size, size)
         per_token = bytes_per_token(gguf)
@@ -249,8 +251,10 @@ def main():
             met = "n/a" if gp is None else ("yes" if gp >= TARGET_BW else "**no**")
             if met == "**no**":
                 missed.append(f"{name} {t} tg64 at {n} thread(s): {gp:.0%} of the bandwidth bound < {TARGET_BW:.0%}")
+            pc = load(os.path.join(d, f"pagecache-{t}-t{n}.json"))
+            huge = f"{100 * pc['huge_kb'] / pc['rss_kb']:.0f}%" if pc and pc.get("rss_kb") and pc.get("huge_kb") is not None else "n/a"
             w(f"| {name} | {t} | {n} | {per_token / 1e6:.1f} | {bw['best_gbs']:.2f} (median {bw['median_gbs']:.2f}) | "
-              f"{bound:.1f} | {fmt(gr and gr['avg_ts'], 2)} | {fmt(gp and 100 * gp, 0)}% | "
+              f"{bound:.1f} | {huge} | {fmt(gr and gr['avg_ts'], 2)} | {fmt(gp and 100 * gp, 0)}% | "
               f"{fmt(lp and 100 * lp, 0)}% | {met} |")
     w("")
 
