@@ -231,9 +231,10 @@ def main():
       "when tied), but one row only of the token and position embeddings; the KV cache (under 1% at tg64) is left "
       "out. Bandwidth is `tools/perf/bandwidth.c`: OpenMP threads each sum their share of a 512 MiB float buffer "
       "(16 vector lanes), best of 12 passes, measured before and after the benchmarks in the same run; the better "
-      "of the two is used. 'Huge pages' is the share of the file that mapped as 2 MiB pages as that row's "
-      "benchmarks started (`tools/perf/pagecache.py`): weights read in place (F32) stream slower from 4 KB pages, "
-      "very much so on this VM at times (\"Model files in huge pages\" below). "
+      "of the two is used. Before each size, type and thread count the file is dropped from the page cache and "
+      "read back into 2 MiB pages (`tools/perf/pagecache.py --reread`), so both engines read it in the same state: "
+      "weights read in place (F32) stream slower from 4 KB pages, very much so on this VM at times (\"Model files in "
+      "huge pages\" below); 'huge pages' is the share of the file that mapped as 2 MiB pages then. "
       f"Target: gpt2j tg >= {TARGET_BW:.0%} of the bound.\n")
     w("| size | type | threads | MB read / token | bandwidth GB/s | bound tok/s | huge pages | gpt2j tg64 | gpt2j % of bound | llama.cpp % of bound | met |")
     w("|---|---|---|---|---|---|---|---|---|---|---|")
