@@ -447,7 +447,12 @@ def main():
           "rate did not fall with the width: 15.0-16.6 G weights/s for each of 124M's matrices, 15.9-17.6 for "
           "355M's, heads included; at 774M the Q4_0 layers ran 25-26.5 G weights/s and the Q6_K head 19, the F32 "
           "matrices 4.0-5.2 (16-21 GB/s, in a slow minute). So the 355M Q8_0 row was the machine's phase; the 774M "
-          "Q4_0 and F32 rows are not, and what holds gpt2j's one thread back there is not found.")
+          "Q4_0 and F32 rows are not, and what holds gpt2j's one thread back there is not found. Not the F32 "
+          "kernel's shape: over the 774M F32 file's bytes, as 5120x1280 matrices one after another, the kernel in a "
+          "bare Java loop read 27-28.5 GB/s where a C loop of one row at a time read 29-30 (34 at best) and a C "
+          "loop of four rows at once, as llama.cpp's tinyBLAS tiles do, 26-27 (~01:30Z); minutes later all of them "
+          "fell by a third together (the bare Java loop 15-22 GB/s, gpt2j's tg 15.4-16.1, llama-bench's "
+          "16.7-23.9).")
         w("- **slow processes (a JIT cliff, fixed)**: until this fix about one gpt2j process in 10 to 40 ran the "
           "Q8_0 mat-vec 4-20x slower for its whole life: `gpt2j bench -m gpt2-q8_0.gguf -p 0 -n 64 -t 1 -r 2` in "
           "loops of 40 (2026-12-06) made 96-163 tokens/s in most runs and 7.3-38.8 in about one in 10 to 40 (the "
