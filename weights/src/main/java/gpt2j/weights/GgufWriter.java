@@ -22,8 +22,9 @@ import java.util.function.Function;
 
 /**
  * Writes a GGUF v3 file: metadata in the order added, then tensor infos, then the tensors, each at an offset aligned to
- * 32 bytes, in whole 2 MiB chunks ({@link ChunkedOutput}). Tensor data is produced one tensor at a time (so a quantized copy of a whole model never sits in memory),
- * into a temporary file beside the target that is renamed over it only once complete.
+ * 32 bytes, in whole 2 MiB chunks ({@link ChunkedOutput}). Tensor data is produced one tensor at a time (so a
+ * quantized copy of a whole model never sits in memory), into a temporary file beside the target that is renamed over
+ * it only once complete.
  */
 public final class GgufWriter {
 
