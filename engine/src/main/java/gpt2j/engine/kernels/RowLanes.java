@@ -136,11 +136,7 @@ final class RowLanes {
                         default -> {
                             MatVecQ8_0.group4(quants, scales, blocks, x, x0, x1, x2, x3, p, k, dst, d0, d1, d2, d3);
                             if (type == GgmlType.Q5_1) {
-                                float[] mins = m.mins();
-                                MatVecQ5_1.addMinimums(mins, blocks, sums, g * per, p, k, dst, d0);
-                                MatVecQ5_1.addMinimums(mins, blocks, sums, i1 * per, p, k, dst, d1);
-                                MatVecQ5_1.addMinimums(mins, blocks, sums, i2 * per, p, k, dst, d2);
-                                MatVecQ5_1.addMinimums(mins, blocks, sums, i3 * per, p, k, dst, d3);
+                                addMinimums(m, blocks, sums, per, g, i1, i2, i3, p, k, dst, d0, d1, d2, d3);
                             }
                         }
                     }
@@ -159,6 +155,33 @@ final class RowLanes {
                 if (!whole) for (int r = lo; r < hi; r++) out[i * outStride + r] = t[r - r0];
             }
         }
+    }
+
+    /**
+     * Q5_1's minimums for a group's four outputs of lane group k. A group of three repeats its last input, and where
+     * that input's two outputs are the same place (d3 == d2) it gets its minimums once, not twice.
+     */
+    private static void addMinimums(
+            KernelMatrix m,
+            int blocks,
+            float[] sums,
+            int per,
+            int i0,
+            int i1,
+            int i2,
+            int i3,
+            int p,
+            int k,
+            float[] dst,
+            int d0,
+            int d1,
+            int d2,
+            int d3) {
+        float[] mins = m.mins();
+        MatVecQ5_1.addMinimums(mins, blocks, sums, i0 * per, p, k, dst, d0);
+        MatVecQ5_1.addMinimums(mins, blocks, sums, i1 * per, p, k, dst, d1);
+        MatVecQ5_1.addMinimums(mins, blocks, sums, i2 * per, p, k, dst, d2);
+        if (d3 != d2) MatVecQ5_1.addMinimums(mins, blocks, sums, i3 * per, p, k, dst, d3);
     }
 
     private static void pass(

@@ -213,6 +213,31 @@ class MatVecTest {
     @EnumSource(
             value = Kind.class,
             names = {"Q8_0", "Q4_0", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
+    void groupedKernelsOnWholePassesHaveTheirScalarTwinsBits(Kind kind) {
+        // Whole passes over every row, where a decode step's groups of four inputs write straight to the outputs (a
+        // group of three repeating its last input into the same place), which random row ranges seldom reach.
+        Random rnd = new Random(17 + kind.ordinal());
+        try (Arena arena = Arena.ofConfined()) {
+            for (int n : new int[] {4, 7, 8}) {
+                int unit = kind.type.blockSize;
+                int cols = unit * (1 + rnd.nextInt(unit == 256 ? 3 : 6)), rows = 2 * RowLanes.PASS + rnd.nextInt(20);
+                Weights w = Weights.random(kind.type, rows, cols, false, rnd, arena);
+                float[] x = Weights.randomVector(n * cols, rnd);
+                float[] twin = new float[n * rows], each = new float[n * rows];
+                MatVec.applyEach(w.kernel, x, cols, n, each, rows, 0, rows);
+                for (int i = 0; i < n; i++) MatVec.scalar(w.kernel, x, i * cols, twin, i * rows, 0, rows);
+                for (int o = 0; o < twin.length; o++) {
+                    String where = kind + " " + rows + "x" + cols + ", " + n + " inputs, output " + o;
+                    assertEquals(Float.floatToRawIntBits(twin[o]), Float.floatToRawIntBits(each[o]), where);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(
+            value = Kind.class,
+            names = {"Q8_0", "Q4_0", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
     void rowsInLanesKernelsHaveTheirScalarTwinsBitsOnAnyRange(Kind kind) {
         // Q8_0's, Q4_0's and the K-quants' kernels read a repack with rows in lanes (Q5_0 and Q5_1 Q8_0's); the twin
         // reads the file's blocks and defines the arithmetic (per block of 32 columns, Q6_K's of 16, two FMA chains
