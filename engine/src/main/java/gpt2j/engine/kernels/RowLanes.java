@@ -37,6 +37,12 @@ final class RowLanes {
 
     static final int PARTS = Q.length() / LANES;
 
+    /**
+     * Whether a decode step's four inputs take two lane groups per call ({@link MatVecQ8_0#group4x2}): sixteen FMA
+     * chains and their weights need the 32 vector registers of AVX-512; with 16 they would spill.
+     */
+    static final boolean PAIRS = LANES >= 16;
+
     /** Bytes after the last column, so that a load of Q's length at the last lane group stays inside the array. */
     static final int TAIL = Q.length() - LANES;
 
@@ -120,6 +126,19 @@ final class RowLanes {
                     int d0 = whole ? g * outStride + r : 0, d1 = whole ? i1 * outStride + r : LANES;
                     int d2 = whole ? i2 * outStride + r : 2 * LANES, d3 = whole ? i3 * outStride + r : 3 * LANES;
                     int x0 = g * xStride, x1 = i1 * xStride, x2 = i2 * xStride, x3 = i3 * xStride;
+                    if (PAIRS && whole && (type == GgmlType.Q8_0 || type == GgmlType.Q5_0 || type == GgmlType.Q5_1)) {
+                        MatVecQ8_0.group4x2(quants, scales, blocks, x, x0, x1, x2, x3, p, k, out, d0, d1, d2, d3);
+                        if (type == GgmlType.Q5_1) {
+                            for (int h = 0; h < 2; h++) {
+                                int e = h * LANES;
+                                addMinimums(
+                                        m, blocks, sums, per, g, i1, i2, i3, p, k + h, out, d0 + e, d1 + e, d2 + e,
+                                        d3 + e);
+                            }
+                        }
+                        k++; // lane group k + 1 is done too
+                        continue;
+                    }
                     switch (type) {
                         case Q4_0 ->
                             MatVecQ4_0.group4(quants, scales, blocks, x, x0, x1, x2, x3, p, k, dst, d0, d1, d2, d3);

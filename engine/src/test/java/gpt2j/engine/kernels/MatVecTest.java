@@ -215,7 +215,8 @@ class MatVecTest {
             names = {"Q8_0", "Q4_0", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
     void groupedKernelsOnWholePassesHaveTheirScalarTwinsBits(Kind kind) {
         // Whole passes over every row, where a decode step's groups of four inputs write straight to the outputs (a
-        // group of three repeating its last input into the same place), which random row ranges seldom reach.
+        // group of three repeating its last input into the same place) and, at 512 bits, take two lane groups per
+        // call: random row ranges seldom reach them.
         Random rnd = new Random(17 + kind.ordinal());
         try (Arena arena = Arena.ofConfined()) {
             for (int n : new int[] {4, 7, 8}) {
