@@ -26,7 +26,7 @@ import jdk.incubator.vector.VectorSpecies;
  * are the values as signed 4-bit numbers: sign-extended to an int, the high one is a shift right and the low one a
  * shift left and right, with no subtraction of 8.
  *
- * <p>The kernels of a pass ({@link #pass}, {@link #group4}) compute a row as {@link #scalar} does: per block an
+ * <p>The kernels of a pass ({@link #pass}, {@link #group4}, {@link #group4x2}) compute a row as {@link #scalar} does: per block an
  * FMA chain over the low nibbles' columns (0-15) and one over the high nibbles' (16-31), each in column order from
  * zero, then acc = fma(low + high, d, acc).
  */
@@ -160,6 +160,88 @@ final class MatVecQ4_0 {
         a1.intoArray(dst, d1);
         a2.intoArray(dst, d2);
         a3.intoArray(dst, d3);
+    }
+
+    /**
+     * {@link #group4} for lane groups k and k + 1 at once, into dst at d0 .. d3 and LANES on: each input value is
+     * broadcast once for both, sixteen FMA chains, as {@link MatVecQ8_0#group4x2}.
+     */
+    static void group4x2(
+            byte[] q,
+            float[] scales,
+            int blocks,
+            float[] x,
+            int x0,
+            int x1,
+            int x2,
+            int x3,
+            int p,
+            int k,
+            float[] dst,
+            int d0,
+            int d1,
+            int d2,
+            int d3) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        for (int b = 0, unit = p * blocks; b < blocks; b++, unit++) {
+            // l*, h*: lane group k's low and high nibbles' chains; m*, n*: lane group k + 1's.
+            FloatVector l0 = FloatVector.zero(F), l1 = l0, l2 = l0, l3 = l0, h0 = l0, h1 = l0, h2 = l0, h3 = l0;
+            FloatVector m0 = l0, m1 = l0, m2 = l0, m3 = l0, n0 = l0, n1 = l0, n2 = l0, n3 = l0;
+            int xb = b * BLOCK;
+            for (int j = 0, c = unit * BLOCK / 2 * PASS + k * LANES; j < BLOCK / 2; j++, c += PASS) {
+                IntVector i = (IntVector) ByteVector.fromArray(Q, q, c).convertShape(B2I, I, 0);
+                IntVector u = (IntVector) ByteVector.fromArray(Q, q, c + LANES).convertShape(B2I, I, 0);
+                FloatVector wl =
+                        (FloatVector) i.lanewise(LSHL, 28).lanewise(ASHR, 28).convert(I2F, 0);
+                FloatVector wh = (FloatVector) i.lanewise(ASHR, 4).convert(I2F, 0);
+                FloatVector vl =
+                        (FloatVector) u.lanewise(LSHL, 28).lanewise(ASHR, 28).convert(I2F, 0);
+                FloatVector vh = (FloatVector) u.lanewise(ASHR, 4).convert(I2F, 0);
+                int xl = xb + j, xh = xl + 16;
+                FloatVector y = FloatVector.broadcast(F, x[x0 + xl]);
+                l0 = wl.fma(y, l0);
+                m0 = vl.fma(y, m0);
+                y = FloatVector.broadcast(F, x[x1 + xl]);
+                l1 = wl.fma(y, l1);
+                m1 = vl.fma(y, m1);
+                y = FloatVector.broadcast(F, x[x2 + xl]);
+                l2 = wl.fma(y, l2);
+                m2 = vl.fma(y, m2);
+                y = FloatVector.broadcast(F, x[x3 + xl]);
+                l3 = wl.fma(y, l3);
+                m3 = vl.fma(y, m3);
+                y = FloatVector.broadcast(F, x[x0 + xh]);
+                h0 = wh.fma(y, h0);
+                n0 = vh.fma(y, n0);
+                y = FloatVector.broadcast(F, x[x1 + xh]);
+                h1 = wh.fma(y, h1);
+                n1 = vh.fma(y, n1);
+                y = FloatVector.broadcast(F, x[x2 + xh]);
+                h2 = wh.fma(y, h2);
+                n2 = vh.fma(y, n2);
+                y = FloatVector.broadcast(F, x[x3 + xh]);
+                h3 = wh.fma(y, h3);
+                n3 = vh.fma(y, n3);
+            }
+            int s = unit * PASS + k * LANES;
+            FloatVector d = FloatVector.fromArray(F, scales, s), dn = FloatVector.fromArray(F, scales, s + LANES);
+            a0 = l0.add(h0).fma(d, a0);
+            a1 = l1.add(h1).fma(d, a1);
+            a2 = l2.add(h2).fma(d, a2);
+            a3 = l3.add(h3).fma(d, a3);
+            b0 = m0.add(n0).fma(dn, b0);
+            b1 = m1.add(n1).fma(dn, b1);
+            b2 = m2.add(n2).fma(dn, b2);
+            b3 = m3.add(n3).fma(dn, b3);
+        }
+        a0.intoArray(dst, d0);
+        a1.intoArray(dst, d1);
+        a2.intoArray(dst, d2);
+        a3.intoArray(dst, d3);
+        b0.intoArray(dst, d0 + LANES);
+        b1.intoArray(dst, d1 + LANES);
+        b2.intoArray(dst, d2 + LANES);
+        b3.intoArray(dst, d3 + LANES);
     }
 
     /** Rows [r0, r1) of w as floats, row-major from offset 0 of panel (the batched kernel's input). */

@@ -38,8 +38,9 @@ final class RowLanes {
     static final int PARTS = Q.length() / LANES;
 
     /**
-     * Whether a decode step's four inputs take two lane groups per call ({@link MatVecQ8_0#group4x2}): sixteen FMA
-     * chains and their weights need the 32 vector registers of AVX-512; with 16 they would spill.
+     * Whether a decode step's four inputs take two lane groups per call ({@link MatVecQ8_0#group4x2},
+     * {@link MatVecQ4_0#group4x2}): sixteen FMA chains and their weights need the 32 vector registers of AVX-512; with
+     * 16 they would spill.
      */
     static final boolean PAIRS = LANES >= 16;
 
@@ -126,6 +127,11 @@ final class RowLanes {
                     int d0 = whole ? g * outStride + r : 0, d1 = whole ? i1 * outStride + r : LANES;
                     int d2 = whole ? i2 * outStride + r : 2 * LANES, d3 = whole ? i3 * outStride + r : 3 * LANES;
                     int x0 = g * xStride, x1 = i1 * xStride, x2 = i2 * xStride, x3 = i3 * xStride;
+                    if (PAIRS && whole && type == GgmlType.Q4_0) {
+                        MatVecQ4_0.group4x2(quants, scales, blocks, x, x0, x1, x2, x3, p, k, out, d0, d1, d2, d3);
+                        k++; // lane group k + 1 is done too
+                        continue;
+                    }
                     if (PAIRS && whole && (type == GgmlType.Q8_0 || type == GgmlType.Q5_0 || type == GgmlType.Q5_1)) {
                         MatVecQ8_0.group4x2(quants, scales, blocks, x, x0, x1, x2, x3, p, k, out, d0, d1, d2, d3);
                         if (type == GgmlType.Q5_1) {
