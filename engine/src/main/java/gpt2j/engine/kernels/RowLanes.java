@@ -127,27 +127,22 @@ final class RowLanes {
                     int d0 = whole ? g * outStride + r : 0, d1 = whole ? i1 * outStride + r : LANES;
                     int d2 = whole ? i2 * outStride + r : 2 * LANES, d3 = whole ? i3 * outStride + r : 3 * LANES;
                     int x0 = g * xStride, x1 = i1 * xStride, x2 = i2 * xStride, x3 = i3 * xStride;
-                    if (PAIRS && whole && type == GgmlType.Q4_0) {
-                        MatVecQ4_0.group4x2(quants, scales, blocks, x, x0, x1, x2, x3, p, k, out, d0, d1, d2, d3);
-                        k++; // lane group k + 1 is done too
-                        continue;
-                    }
-                    if (PAIRS && whole && (type == GgmlType.Q8_0 || type == GgmlType.Q5_0 || type == GgmlType.Q5_1)) {
-                        MatVecQ8_0.group4x2(quants, scales, blocks, x, x0, x1, x2, x3, p, k, out, d0, d1, d2, d3);
-                        if (type == GgmlType.Q5_1) {
-                            for (int h = 0; h < 2; h++) {
-                                int e = h * LANES;
-                                addMinimums(
-                                        m, blocks, sums, per, g, i1, i2, i3, p, k + h, out, d0 + e, d1 + e, d2 + e,
-                                        d3 + e);
+                    // Q8_0's layout (Q5_0, Q5_1) and Q4_0 take lane groups k and k + 1 in one call on whole passes.
+                    boolean pair = PAIRS
+                            && whole
+                            && (type == GgmlType.Q4_0
+                                    || type == GgmlType.Q8_0
+                                    || type == GgmlType.Q5_0
+                                    || type == GgmlType.Q5_1);
+                    switch (type) {
+                        case Q4_0 -> {
+                            if (pair) {
+                                MatVecQ4_0.group4x2(
+                                        quants, scales, blocks, x, x0, x1, x2, x3, p, k, dst, d0, d1, d2, d3);
+                            } else {
+                                MatVecQ4_0.group4(quants, scales, blocks, x, x0, x1, x2, x3, p, k, dst, d0, d1, d2, d3);
                             }
                         }
-                        k++; // lane group k + 1 is done too
-                        continue;
-                    }
-                    switch (type) {
-                        case Q4_0 ->
-                            MatVecQ4_0.group4(quants, scales, blocks, x, x0, x1, x2, x3, p, k, dst, d0, d1, d2, d3);
                         case Q6_K ->
                             MatVecQ6_K.group4(quants, scales, blocks, x, x0, x1, x2, x3, p, k, dst, d0, d1, d2, d3);
                         case Q4_K ->
@@ -159,12 +154,22 @@ final class RowLanes {
                                     quants, scales, m.mins(), blocks, x, x0, x1, x2, x3, sums, g * per, i1 * per,
                                     i2 * per, i3 * per, p, k, dst, d0, d1, d2, d3);
                         default -> {
-                            MatVecQ8_0.group4(quants, scales, blocks, x, x0, x1, x2, x3, p, k, dst, d0, d1, d2, d3);
+                            if (pair) {
+                                MatVecQ8_0.group4x2(
+                                        quants, scales, blocks, x, x0, x1, x2, x3, p, k, dst, d0, d1, d2, d3);
+                            } else {
+                                MatVecQ8_0.group4(quants, scales, blocks, x, x0, x1, x2, x3, p, k, dst, d0, d1, d2, d3);
+                            }
                             if (type == GgmlType.Q5_1) {
-                                addMinimums(m, blocks, sums, per, g, i1, i2, i3, p, k, dst, d0, d1, d2, d3);
+                                for (int h = 0, e = 0; h < (pair ? 2 : 1); h++, e += LANES) {
+                                    addMinimums(
+                                            m, blocks, sums, per, g, i1, i2, i3, p, k + h, dst, d0 + e, d1 + e, d2 + e,
+                                            d3 + e);
+                                }
                             }
                         }
                     }
+                    if (pair) k++; // lane group k + 1 is done too (a whole pass: nothing to copy)
                     if (!whole) {
                         for (int rr = Math.max(r, lo), end = Math.min(r + LANES, hi); rr < end; rr++) {
                             out[g * outStride + rr] = t[rr - r];
