@@ -319,6 +319,123 @@ final class MatVecQ4_K {
     }
 
     /**
+     * {@link #group4} for lane groups k and k + 1 at once, into dst at d0 .. d3 and LANES on: each input value is
+     * broadcast once for both, sixteen FMA chains, as {@link MatVecQ8_0#group4x2}. Only where the register file has 32
+     * vectors ({@link RowLanes#PAIRS}).
+     */
+    static void group4x2(
+            byte[] q,
+            float[] scales,
+            float[] mins,
+            int blocks,
+            float[] x,
+            int x0,
+            int x1,
+            int x2,
+            int x3,
+            float[] s,
+            int s0,
+            int s1,
+            int s2,
+            int s3,
+            int p,
+            int k,
+            float[] dst,
+            int d0,
+            int d1,
+            int d2,
+            int d3) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        for (int b = 0, unit = p * blocks; b < blocks; b++, unit++) {
+            int f = unit * PASS + k * LANES;
+            for (int g = 0; g < 4; g++) {
+                // l*, h*: lane group k's low and high nibbles' chains; m*, n*: lane group k + 1's.
+                FloatVector l0 = FloatVector.zero(F), l1 = l0, l2 = l0, l3 = l0, h0 = l0, h1 = l0, h2 = l0, h3 = l0;
+                FloatVector m0 = l0, m1 = l0, m2 = l0, m3 = l0, n0 = l0, n1 = l0, n2 = l0, n3 = l0;
+                int xb = b * BLOCK + 64 * g, c = (unit * UNIT + GROUP * g) * PASS + k * LANES;
+                for (int j = 0; j < 32; j++, c += PASS) {
+                    IntVector i = (IntVector) ByteVector.fromArray(Q, q, c).convertShape(B2I, I, 0);
+                    FloatVector wl = (FloatVector) i.and(0xF).convert(I2F, 0);
+                    FloatVector wh = (FloatVector) i.lanewise(ASHR, 4).and(0xF).convert(I2F, 0);
+                    i = (IntVector) ByteVector.fromArray(Q, q, c + LANES).convertShape(B2I, I, 0);
+                    FloatVector vl = (FloatVector) i.and(0xF).convert(I2F, 0);
+                    FloatVector vh = (FloatVector) i.lanewise(ASHR, 4).and(0xF).convert(I2F, 0);
+                    int xl = xb + j, xh = xl + 32;
+                    FloatVector y = FloatVector.broadcast(F, x[x0 + xl]);
+                    l0 = wl.fma(y, l0);
+                    m0 = vl.fma(y, m0);
+                    y = FloatVector.broadcast(F, x[x1 + xl]);
+                    l1 = wl.fma(y, l1);
+                    m1 = vl.fma(y, m1);
+                    y = FloatVector.broadcast(F, x[x2 + xl]);
+                    l2 = wl.fma(y, l2);
+                    m2 = vl.fma(y, m2);
+                    y = FloatVector.broadcast(F, x[x3 + xl]);
+                    l3 = wl.fma(y, l3);
+                    m3 = vl.fma(y, m3);
+                    y = FloatVector.broadcast(F, x[x0 + xh]);
+                    h0 = wh.fma(y, h0);
+                    n0 = vh.fma(y, n0);
+                    y = FloatVector.broadcast(F, x[x1 + xh]);
+                    h1 = wh.fma(y, h1);
+                    n1 = vh.fma(y, n1);
+                    y = FloatVector.broadcast(F, x[x2 + xh]);
+                    h2 = wh.fma(y, h2);
+                    n2 = vh.fma(y, n2);
+                    y = FloatVector.broadcast(F, x[x3 + xh]);
+                    h3 = wh.fma(y, h3);
+                    n3 = vh.fma(y, n3);
+                }
+                int si = b * 8 + 2 * g;
+                float t0 = s[s0 + si], t1 = s[s1 + si], t2 = s[s2 + si], t3 = s[s3 + si];
+                float u0 = s[s0 + si + 1], u1 = s[s1 + si + 1], u2 = s[s2 + si + 1], u3 = s[s3 + si + 1];
+                FloatVector d = FloatVector.fromArray(F, scales, f), e = FloatVector.fromArray(F, mins, f);
+                FloatVector dl = ((FloatVector) ByteVector.fromArray(Q, q, c).convertShape(B2F, F, 0)).mul(d);
+                FloatVector dh =
+                        ((FloatVector) ByteVector.fromArray(Q, q, c + PASS).convertShape(B2F, F, 0)).mul(d);
+                FloatVector ml =
+                        ((FloatVector) ByteVector.fromArray(Q, q, c + 2 * PASS).convertShape(B2F, F, 0)).mul(e);
+                FloatVector mh =
+                        ((FloatVector) ByteVector.fromArray(Q, q, c + 3 * PASS).convertShape(B2F, F, 0)).mul(e);
+                a0 = ml.fma(FloatVector.broadcast(F, t0), h0.fma(dh, l0.fma(dl, a0)));
+                a0 = mh.fma(FloatVector.broadcast(F, u0), a0);
+                a1 = ml.fma(FloatVector.broadcast(F, t1), h1.fma(dh, l1.fma(dl, a1)));
+                a1 = mh.fma(FloatVector.broadcast(F, u1), a1);
+                a2 = ml.fma(FloatVector.broadcast(F, t2), h2.fma(dh, l2.fma(dl, a2)));
+                a2 = mh.fma(FloatVector.broadcast(F, u2), a2);
+                a3 = ml.fma(FloatVector.broadcast(F, t3), h3.fma(dh, l3.fma(dl, a3)));
+                a3 = mh.fma(FloatVector.broadcast(F, u3), a3);
+                d = FloatVector.fromArray(F, scales, f + LANES);
+                e = FloatVector.fromArray(F, mins, f + LANES);
+                dl = ((FloatVector) ByteVector.fromArray(Q, q, c + LANES).convertShape(B2F, F, 0)).mul(d);
+                dh = ((FloatVector) ByteVector.fromArray(Q, q, c + PASS + LANES).convertShape(B2F, F, 0)).mul(d);
+                ml = ((FloatVector)
+                                ByteVector.fromArray(Q, q, c + 2 * PASS + LANES).convertShape(B2F, F, 0))
+                        .mul(e);
+                mh = ((FloatVector)
+                                ByteVector.fromArray(Q, q, c + 3 * PASS + LANES).convertShape(B2F, F, 0))
+                        .mul(e);
+                b0 = ml.fma(FloatVector.broadcast(F, t0), n0.fma(dh, m0.fma(dl, b0)));
+                b0 = mh.fma(FloatVector.broadcast(F, u0), b0);
+                b1 = ml.fma(FloatVector.broadcast(F, t1), n1.fma(dh, m1.fma(dl, b1)));
+                b1 = mh.fma(FloatVector.broadcast(F, u1), b1);
+                b2 = ml.fma(FloatVector.broadcast(F, t2), n2.fma(dh, m2.fma(dl, b2)));
+                b2 = mh.fma(FloatVector.broadcast(F, u2), b2);
+                b3 = ml.fma(FloatVector.broadcast(F, t3), n3.fma(dh, m3.fma(dl, b3)));
+                b3 = mh.fma(FloatVector.broadcast(F, u3), b3);
+            }
+        }
+        a0.intoArray(dst, d0);
+        a1.intoArray(dst, d1);
+        a2.intoArray(dst, d2);
+        a3.intoArray(dst, d3);
+        b0.intoArray(dst, d0 + LANES);
+        b1.intoArray(dst, d1 + LANES);
+        b2.intoArray(dst, d2 + LANES);
+        b3.intoArray(dst, d3 + LANES);
+    }
+
+    /**
      * Minus the sums of x over each run of {@code run} (a sub-block: 32 for Q4_1, Q5_1 and these K-quants, 16 for
      * Q2_K), in a per-thread array: the minimums' part of a row is then mins . xs, multiply-adds into the row's
      * accumulator. Scalar on purpose, four chains: it runs once per call, too rarely for C2 to inline {@link Simd#sum}

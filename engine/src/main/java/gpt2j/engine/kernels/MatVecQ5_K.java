@@ -304,6 +304,106 @@ final class MatVecQ5_K {
     }
 
     /**
+     * {@link #group4} for lane groups k and k + 1 at once, into dst at d0 .. d3 and LANES on: each input value is
+     * broadcast once for both, sixteen FMA chains, as {@link MatVecQ8_0#group4x2}. Only where the register file has 32
+     * vectors ({@link RowLanes#PAIRS}).
+     */
+    static void group4x2(
+            byte[] q,
+            float[] scales,
+            float[] mins,
+            int blocks,
+            float[] x,
+            int x0,
+            int x1,
+            int x2,
+            int x3,
+            float[] s,
+            int s0,
+            int s1,
+            int s2,
+            int s3,
+            int p,
+            int k,
+            float[] dst,
+            int d0,
+            int d1,
+            int d2,
+            int d3) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        for (int b = 0, unit = p * blocks; b < blocks; b++, unit++) {
+            int base = unit * UNIT * PASS + k * LANES, f = unit * PASS + k * LANES;
+            for (int g = 0; g < SUBS; g++) {
+                // e*, o*: lane group k's even and odd columns' chains; v*, w*: lane group k + 1's.
+                FloatVector e0 = FloatVector.zero(F), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
+                FloatVector v0 = e0, v1 = e0, v2 = e0, v3 = e0, w0 = e0, w1 = e0, w2 = e0, w3 = e0;
+                int xs = b * BLOCK + g * SUB;
+                for (int j = 0, c = base + g * GROUP * PASS; j < SUB; j += 2, c += 2 * PASS) {
+                    FloatVector we = (FloatVector) ByteVector.fromArray(Q, q, c).convertShape(B2F, F, 0);
+                    FloatVector wo =
+                            (FloatVector) ByteVector.fromArray(Q, q, c + PASS).convertShape(B2F, F, 0);
+                    FloatVector ve =
+                            (FloatVector) ByteVector.fromArray(Q, q, c + LANES).convertShape(B2F, F, 0);
+                    FloatVector vo = (FloatVector)
+                            ByteVector.fromArray(Q, q, c + PASS + LANES).convertShape(B2F, F, 0);
+                    int xe = xs + j;
+                    FloatVector y = FloatVector.broadcast(F, x[x0 + xe]);
+                    e0 = we.fma(y, e0);
+                    v0 = ve.fma(y, v0);
+                    y = FloatVector.broadcast(F, x[x1 + xe]);
+                    e1 = we.fma(y, e1);
+                    v1 = ve.fma(y, v1);
+                    y = FloatVector.broadcast(F, x[x2 + xe]);
+                    e2 = we.fma(y, e2);
+                    v2 = ve.fma(y, v2);
+                    y = FloatVector.broadcast(F, x[x3 + xe]);
+                    e3 = we.fma(y, e3);
+                    v3 = ve.fma(y, v3);
+                    y = FloatVector.broadcast(F, x[x0 + xe + 1]);
+                    o0 = wo.fma(y, o0);
+                    w0 = vo.fma(y, w0);
+                    y = FloatVector.broadcast(F, x[x1 + xe + 1]);
+                    o1 = wo.fma(y, o1);
+                    w1 = vo.fma(y, w1);
+                    y = FloatVector.broadcast(F, x[x2 + xe + 1]);
+                    o2 = wo.fma(y, o2);
+                    w2 = vo.fma(y, w2);
+                    y = FloatVector.broadcast(F, x[x3 + xe + 1]);
+                    o3 = wo.fma(y, o3);
+                    w3 = vo.fma(y, w3);
+                }
+                int sc = base + (g * GROUP + SUB) * PASS, si = b * SUBS + g;
+                float t0 = s[s0 + si], t1 = s[s1 + si], t2 = s[s2 + si], t3 = s[s3 + si];
+                FloatVector d = ((FloatVector) ByteVector.fromArray(Q, q, sc).convertShape(B2F, F, 0))
+                        .mul(FloatVector.fromArray(F, scales, f));
+                FloatVector m = ((FloatVector)
+                                ByteVector.fromArray(Q, q, sc + PASS).convertShape(B2F, F, 0))
+                        .mul(FloatVector.fromArray(F, mins, f));
+                a0 = m.fma(FloatVector.broadcast(F, t0), e0.add(o0).fma(d, a0));
+                a1 = m.fma(FloatVector.broadcast(F, t1), e1.add(o1).fma(d, a1));
+                a2 = m.fma(FloatVector.broadcast(F, t2), e2.add(o2).fma(d, a2));
+                a3 = m.fma(FloatVector.broadcast(F, t3), e3.add(o3).fma(d, a3));
+                d = ((FloatVector) ByteVector.fromArray(Q, q, sc + LANES).convertShape(B2F, F, 0))
+                        .mul(FloatVector.fromArray(F, scales, f + LANES));
+                m = ((FloatVector) ByteVector.fromArray(Q, q, sc + PASS + LANES).convertShape(B2F, F, 0))
+                        .mul(FloatVector.fromArray(F, mins, f + LANES));
+                b0 = m.fma(FloatVector.broadcast(F, t0), v0.add(w0).fma(d, b0));
+                b1 = m.fma(FloatVector.broadcast(F, t1), v1.add(w1).fma(d, b1));
+                b2 = m.fma(FloatVector.broadcast(F, t2), v2.add(w2).fma(d, b2));
+                b3 = m.fma(FloatVector.broadcast(F, t3), v3.add(w3).fma(d, b3));
+            }
+        }
+        a0.intoArray(dst, d0);
+        a1.intoArray(dst, d1);
+        a2.intoArray(dst, d2);
+        a3.intoArray(dst, d3);
+        b0.intoArray(dst, d0 + LANES);
+        b1.intoArray(dst, d1 + LANES);
+        b2.intoArray(dst, d2 + LANES);
+        b3.intoArray(dst, d3 + LANES);
+    }
+
+    /**
      * Rows [r0, r1) of w as floats, row-major from offset 0 of panel (the batched kernel's input), from the file's
      * blocks: d * sc * q - dmin * m as one FMA per weight.
      */

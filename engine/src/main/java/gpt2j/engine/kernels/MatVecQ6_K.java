@@ -238,6 +238,95 @@ final class MatVecQ6_K {
     }
 
     /**
+     * {@link #group4} for lane groups k and k + 1 at once, into dst at d0 .. d3 and LANES on: each input value is
+     * broadcast once for both, sixteen FMA chains, as {@link MatVecQ8_0#group4x2}. Only where the register file has 32
+     * vectors ({@link RowLanes#PAIRS}).
+     */
+    static void group4x2(
+            byte[] q,
+            float[] scales,
+            int blocks,
+            float[] x,
+            int x0,
+            int x1,
+            int x2,
+            int x3,
+            int p,
+            int k,
+            float[] dst,
+            int d0,
+            int d1,
+            int d2,
+            int d3) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        for (int b = 0, unit = p * blocks; b < blocks; b++, unit++) {
+            int base = unit * UNIT * PASS + k * LANES;
+            for (int s = 0; s < SUBS; s++) {
+                // e*, o*: lane group k's even and odd columns' chains; f*, g*: lane group k + 1's.
+                FloatVector e0 = FloatVector.zero(F), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
+                FloatVector f0 = e0, f1 = e0, f2 = e0, f3 = e0, g0 = e0, g1 = e0, g2 = e0, g3 = e0;
+                int xs = b * BLOCK + s * SUB;
+                for (int j = 0, c = base + s * (SUB + 1) * PASS; j < SUB; j += 2, c += 2 * PASS) {
+                    FloatVector we = (FloatVector) ByteVector.fromArray(Q, q, c).convertShape(B2F, F, 0);
+                    FloatVector wo =
+                            (FloatVector) ByteVector.fromArray(Q, q, c + PASS).convertShape(B2F, F, 0);
+                    FloatVector ve =
+                            (FloatVector) ByteVector.fromArray(Q, q, c + LANES).convertShape(B2F, F, 0);
+                    FloatVector vo = (FloatVector)
+                            ByteVector.fromArray(Q, q, c + PASS + LANES).convertShape(B2F, F, 0);
+                    int xe = xs + j;
+                    FloatVector y = FloatVector.broadcast(F, x[x0 + xe]);
+                    e0 = we.fma(y, e0);
+                    f0 = ve.fma(y, f0);
+                    y = FloatVector.broadcast(F, x[x1 + xe]);
+                    e1 = we.fma(y, e1);
+                    f1 = ve.fma(y, f1);
+                    y = FloatVector.broadcast(F, x[x2 + xe]);
+                    e2 = we.fma(y, e2);
+                    f2 = ve.fma(y, f2);
+                    y = FloatVector.broadcast(F, x[x3 + xe]);
+                    e3 = we.fma(y, e3);
+                    f3 = ve.fma(y, f3);
+                    y = FloatVector.broadcast(F, x[x0 + xe + 1]);
+                    o0 = wo.fma(y, o0);
+                    g0 = vo.fma(y, g0);
+                    y = FloatVector.broadcast(F, x[x1 + xe + 1]);
+                    o1 = wo.fma(y, o1);
+                    g1 = vo.fma(y, g1);
+                    y = FloatVector.broadcast(F, x[x2 + xe + 1]);
+                    o2 = wo.fma(y, o2);
+                    g2 = vo.fma(y, g2);
+                    y = FloatVector.broadcast(F, x[x3 + xe + 1]);
+                    o3 = wo.fma(y, o3);
+                    g3 = vo.fma(y, g3);
+                }
+                int sc = base + (s * (SUB + 1) + SUB) * PASS;
+                FloatVector d = ((FloatVector) ByteVector.fromArray(Q, q, sc).convertShape(B2F, F, 0))
+                        .mul(FloatVector.fromArray(F, scales, unit * PASS + k * LANES));
+                FloatVector dn = ((FloatVector)
+                                ByteVector.fromArray(Q, q, sc + LANES).convertShape(B2F, F, 0))
+                        .mul(FloatVector.fromArray(F, scales, unit * PASS + k * LANES + LANES));
+                a0 = e0.add(o0).fma(d, a0);
+                a1 = e1.add(o1).fma(d, a1);
+                a2 = e2.add(o2).fma(d, a2);
+                a3 = e3.add(o3).fma(d, a3);
+                b0 = f0.add(g0).fma(dn, b0);
+                b1 = f1.add(g1).fma(dn, b1);
+                b2 = f2.add(g2).fma(dn, b2);
+                b3 = f3.add(g3).fma(dn, b3);
+            }
+        }
+        a0.intoArray(dst, d0);
+        a1.intoArray(dst, d1);
+        a2.intoArray(dst, d2);
+        a3.intoArray(dst, d3);
+        b0.intoArray(dst, d0 + LANES);
+        b1.intoArray(dst, d1 + LANES);
+        b2.intoArray(dst, d2 + LANES);
+        b3.intoArray(dst, d3 + LANES);
+    }
+
+    /**
      * Rows [r0, r1) of w as floats, row-major from offset 0 of panel (the batched kernel's input), from the file's
      * blocks: the repack's rows lie across lanes, and reading them back a byte at a time cost more than unpacking the
      * file's bit planes again.

@@ -38,8 +38,8 @@ final class RowLanes {
     static final int PARTS = Q.length() / LANES;
 
     /**
-     * Whether a decode step's four inputs take two lane groups per call ({@link MatVecQ8_0#group4x2},
-     * {@link MatVecQ4_0#group4x2}): sixteen FMA chains and their weights need the 32 vector registers of AVX-512; with
+     * Whether a decode step's four inputs take two lane groups per call (each type's {@code group4x2}, e.g.
+     * {@link MatVecQ8_0#group4x2}): sixteen FMA chains and their weights need the 32 vector registers of AVX-512; with
      * 16 they would spill.
      */
     static final boolean PAIRS = LANES >= 16;
@@ -127,13 +127,8 @@ final class RowLanes {
                     int d0 = whole ? g * outStride + r : 0, d1 = whole ? i1 * outStride + r : LANES;
                     int d2 = whole ? i2 * outStride + r : 2 * LANES, d3 = whole ? i3 * outStride + r : 3 * LANES;
                     int x0 = g * xStride, x1 = i1 * xStride, x2 = i2 * xStride, x3 = i3 * xStride;
-                    // Q8_0's layout (Q5_0, Q5_1) and Q4_0 take lane groups k and k + 1 in one call on whole passes.
-                    boolean pair = PAIRS
-                            && whole
-                            && (type == GgmlType.Q4_0
-                                    || type == GgmlType.Q8_0
-                                    || type == GgmlType.Q5_0
-                                    || type == GgmlType.Q5_1);
+                    // Every type takes lane groups k and k + 1 in one call on whole passes where 32 vectors fit.
+                    boolean pair = PAIRS && whole;
                     switch (type) {
                         case Q4_0 -> {
                             if (pair) {
@@ -143,16 +138,36 @@ final class RowLanes {
                                 MatVecQ4_0.group4(quants, scales, blocks, x, x0, x1, x2, x3, p, k, dst, d0, d1, d2, d3);
                             }
                         }
-                        case Q6_K ->
-                            MatVecQ6_K.group4(quants, scales, blocks, x, x0, x1, x2, x3, p, k, dst, d0, d1, d2, d3);
-                        case Q4_K ->
-                            MatVecQ4_K.group4(
-                                    quants, scales, m.mins(), blocks, x, x0, x1, x2, x3, sums, g * per, i1 * per,
-                                    i2 * per, i3 * per, p, k, dst, d0, d1, d2, d3);
-                        case Q5_K ->
-                            MatVecQ5_K.group4(
-                                    quants, scales, m.mins(), blocks, x, x0, x1, x2, x3, sums, g * per, i1 * per,
-                                    i2 * per, i3 * per, p, k, dst, d0, d1, d2, d3);
+                        case Q6_K -> {
+                            if (pair) {
+                                MatVecQ6_K.group4x2(
+                                        quants, scales, blocks, x, x0, x1, x2, x3, p, k, dst, d0, d1, d2, d3);
+                            } else {
+                                MatVecQ6_K.group4(quants, scales, blocks, x, x0, x1, x2, x3, p, k, dst, d0, d1, d2, d3);
+                            }
+                        }
+                        case Q4_K -> {
+                            if (pair) {
+                                MatVecQ4_K.group4x2(
+                                        quants, scales, m.mins(), blocks, x, x0, x1, x2, x3, sums, g * per, i1 * per,
+                                        i2 * per, i3 * per, p, k, dst, d0, d1, d2, d3);
+                            } else {
+                                MatVecQ4_K.group4(
+                                        quants, scales, m.mins(), blocks, x, x0, x1, x2, x3, sums, g * per, i1 * per,
+                                        i2 * per, i3 * per, p, k, dst, d0, d1, d2, d3);
+                            }
+                        }
+                        case Q5_K -> {
+                            if (pair) {
+                                MatVecQ5_K.group4x2(
+                                        quants, scales, m.mins(), blocks, x, x0, x1, x2, x3, sums, g * per, i1 * per,
+                                        i2 * per, i3 * per, p, k, dst, d0, d1, d2, d3);
+                            } else {
+                                MatVecQ5_K.group4(
+                                        quants, scales, m.mins(), blocks, x, x0, x1, x2, x3, sums, g * per, i1 * per,
+                                        i2 * per, i3 * per, p, k, dst, d0, d1, d2, d3);
+                            }
+                        }
                         default -> {
                             if (pair) {
                                 MatVecQ8_0.group4x2(
