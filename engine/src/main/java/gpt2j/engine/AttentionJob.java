@@ -3,8 +3,9 @@ package gpt2j.engine;
 import gpt2j.engine.kernels.Attention;
 
 /**
- * One layer's attention for the rows of a pass as a pool job over heads: each row's query (in the pass's qkv) attends
- * over its own sequence's cache up to its own position, writing its heads' outputs into the pass's attention output.
+ * One layer's attention for the rows of a pass as a pool job over heads: each row's key and value (in the pass's qkv)
+ * go into its own sequence's cache, then each row's query attends over that cache up to its own position, writing its
+ * heads' outputs into the pass's attention output.
  * A {@link Forward} builds one per layer; a run only says how many rows.
  */
 final class AttentionJob implements Parallel.RowRange {
@@ -13,7 +14,7 @@ final class AttentionJob implements Parallel.RowRange {
     private final float scale;
     private final int embd;
     private final int headSize;
-    private final float[] qkv; // (n, 3C): the rows' queries
+    private final float[] qkv; // (n, 3C): the rows' queries, keys and values
     private final KvCache[] rowCache; // each row's sequence
     private final int[] rowPosition; // each row's position in it
     private final float[] att; // (H, capacity): each head's weights for the current query
@@ -62,6 +63,10 @@ final class AttentionJob implements Parallel.RowRange {
         AttentionProbe p = probe;
         boolean scores = probeScores;
         for (int h = start; h < end; h++) {
+            // The head's keys and values of every row first: a prompt's rows attend to each other's.
+            for (int i = 0; i < n; i++) {
+                rowCache[i].store(layer, h, rowPosition[i], qkv, (3 * i + 1) * embd, (3 * i + 2) * embd);
+            }
             for (int i = 0; i < n; i++) {
                 int position = rowPosition[i];
                 KvCache c = rowCache[i];

@@ -281,9 +281,7 @@ public final class Forward {
                 LayerNorm.apply(x, i * embd, xb, i * embd, embd, w.attnNormWeight(), w.attnNormBias(), eps);
             }
             b.qkv().run(parallel, n);
-            for (int i = 0; i < n; i++)
-                rowCache[i].store(l, rowPosition[i], qkv, (3 * i + 1) * embd, (3 * i + 2) * embd);
-            b.attention().run(parallel, heads, n);
+            b.attention().run(parallel, heads, n); // stores the rows' keys and values first
             b.attnOut().run(parallel, n);
             for (int i = 0; i < n; i++) {
                 LayerNorm.apply(x, i * embd, xb, i * embd, embd, w.mlpNormWeight(), w.mlpNormBias(), eps);

@@ -84,14 +84,17 @@ public final class KvCache {
         return keyStride;
     }
 
-    /** Stores position's key and value, given as n_embd-long vectors (heads side by side) at kOff and vOff of src. */
-    void store(int layer, int position, float[] src, int kOff, int vOff) {
-        float[] k = keys[layer], v = values[layer];
-        for (int h = 0; h < headCount; h++) {
-            for (int i = 0, dst = keyOffset(h) + position; i < headSize; i++, dst += keyStride) {
-                k[dst] = src[kOff + h * headSize + i];
-            }
-            System.arraycopy(src, vOff + h * headSize, v, valueOffset(h, position), headSize);
+    /**
+     * Stores head's part of position's key and value, given as n_embd-long vectors (heads side by side) at kOff and vOff
+     * of src. Each head's lines are its own, so threads may store different heads at once.
+     */
+    void store(int layer, int head, int position, float[] src, int kOff, int vOff) {
+        float[] k = keys[layer];
+        for (int i = 0, at = kOff + head * headSize, dst = keyOffset(head) + position;
+                i < headSize;
+                i++, dst += keyStride) {
+            k[dst] = src[at + i];
         }
+        System.arraycopy(src, vOff + head * headSize, values[layer], valueOffset(head, position), headSize);
     }
 }
