@@ -1,14 +1,15 @@
 package gpt2j.engine;
 
+import gpt2j.engine.kernels.Attention;
 import gpt2j.weights.Gpt2Config;
 
 /**
  * Keys and values of every processed position, per layer and head. Values are position-major, {@code
  * values[layer][valueOffset(head, position) + i]}: one head's values for positions 0..t are one contiguous block that
- * the attention kernel adds row by row. Keys are dimension-major, {@code keys[layer][keyOffset(head) + i * keyStride()
- * + position]}: the kernel takes a vector of positions' scores as FMAs down the head's dimensions
- * ({@link gpt2j.engine.kernels.Attention}). {@link #length()} is the number of positions stored (the position of the
- * next token).
+ * the attention kernel adds row by row. Keys are dimension-major in tiles of {@link Attention#TILE} positions, {@code
+ * keys[layer][Attention.keyIndex(keyOffset(head), headSize, i, position)]}: the kernel takes a vector of positions'
+ * scores as FMAs down the head's dimensions, and one head's keys for positions 0..t are one contiguous block too
+ * ({@link Attention}). {@link #length()} is the number of positions stored (the position of the next token).
  */
 public final class KvCache {
 
@@ -17,7 +18,7 @@ public final class KvCache {
     private final int capacity;
     private final int headCount;
     private final int headSize;
-    private final int keyStride;
+    private final int keyTiles; // per head: the capacity in whole tiles
     private int length;
 
     public KvCache(Gpt2Config config, int capacity) {
@@ -28,10 +29,8 @@ public final class KvCache {
         this.capacity = capacity;
         this.headCount = config.headCount();
         this.headSize = config.headSize();
-        // A key line is the capacity rounded up to whole 64-byte lines, plus one: at a multiple of 4 KB, the lines that
-        // one vector of scores reads (one per dimension) would all fall into the same few cache sets.
-        this.keyStride = (capacity + 15) / 16 * 16 + 16;
-        keys = new float[config.layerCount()][Math.multiplyExact(keyStride, config.embeddingSize())];
+        this.keyTiles = (capacity + Attention.TILE - 1) / Attention.TILE;
+        keys = new float[config.layerCount()][Math.multiplyExact(keyTiles * Attention.TILE, config.embeddingSize())];
         values = new float[config.layerCount()][Math.multiplyExact(capacity, config.embeddingSize())];
     }
 
@@ -53,15 +52,11 @@ public final class KvCache {
             throw new EngineException("cannot copy " + length + " positions into a context of " + capacity);
         }
         for (int l = 0; l < keys.length; l++) {
+            // Whole tiles: what the last one holds past length is never read.
+            int tiles = (length + Attention.TILE - 1) / Attention.TILE;
             for (int h = 0; h < headCount; h++) {
-                for (int i = 0; i < headSize; i++) {
-                    System.arraycopy(
-                            other.keys[l],
-                            other.keyOffset(h) + i * other.keyStride,
-                            keys[l],
-                            keyOffset(h) + i * keyStride,
-                            length);
-                }
+                System.arraycopy(
+                        other.keys[l], other.keyOffset(h), keys[l], keyOffset(h), tiles * Attention.TILE * headSize);
                 System.arraycopy(
                         other.values[l], other.valueOffset(h, 0), values[l], valueOffset(h, 0), length * headSize);
             }
@@ -74,14 +69,9 @@ public final class KvCache {
         return (head * capacity + position) * headSize;
     }
 
-    /** Offset of head's first key line (dimension 0) in a layer's keys. */
+    /** Offset of head's first key tile in a layer's keys. */
     int keyOffset(int head) {
-        return head * headSize * keyStride;
-    }
-
-    /** Floats from one key line (dimension) to the next. */
-    int keyStride() {
-        return keyStride;
+        return head * keyTiles * Attention.TILE * headSize;
     }
 
     /**
@@ -90,11 +80,8 @@ public final class KvCache {
      */
     void store(int layer, int head, int position, float[] src, int kOff, int vOff) {
         float[] k = keys[layer];
-        for (int i = 0, at = kOff + head * headSize, dst = keyOffset(head) + position;
-                i < headSize;
-                i++, dst += keyStride) {
-            k[dst] = src[at + i];
-        }
+        int at = kOff + head * headSize, dst = Attention.keyIndex(keyOffset(head), headSize, 0, position);
+        for (int i = 0; i < headSize; i++, dst += Attention.TILE) k[dst] = src[at + i];
         System.arraycopy(src, vOff + head * headSize, values[layer], valueOffset(head, position), headSize);
     }
 }

@@ -7,8 +7,9 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * The vector attention kernel against its scalar twin, at GPT-2's head size and odd sizes, at offsets, with key lines
- * longer than the positions in use and NaN beyond them (the causal mask: a kernel that read them would return NaN).
+ * The vector attention kernel against its scalar twin, at GPT-2's head size and odd sizes, at offsets, with key tiles
+ * holding more positions than are in use and NaN beyond them (the causal mask: a kernel that read them would return
+ * NaN).
  */
 class AttentionKernelTest {
 
@@ -19,17 +20,16 @@ class AttentionKernelTest {
             for (int len : new int[] {1, 2, 7, 8, 16, 31, 100, 129}) {
                 int qOff = r.nextInt(5), kOff = r.nextInt(5), vOff = r.nextInt(5);
                 int attOff = r.nextInt(5), outOff = r.nextInt(5);
-                int kStride = len + r.nextInt(20);
+                int capacity = len + r.nextInt(20);
                 float[] q = random(r, qOff + headSize, 2);
-                float[] keys = keys(r, kOff, kStride, headSize, len);
+                float[] keys = keys(r, kOff, capacity, headSize, len);
                 float[] values = random(r, vOff + len * headSize, 1);
                 float scale = (float) (1 / Math.sqrt(headSize));
                 float[] att1 = new float[attOff + len], att2 = new float[attOff + len];
                 float[] out1 = new float[outOff + headSize], out2 = new float[outOff + headSize];
-                Attention.head(
-                        q, qOff, keys, kOff, kStride, values, vOff, headSize, len, scale, att1, attOff, out1, outOff);
+                Attention.head(q, qOff, keys, kOff, values, vOff, headSize, len, scale, att1, attOff, out1, outOff);
                 Attention.headScalar(
-                        q, qOff, keys, kOff, kStride, values, vOff, headSize, len, scale, att2, attOff, out2, outOff);
+                        q, qOff, keys, kOff, values, vOff, headSize, len, scale, att2, attOff, out2, outOff);
                 double sum = 0;
                 for (int t = 0; t < len; t++) {
                     assertEquals(att2[attOff + t], att1[attOff + t], 1e-6, "weight " + t);
@@ -48,15 +48,15 @@ class AttentionKernelTest {
         SplittableRandom r = new SplittableRandom(5);
         for (int headSize : new int[] {64, 13, 1}) {
             for (int len : new int[] {1, 15, 16, 17, 64, 100}) {
-                int kOff = r.nextInt(5), kStride = len + r.nextInt(20), outOff = r.nextInt(5);
+                int kOff = r.nextInt(5), capacity = len + r.nextInt(20), outOff = r.nextInt(5);
                 float[] q = random(r, headSize, 2);
-                float[] keys = keys(r, kOff, kStride, headSize, len);
+                float[] keys = keys(r, kOff, capacity, headSize, len);
                 float[] out = new float[outOff + len];
-                Attention.scores(q, 0, keys, kOff, kStride, headSize, len, out, outOff);
+                Attention.scores(q, 0, keys, kOff, headSize, len, out, outOff);
                 for (int t = 0; t < len; t++) {
                     float even = 0f, odd = 0f;
-                    for (int i = 0; i < headSize; i += 2) even = Math.fma(keys[kOff + i * kStride + t], q[i], even);
-                    for (int i = 1; i < headSize; i += 2) odd = Math.fma(keys[kOff + i * kStride + t], q[i], odd);
+                    for (int i = 0; i < headSize; i += 2) even = Math.fma(keys[key(kOff, headSize, i, t)], q[i], even);
+                    for (int i = 1; i < headSize; i += 2) odd = Math.fma(keys[key(kOff, headSize, i, t)], q[i], odd);
                     assertEquals(
                             even + odd, out[outOff + t], "position " + t + " of " + len + ", head size " + headSize);
                 }
@@ -68,22 +68,13 @@ class AttentionKernelTest {
     void scalarMatchesTheDefinition() {
         // Two keys, head size 2: scores q.k * scale = [1*1, 1*3] * 0.5 = [0.5, 1.5]; softmax = [1, e] / (1 + e).
         float[] att = new float[2], out = new float[2];
-        // Keys dimension-major: dimension 0 of both positions, then dimension 1.
-        Attention.headScalar(
-                new float[] {1, 0},
-                0,
-                new float[] {1, 3, 5, 7},
-                0,
-                2,
-                new float[] {10, 0, 0, 10},
-                0,
-                2,
-                2,
-                0.5f,
-                att,
-                0,
-                out,
-                0);
+        // Keys in one tile of 16 positions: dimension 0 of both positions, then (16 floats on) dimension 1.
+        float[] keys = new float[2 * Attention.TILE];
+        keys[0] = 1;
+        keys[1] = 3;
+        keys[Attention.TILE] = 5;
+        keys[Attention.TILE + 1] = 7;
+        Attention.headScalar(new float[] {1, 0}, 0, keys, 0, new float[] {10, 0, 0, 10}, 0, 2, 2, 0.5f, att, 0, out, 0);
         double a1 = Math.E / (1 + Math.E);
         assertEquals(1 - a1, att[0], 1e-6);
         assertEquals(a1, att[1], 1e-6);
@@ -91,14 +82,23 @@ class AttentionKernelTest {
         assertEquals(10 * a1, out[1], 1e-5);
     }
 
-    /** Keys dimension-major from kOff, kStride apart, positions [0, len) random, the rest of each line NaN. */
-    static float[] keys(SplittableRandom r, int kOff, int kStride, int headSize, int len) {
-        float[] keys = new float[kOff + headSize * kStride];
+    /**
+     * Keys in tiles from kOff for a context of capacity positions, positions [0, len) random, the rest of each tile
+     * NaN.
+     */
+    static float[] keys(SplittableRandom r, int kOff, int capacity, int headSize, int len) {
+        int tiles = (capacity + Attention.TILE - 1) / Attention.TILE;
+        float[] keys = new float[kOff + tiles * Attention.TILE * headSize];
         java.util.Arrays.fill(keys, Float.NaN);
         for (int i = 0; i < headSize; i++) {
-            for (int t = 0; t < len; t++) keys[kOff + i * kStride + t] = (float) ((r.nextDouble() * 2 - 1) * 2);
+            for (int t = 0; t < len; t++) keys[key(kOff, headSize, i, t)] = (float) ((r.nextDouble() * 2 - 1) * 2);
         }
         return keys;
+    }
+
+    /** The tile layout written out here, independently of Attention.keyIndex: tile t / 16, line i, lane t % 16. */
+    static int key(int kOff, int headSize, int i, int t) {
+        return kOff + (t / 16) * 16 * headSize + i * 16 + t % 16;
     }
 
     static float[] random(SplittableRandom r, int n, double spread) {

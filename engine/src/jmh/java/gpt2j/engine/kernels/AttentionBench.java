@@ -15,8 +15,8 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One head's causal attention for one query over {@code len} cached positions (GPT-2's head size 64; the keys'
- * lines as long as a 1024-position cache's), vector against scalar. See {@link MatVecBench} for how to run it.
+ * One head's causal attention for one query over {@code len} cached positions (GPT-2's head size 64; the keys in
+ * tiles as a 1024-position cache holds them), vector against scalar. See {@link MatVecBench} for how to run it.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -27,7 +27,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class AttentionBench {
 
     private static final int HEAD_SIZE = 64;
-    private static final int KEY_STRIDE = 1024 + 16; // KvCache's for a context of 1024
+    private static final int CONTEXT = 1024;
 
     @Param({"64", "1024"})
     public int len;
@@ -41,25 +41,25 @@ public class AttentionBench {
     @Setup
     public void setup() {
         q = BenchWeights.vector(HEAD_SIZE, 8);
-        keys = BenchWeights.vector(KEY_STRIDE * HEAD_SIZE, 9);
+        keys = BenchWeights.vector(CONTEXT * HEAD_SIZE, 9);
         values = BenchWeights.vector(len * HEAD_SIZE, 10);
         att = new float[len];
         out = new float[HEAD_SIZE];
         float[] ref = new float[HEAD_SIZE];
-        Attention.head(q, 0, keys, 0, KEY_STRIDE, values, 0, HEAD_SIZE, len, 0.125f, att, 0, out, 0);
-        Attention.headScalar(q, 0, keys, 0, KEY_STRIDE, values, 0, HEAD_SIZE, len, 0.125f, att, 0, ref, 0);
+        Attention.head(q, 0, keys, 0, values, 0, HEAD_SIZE, len, 0.125f, att, 0, out, 0);
+        Attention.headScalar(q, 0, keys, 0, values, 0, HEAD_SIZE, len, 0.125f, att, 0, ref, 0);
         BenchWeights.requireClose(out, ref, "attention");
     }
 
     @Benchmark
     public float[] vector() {
-        Attention.head(q, 0, keys, 0, KEY_STRIDE, values, 0, HEAD_SIZE, len, 0.125f, att, 0, out, 0);
+        Attention.head(q, 0, keys, 0, values, 0, HEAD_SIZE, len, 0.125f, att, 0, out, 0);
         return out;
     }
 
     @Benchmark
     public float[] scalar() {
-        Attention.headScalar(q, 0, keys, 0, KEY_STRIDE, values, 0, HEAD_SIZE, len, 0.125f, att, 0, out, 0);
+        Attention.headScalar(q, 0, keys, 0, values, 0, HEAD_SIZE, len, 0.125f, att, 0, out, 0);
         return out;
     }
 }

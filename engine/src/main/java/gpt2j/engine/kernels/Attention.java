@@ -10,28 +10,37 @@ import jdk.incubator.vector.VectorSpecies;
  * scores = q·k_t * scale for t in [0, len), softmax with the max subtracted, out = sum_t att_t * v_t.
  * Keys beyond {@code len} are never read, which is the causal mask.
  *
- * <p>Keys are dimension-major (line i of a head's keys holds dimension i of every position, {@code kStride} apart) and
- * values position-major (one row of {@code headSize} per position): scores are then FMAs down the head's
- * dimensions with positions along the lanes, and the output adds whole value rows. With keys position-major, every
- * score needed a horizontal sum of its own, and the scores took ~75% of the kernel (docs/KERNELS.md).
+ * <p>Keys are dimension-major in tiles of {@link #TILE} positions (a tile holds dimension 0 of its positions, then
+ * dimension 1, ...; {@link #keyIndex}) and values position-major (one row of {@code headSize} per position): scores
+ * are then FMAs down the head's dimensions with positions along the lanes, and the output adds whole value rows. With
+ * keys position-major, every score needed a horizontal sum of its own, and the scores took ~75% of the kernel; with
+ * each dimension a line of the whole context, a short context read a few bytes from each of a head's 64 lines, kilobytes
+ * apart, where tiles keep a head's keys for the positions in use in one run of memory (docs/KERNELS.md).
  */
 public final class Attention {
 
     private static final VectorSpecies<Float> F = Simd.F;
 
+    /** Positions per key tile. A multiple of every vector's lane count, so that a vector of positions is in one tile. */
+    public static final int TILE = 16;
+
     private Attention() {}
 
+    /** Where dimension i of position t lies in a head's keys that start at kOff. */
+    public static int keyIndex(int kOff, int headSize, int i, int t) {
+        return kOff + t / TILE * TILE * headSize + i * TILE + t % TILE;
+    }
+
     /**
-     * q: (headSize) at qOff; keys: line i at kOff + i * kStride holds dimension i of positions [0, len); values:
-     * (len, headSize) rows starting at vOff; att: (len) scratch at attOff that receives the attention weights; out:
-     * (headSize) at outOff.
+     * q: (headSize) at qOff; keys: positions [0, len) in tiles from kOff ({@link #keyIndex}); values: (len, headSize)
+     * rows starting at vOff; att: (len) scratch at attOff that receives the attention weights; out: (headSize) at
+     * outOff.
      */
     public static void head(
             float[] q,
             int qOff,
             float[] keys,
             int kOff,
-            int kStride,
             float[] values,
             int vOff,
             int headSize,
@@ -41,24 +50,68 @@ public final class Attention {
             int attOff,
             float[] out,
             int outOff) {
-        scores(q, qOff, keys, kOff, kStride, headSize, len, att, attOff);
+        scores(q, qOff, keys, kOff, headSize, len, att, attOff);
         softmaxVector(att, attOff, len, scaleAndMax(att, attOff, len, scale));
         weightedSum(att, attOff, len, values, vOff, headSize, headSize, out, outOff);
     }
 
     /**
      * The raw scores q·k_t for t in [0, len) into out[outOff ..], unscaled (what an attention probe shows), keys laid out
-     * as for {@link #head}; each is {@link #weightedSum}'s two FMA chains over the dimensions.
+     * as for {@link #head}. Each score takes two FMA chains, over the even dimensions and over the odd ones in order,
+     * added at the end, as {@link #weightedSum}'s outputs do. Four vectors of positions at a time (eight chains), each
+     * vector within one tile.
      */
     public static void scores(
-            float[] q, int qOff, float[] keys, int kOff, int kStride, int headSize, int len, float[] out, int outOff) {
-        weightedSum(q, qOff, headSize, keys, kOff, kStride, len, out, outOff);
+            float[] q, int qOff, float[] keys, int kOff, int headSize, int len, float[] out, int outOff) {
+        int step = F.length(), tile = TILE * headSize;
+        int t = 0;
+        for (; t + 4 * step <= len; t += 4 * step) {
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            int k0 = kOff + t / TILE * tile + t % TILE, k1 = kOff + (t + step) / TILE * tile + (t + step) % TILE;
+            int k2 = kOff + (t + 2 * step) / TILE * tile + (t + 2 * step) % TILE;
+            int k3 = kOff + (t + 3 * step) / TILE * tile + (t + 3 * step) % TILE;
+            int i = 0;
+            for (; i + 1 < headSize; i += 2, k0 += 2 * TILE, k1 += 2 * TILE, k2 += 2 * TILE, k3 += 2 * TILE) {
+                FloatVector qa = FloatVector.broadcast(F, q[qOff + i]);
+                FloatVector qb = FloatVector.broadcast(F, q[qOff + i + 1]);
+                a0 = FloatVector.fromArray(F, keys, k0).fma(qa, a0);
+                a1 = FloatVector.fromArray(F, keys, k1).fma(qa, a1);
+                a2 = FloatVector.fromArray(F, keys, k2).fma(qa, a2);
+                a3 = FloatVector.fromArray(F, keys, k3).fma(qa, a3);
+                b0 = FloatVector.fromArray(F, keys, k0 + TILE).fma(qb, b0);
+                b1 = FloatVector.fromArray(F, keys, k1 + TILE).fma(qb, b1);
+                b2 = FloatVector.fromArray(F, keys, k2 + TILE).fma(qb, b2);
+                b3 = FloatVector.fromArray(F, keys, k3 + TILE).fma(qb, b3);
+            }
+            if (i < headSize) {
+                FloatVector qa = FloatVector.broadcast(F, q[qOff + i]);
+                a0 = FloatVector.fromArray(F, keys, k0).fma(qa, a0);
+                a1 = FloatVector.fromArray(F, keys, k1).fma(qa, a1);
+                a2 = FloatVector.fromArray(F, keys, k2).fma(qa, a2);
+                a3 = FloatVector.fromArray(F, keys, k3).fma(qa, a3);
+            }
+            a0.add(b0).intoArray(out, outOff + t);
+            a1.add(b1).intoArray(out, outOff + t + step);
+            a2.add(b2).intoArray(out, outOff + t + 2 * step);
+            a3.add(b3).intoArray(out, outOff + t + 3 * step);
+        }
+        for (; t < len; t += step) {
+            // Positions past len are never read: the causal mask.
+            VectorMask<Float> live = F.indexInRange(t, len);
+            FloatVector a = FloatVector.zero(F), b = a;
+            int k = kOff + t / TILE * tile + t % TILE, i = 0;
+            for (; i + 1 < headSize; i += 2, k += 2 * TILE) {
+                a = FloatVector.fromArray(F, keys, k, live).fma(FloatVector.broadcast(F, q[qOff + i]), a);
+                b = FloatVector.fromArray(F, keys, k + TILE, live).fma(FloatVector.broadcast(F, q[qOff + i + 1]), b);
+            }
+            if (i < headSize) a = FloatVector.fromArray(F, keys, k, live).fma(FloatVector.broadcast(F, q[qOff + i]), a);
+            a.add(b).intoArray(out, outOff + t, live);
+        }
     }
 
     /**
      * out[outOff + c] = sum over j in [0, count) of s[sOff + j] * m[mOff + j * stride + c], for c in [0, width): a row
-     * of weights times the rows of m, which is a head's scores (q times its key lines) and its output (the weights
-     * times its value rows). Each c takes two FMA chains, over even and over odd j in order, added at the end: the same
+     * of weights times the rows of m: a head's output, the weights times its value rows. Each c takes two FMA chains, over even and over odd j in order, added at the end: the same
      * operations in every lane, so the bits do not depend on the vector width. Four vectors of c at a time: eight
      * chains in flight, where one per vector left the loop waiting on the FMA's latency.
      */
@@ -113,7 +166,6 @@ public final class Attention {
             int qOff,
             float[] keys,
             int kOff,
-            int kStride,
             float[] values,
             int vOff,
             int headSize,
@@ -126,7 +178,7 @@ public final class Attention {
         float max = Float.NEGATIVE_INFINITY;
         for (int t = 0; t < len; t++) {
             float s = 0f;
-            for (int i = 0; i < headSize; i++) s += q[qOff + i] * keys[kOff + i * kStride + t];
+            for (int i = 0; i < headSize; i++) s += q[qOff + i] * keys[keyIndex(kOff, headSize, i, t)];
             s *= scale;
             att[attOff + t] = s;
             max = Math.max(max, s);
