@@ -10,6 +10,9 @@ import gpt2j.engine.kernels.Attention;
  */
 final class AttentionJob implements Parallel.RowRange {
 
+    /** Rows of attention weights per head in the scratch: {@link Attention#head4} takes four queries at once. */
+    static final int ATT_ROWS = 4;
+
     private final int layer;
     private final float scale;
     private final int embd;
@@ -17,7 +20,7 @@ final class AttentionJob implements Parallel.RowRange {
     private final float[] qkv; // (n, 3C): the rows' queries, keys and values
     private final KvCache[] rowCache; // each row's sequence
     private final int[] rowPosition; // each row's position in it
-    private final float[] att; // (H, capacity): each head's weights for the current query
+    private final float[] att; // (H, ATT_ROWS, capacity): each head's weights for the current queries
     private final int capacity;
     private final float[] out; // (n, C)
     private AttentionProbe probe; // or null
@@ -58,6 +61,16 @@ final class AttentionJob implements Parallel.RowRange {
         parallel.forRows(heads, 1, this);
     }
 
+    // Rows i .. i + 3 are consecutive positions of one sequence.
+    private boolean fourInARow(int i) {
+        KvCache c = rowCache[i];
+        int position = rowPosition[i];
+        for (int r = 1; r < 4; r++) {
+            if (rowCache[i + r] != c || rowPosition[i + r] != position + r) return false;
+        }
+        return true;
+    }
+
     @Override
     public void run(int start, int end) {
         AttentionProbe p = probe;
@@ -67,9 +80,32 @@ final class AttentionJob implements Parallel.RowRange {
             for (int i = 0; i < n; i++) {
                 rowCache[i].store(layer, h, rowPosition[i], qkv, (3 * i + 1) * embd, (3 * i + 2) * embd);
             }
+            int a = h * ATT_ROWS * capacity;
             for (int i = 0; i < n; i++) {
                 int position = rowPosition[i];
                 KvCache c = rowCache[i];
+                if (p == null && i + 3 < n && fourInARow(i)) {
+                    // A prompt's next four rows: each key and value load serves four queries.
+                    Attention.head4(
+                            qkv,
+                            3 * i * embd + h * headSize,
+                            3 * embd,
+                            c.keys[layer],
+                            c.keyOffset(h),
+                            c.values[layer],
+                            c.valueOffset(h, 0),
+                            headSize,
+                            position + 1,
+                            scale,
+                            att,
+                            a,
+                            capacity,
+                            out,
+                            i * embd + h * headSize,
+                            embd);
+                    i += 3;
+                    continue;
+                }
                 if (scores) {
                     // Computed again for the probe, into the scratch row that the kernel overwrites next.
                     Attention.scores(
@@ -80,8 +116,8 @@ final class AttentionJob implements Parallel.RowRange {
                             headSize,
                             position + 1,
                             att,
-                            h * capacity);
-                    p.onScores(layer, h, position, att, h * capacity, scale);
+                            a);
+                    p.onScores(layer, h, position, att, a, scale);
                 }
                 Attention.head(
                         qkv,
@@ -94,10 +130,10 @@ final class AttentionJob implements Parallel.RowRange {
                         position + 1,
                         scale,
                         att,
-                        h * capacity,
+                        a,
                         out,
                         i * embd + h * headSize);
-                if (p != null) p.onAttention(layer, h, position, att, h * capacity);
+                if (p != null) p.onAttention(layer, h, position, att, a);
             }
         }
     }

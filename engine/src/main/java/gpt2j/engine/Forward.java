@@ -102,7 +102,7 @@ public final class Forward {
         hidden = new float[BATCH * inner];
         inT = new float[MatMul.padded(BATCH) * Math.max(embd, inner)];
         positionRow = new float[embd];
-        float[] att = new float[heads * contextLength];
+        float[] att = new float[heads * AttentionJob.ATT_ROWS * contextLength];
         logits = new float[vocab];
         blocks = new Block[model.layers.length];
         for (int l = 0; l < blocks.length; l++) {

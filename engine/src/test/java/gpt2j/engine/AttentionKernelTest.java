@@ -65,6 +65,57 @@ class AttentionKernelTest {
     }
 
     @Test
+    void fourQueriesAtOnceAreFourSingleQueriesBitForBit() {
+        // A prompt's four consecutive rows share each key and value load; every weight and output must keep the bits
+        // of four separate calls, the keys past the last query's positions NaN (never read).
+        SplittableRandom r = new SplittableRandom(7);
+        for (int headSize : new int[] {64, 13, 1, 80}) {
+            for (int len : new int[] {1, 2, 5, 13, 14, 29, 30, 61, 62, 100, 125}) {
+                int capacity = len + 3 + r.nextInt(20), qOff = r.nextInt(5), kOff = r.nextInt(5), vOff = r.nextInt(5);
+                int qStride = headSize + r.nextInt(7), attStride = capacity + r.nextInt(7);
+                int outStride = headSize + r.nextInt(7), attOff = r.nextInt(5), outOff = r.nextInt(5);
+                float[] q = random(r, qOff + 4 * qStride, 2);
+                float[] keys = keys(r, kOff, capacity, headSize, len + 3);
+                float[] values = random(r, vOff + (len + 3) * headSize, 1);
+                float scale = (float) (1 / Math.sqrt(headSize));
+                float[] att = new float[attOff + 4 * attStride], out = new float[outOff + 4 * outStride];
+                Attention.head4(
+                        q, qOff, qStride, keys, kOff, values, vOff, headSize, len, scale, att, attOff, attStride, out,
+                        outOff, outStride);
+                for (int k = 0; k < 4; k++) {
+                    float[] att1 = new float[len + k], out1 = new float[headSize];
+                    Attention.head(
+                            q,
+                            qOff + k * qStride,
+                            keys,
+                            kOff,
+                            values,
+                            vOff,
+                            headSize,
+                            len + k,
+                            scale,
+                            att1,
+                            0,
+                            out1,
+                            0);
+                    for (int t = 0; t < len + k; t++) {
+                        assertEquals(
+                                Float.floatToRawIntBits(att1[t]),
+                                Float.floatToRawIntBits(att[attOff + k * attStride + t]),
+                                "query " + k + ", weight " + t + ", len " + len + ", head size " + headSize);
+                    }
+                    for (int i = 0; i < headSize; i++) {
+                        assertEquals(
+                                Float.floatToRawIntBits(out1[i]),
+                                Float.floatToRawIntBits(out[outOff + k * outStride + i]),
+                                "query " + k + ", out " + i + ", len " + len + ", head size " + headSize);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void scalarMatchesTheDefinition() {
         // Two keys, head size 2: scores q.k * scale = [1*1, 1*3] * 0.5 = [0.5, 1.5]; softmax = [1, e] / (1 + e).
         float[] att = new float[2], out = new float[2];

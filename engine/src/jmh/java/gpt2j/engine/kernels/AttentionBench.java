@@ -37,12 +37,18 @@ public class AttentionBench {
     private float[] values;
     private float[] att;
     private float[] out;
+    private float[] q4;
+    private float[] att4;
+    private float[] out4;
 
     @Setup
     public void setup() {
         q = BenchWeights.vector(HEAD_SIZE, 8);
         keys = BenchWeights.vector(CONTEXT * HEAD_SIZE, 9);
-        values = BenchWeights.vector(len * HEAD_SIZE, 10);
+        values = BenchWeights.vector((len + 3) * HEAD_SIZE, 10);
+        q4 = BenchWeights.vector(4 * HEAD_SIZE, 11);
+        att4 = new float[4 * (len + 3)];
+        out4 = new float[4 * HEAD_SIZE];
         att = new float[len];
         out = new float[HEAD_SIZE];
         float[] ref = new float[HEAD_SIZE];
@@ -55,6 +61,25 @@ public class AttentionBench {
     public float[] vector() {
         Attention.head(q, 0, keys, 0, values, 0, HEAD_SIZE, len, 0.125f, att, 0, out, 0);
         return out;
+    }
+
+    /** Four consecutive queries (over len .. len + 3 positions) through {@link Attention#head4}: one call. */
+    @Benchmark
+    public float[] fourQueries() {
+        Attention.head4(
+                q4, 0, HEAD_SIZE, keys, 0, values, 0, HEAD_SIZE, len, 0.125f, att4, 0, len + 3, out4, 0, HEAD_SIZE);
+        return out4;
+    }
+
+    /** The same four queries through {@link Attention#head}, one call each: {@link #fourQueries}' baseline. */
+    @Benchmark
+    public float[] fourQueriesOneByOne() {
+        for (int r = 0; r < 4; r++) {
+            Attention.head(
+                    q4, r * HEAD_SIZE, keys, 0, values, 0, HEAD_SIZE, len + r, 0.125f, att4, r * (len + 3), out4,
+                    r * HEAD_SIZE);
+        }
+        return out4;
     }
 
     @Benchmark

@@ -56,6 +56,169 @@ public final class Attention {
     }
 
     /**
+     * {@link #head} for four consecutive queries of one sequence, each key load shared by the four scores: query r at
+     * qOff + r * qStride attends over positions [0, len + r), its weights into att at attOff + r * attStride, its output
+     * at outOff + r * outStride. Every number is what four calls of {@link #head} give: the same chains in the same
+     * order; a query's scores past its own length are computed and never used.
+     */
+    public static void head4(
+            float[] q,
+            int qOff,
+            int qStride,
+            float[] keys,
+            int kOff,
+            float[] values,
+            int vOff,
+            int headSize,
+            int len,
+            float scale,
+            float[] att,
+            int attOff,
+            int attStride,
+            float[] out,
+            int outOff,
+            int outStride) {
+        int done = scores4(q, qOff, qStride, keys, kOff, headSize, len + 3, att, attOff, attStride);
+        scores4Tail(q, qOff, qStride, keys, kOff, headSize, done, len + 3, att, attOff, attStride);
+        for (int r = 0; r < 4; r++) {
+            int a = attOff + r * attStride;
+            softmaxVector(att, a, len + r, scaleAndMax(att, a, len + r, scale));
+            weightedSum(att, a, len + r, values, vOff, headSize, headSize, out, outOff + r * outStride);
+        }
+    }
+
+    /**
+     * {@link #scores} of four queries over positions [0, len), two vectors of positions at a time (sixteen chains),
+     * query r's into out at outOff + r * outStride, as far as whole pairs of vectors go; returns where it stopped. The
+     * rest is {@link #scores4Tail}'s: in one method the two loops were too large for C1 ("out of virtual registers"),
+     * and the interpreter then ran it until C2's compile, which no longer inlined the Vector API's methods that had
+     * grown hot on their own, and boxed every vector (JMH at 16 positions: 112 KB per call, 80x slower).
+     */
+    private static int scores4(
+            float[] q,
+            int qOff,
+            int qStride,
+            float[] keys,
+            int kOff,
+            int headSize,
+            int len,
+            float[] out,
+            int outOff,
+            int outStride) {
+        int step = F.length(), tile = TILE * headSize;
+        int q1 = qOff + qStride, q2 = q1 + qStride, q3 = q2 + qStride;
+        int t = 0;
+        for (; t + 2 * step <= len; t += 2 * step) {
+            // a*: the even dimensions' chains of the first vector of positions, query by query; b*: the odd ones'; c*,
+            // d*: the second vector's.
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            FloatVector c0 = a0, c1 = a0, c2 = a0, c3 = a0, d0 = a0, d1 = a0, d2 = a0, d3 = a0;
+            int k0 = kOff + t / TILE * tile + t % TILE, k1 = kOff + (t + step) / TILE * tile + (t + step) % TILE;
+            int i = 0;
+            for (; i + 1 < headSize; i += 2, k0 += 2 * TILE, k1 += 2 * TILE) {
+                FloatVector ke = FloatVector.fromArray(F, keys, k0), le = FloatVector.fromArray(F, keys, k1);
+                FloatVector ko = FloatVector.fromArray(F, keys, k0 + TILE),
+                        lo = FloatVector.fromArray(F, keys, k1 + TILE);
+                FloatVector y = FloatVector.broadcast(F, q[qOff + i]);
+                a0 = ke.fma(y, a0);
+                c0 = le.fma(y, c0);
+                y = FloatVector.broadcast(F, q[q1 + i]);
+                a1 = ke.fma(y, a1);
+                c1 = le.fma(y, c1);
+                y = FloatVector.broadcast(F, q[q2 + i]);
+                a2 = ke.fma(y, a2);
+                c2 = le.fma(y, c2);
+                y = FloatVector.broadcast(F, q[q3 + i]);
+                a3 = ke.fma(y, a3);
+                c3 = le.fma(y, c3);
+                y = FloatVector.broadcast(F, q[qOff + i + 1]);
+                b0 = ko.fma(y, b0);
+                d0 = lo.fma(y, d0);
+                y = FloatVector.broadcast(F, q[q1 + i + 1]);
+                b1 = ko.fma(y, b1);
+                d1 = lo.fma(y, d1);
+                y = FloatVector.broadcast(F, q[q2 + i + 1]);
+                b2 = ko.fma(y, b2);
+                d2 = lo.fma(y, d2);
+                y = FloatVector.broadcast(F, q[q3 + i + 1]);
+                b3 = ko.fma(y, b3);
+                d3 = lo.fma(y, d3);
+            }
+            if (i < headSize) {
+                FloatVector ke = FloatVector.fromArray(F, keys, k0), le = FloatVector.fromArray(F, keys, k1);
+                FloatVector y = FloatVector.broadcast(F, q[qOff + i]);
+                a0 = ke.fma(y, a0);
+                c0 = le.fma(y, c0);
+                y = FloatVector.broadcast(F, q[q1 + i]);
+                a1 = ke.fma(y, a1);
+                c1 = le.fma(y, c1);
+                y = FloatVector.broadcast(F, q[q2 + i]);
+                a2 = ke.fma(y, a2);
+                c2 = le.fma(y, c2);
+                y = FloatVector.broadcast(F, q[q3 + i]);
+                a3 = ke.fma(y, a3);
+                c3 = le.fma(y, c3);
+            }
+            int o = outOff + t;
+            a0.add(b0).intoArray(out, o);
+            c0.add(d0).intoArray(out, o + step);
+            a1.add(b1).intoArray(out, o + outStride);
+            c1.add(d1).intoArray(out, o + outStride + step);
+            a2.add(b2).intoArray(out, o + 2 * outStride);
+            c2.add(d2).intoArray(out, o + 2 * outStride + step);
+            a3.add(b3).intoArray(out, o + 3 * outStride);
+            c3.add(d3).intoArray(out, o + 3 * outStride + step);
+        }
+        return t;
+    }
+
+    /** {@link #scores4} for positions [from, len), a vector of positions at a time, the last under a mask. */
+    private static void scores4Tail(
+            float[] q,
+            int qOff,
+            int qStride,
+            float[] keys,
+            int kOff,
+            int headSize,
+            int from,
+            int len,
+            float[] out,
+            int outOff,
+            int outStride) {
+        int step = F.length(), tile = TILE * headSize;
+        int q1 = qOff + qStride, q2 = q1 + qStride, q3 = q2 + qStride;
+        for (int t = from; t < len; t += step) {
+            VectorMask<Float> live = F.indexInRange(t, len);
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            int k = kOff + t / TILE * tile + t % TILE, i = 0;
+            for (; i + 1 < headSize; i += 2, k += 2 * TILE) {
+                FloatVector ke = FloatVector.fromArray(F, keys, k, live);
+                FloatVector ko = FloatVector.fromArray(F, keys, k + TILE, live);
+                a0 = ke.fma(FloatVector.broadcast(F, q[qOff + i]), a0);
+                a1 = ke.fma(FloatVector.broadcast(F, q[q1 + i]), a1);
+                a2 = ke.fma(FloatVector.broadcast(F, q[q2 + i]), a2);
+                a3 = ke.fma(FloatVector.broadcast(F, q[q3 + i]), a3);
+                b0 = ko.fma(FloatVector.broadcast(F, q[qOff + i + 1]), b0);
+                b1 = ko.fma(FloatVector.broadcast(F, q[q1 + i + 1]), b1);
+                b2 = ko.fma(FloatVector.broadcast(F, q[q2 + i + 1]), b2);
+                b3 = ko.fma(FloatVector.broadcast(F, q[q3 + i + 1]), b3);
+            }
+            if (i < headSize) {
+                FloatVector ke = FloatVector.fromArray(F, keys, k, live);
+                a0 = ke.fma(FloatVector.broadcast(F, q[qOff + i]), a0);
+                a1 = ke.fma(FloatVector.broadcast(F, q[q1 + i]), a1);
+                a2 = ke.fma(FloatVector.broadcast(F, q[q2 + i]), a2);
+                a3 = ke.fma(FloatVector.broadcast(F, q[q3 + i]), a3);
+            }
+            int o = outOff + t;
+            a0.add(b0).intoArray(out, o, live);
+            a1.add(b1).intoArray(out, o + outStride, live);
+            a2.add(b2).intoArray(out, o + 2 * outStride, live);
+            a3.add(b3).intoArray(out, o + 3 * outStride, live);
+        }
+    }
+
+    /**
      * The raw scores q·k_t for t in [0, len) into out[outOff ..], unscaled (what an attention probe shows), keys laid out
      * as for {@link #head}. Each score takes two FMA chains, over the even dimensions and over the odd ones in order,
      * added at the end, as {@link #weightedSum}'s outputs do. Four vectors of positions at a time (eight chains), each
