@@ -76,7 +76,7 @@ public final class KvCache {
 
     /**
      * Stores head's part of position's key and value, given as n_embd-long vectors (heads side by side) at kOff and vOff
-     * of src. Each head's lines are its own, so threads may store different heads at once.
+     * of src. Each head's tiles and value rows are its own, so threads may store different heads at once.
      */
     void store(int layer, int head, int position, float[] src, int kOff, int vOff) {
         float[] k = keys[layer];

@@ -147,9 +147,10 @@ class AttentionKernelTest {
         return keys;
     }
 
-    /** The tile layout written out here, independently of Attention.keyIndex: tile t / 16, line i, lane t % 16. */
+    /** The tile layout written out here, independently of Attention.keyIndex: tile t / T, line i, lane t % T. */
     static int key(int kOff, int headSize, int i, int t) {
-        return kOff + (t / 16) * 16 * headSize + i * 16 + t % 16;
+        int tile = Attention.TILE;
+        return kOff + (t / tile) * tile * headSize + i * tile + t % tile;
     }
 
     static float[] random(SplittableRandom r, int n, double spread) {

@@ -21,8 +21,11 @@ public final class Attention {
 
     private static final VectorSpecies<Float> F = Simd.F;
 
-    /** Positions per key tile. A multiple of every vector's lane count, so that a vector of positions is in one tile. */
-    public static final int TILE = 16;
+    /**
+     * Positions per key tile: 16, or a vector's lanes where they are more (SVE's widest); a multiple of the lane count
+     * either way, so that a vector of positions lies in one tile.
+     */
+    public static final int TILE = Math.max(16, F.length());
 
     private Attention() {}
 
