@@ -51,9 +51,9 @@ public final class KvCache {
         if (length > capacity || length > other.length) {
             throw new EngineException("cannot copy " + length + " positions into a context of " + capacity);
         }
+        // Whole key tiles: what the last one holds past length is never read.
+        int tiles = (length + Attention.TILE - 1) / Attention.TILE;
         for (int l = 0; l < keys.length; l++) {
-            // Whole tiles: what the last one holds past length is never read.
-            int tiles = (length + Attention.TILE - 1) / Attention.TILE;
             for (int h = 0; h < headCount; h++) {
                 System.arraycopy(
                         other.keys[l], other.keyOffset(h), keys[l], keyOffset(h), tiles * Attention.TILE * headSize);

@@ -55,7 +55,7 @@ public final class Attention {
             int outOff) {
         scores(q, qOff, keys, kOff, headSize, len, att, attOff);
         softmaxVector(att, attOff, len, scaleAndMax(att, attOff, len, scale));
-        weightedSum(att, attOff, len, values, vOff, headSize, headSize, out, outOff);
+        weightedSum(att, attOff, len, values, vOff, headSize, out, outOff);
     }
 
     /**
@@ -86,7 +86,7 @@ public final class Attention {
         for (int r = 0; r < 4; r++) {
             int a = attOff + r * attStride;
             softmaxVector(att, a, len + r, scaleAndMax(att, a, len + r, scale));
-            weightedSum(att, a, len + r, values, vOff, headSize, headSize, out, outOff + r * outStride);
+            weightedSum(att, a, len + r, values, vOff, headSize, out, outOff + r * outStride);
         }
     }
 
@@ -276,22 +276,23 @@ public final class Attention {
     }
 
     /**
-     * out[outOff + c] = sum over j in [0, count) of s[sOff + j] * m[mOff + j * stride + c], for c in [0, width): a row
-     * of weights times the rows of m: a head's output, the weights times its value rows. Each c takes two FMA chains, over even and over odd j in order, added at the end: the same
-     * operations in every lane, so the bits do not depend on the vector width. Four vectors of c at a time: eight
-     * chains in flight, where one per vector left the loop waiting on the FMA's latency.
+     * out[outOff + c] = sum over j in [0, count) of s[sOff + j] * m[mOff + j * width + c], for c in [0, width): the
+     * weights times the head's value rows, one row of width floats per position. Each c takes two FMA chains, over even
+     * and over odd j in order, added at the end: the same operations in every lane, so the bits do not depend on the
+     * vector width. Four vectors of c at a time: eight chains in flight, where one per vector left the loop waiting on
+     * the FMA's latency.
      */
     private static void weightedSum(
-            float[] s, int sOff, int count, float[] m, int mOff, int stride, int width, float[] out, int outOff) {
+            float[] s, int sOff, int count, float[] m, int mOff, int width, float[] out, int outOff) {
         int step = F.length();
         int c = 0;
         for (; c + 4 * step <= width; c += 4 * step) {
             FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
             int j = 0, k = mOff + c;
-            for (; j + 1 < count; j += 2, k += 2 * stride) {
+            for (; j + 1 < count; j += 2, k += 2 * width) {
                 FloatVector sa = FloatVector.broadcast(F, s[sOff + j]);
                 FloatVector sb = FloatVector.broadcast(F, s[sOff + j + 1]);
-                int l = k + stride;
+                int l = k + width;
                 a0 = FloatVector.fromArray(F, m, k).fma(sa, a0);
                 a1 = FloatVector.fromArray(F, m, k + step).fma(sa, a1);
                 a2 = FloatVector.fromArray(F, m, k + 2 * step).fma(sa, a2);
@@ -317,9 +318,9 @@ public final class Attention {
             VectorMask<Float> live = F.indexInRange(c, width);
             FloatVector a = FloatVector.zero(F), b = a;
             int j = 0, k = mOff + c;
-            for (; j + 1 < count; j += 2, k += 2 * stride) {
+            for (; j + 1 < count; j += 2, k += 2 * width) {
                 a = FloatVector.fromArray(F, m, k, live).fma(FloatVector.broadcast(F, s[sOff + j]), a);
-                b = FloatVector.fromArray(F, m, k + stride, live).fma(FloatVector.broadcast(F, s[sOff + j + 1]), b);
+                b = FloatVector.fromArray(F, m, k + width, live).fma(FloatVector.broadcast(F, s[sOff + j + 1]), b);
             }
             if (j < count) a = FloatVector.fromArray(F, m, k, live).fma(FloatVector.broadcast(F, s[sOff + j]), a);
             a.add(b).intoArray(out, outOff + c, live);
