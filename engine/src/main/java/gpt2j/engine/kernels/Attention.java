@@ -108,7 +108,7 @@ public final class Attention {
             float[] out,
             int outOff,
             int outStride) {
-        int step = F.length(), tile = TILE * headSize;
+        int step = F.length();
         int q1 = qOff + qStride, q2 = q1 + qStride, q3 = q2 + qStride;
         int t = 0;
         for (; t + 2 * step <= len; t += 2 * step) {
@@ -116,7 +116,7 @@ public final class Attention {
             // d*: the second vector's.
             FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
             FloatVector c0 = a0, c1 = a0, c2 = a0, c3 = a0, d0 = a0, d1 = a0, d2 = a0, d3 = a0;
-            int k0 = kOff + t / TILE * tile + t % TILE, k1 = kOff + (t + step) / TILE * tile + (t + step) % TILE;
+            int k0 = keyIndex(kOff, headSize, 0, t), k1 = keyIndex(kOff, headSize, 0, t + step);
             int i = 0;
             for (; i + 1 < headSize; i += 2, k0 += 2 * TILE, k1 += 2 * TILE) {
                 FloatVector ke = FloatVector.fromArray(F, keys, k0), le = FloatVector.fromArray(F, keys, k1);
@@ -188,12 +188,12 @@ public final class Attention {
             float[] out,
             int outOff,
             int outStride) {
-        int step = F.length(), tile = TILE * headSize;
+        int step = F.length();
         int q1 = qOff + qStride, q2 = q1 + qStride, q3 = q2 + qStride;
         for (int t = from; t < len; t += step) {
             VectorMask<Float> live = F.indexInRange(t, len);
             FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-            int k = kOff + t / TILE * tile + t % TILE, i = 0;
+            int k = keyIndex(kOff, headSize, 0, t), i = 0;
             for (; i + 1 < headSize; i += 2, k += 2 * TILE) {
                 FloatVector ke = FloatVector.fromArray(F, keys, k, live);
                 FloatVector ko = FloatVector.fromArray(F, keys, k + TILE, live);
@@ -229,13 +229,13 @@ public final class Attention {
      */
     public static void scores(
             float[] q, int qOff, float[] keys, int kOff, int headSize, int len, float[] out, int outOff) {
-        int step = F.length(), tile = TILE * headSize;
+        int step = F.length();
         int t = 0;
         for (; t + 4 * step <= len; t += 4 * step) {
             FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-            int k0 = kOff + t / TILE * tile + t % TILE, k1 = kOff + (t + step) / TILE * tile + (t + step) % TILE;
-            int k2 = kOff + (t + 2 * step) / TILE * tile + (t + 2 * step) % TILE;
-            int k3 = kOff + (t + 3 * step) / TILE * tile + (t + 3 * step) % TILE;
+            int k0 = keyIndex(kOff, headSize, 0, t), k1 = keyIndex(kOff, headSize, 0, t + step);
+            int k2 = keyIndex(kOff, headSize, 0, t + 2 * step);
+            int k3 = keyIndex(kOff, headSize, 0, t + 3 * step);
             int i = 0;
             for (; i + 1 < headSize; i += 2, k0 += 2 * TILE, k1 += 2 * TILE, k2 += 2 * TILE, k3 += 2 * TILE) {
                 FloatVector qa = FloatVector.broadcast(F, q[qOff + i]);
@@ -265,7 +265,7 @@ public final class Attention {
             // Positions past len are never read: the causal mask.
             VectorMask<Float> live = F.indexInRange(t, len);
             FloatVector a = FloatVector.zero(F), b = a;
-            int k = kOff + t / TILE * tile + t % TILE, i = 0;
+            int k = keyIndex(kOff, headSize, 0, t), i = 0;
             for (; i + 1 < headSize; i += 2, k += 2 * TILE) {
                 a = FloatVector.fromArray(F, keys, k, live).fma(FloatVector.broadcast(F, q[qOff + i]), a);
                 b = FloatVector.fromArray(F, keys, k + TILE, live).fma(FloatVector.broadcast(F, q[qOff + i + 1]), b);
