@@ -474,8 +474,12 @@ def main():
           "kernels; JMH's single 50257x768 matrix called again and again made 644 ops/s (26 GB/s), and 958 (39 GB/s, "
           "above the bound) with the launcher's huge pages: a 41 MB matrix partly stays in the 32 MB L3, so that "
           "figure overstates the stream. In C this core streams at its full rate with up to 16 independent FMAs per "
-          "64-byte line (31-32 GB/s; 26-27 with 24), so that much arithmetic can overlap with a stream; the Q8_0 "
-          "kernel's ~22 G weights per second is ~70% of it.")
+          "64-byte line (31-32 GB/s; 26-27 with 24), so that much arithmetic can overlap with a stream. The same "
+          "Q8_0 kernel written in C with AVX-512 intrinsics, on the same layout and the same 49 shapes (08:50Z, two "
+          "rounds alternating with the Java harness): 4.05-4.11 ms a token against Java's 4.23-4.60, then 6.4-7.0 "
+          "against 4.17-4.39 as the machine's phase moved: Java's code for the kernel streams as fast as C's, and "
+          "what is left is the kernel's form (16-byte loads widened and converted, a float FMA per weight), not "
+          "the language.")
         w("- **slow processes (a JIT cliff, fixed)**: until this fix about one gpt2j process in 10 to 40 ran the "
           "Q8_0 mat-vec 4-20x slower for its whole life: `gpt2j bench -m gpt2-q8_0.gguf -p 0 -n 64 -t 1 -r 2` in "
           "loops of 40 (2026-12-06) made 96-163 tokens/s in most runs and 7.3-38.8 in about one in 10 to 40 (the "
