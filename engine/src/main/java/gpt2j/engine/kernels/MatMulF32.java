@@ -13,7 +13,8 @@ import jdk.incubator.vector.FloatVector;
  * Measured against the tiles it replaced, one thread on an L2-resident panel, 64 tokens: 8 rows x 2 vectors ran
  * 124-178 GFLOP/s, 4 x 4 156-215 and 6 x 4 165-223 (of a 237 GFLOP/s FMA peak); unrolling the column loop twice
  * made 8 x 2 slower (101). At 256 bits, with 16 vector registers, tiles stop at two vectors so 6 x 2 = 12
- * accumulators still fit.
+ * accumulators still fit; they take the same column slabs and partial sums, where each ran over all the columns on
+ * its own before (an AVX2-only prompt pass 1.15-1.21x faster, docs/KERNELS.md).
  */
 final class MatMulF32 {
 
@@ -41,30 +42,33 @@ final class MatMulF32 {
         int step = F.length();
         int stride = MatMul.padded(n);
         int r = r0;
-        int tile = ROWS * VECTORS * step;
-        int full = VECTORS == 4 ? stride / (4 * step) * (4 * step) : 0; // token slots the 6 x 4 tiles cover
+        int tile = ROWS * VECTORS * step, width = VECTORS * step;
+        int full = stride / width * width; // token slots the whole tiles cover
         int tiles = (r1 - r0) / ROWS;
         if (full > 0 && tiles > 0) {
-            // Whole 6 x 4 tiles, the panel's columns a slab at a time: with all of xT per tile, mlp down's 3072
-            // columns of 64 tokens (786 KB) and its panel spilled out of L2 for every tile.
-            Arrays.fill(tmp, 0, tiles * (full / (4 * step)) * tile, 0f);
+            // Whole tiles, the panel's columns a slab at a time: with all of xT per tile, mlp down's 3072 columns of
+            // 64 tokens (786 KB) and its panel spilled out of L2 for every tile.
+            Arrays.fill(tmp, 0, tiles * (full / width) * tile, 0f);
             for (int k0 = 0; k0 < cols; k0 += SLAB) {
                 int k1 = Math.min(cols, k0 + SLAB);
                 for (int i = 0, o = 0; i < tiles; i++) {
-                    for (int t = 0; t < full; t += 4 * step, o += tile) {
-                        rows6x4(panel, i * ROWS * cols, cols, k0, k1, xT, stride, t, tmp, o);
+                    for (int t = 0; t < full; t += width, o += tile) {
+                        if (VECTORS == 4) rows6x4(panel, i * ROWS * cols, cols, k0, k1, xT, stride, t, tmp, o);
+                        else rows6x2(panel, i * ROWS * cols, cols, k0, k1, xT, stride, t, tmp, o);
                     }
                 }
             }
             for (int i = 0, o = 0; i < tiles; i++) {
-                for (int t = 0; t < full; t += 4 * step, o += tile) store6(tmp, o, 4, out, rows, r0 + i * ROWS, t, n);
+                for (int t = 0; t < full; t += width, o += tile)
+                    store6(tmp, o, VECTORS, out, rows, r0 + i * ROWS, t, n);
             }
         }
         for (; r + ROWS <= r1; r += ROWS) {
             int p0 = (r - r0) * cols;
             int t = full;
             for (; t + 2 * step <= stride; t += 2 * step) {
-                rows6x2(panel, p0, cols, xT, stride, t, tmp);
+                Arrays.fill(tmp, 0, 2 * ROWS * step, 0f);
+                rows6x2(panel, p0, cols, 0, cols, xT, stride, t, tmp, 0);
                 store6(tmp, 0, 2, out, rows, r, t, n);
             }
             if (t < stride) {
@@ -167,13 +171,22 @@ final class MatMulF32 {
         f3.intoArray(tmp, o + 23 * step);
     }
 
-    /** Six rows, two token vectors: row i's vector v goes to tmp[(2 * i + v) * F.length()]. */
-    private static void rows6x2(float[] p, int p0, int cols, float[] xT, int stride, int t, float[] tmp) {
+    /**
+     * Six rows, two token vectors from slot t, columns [k0, k1): adds to the partial sums at tmp[o..], where row i's
+     * vector v is at o + (2 * i + v) * F.length().
+     */
+    private static void rows6x2(
+            float[] p, int p0, int cols, int k0, int k1, float[] xT, int stride, int t, float[] tmp, int o) {
         int step = F.length();
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0;
-        FloatVector d0 = a0, d1 = a0, e0 = a0, e1 = a0, f0 = a0, f1 = a0;
+        FloatVector a0 = FloatVector.fromArray(F, tmp, o), a1 = FloatVector.fromArray(F, tmp, o + step);
+        FloatVector b0 = FloatVector.fromArray(F, tmp, o + 2 * step), b1 = FloatVector.fromArray(F, tmp, o + 3 * step);
+        FloatVector c0 = FloatVector.fromArray(F, tmp, o + 4 * step), c1 = FloatVector.fromArray(F, tmp, o + 5 * step);
+        FloatVector d0 = FloatVector.fromArray(F, tmp, o + 6 * step), d1 = FloatVector.fromArray(F, tmp, o + 7 * step);
+        FloatVector e0 = FloatVector.fromArray(F, tmp, o + 8 * step), e1 = FloatVector.fromArray(F, tmp, o + 9 * step);
+        FloatVector f0 = FloatVector.fromArray(F, tmp, o + 10 * step),
+                f1 = FloatVector.fromArray(F, tmp, o + 11 * step);
         int p1 = p0 + cols, p2 = p1 + cols, p3 = p2 + cols, p4 = p3 + cols, p5 = p4 + cols;
-        for (int c = 0, xo = t; c < cols; c++, xo += stride) {
+        for (int c = k0, xo = t + k0 * stride; c < k1; c++, xo += stride) {
             FloatVector u0 = FloatVector.fromArray(F, xT, xo);
             FloatVector u1 = FloatVector.fromArray(F, xT, xo + step);
             FloatVector w = FloatVector.broadcast(F, p[p0 + c]);
@@ -195,18 +208,18 @@ final class MatMulF32 {
             f0 = u0.fma(w, f0);
             f1 = u1.fma(w, f1);
         }
-        a0.intoArray(tmp, 0);
-        a1.intoArray(tmp, step);
-        b0.intoArray(tmp, 2 * step);
-        b1.intoArray(tmp, 3 * step);
-        c0.intoArray(tmp, 4 * step);
-        c1.intoArray(tmp, 5 * step);
-        d0.intoArray(tmp, 6 * step);
-        d1.intoArray(tmp, 7 * step);
-        e0.intoArray(tmp, 8 * step);
-        e1.intoArray(tmp, 9 * step);
-        f0.intoArray(tmp, 10 * step);
-        f1.intoArray(tmp, 11 * step);
+        a0.intoArray(tmp, o);
+        a1.intoArray(tmp, o + step);
+        b0.intoArray(tmp, o + 2 * step);
+        b1.intoArray(tmp, o + 3 * step);
+        c0.intoArray(tmp, o + 4 * step);
+        c1.intoArray(tmp, o + 5 * step);
+        d0.intoArray(tmp, o + 6 * step);
+        d1.intoArray(tmp, o + 7 * step);
+        e0.intoArray(tmp, o + 8 * step);
+        e1.intoArray(tmp, o + 9 * step);
+        f0.intoArray(tmp, o + 10 * step);
+        f1.intoArray(tmp, o + 11 * step);
     }
 
     /** Six rows, one token vector: row i's vector goes to tmp[i * F.length()]. */
