@@ -350,7 +350,10 @@ def main():
           "against llama.cpp built with `-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_AVX512=OFF`, 124M files, one "
           "thread, two rounds back to back (2026-12-07 10:12-10:13Z, after the 256-bit prompt tiles took column "
           "slabs in b048e2c, 1.15-1.21x): pp128 F32 0.95-0.97, Q8_0 0.95-0.99, Q4_0 0.91-0.94; tg64 F32 0.96-0.98, "
-          "Q8_0 1.00-1.12, Q4_0 0.92-0.97 (docs/KERNELS.md, \"At 256 bits\"). What is left at that width: C2's "
+          "Q8_0 1.00-1.12, Q4_0 0.92-0.97; at 355M (one round) pp128 F32 0.80-1.11, Q8_0 1.03, Q4_0 0.98, tg64 F32 "
+          "0.95, Q8_0 0.91, Q4_0 0.80 (docs/KERNELS.md, \"At 256 bits\"; one-token Q4_0 in float form takes twice "
+          "the vector operations per weight at 256 bits as at 512, ~3.5 per 8 weights, where llama.cpp's int8 dot "
+          "products take ~2, counted from its source). What is left at that width: C2's "
           "loop for the 6 x 2 prompt tile spends ~37 instructions per 12 FMAs (range checks on the transposed "
           "inputs, reloads from the stack, one address per broadcast row; with the range checks taken out of the "
           "loop it ran no faster, 1.00), and Q4_0 again decodes to floats where llama.cpp multiplies int8.")
