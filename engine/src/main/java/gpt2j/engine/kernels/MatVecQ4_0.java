@@ -39,7 +39,7 @@ final class MatVecQ4_0 {
     static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
     static final VectorSpecies<Integer> I = F.vectorShape().withLanes(int.class);
 
-    private static final int LANES = RowLanes.LANES, PASS = RowLanes.PASS, PARTS = RowLanes.PARTS;
+    private static final int LANES = RowLanes.LANES, PASS = RowLanes.PASS;
     private static final VectorSpecies<Byte> Q = RowLanes.Q;
 
     /**
@@ -87,19 +87,12 @@ final class MatVecQ4_0 {
             int xb = xOff + b * BLOCK;
             for (int j = 0, c = unit * BLOCK / 2 * PASS; j < BLOCK / 2; j++, c += PASS) {
                 FloatVector xl = FloatVector.broadcast(F, x[xb + j]), xh = FloatVector.broadcast(F, x[xb + j + 16]);
-                IntVector i0, i1, i2, i3;
-                if (PARTS == 1) {
-                    i0 = (IntVector) ByteVector.fromArray(Q, q, c).convertShape(B2I, I, 0);
-                    i1 = (IntVector) ByteVector.fromArray(Q, q, c + LANES).convertShape(B2I, I, 0);
-                    i2 = (IntVector) ByteVector.fromArray(Q, q, c + 2 * LANES).convertShape(B2I, I, 0);
-                    i3 = (IntVector) ByteVector.fromArray(Q, q, c + 3 * LANES).convertShape(B2I, I, 0);
-                } else { // two lane groups per load
-                    ByteVector v01 = ByteVector.fromArray(Q, q, c), v23 = ByteVector.fromArray(Q, q, c + 2 * LANES);
-                    i0 = (IntVector) v01.convertShape(B2I, I, 0);
-                    i1 = (IntVector) v01.convertShape(B2I, I, 1);
-                    i2 = (IntVector) v23.convertShape(B2I, I, 0);
-                    i3 = (IntVector) v23.convertShape(B2I, I, 1);
-                }
+                IntVector i0 = (IntVector) ByteVector.fromArray(Q, q, c).convertShape(B2I, I, 0);
+                IntVector i1 = (IntVector) ByteVector.fromArray(Q, q, c + LANES).convertShape(B2I, I, 0);
+                IntVector i2 =
+                        (IntVector) ByteVector.fromArray(Q, q, c + 2 * LANES).convertShape(B2I, I, 0);
+                IntVector i3 =
+                        (IntVector) ByteVector.fromArray(Q, q, c + 3 * LANES).convertShape(B2I, I, 0);
                 l0 = ((FloatVector) i0.lanewise(LSHL, 28).convert(I2F, 0)).fma(xl, l0);
                 l1 = ((FloatVector) i1.lanewise(LSHL, 28).convert(I2F, 0)).fma(xl, l1);
                 l2 = ((FloatVector) i2.lanewise(LSHL, 28).convert(I2F, 0)).fma(xl, l2);

@@ -43,7 +43,7 @@ final class MatVecQ4_K {
     static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
     static final VectorSpecies<Integer> I = F.vectorShape().withLanes(int.class);
 
-    private static final int LANES = RowLanes.LANES, PASS = RowLanes.PASS, PARTS = RowLanes.PARTS;
+    private static final int LANES = RowLanes.LANES, PASS = RowLanes.PASS;
     private static final VectorSpecies<Byte> Q = RowLanes.Q;
 
     private MatVecQ4_K() {}
@@ -105,21 +105,13 @@ final class MatVecQ4_K {
                 int xb = xOff + b * BLOCK + 64 * g, c = (unit * UNIT + GROUP * g) * PASS;
                 for (int j = 0; j < 32; j++, c += PASS) {
                     FloatVector xl = FloatVector.broadcast(F, x[xb + j]), xh = FloatVector.broadcast(F, x[xb + j + 32]);
-                    IntVector i0, i1, i2, i3;
-                    if (PARTS == 1) {
-                        i0 = (IntVector) ByteVector.fromArray(Q, q, c).convertShape(B2I, I, 0);
-                        i1 = (IntVector) ByteVector.fromArray(Q, q, c + LANES).convertShape(B2I, I, 0);
-                        i2 = (IntVector)
-                                ByteVector.fromArray(Q, q, c + 2 * LANES).convertShape(B2I, I, 0);
-                        i3 = (IntVector)
-                                ByteVector.fromArray(Q, q, c + 3 * LANES).convertShape(B2I, I, 0);
-                    } else { // two lane groups per load
-                        ByteVector v01 = ByteVector.fromArray(Q, q, c), v23 = ByteVector.fromArray(Q, q, c + 2 * LANES);
-                        i0 = (IntVector) v01.convertShape(B2I, I, 0);
-                        i1 = (IntVector) v01.convertShape(B2I, I, 1);
-                        i2 = (IntVector) v23.convertShape(B2I, I, 0);
-                        i3 = (IntVector) v23.convertShape(B2I, I, 1);
-                    }
+                    IntVector i0 = (IntVector) ByteVector.fromArray(Q, q, c).convertShape(B2I, I, 0);
+                    IntVector i1 =
+                            (IntVector) ByteVector.fromArray(Q, q, c + LANES).convertShape(B2I, I, 0);
+                    IntVector i2 = (IntVector)
+                            ByteVector.fromArray(Q, q, c + 2 * LANES).convertShape(B2I, I, 0);
+                    IntVector i3 = (IntVector)
+                            ByteVector.fromArray(Q, q, c + 3 * LANES).convertShape(B2I, I, 0);
                     l0 = ((FloatVector) i0.and(0xF).convert(I2F, 0)).fma(xl, l0);
                     l1 = ((FloatVector) i1.and(0xF).convert(I2F, 0)).fma(xl, l1);
                     l2 = ((FloatVector) i2.and(0xF).convert(I2F, 0)).fma(xl, l2);
@@ -133,109 +125,66 @@ final class MatVecQ4_K {
                 int si = s0 + b * 8 + 2 * g;
                 FloatVector nl = FloatVector.broadcast(F, s[si]), nh = FloatVector.broadcast(F, s[si + 1]);
                 FloatVector d, m;
-                if (PARTS == 1) {
-                    d = FloatVector.fromArray(F, scales, f);
-                    m = FloatVector.fromArray(F, mins, f);
-                    a0 = l0.fma(((FloatVector) ByteVector.fromArray(Q, q, c).convertShape(B2F, F, 0)).mul(d), a0);
-                    a0 = h0.fma(
-                            ((FloatVector) ByteVector.fromArray(Q, q, c + PASS).convertShape(B2F, F, 0)).mul(d), a0);
-                    a0 = ((FloatVector) ByteVector.fromArray(Q, q, c + 2 * PASS).convertShape(B2F, F, 0))
-                            .mul(m)
-                            .fma(nl, a0);
-                    a0 = ((FloatVector) ByteVector.fromArray(Q, q, c + 3 * PASS).convertShape(B2F, F, 0))
-                            .mul(m)
-                            .fma(nh, a0);
-                    d = FloatVector.fromArray(F, scales, f + LANES);
-                    m = FloatVector.fromArray(F, mins, f + LANES);
-                    a1 = l1.fma(
-                            ((FloatVector) ByteVector.fromArray(Q, q, c + LANES).convertShape(B2F, F, 0)).mul(d), a1);
-                    a1 = h1.fma(
-                            ((FloatVector) ByteVector.fromArray(Q, q, c + PASS + LANES)
-                                            .convertShape(B2F, F, 0))
-                                    .mul(d),
-                            a1);
-                    a1 = ((FloatVector) ByteVector.fromArray(Q, q, c + 2 * PASS + LANES)
-                                    .convertShape(B2F, F, 0))
-                            .mul(m)
-                            .fma(nl, a1);
-                    a1 = ((FloatVector) ByteVector.fromArray(Q, q, c + 3 * PASS + LANES)
-                                    .convertShape(B2F, F, 0))
-                            .mul(m)
-                            .fma(nh, a1);
-                    d = FloatVector.fromArray(F, scales, f + 2 * LANES);
-                    m = FloatVector.fromArray(F, mins, f + 2 * LANES);
-                    a2 = l2.fma(
-                            ((FloatVector) ByteVector.fromArray(Q, q, c + 2 * LANES)
-                                            .convertShape(B2F, F, 0))
-                                    .mul(d),
-                            a2);
-                    a2 = h2.fma(
-                            ((FloatVector) ByteVector.fromArray(Q, q, c + PASS + 2 * LANES)
-                                            .convertShape(B2F, F, 0))
-                                    .mul(d),
-                            a2);
-                    a2 = ((FloatVector) ByteVector.fromArray(Q, q, c + 2 * PASS + 2 * LANES)
-                                    .convertShape(B2F, F, 0))
-                            .mul(m)
-                            .fma(nl, a2);
-                    a2 = ((FloatVector) ByteVector.fromArray(Q, q, c + 3 * PASS + 2 * LANES)
-                                    .convertShape(B2F, F, 0))
-                            .mul(m)
-                            .fma(nh, a2);
-                    d = FloatVector.fromArray(F, scales, f + 3 * LANES);
-                    m = FloatVector.fromArray(F, mins, f + 3 * LANES);
-                    a3 = l3.fma(
-                            ((FloatVector) ByteVector.fromArray(Q, q, c + 3 * LANES)
-                                            .convertShape(B2F, F, 0))
-                                    .mul(d),
-                            a3);
-                    a3 = h3.fma(
-                            ((FloatVector) ByteVector.fromArray(Q, q, c + PASS + 3 * LANES)
-                                            .convertShape(B2F, F, 0))
-                                    .mul(d),
-                            a3);
-                    a3 = ((FloatVector) ByteVector.fromArray(Q, q, c + 2 * PASS + 3 * LANES)
-                                    .convertShape(B2F, F, 0))
-                            .mul(m)
-                            .fma(nl, a3);
-                    a3 = ((FloatVector) ByteVector.fromArray(Q, q, c + 3 * PASS + 3 * LANES)
-                                    .convertShape(B2F, F, 0))
-                            .mul(m)
-                            .fma(nh, a3);
-                } else { // two lane groups per load
-                    ByteVector sL = ByteVector.fromArray(Q, q, c), sH = ByteVector.fromArray(Q, q, c + PASS);
-                    ByteVector mL = ByteVector.fromArray(Q, q, c + 2 * PASS),
-                            mH = ByteVector.fromArray(Q, q, c + 3 * PASS);
-                    d = FloatVector.fromArray(F, scales, f);
-                    m = FloatVector.fromArray(F, mins, f);
-                    a0 = l0.fma(((FloatVector) sL.convertShape(B2F, F, 0)).mul(d), a0);
-                    a0 = h0.fma(((FloatVector) sH.convertShape(B2F, F, 0)).mul(d), a0);
-                    a0 = ((FloatVector) mL.convertShape(B2F, F, 0)).mul(m).fma(nl, a0);
-                    a0 = ((FloatVector) mH.convertShape(B2F, F, 0)).mul(m).fma(nh, a0);
-                    d = FloatVector.fromArray(F, scales, f + LANES);
-                    m = FloatVector.fromArray(F, mins, f + LANES);
-                    a1 = l1.fma(((FloatVector) sL.convertShape(B2F, F, 1)).mul(d), a1);
-                    a1 = h1.fma(((FloatVector) sH.convertShape(B2F, F, 1)).mul(d), a1);
-                    a1 = ((FloatVector) mL.convertShape(B2F, F, 1)).mul(m).fma(nl, a1);
-                    a1 = ((FloatVector) mH.convertShape(B2F, F, 1)).mul(m).fma(nh, a1);
-                    int o = c + 2 * LANES;
-                    sL = ByteVector.fromArray(Q, q, o);
-                    sH = ByteVector.fromArray(Q, q, o + PASS);
-                    mL = ByteVector.fromArray(Q, q, o + 2 * PASS);
-                    mH = ByteVector.fromArray(Q, q, o + 3 * PASS);
-                    d = FloatVector.fromArray(F, scales, f + 2 * LANES);
-                    m = FloatVector.fromArray(F, mins, f + 2 * LANES);
-                    a2 = l2.fma(((FloatVector) sL.convertShape(B2F, F, 0)).mul(d), a2);
-                    a2 = h2.fma(((FloatVector) sH.convertShape(B2F, F, 0)).mul(d), a2);
-                    a2 = ((FloatVector) mL.convertShape(B2F, F, 0)).mul(m).fma(nl, a2);
-                    a2 = ((FloatVector) mH.convertShape(B2F, F, 0)).mul(m).fma(nh, a2);
-                    d = FloatVector.fromArray(F, scales, f + 3 * LANES);
-                    m = FloatVector.fromArray(F, mins, f + 3 * LANES);
-                    a3 = l3.fma(((FloatVector) sL.convertShape(B2F, F, 1)).mul(d), a3);
-                    a3 = h3.fma(((FloatVector) sH.convertShape(B2F, F, 1)).mul(d), a3);
-                    a3 = ((FloatVector) mL.convertShape(B2F, F, 1)).mul(m).fma(nl, a3);
-                    a3 = ((FloatVector) mH.convertShape(B2F, F, 1)).mul(m).fma(nh, a3);
-                }
+                d = FloatVector.fromArray(F, scales, f);
+                m = FloatVector.fromArray(F, mins, f);
+                a0 = l0.fma(((FloatVector) ByteVector.fromArray(Q, q, c).convertShape(B2F, F, 0)).mul(d), a0);
+                a0 = h0.fma(((FloatVector) ByteVector.fromArray(Q, q, c + PASS).convertShape(B2F, F, 0)).mul(d), a0);
+                a0 = ((FloatVector) ByteVector.fromArray(Q, q, c + 2 * PASS).convertShape(B2F, F, 0))
+                        .mul(m)
+                        .fma(nl, a0);
+                a0 = ((FloatVector) ByteVector.fromArray(Q, q, c + 3 * PASS).convertShape(B2F, F, 0))
+                        .mul(m)
+                        .fma(nh, a0);
+                d = FloatVector.fromArray(F, scales, f + LANES);
+                m = FloatVector.fromArray(F, mins, f + LANES);
+                a1 = l1.fma(((FloatVector) ByteVector.fromArray(Q, q, c + LANES).convertShape(B2F, F, 0)).mul(d), a1);
+                a1 = h1.fma(
+                        ((FloatVector) ByteVector.fromArray(Q, q, c + PASS + LANES)
+                                        .convertShape(B2F, F, 0))
+                                .mul(d),
+                        a1);
+                a1 = ((FloatVector)
+                                ByteVector.fromArray(Q, q, c + 2 * PASS + LANES).convertShape(B2F, F, 0))
+                        .mul(m)
+                        .fma(nl, a1);
+                a1 = ((FloatVector)
+                                ByteVector.fromArray(Q, q, c + 3 * PASS + LANES).convertShape(B2F, F, 0))
+                        .mul(m)
+                        .fma(nh, a1);
+                d = FloatVector.fromArray(F, scales, f + 2 * LANES);
+                m = FloatVector.fromArray(F, mins, f + 2 * LANES);
+                a2 = l2.fma(
+                        ((FloatVector) ByteVector.fromArray(Q, q, c + 2 * LANES).convertShape(B2F, F, 0)).mul(d), a2);
+                a2 = h2.fma(
+                        ((FloatVector) ByteVector.fromArray(Q, q, c + PASS + 2 * LANES)
+                                        .convertShape(B2F, F, 0))
+                                .mul(d),
+                        a2);
+                a2 = ((FloatVector) ByteVector.fromArray(Q, q, c + 2 * PASS + 2 * LANES)
+                                .convertShape(B2F, F, 0))
+                        .mul(m)
+                        .fma(nl, a2);
+                a2 = ((FloatVector) ByteVector.fromArray(Q, q, c + 3 * PASS + 2 * LANES)
+                                .convertShape(B2F, F, 0))
+                        .mul(m)
+                        .fma(nh, a2);
+                d = FloatVector.fromArray(F, scales, f + 3 * LANES);
+                m = FloatVector.fromArray(F, mins, f + 3 * LANES);
+                a3 = l3.fma(
+                        ((FloatVector) ByteVector.fromArray(Q, q, c + 3 * LANES).convertShape(B2F, F, 0)).mul(d), a3);
+                a3 = h3.fma(
+                        ((FloatVector) ByteVector.fromArray(Q, q, c + PASS + 3 * LANES)
+                                        .convertShape(B2F, F, 0))
+                                .mul(d),
+                        a3);
+                a3 = ((FloatVector) ByteVector.fromArray(Q, q, c + 2 * PASS + 3 * LANES)
+                                .convertShape(B2F, F, 0))
+                        .mul(m)
+                        .fma(nl, a3);
+                a3 = ((FloatVector) ByteVector.fromArray(Q, q, c + 3 * PASS + 3 * LANES)
+                                .convertShape(B2F, F, 0))
+                        .mul(m)
+                        .fma(nh, a3);
             }
         }
         a0.intoArray(dst, d0);

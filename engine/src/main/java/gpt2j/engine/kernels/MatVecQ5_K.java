@@ -39,7 +39,7 @@ final class MatVecQ5_K {
     /** Bytes of the repack per row and block. */
     static final int UNIT = SUBS * GROUP;
 
-    private static final int LANES = RowLanes.LANES, PASS = RowLanes.PASS, PARTS = RowLanes.PARTS;
+    private static final int LANES = RowLanes.LANES, PASS = RowLanes.PASS;
     private static final VectorSpecies<Byte> Q = RowLanes.Q;
 
     private MatVecQ5_K() {}
@@ -118,118 +118,60 @@ final class MatVecQ5_K {
                 for (int j = 0, c = base + g * GROUP * PASS; j < SUB; j += 2, c += 2 * PASS) {
                     FloatVector xe = FloatVector.broadcast(F, x[xs + j]), xo = FloatVector.broadcast(F, x[xs + j + 1]);
                     int d = c + PASS;
-                    if (PARTS == 1) {
-                        e0 = ((FloatVector) ByteVector.fromArray(Q, q, c).convertShape(B2F, F, 0)).fma(xe, e0);
-                        e1 = ((FloatVector)
-                                        ByteVector.fromArray(Q, q, c + LANES).convertShape(B2F, F, 0))
-                                .fma(xe, e1);
-                        e2 = ((FloatVector) ByteVector.fromArray(Q, q, c + 2 * LANES)
-                                        .convertShape(B2F, F, 0))
-                                .fma(xe, e2);
-                        e3 = ((FloatVector) ByteVector.fromArray(Q, q, c + 3 * LANES)
-                                        .convertShape(B2F, F, 0))
-                                .fma(xe, e3);
-                        o0 = ((FloatVector) ByteVector.fromArray(Q, q, d).convertShape(B2F, F, 0)).fma(xo, o0);
-                        o1 = ((FloatVector)
-                                        ByteVector.fromArray(Q, q, d + LANES).convertShape(B2F, F, 0))
-                                .fma(xo, o1);
-                        o2 = ((FloatVector) ByteVector.fromArray(Q, q, d + 2 * LANES)
-                                        .convertShape(B2F, F, 0))
-                                .fma(xo, o2);
-                        o3 = ((FloatVector) ByteVector.fromArray(Q, q, d + 3 * LANES)
-                                        .convertShape(B2F, F, 0))
-                                .fma(xo, o3);
-                    } else { // two lane groups per load
-                        ByteVector v01 = ByteVector.fromArray(Q, q, c), v23 = ByteVector.fromArray(Q, q, c + 2 * LANES);
-                        e0 = ((FloatVector) v01.convertShape(B2F, F, 0)).fma(xe, e0);
-                        e1 = ((FloatVector) v01.convertShape(B2F, F, 1)).fma(xe, e1);
-                        e2 = ((FloatVector) v23.convertShape(B2F, F, 0)).fma(xe, e2);
-                        e3 = ((FloatVector) v23.convertShape(B2F, F, 1)).fma(xe, e3);
-                        v01 = ByteVector.fromArray(Q, q, d);
-                        v23 = ByteVector.fromArray(Q, q, d + 2 * LANES);
-                        o0 = ((FloatVector) v01.convertShape(B2F, F, 0)).fma(xo, o0);
-                        o1 = ((FloatVector) v01.convertShape(B2F, F, 1)).fma(xo, o1);
-                        o2 = ((FloatVector) v23.convertShape(B2F, F, 0)).fma(xo, o2);
-                        o3 = ((FloatVector) v23.convertShape(B2F, F, 1)).fma(xo, o3);
-                    }
+                    e0 = ((FloatVector) ByteVector.fromArray(Q, q, c).convertShape(B2F, F, 0)).fma(xe, e0);
+                    e1 = ((FloatVector) ByteVector.fromArray(Q, q, c + LANES).convertShape(B2F, F, 0)).fma(xe, e1);
+                    e2 = ((FloatVector)
+                                    ByteVector.fromArray(Q, q, c + 2 * LANES).convertShape(B2F, F, 0))
+                            .fma(xe, e2);
+                    e3 = ((FloatVector)
+                                    ByteVector.fromArray(Q, q, c + 3 * LANES).convertShape(B2F, F, 0))
+                            .fma(xe, e3);
+                    o0 = ((FloatVector) ByteVector.fromArray(Q, q, d).convertShape(B2F, F, 0)).fma(xo, o0);
+                    o1 = ((FloatVector) ByteVector.fromArray(Q, q, d + LANES).convertShape(B2F, F, 0)).fma(xo, o1);
+                    o2 = ((FloatVector)
+                                    ByteVector.fromArray(Q, q, d + 2 * LANES).convertShape(B2F, F, 0))
+                            .fma(xo, o2);
+                    o3 = ((FloatVector)
+                                    ByteVector.fromArray(Q, q, d + 3 * LANES).convertShape(B2F, F, 0))
+                            .fma(xo, o3);
                 }
                 int sc = base + (g * GROUP + SUB) * PASS, mn = sc + PASS;
                 FloatVector sum = FloatVector.broadcast(F, s[s0 + b * SUBS + g]);
-                if (PARTS == 1) {
-                    a0 = e0.add(o0)
-                            .fma(
-                                    ((FloatVector) ByteVector.fromArray(Q, q, sc)
-                                                    .convertShape(B2F, F, 0))
-                                            .mul(FloatVector.fromArray(F, scales, f)),
-                                    a0);
-                    a0 = ((FloatVector) ByteVector.fromArray(Q, q, mn).convertShape(B2F, F, 0))
-                            .mul(FloatVector.fromArray(F, mins, f))
-                            .fma(sum, a0);
-                    a1 = e1.add(o1)
-                            .fma(
-                                    ((FloatVector) ByteVector.fromArray(Q, q, sc + LANES)
-                                                    .convertShape(B2F, F, 0))
-                                            .mul(FloatVector.fromArray(F, scales, f + LANES)),
-                                    a1);
-                    a1 = ((FloatVector) ByteVector.fromArray(Q, q, mn + LANES).convertShape(B2F, F, 0))
-                            .mul(FloatVector.fromArray(F, mins, f + LANES))
-                            .fma(sum, a1);
-                    a2 = e2.add(o2)
-                            .fma(
-                                    ((FloatVector) ByteVector.fromArray(Q, q, sc + 2 * LANES)
-                                                    .convertShape(B2F, F, 0))
-                                            .mul(FloatVector.fromArray(F, scales, f + 2 * LANES)),
-                                    a2);
-                    a2 = ((FloatVector)
-                                    ByteVector.fromArray(Q, q, mn + 2 * LANES).convertShape(B2F, F, 0))
-                            .mul(FloatVector.fromArray(F, mins, f + 2 * LANES))
-                            .fma(sum, a2);
-                    a3 = e3.add(o3)
-                            .fma(
-                                    ((FloatVector) ByteVector.fromArray(Q, q, sc + 3 * LANES)
-                                                    .convertShape(B2F, F, 0))
-                                            .mul(FloatVector.fromArray(F, scales, f + 3 * LANES)),
-                                    a3);
-                    a3 = ((FloatVector)
-                                    ByteVector.fromArray(Q, q, mn + 3 * LANES).convertShape(B2F, F, 0))
-                            .mul(FloatVector.fromArray(F, mins, f + 3 * LANES))
-                            .fma(sum, a3);
-                } else {
-                    ByteVector v01 = ByteVector.fromArray(Q, q, sc), v23 = ByteVector.fromArray(Q, q, sc + 2 * LANES);
-                    ByteVector m01 = ByteVector.fromArray(Q, q, mn), m23 = ByteVector.fromArray(Q, q, mn + 2 * LANES);
-                    a0 = e0.add(o0)
-                            .fma(
-                                    ((FloatVector) v01.convertShape(B2F, F, 0))
-                                            .mul(FloatVector.fromArray(F, scales, f)),
-                                    a0);
-                    a0 = ((FloatVector) m01.convertShape(B2F, F, 0))
-                            .mul(FloatVector.fromArray(F, mins, f))
-                            .fma(sum, a0);
-                    a1 = e1.add(o1)
-                            .fma(
-                                    ((FloatVector) v01.convertShape(B2F, F, 1))
-                                            .mul(FloatVector.fromArray(F, scales, f + LANES)),
-                                    a1);
-                    a1 = ((FloatVector) m01.convertShape(B2F, F, 1))
-                            .mul(FloatVector.fromArray(F, mins, f + LANES))
-                            .fma(sum, a1);
-                    a2 = e2.add(o2)
-                            .fma(
-                                    ((FloatVector) v23.convertShape(B2F, F, 0))
-                                            .mul(FloatVector.fromArray(F, scales, f + 2 * LANES)),
-                                    a2);
-                    a2 = ((FloatVector) m23.convertShape(B2F, F, 0))
-                            .mul(FloatVector.fromArray(F, mins, f + 2 * LANES))
-                            .fma(sum, a2);
-                    a3 = e3.add(o3)
-                            .fma(
-                                    ((FloatVector) v23.convertShape(B2F, F, 1))
-                                            .mul(FloatVector.fromArray(F, scales, f + 3 * LANES)),
-                                    a3);
-                    a3 = ((FloatVector) m23.convertShape(B2F, F, 1))
-                            .mul(FloatVector.fromArray(F, mins, f + 3 * LANES))
-                            .fma(sum, a3);
-                }
+                a0 = e0.add(o0)
+                        .fma(
+                                ((FloatVector) ByteVector.fromArray(Q, q, sc).convertShape(B2F, F, 0))
+                                        .mul(FloatVector.fromArray(F, scales, f)),
+                                a0);
+                a0 = ((FloatVector) ByteVector.fromArray(Q, q, mn).convertShape(B2F, F, 0))
+                        .mul(FloatVector.fromArray(F, mins, f))
+                        .fma(sum, a0);
+                a1 = e1.add(o1)
+                        .fma(
+                                ((FloatVector) ByteVector.fromArray(Q, q, sc + LANES)
+                                                .convertShape(B2F, F, 0))
+                                        .mul(FloatVector.fromArray(F, scales, f + LANES)),
+                                a1);
+                a1 = ((FloatVector) ByteVector.fromArray(Q, q, mn + LANES).convertShape(B2F, F, 0))
+                        .mul(FloatVector.fromArray(F, mins, f + LANES))
+                        .fma(sum, a1);
+                a2 = e2.add(o2)
+                        .fma(
+                                ((FloatVector) ByteVector.fromArray(Q, q, sc + 2 * LANES)
+                                                .convertShape(B2F, F, 0))
+                                        .mul(FloatVector.fromArray(F, scales, f + 2 * LANES)),
+                                a2);
+                a2 = ((FloatVector) ByteVector.fromArray(Q, q, mn + 2 * LANES).convertShape(B2F, F, 0))
+                        .mul(FloatVector.fromArray(F, mins, f + 2 * LANES))
+                        .fma(sum, a2);
+                a3 = e3.add(o3)
+                        .fma(
+                                ((FloatVector) ByteVector.fromArray(Q, q, sc + 3 * LANES)
+                                                .convertShape(B2F, F, 0))
+                                        .mul(FloatVector.fromArray(F, scales, f + 3 * LANES)),
+                                a3);
+                a3 = ((FloatVector) ByteVector.fromArray(Q, q, mn + 3 * LANES).convertShape(B2F, F, 0))
+                        .mul(FloatVector.fromArray(F, mins, f + 3 * LANES))
+                        .fma(sum, a3);
             }
         }
         a0.intoArray(dst, d0);

@@ -34,7 +34,7 @@ final class MatVecQ6_K {
     /** Bytes of the repack per row and block: the quants, then the sub-blocks' scales. */
     static final int UNIT = BLOCK + SUBS;
 
-    private static final int LANES = RowLanes.LANES, PASS = RowLanes.PASS, PARTS = RowLanes.PARTS;
+    private static final int LANES = RowLanes.LANES, PASS = RowLanes.PASS;
     private static final VectorSpecies<Byte> Q = RowLanes.Q;
 
     private MatVecQ6_K() {}
@@ -111,70 +111,44 @@ final class MatVecQ6_K {
                 for (int j = 0, c = base + s * (SUB + 1) * PASS; j < SUB; j += 2, c += 2 * PASS) {
                     FloatVector xe = FloatVector.broadcast(F, x[xs + j]), xo = FloatVector.broadcast(F, x[xs + j + 1]);
                     int d = c + PASS;
-                    if (PARTS == 1) {
-                        e0 = ((FloatVector) ByteVector.fromArray(Q, q, c).convertShape(B2F, F, 0)).fma(xe, e0);
-                        e1 = ((FloatVector)
-                                        ByteVector.fromArray(Q, q, c + LANES).convertShape(B2F, F, 0))
-                                .fma(xe, e1);
-                        e2 = ((FloatVector) ByteVector.fromArray(Q, q, c + 2 * LANES)
-                                        .convertShape(B2F, F, 0))
-                                .fma(xe, e2);
-                        e3 = ((FloatVector) ByteVector.fromArray(Q, q, c + 3 * LANES)
-                                        .convertShape(B2F, F, 0))
-                                .fma(xe, e3);
-                        o0 = ((FloatVector) ByteVector.fromArray(Q, q, d).convertShape(B2F, F, 0)).fma(xo, o0);
-                        o1 = ((FloatVector)
-                                        ByteVector.fromArray(Q, q, d + LANES).convertShape(B2F, F, 0))
-                                .fma(xo, o1);
-                        o2 = ((FloatVector) ByteVector.fromArray(Q, q, d + 2 * LANES)
-                                        .convertShape(B2F, F, 0))
-                                .fma(xo, o2);
-                        o3 = ((FloatVector) ByteVector.fromArray(Q, q, d + 3 * LANES)
-                                        .convertShape(B2F, F, 0))
-                                .fma(xo, o3);
-                    } else { // two lane groups per load
-                        ByteVector v01 = ByteVector.fromArray(Q, q, c), v23 = ByteVector.fromArray(Q, q, c + 2 * LANES);
-                        e0 = ((FloatVector) v01.convertShape(B2F, F, 0)).fma(xe, e0);
-                        e1 = ((FloatVector) v01.convertShape(B2F, F, 1)).fma(xe, e1);
-                        e2 = ((FloatVector) v23.convertShape(B2F, F, 0)).fma(xe, e2);
-                        e3 = ((FloatVector) v23.convertShape(B2F, F, 1)).fma(xe, e3);
-                        v01 = ByteVector.fromArray(Q, q, d);
-                        v23 = ByteVector.fromArray(Q, q, d + 2 * LANES);
-                        o0 = ((FloatVector) v01.convertShape(B2F, F, 0)).fma(xo, o0);
-                        o1 = ((FloatVector) v01.convertShape(B2F, F, 1)).fma(xo, o1);
-                        o2 = ((FloatVector) v23.convertShape(B2F, F, 0)).fma(xo, o2);
-                        o3 = ((FloatVector) v23.convertShape(B2F, F, 1)).fma(xo, o3);
-                    }
+                    e0 = ((FloatVector) ByteVector.fromArray(Q, q, c).convertShape(B2F, F, 0)).fma(xe, e0);
+                    e1 = ((FloatVector) ByteVector.fromArray(Q, q, c + LANES).convertShape(B2F, F, 0)).fma(xe, e1);
+                    e2 = ((FloatVector)
+                                    ByteVector.fromArray(Q, q, c + 2 * LANES).convertShape(B2F, F, 0))
+                            .fma(xe, e2);
+                    e3 = ((FloatVector)
+                                    ByteVector.fromArray(Q, q, c + 3 * LANES).convertShape(B2F, F, 0))
+                            .fma(xe, e3);
+                    o0 = ((FloatVector) ByteVector.fromArray(Q, q, d).convertShape(B2F, F, 0)).fma(xo, o0);
+                    o1 = ((FloatVector) ByteVector.fromArray(Q, q, d + LANES).convertShape(B2F, F, 0)).fma(xo, o1);
+                    o2 = ((FloatVector)
+                                    ByteVector.fromArray(Q, q, d + 2 * LANES).convertShape(B2F, F, 0))
+                            .fma(xo, o2);
+                    o3 = ((FloatVector)
+                                    ByteVector.fromArray(Q, q, d + 3 * LANES).convertShape(B2F, F, 0))
+                            .fma(xo, o3);
                 }
                 int sc = base + (s * (SUB + 1) + SUB) * PASS;
-                if (PARTS == 1) {
-                    a0 = e0.add(o0)
-                            .fma(((FloatVector) ByteVector.fromArray(Q, q, sc).convertShape(B2F, F, 0)).mul(f0), a0);
-                    a1 = e1.add(o1)
-                            .fma(
-                                    ((FloatVector) ByteVector.fromArray(Q, q, sc + LANES)
-                                                    .convertShape(B2F, F, 0))
-                                            .mul(f1),
-                                    a1);
-                    a2 = e2.add(o2)
-                            .fma(
-                                    ((FloatVector) ByteVector.fromArray(Q, q, sc + 2 * LANES)
-                                                    .convertShape(B2F, F, 0))
-                                            .mul(f2),
-                                    a2);
-                    a3 = e3.add(o3)
-                            .fma(
-                                    ((FloatVector) ByteVector.fromArray(Q, q, sc + 3 * LANES)
-                                                    .convertShape(B2F, F, 0))
-                                            .mul(f3),
-                                    a3);
-                } else {
-                    ByteVector v01 = ByteVector.fromArray(Q, q, sc), v23 = ByteVector.fromArray(Q, q, sc + 2 * LANES);
-                    a0 = e0.add(o0).fma(((FloatVector) v01.convertShape(B2F, F, 0)).mul(f0), a0);
-                    a1 = e1.add(o1).fma(((FloatVector) v01.convertShape(B2F, F, 1)).mul(f1), a1);
-                    a2 = e2.add(o2).fma(((FloatVector) v23.convertShape(B2F, F, 0)).mul(f2), a2);
-                    a3 = e3.add(o3).fma(((FloatVector) v23.convertShape(B2F, F, 1)).mul(f3), a3);
-                }
+                a0 = e0.add(o0)
+                        .fma(((FloatVector) ByteVector.fromArray(Q, q, sc).convertShape(B2F, F, 0)).mul(f0), a0);
+                a1 = e1.add(o1)
+                        .fma(
+                                ((FloatVector) ByteVector.fromArray(Q, q, sc + LANES)
+                                                .convertShape(B2F, F, 0))
+                                        .mul(f1),
+                                a1);
+                a2 = e2.add(o2)
+                        .fma(
+                                ((FloatVector) ByteVector.fromArray(Q, q, sc + 2 * LANES)
+                                                .convertShape(B2F, F, 0))
+                                        .mul(f2),
+                                a2);
+                a3 = e3.add(o3)
+                        .fma(
+                                ((FloatVector) ByteVector.fromArray(Q, q, sc + 3 * LANES)
+                                                .convertShape(B2F, F, 0))
+                                        .mul(f3),
+                                a3);
             }
         }
         a0.intoArray(dst, d0);

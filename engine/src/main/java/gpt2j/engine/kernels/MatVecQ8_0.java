@@ -68,36 +68,14 @@ final class MatVecQ8_0 {
             for (int j = 0, c = unit * BLOCK * PASS; j < BLOCK; j += 2, c += 2 * PASS) {
                 FloatVector xe = FloatVector.broadcast(F, x[xb + j]), xo = FloatVector.broadcast(F, x[xb + j + 1]);
                 int d = c + PASS;
-                if (PARTS == 1) {
-                    e0 = ((FloatVector) ByteVector.fromArray(Q, q, c).convertShape(B2F, F, 0)).fma(xe, e0);
-                    e1 = ((FloatVector) ByteVector.fromArray(Q, q, c + LANES).convertShape(B2F, F, 0)).fma(xe, e1);
-                    e2 = ((FloatVector)
-                                    ByteVector.fromArray(Q, q, c + 2 * LANES).convertShape(B2F, F, 0))
-                            .fma(xe, e2);
-                    e3 = ((FloatVector)
-                                    ByteVector.fromArray(Q, q, c + 3 * LANES).convertShape(B2F, F, 0))
-                            .fma(xe, e3);
-                    o0 = ((FloatVector) ByteVector.fromArray(Q, q, d).convertShape(B2F, F, 0)).fma(xo, o0);
-                    o1 = ((FloatVector) ByteVector.fromArray(Q, q, d + LANES).convertShape(B2F, F, 0)).fma(xo, o1);
-                    o2 = ((FloatVector)
-                                    ByteVector.fromArray(Q, q, d + 2 * LANES).convertShape(B2F, F, 0))
-                            .fma(xo, o2);
-                    o3 = ((FloatVector)
-                                    ByteVector.fromArray(Q, q, d + 3 * LANES).convertShape(B2F, F, 0))
-                            .fma(xo, o3);
-                } else { // two lane groups per load
-                    ByteVector v01 = ByteVector.fromArray(Q, q, c), v23 = ByteVector.fromArray(Q, q, c + 2 * LANES);
-                    e0 = ((FloatVector) v01.convertShape(B2F, F, 0)).fma(xe, e0);
-                    e1 = ((FloatVector) v01.convertShape(B2F, F, 1)).fma(xe, e1);
-                    e2 = ((FloatVector) v23.convertShape(B2F, F, 0)).fma(xe, e2);
-                    e3 = ((FloatVector) v23.convertShape(B2F, F, 1)).fma(xe, e3);
-                    v01 = ByteVector.fromArray(Q, q, d);
-                    v23 = ByteVector.fromArray(Q, q, d + 2 * LANES);
-                    o0 = ((FloatVector) v01.convertShape(B2F, F, 0)).fma(xo, o0);
-                    o1 = ((FloatVector) v01.convertShape(B2F, F, 1)).fma(xo, o1);
-                    o2 = ((FloatVector) v23.convertShape(B2F, F, 0)).fma(xo, o2);
-                    o3 = ((FloatVector) v23.convertShape(B2F, F, 1)).fma(xo, o3);
-                }
+                e0 = ((FloatVector) ByteVector.fromArray(Q, q, c).convertShape(B2F, F, 0)).fma(xe, e0);
+                e1 = ((FloatVector) ByteVector.fromArray(Q, q, c + LANES).convertShape(B2F, F, 0)).fma(xe, e1);
+                e2 = ((FloatVector) ByteVector.fromArray(Q, q, c + 2 * LANES).convertShape(B2F, F, 0)).fma(xe, e2);
+                e3 = ((FloatVector) ByteVector.fromArray(Q, q, c + 3 * LANES).convertShape(B2F, F, 0)).fma(xe, e3);
+                o0 = ((FloatVector) ByteVector.fromArray(Q, q, d).convertShape(B2F, F, 0)).fma(xo, o0);
+                o1 = ((FloatVector) ByteVector.fromArray(Q, q, d + LANES).convertShape(B2F, F, 0)).fma(xo, o1);
+                o2 = ((FloatVector) ByteVector.fromArray(Q, q, d + 2 * LANES).convertShape(B2F, F, 0)).fma(xo, o2);
+                o3 = ((FloatVector) ByteVector.fromArray(Q, q, d + 3 * LANES).convertShape(B2F, F, 0)).fma(xo, o3);
             }
             int s = unit * PASS;
             a0 = e0.add(o0).fma(FloatVector.fromArray(F, scales, s), a0);

@@ -30,11 +30,14 @@ final class RowLanes {
 
     /**
      * The bytes one load takes: a lane group's column (16 at 512 bits, 8 at 256). At 128 bits (4 lanes) no byte vector
-     * is that short: 8 bytes are loaded, two lane groups' columns, each widened by a constant part number (PARTS = 2).
+     * is that short: each load takes 8 bytes and widens the first 4 (part 0), the next lane group's column unused, and
+     * {@link #TAIL} keeps the last one inside the array. Widening both halves of one load instead (part 1 is a
+     * shuffle more) made one-token Q8_0 1.2-1.5x slower at 128 bits (docs/KERNELS.md).
      */
     static final VectorSpecies<Byte> Q =
             VectorShape.forBitSize(Math.max(64, LANES * Byte.SIZE)).withLanes(byte.class);
 
+    /** Lane groups' columns per load of Q: 2 at 128 bits, where the prompt's panel decode widens both halves. */
     static final int PARTS = Q.length() / LANES;
 
     /**
