@@ -6,8 +6,8 @@ import gpt2j.weights.WeightMatrix;
 import java.lang.foreign.MemorySegment;
 
 /**
- * A weight matrix as the kernels read it: the mapped tensor, plus for Q8_0, Q4_0, Q4_K, Q5_K, Q6_K (and Q5_0 and Q5_1
- * where the heap has room) a repacked copy on the heap that the kernels read instead, with weight rows in vector lanes
+ * A weight matrix as the kernels read it: the mapped tensor, plus for Q8_0, Q4_0, Q4_K, Q5_K, Q6_K (and Q5_0, Q5_1 and
+ * Q3_K where the heap has room) a repacked copy on the heap that the kernels read instead, with weight rows in vector lanes
  * ({@link RowLanes}): the quants ({@code quants}, the K-quants' sub-block scales as bytes among them), the blocks'
  * scales as floats ({@code scales}) and, for Q4_K, Q5_K and Q5_1, their minimums ({@code mins}: the K-quants' dmin per
  * 256 weights, Q5_1's -m per 32).
@@ -25,9 +25,11 @@ import java.lang.foreign.MemorySegment;
  * <li>Q5_K: Q6_K's layout with 32-column sub-blocks, each followed by its scale and its minimum as bytes, d and dmin
  * as floats per 256 columns ({@link MatVecQ5_K}). 280 bytes per 256 weights, 1.6x the file.
  * <li>Q5_0: Q8_0's layout, the quants less 16 ({@link MatVecQ5_0#repack}), 1.6x the file, where the heap has room
- * ({@link #repacksQ5}).
+ * ({@link #roomFor}).
  * <li>Q5_1: Q8_0's layout, a float minimum beside each scale ({@link MatVecQ5_0#repack}), 1.7x the file, where the
  * heap has room.
+ * <li>Q3_K: Q6_K's layout and kernels, the 3-bit values less 4 and the scales less 32 as signed bytes
+ * ({@link MatVecQ3_K#repack}), 2.5x the file, where the heap has room.
  * </ul>
  * The mapping's pages are read once (a pass of rows at a time), then left to the page cache; the prompt
  * pass decodes its panels from the mapping. The rarer types read their blocks in place.
@@ -39,7 +41,8 @@ public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, by
         GgmlType type = w.type();
         boolean repacked = switch (type) {
             case Q8_0, Q4_0, Q4_K, Q5_K, Q6_K -> true;
-            case Q5_0, Q5_1 -> repacksQ5(w);
+            case Q5_0, Q5_1 -> roomFor((long) w.rows() * w.cols() * 5 / 4); // Q5_1's 40 bytes per 32 weights
+            case Q3_K -> roomFor((long) w.rows() * w.cols() / MatVecQ6_K.BLOCK * MatVecQ6_K.UNIT);
             default -> false;
         };
         if (!repacked) return new KernelMatrix(w, null, null, null);
@@ -47,7 +50,7 @@ public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, by
         // Counted with the rows that RowLanes' repacks add up to a whole pass, so no repack's array size overflows.
         long padded = ((long) w.rows() + RowLanes.PASS - 1) / RowLanes.PASS * RowLanes.PASS * w.cols();
         // and the scales' bytes
-        if (type == GgmlType.Q6_K) padded = padded / MatVecQ6_K.BLOCK * MatVecQ6_K.UNIT;
+        if (type == GgmlType.Q6_K || type == GgmlType.Q3_K) padded = padded / MatVecQ6_K.BLOCK * MatVecQ6_K.UNIT;
         if (type == GgmlType.Q5_K) padded = padded / MatVecQ5_K.BLOCK * MatVecQ5_K.UNIT;
         if (type == GgmlType.Q4_K) padded = padded / MatVecQ4_K.BLOCK * MatVecQ4_K.UNIT;
         if (padded > Integer.MAX_VALUE - 8) {
@@ -98,6 +101,13 @@ public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, by
                 MatVecQ5_0.repack(data, w.rows(), w.cols(), quants, scales, mins);
                 yield new KernelMatrix(w, scales, mins, quants);
             }
+            case Q3_K -> { // in Q6_K's layout
+                int rows = RowLanes.paddedRows(w.rows()), blocksPerRow = w.cols() / type.blockSize;
+                float[] scales = new float[rows * blocksPerRow];
+                byte[] quants = new byte[rows * blocksPerRow * MatVecQ6_K.UNIT + RowLanes.TAIL];
+                MatVecQ3_K.repack(data, w.rows(), w.cols(), quants, scales);
+                yield new KernelMatrix(w, scales, null, quants);
+            }
             default -> { // Q6_K
                 int rows = RowLanes.paddedRows(w.rows()), blocksPerRow = w.cols() / type.blockSize;
                 float[] scales = new float[rows * blocksPerRow];
@@ -109,16 +119,16 @@ public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, by
     }
 
     /**
-     * Whether a Q5_0/Q5_1 matrix is repacked into Q8_0's layout (1.6x and 1.7x the file's bytes on the heap). A matrix
-     * the heap could not hold twice over is read in place by its own kernel, which puts each fifth bit in with a
-     * per-lane shift and ran at 0.65-0.97x llama.cpp's generation where a byte-per-weight repack ran at 0.95-1.11x
-     * (1.5B Q4_K_M, two threads: docs/PERFORMANCE.md). gpt2-xl's K-quant presets are 40-64% Q5_0/Q5_1: its 1600
-     * columns are not whole 256-weight K-quant blocks.
+     * Whether a repack of this many bytes fits on the heap twice over, for the types whose repack is much larger than
+     * the file: Q5_0/Q5_1 in Q8_0's layout (1.6x and 1.7x the file) and Q3_K in Q6_K's (2.5x). A matrix without that
+     * room is read in place by its own kernel, which puts each fifth (Q3_K: third) bit in with per-lane shifts: the
+     * in-place Q5 kernels ran at 0.65-0.97x llama.cpp's generation where the repack ran at 0.95-1.11x (1.5B Q4_K_M,
+     * two threads), Q3_K's at half of it on one thread (docs/PERFORMANCE.md). gpt2-xl's K-quant presets are 40-64%
+     * Q5_0/Q5_1: its 1600 columns are not whole 256-weight K-quant blocks.
      */
-    private static boolean repacksQ5(WeightMatrix w) {
+    private static boolean roomFor(long bytes) {
         Runtime rt = Runtime.getRuntime();
         long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
-        long bytes = (long) w.rows() * w.cols() * 5 / 4; // Q5_1's 40 bytes per 32 weights, Q5_0's 36
         return 2 * bytes < free;
     }
 

@@ -38,7 +38,10 @@ public final class MatVec {
             case IQ4_NL -> MatVecIQ4_NL.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             case IQ4_XS -> MatVecIQ4_XS.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q2_K -> MatVecQ2_K.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
-            case Q3_K -> MatVecQ3_K.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+            case Q3_K -> {
+                if (m.quants() != null) rowLanes(m, x, xOff, out, outOff, rowStart, rowEnd);
+                else MatVecQ3_K.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+            }
             default -> throw new IllegalArgumentException("no mat-vec kernel for " + w.tensor());
         }
     }

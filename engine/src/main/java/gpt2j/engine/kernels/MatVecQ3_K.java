@@ -17,9 +17,11 @@ import jdk.incubator.vector.VectorSpecies;
  * Q3_K mat-vec: each row of w is cols/256 blocks of 110 bytes, {uint8 hmask[32]; uint8 qs[64]; uint8 scales[12]; fp16
  * d} (ggml block_q3_K): 16 sub-blocks of 16 with 6-bit scales stored plus 32, value = d * (sc - 32) * (q - 4 * (1 -
  * h)): q two bits from qs as in Q2_K (bits 2j..2j+1 of byte l of a half's 32 bytes are element 32j + l), h bit
- * 4n + j of hmask[l] for half n. The loop builds q | h << 2, less 4, as signed bytes for 16 weights at once. A block's
- * 16 scales are unpacked in scalar code, four at a time as dequantize_row_q3_K's kmask shuffle does, into a per-call
- * array. The blocks are read in place. cols must be a multiple of 256.
+ * 4n + j of hmask[l] for half n. That is Q6_K's form (a signed value per weight, a signed scale per 16, d per 256), so
+ * generation reads a repack in Q6_K's layout ({@link #repack}) with Q6_K's kernels, and {@link #scalar} follows their
+ * arithmetic. A matrix the heap has no room for is read in place by {@link #apply}, which builds q | h << 2, less 4,
+ * as signed bytes for 16 weights at once, and the prompt pass decodes the file's blocks ({@link #dequantize}). cols
+ * must be a multiple of 256.
  */
 final class MatVecQ3_K {
 
@@ -152,23 +154,80 @@ final class MatVecQ3_K {
         }
     }
 
-    /** The scalar twin of {@link #apply}, each weight decoded as block_q3_K defines it. */
+    /**
+     * The block at src[at..] as Q6_K's kernels take it: its 256 values q - 4 * (1 - h), a signed byte each in column
+     * order, into q[o..], and its 16 scales less 32 into sc[s..].
+     */
+    static void unpack(byte[] src, int at, byte[] q, int o, byte[] sc, int s) {
+        // Element 128 n + 32 j + l: bits 2j..2j+1 of qs byte 32 n + l, and bit 4 n + j of hmask byte l.
+        for (int n = 0; n < 2; n++) {
+            for (int j = 0; j < 4; j++) {
+                for (int l = 0, e = o + 128 * n + 32 * j; l < 32; l++) {
+                    int v = src[at + 32 + 32 * n + l] >> 2 * j & 3, h = src[at + l] >> 4 * n + j & 1;
+                    q[e + l] = (byte) (v - 4 + 4 * h);
+                }
+            }
+        }
+        for (int i = 0; i < 16; i++) {
+            int low = (src[at + 96 + i % 8] & 0xFF) >> (i < 8 ? 0 : 4) & 0xF;
+            int high = (src[at + 104 + i % 4] & 0xFF) >> 2 * (i / 4) & 3;
+            sc[s + i] = (byte) ((low | high << 4) - 32);
+        }
+    }
+
+    private static float d(byte[] src, int at) {
+        return Float.float16ToFloat((short) (src[at + 108] & 0xFF | src[at + 109] << 8));
+    }
+
+    /**
+     * Fills a repack in {@link MatVecQ6_K#repack}'s layout from the file's rows: per pass and block, each sub-block's 16
+     * columns of values, then its scale less 32, a byte per row; d a float per row and block. 276 bytes per 256
+     * weights, 2.5x the file.
+     */
+    static void repack(MemorySegment w, int rows, int cols, byte[] quants, float[] scales) {
+        int pass = RowLanes.PASS, sub = MatVecQ6_K.SUB, unitBytes = MatVecQ6_K.UNIT;
+        int blocks = cols / BLOCK, rowBytes = blocks * BLOCK_BYTES;
+        byte[] src = new byte[pass * rowBytes], q = new byte[BLOCK], sc = new byte[BLOCK / sub];
+        for (int p = 0; p * pass < rows; p++) {
+            int n = Math.min(pass, rows - p * pass);
+            MemorySegment.copy(w, JAVA_BYTE, (long) p * pass * rowBytes, src, 0, n * rowBytes);
+            for (int l = 0; l < n; l++) {
+                for (int b = 0, at = l * rowBytes; b < blocks; b++, at += BLOCK_BYTES) {
+                    unpack(src, at, q, 0, sc, 0);
+                    int unit = p * blocks + b, base = unit * unitBytes * pass + l;
+                    scales[unit * pass + l] = d(src, at);
+                    for (int j = 0; j < BLOCK / sub; j++) {
+                        int o = base + j * (sub + 1) * pass;
+                        for (int c = 0; c < sub; c++, o += pass) quants[o] = q[sub * j + c];
+                        quants[o] = sc[j];
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The scalar twin, with Q6_K's arithmetic: per sub-block of 16 columns an FMA chain over the even ones and one over
+     * the odd, then acc = fma(even + odd, d * (scale - 32), acc); each weight decoded as block_q3_K defines it.
+     */
     static void scalar(
             MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
         int blocks = cols / BLOCK;
+        byte[] src = new byte[BLOCK_BYTES], q = new byte[BLOCK], sc = new byte[16];
         for (int r = rowStart; r < rowEnd; r++) {
             float acc = 0f;
             for (int b = 0; b < blocks; b++) {
-                long block = ((long) r * blocks + b) * BLOCK_BYTES;
-                float d = Float.float16ToFloat(w.get(LE_SHORT, block + 108));
-                for (int e = 0; e < BLOCK; e++) {
-                    // element e: half n = e / 128, plane j = e % 128 / 32, byte l = e % 32; sub-block i = e / 16
-                    int n = e / 128, j = e % 128 / 32, l = e % 32, i = e / 16;
-                    int low = (w.get(JAVA_BYTE, block + 96 + i % 8) & 0xFF) >> (i < 8 ? 0 : 4) & 0xF;
-                    int high = (w.get(JAVA_BYTE, block + 104 + i % 4) & 0xFF) >> 2 * (i / 4) & 3;
-                    int q = (w.get(JAVA_BYTE, block + 32 + 32 * n + l) & 0xFF) >> 2 * j & 3;
-                    int h = (w.get(JAVA_BYTE, block + l) & 0xFF) >> (4 * n + j) & 1;
-                    acc += d * ((low | high << 4) - 32) * (q - (h == 1 ? 0 : 4)) * x[xOff + b * BLOCK + e];
+                MemorySegment.copy(w, JAVA_BYTE, ((long) r * blocks + b) * BLOCK_BYTES, src, 0, BLOCK_BYTES);
+                unpack(src, 0, q, 0, sc, 0);
+                float d = d(src, 0);
+                int xb = xOff + b * BLOCK;
+                for (int j = 0; j < 16; j++) {
+                    float even = 0f, odd = 0f;
+                    for (int c = 0; c < 16; c += 2) {
+                        even = Math.fma(q[16 * j + c], x[xb + 16 * j + c], even);
+                        odd = Math.fma(q[16 * j + c + 1], x[xb + 16 * j + c + 1], odd);
+                    }
+                    acc = Math.fma(even + odd, d * sc[j], acc);
                 }
             }
             out[outOff + r] = acc;

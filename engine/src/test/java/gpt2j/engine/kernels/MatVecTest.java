@@ -113,6 +113,27 @@ class MatVecTest {
     }
 
     @Test
+    void q3_KReadInPlaceWhereTheHeapHasNoRoom() {
+        // Q3_K's repack (Q6_K's layout) is 2.5x the file; without room for it the file's blocks are read in place.
+        Random rnd = new Random(7);
+        try (Arena arena = Arena.ofConfined()) {
+            for (int cols : new int[] {256, 768}) {
+                int rows = 40, xOff = rnd.nextInt(7);
+                Weights w = Weights.random(GgmlType.Q3_K, rows, cols, false, rnd, arena);
+                assertTrue(w.kernel.quants() != null, "Q3_K repacked where the heap has room");
+                MemorySegment data = w.kernel.weight().tensor().data();
+                float[] x = Weights.randomVector(xOff + cols, rnd), out = new float[rows];
+                MatVecQ3_K.apply(data, cols, x, xOff, out, 0, 3, rows);
+                assertEquals(0f, out[2], "row 2 is outside the range");
+                for (int r = 3; r < rows; r++) {
+                    double tol = 1e-5 * w.absDot(r, x, xOff) + 1e-6;
+                    assertEquals(w.dot(r, x, xOff), out[r], tol, "Q3_K " + cols + " columns, row " + r);
+                }
+            }
+        }
+    }
+
+    @Test
     void q5_0AndQ5_1ReadInPlaceWhereTheHeapHasNoRoom() {
         // Without room for a repack, KernelMatrix leaves Q5_0/Q5_1 to kernels that read the file's blocks in place.
         Random rnd = new Random(6);
@@ -212,7 +233,7 @@ class MatVecTest {
     @ParameterizedTest
     @EnumSource(
             value = Kind.class,
-            names = {"Q8_0", "Q4_0", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
+            names = {"Q8_0", "Q4_0", "Q5_0", "Q5_1", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void groupedKernelsOnWholePassesHaveTheirScalarTwinsBits(Kind kind) {
         // Whole passes over every row, where a decode step's groups of four inputs write straight to the outputs (a
         // group of three repeating its last input into the same place) and, at 512 bits, take two lane groups per
@@ -238,13 +259,13 @@ class MatVecTest {
     @ParameterizedTest
     @EnumSource(
             value = Kind.class,
-            names = {"Q8_0", "Q4_0", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
+            names = {"Q8_0", "Q4_0", "Q5_0", "Q5_1", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void rowsInLanesKernelsHaveTheirScalarTwinsBitsOnAnyRange(Kind kind) {
-        // Q8_0's, Q4_0's and the K-quants' kernels read a repack with rows in lanes (Q5_0 and Q5_1 Q8_0's); the twin
-        // reads the file's blocks and defines the arithmetic (per block of 32 columns, Q6_K's of 16, two FMA chains
-        // over its columns, then one FMA with the scale, Q4_K and Q5_K one more with the minimum, Q5_1 a chain of
-        // minimums added at the end), so each output must be the twin's to the bit, whatever the width, the range's
-        // cuts or the inputs beside it.
+        // Q8_0's, Q4_0's and the K-quants' kernels read a repack with rows in lanes (Q5_0 and Q5_1 Q8_0's, Q3_K
+        // Q6_K's); the twin reads the file's blocks and defines the arithmetic (per block of 32 columns, Q6_K's and
+        // Q3_K's of 16, two FMA chains over its columns, then one FMA with the scale, Q4_K and Q5_K one more with the
+        // minimum, Q5_1 a chain of minimums added at the end), so each output must be the twin's to the bit, whatever
+        // the width, the range's cuts or the inputs beside it.
         Random rnd = new Random(13 + kind.ordinal());
         try (Arena arena = Arena.ofConfined()) {
             for (int trial = 0; trial < 10; trial++) {
