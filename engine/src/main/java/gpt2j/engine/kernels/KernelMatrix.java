@@ -6,10 +6,10 @@ import gpt2j.weights.WeightMatrix;
 import java.lang.foreign.MemorySegment;
 
 /**
- * A weight matrix as the kernels read it: the mapped tensor, plus for Q8_0, Q4_0, Q4_K, Q5_K, Q6_K (and Q5_0, Q5_1 and
- * Q3_K where the heap has room) a repacked copy on the heap that the kernels read instead, with weight rows in vector lanes
+ * A weight matrix as the kernels read it: the mapped tensor, plus for Q8_0, Q4_0, Q4_1, Q4_K, Q5_K, Q6_K (and Q5_0,
+ * Q5_1 and Q3_K where the heap has room) a repacked copy on the heap that the kernels read instead, with weight rows in vector lanes
  * ({@link RowLanes}): the quants ({@code quants}, the K-quants' sub-block scales as bytes among them), the blocks'
- * scales as floats ({@code scales}) and, for Q4_K, Q5_K and Q5_1, their minimums ({@code mins}: the K-quants' dmin per
+ * scales as floats ({@code scales}) and, for Q4_1, Q4_K, Q5_K and Q5_1, their minimums ({@code mins}: the K-quants' dmin per
  * 256 weights, Q5_1's -m per 32).
  * <ul>
  * <li>Q8_0: weight rows in vector lanes, a column of a pass's quants after another, their scales as floats
@@ -17,6 +17,8 @@ import java.lang.foreign.MemorySegment;
  * shared by the inputs of a decode step. 36 bytes per 32 weights, 1.06x the file.
  * <li>Q4_0: Q8_0's layout with a byte holding two columns' nibbles ({@link MatVecQ4_0}), the scales as floats. 20
  * bytes per 32 weights, 1.1x the file.
+ * <li>Q4_1: Q4_0's layout and kernels, the nibbles taken as q - 8 and m + 8 d as a minimum per block beside each scale,
+ * added as Q5_1's ({@link MatVecQ4_1#repack}). 24 bytes per 32 weights, 1.2x the file.
  * <li>Q4_K: Q4_0's layout with the nibbles as in the file, then per 64 columns the two sub-blocks' 6-bit scales and
  * minimums as bytes, and per 256 columns d and dmin as floats ({@link MatVecQ4_K}). 152 bytes per 256 weights, 1.06x
  * the file.
@@ -40,7 +42,7 @@ public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, by
     public static KernelMatrix of(WeightMatrix w) {
         GgmlType type = w.type();
         boolean repacked = switch (type) {
-            case Q8_0, Q4_0, Q4_K, Q5_K, Q6_K -> true;
+            case Q8_0, Q4_0, Q4_1, Q4_K, Q5_K, Q6_K -> true;
             case Q5_0, Q5_1 -> roomFor((long) w.rows() * w.cols() * 5 / 4); // Q5_1's 40 bytes per 32 weights
             case Q3_K -> roomFor((long) w.rows() * w.cols() / MatVecQ6_K.BLOCK * MatVecQ6_K.UNIT);
             default -> false;
@@ -99,6 +101,13 @@ public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, by
                 float[] scales = new float[rows * blocksPerRow], mins = new float[rows * blocksPerRow];
                 byte[] quants = new byte[rows * w.cols() + RowLanes.TAIL];
                 MatVecQ5_0.repack(data, w.rows(), w.cols(), quants, scales, mins);
+                yield new KernelMatrix(w, scales, mins, quants);
+            }
+            case Q4_1 -> { // in Q4_0's layout, with a minimum per block
+                int rows = RowLanes.paddedRows(w.rows()), blocksPerRow = w.cols() / type.blockSize;
+                float[] scales = new float[rows * blocksPerRow], mins = new float[rows * blocksPerRow];
+                byte[] quants = new byte[rows * w.cols() / 2 + RowLanes.TAIL];
+                MatVecQ4_1.repack(data, w.rows(), w.cols(), quants, scales, mins);
                 yield new KernelMatrix(w, scales, mins, quants);
             }
             case Q3_K -> { // in Q6_K's layout

@@ -25,8 +25,7 @@ public final class MatVec {
                 else MatVecF32.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             }
             case F16 -> MatVecF16.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
-            case Q8_0, Q4_0, Q4_K, Q5_K, Q6_K -> rowLanes(m, x, xOff, out, outOff, rowStart, rowEnd);
-            case Q4_1 -> MatVecQ4_1.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+            case Q8_0, Q4_0, Q4_1, Q4_K, Q5_K, Q6_K -> rowLanes(m, x, xOff, out, outOff, rowStart, rowEnd);
             case Q5_0 -> {
                 if (m.quants() != null) rowLanes(m, x, xOff, out, outOff, rowStart, rowEnd);
                 else MatVecQ5_0.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);

@@ -47,7 +47,7 @@ final class MatVecQ4_0 {
      * the one-token kernel in JMH), and are multiplied by this once per block. Scaling by a power of two commutes with
      * rounding, so this is the plain chain's result unless a product falls below float's normal range.
      */
-    private static final float LOW = 0x1p-28f;
+    static final float LOW = 0x1p-28f;
 
     private MatVecQ4_0() {}
 

@@ -16,8 +16,11 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Q4_1 mat-vec: each row of w is cols/32 blocks of 20 bytes, {fp16 d, m; uint8 qs[16]}; the low nibble of qs[j] is
  * element j and the high nibble element j+16, value = nibble * d + m (ggml block_q4_1). A block's dot product is
- * d * (nibbles . x) + m * (sum of x over the block): the sums of x are taken once per call, so the loop is Q4_0's
- * without the offset of 8. The blocks are read in place. cols must be a multiple of 32.
+ * d * (nibbles . x) + m * (sum of x over the block). Written as d * (q - 8) + (m + 8 d), that is Q4_0's value plus a
+ * minimum per block, so generation reads a repack in Q4_0's layout with m + 8 d beside each scale ({@link #repack}):
+ * Q4_0's kernels, then Q5_1's chain of minimums times the sums of x ({@link MatVecQ5_1#addMinimums}); {@link #scalar}
+ * follows that arithmetic. The prompt pass decodes the file's blocks ({@link #dequantize}). cols must be a multiple of
+ * 32.
  */
 final class MatVecQ4_1 {
 
@@ -29,33 +32,32 @@ final class MatVecQ4_1 {
 
     private MatVecQ4_1() {}
 
-    static void apply(
-            MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
-        int blocks = cols / BLOCK;
-        int step = F.length();
-        int parts = BLOCK / 2 / step; // float vectors per 16 nibbles: 1 at 512 bits, 2 at 256
-        float[] xs = MatVecQ4_K.negatedSubBlockSums(x, xOff, cols, 32);
-        for (int r = rowStart; r < rowEnd; r++) {
-            long row = (long) r * blocks * BLOCK_BYTES;
-            FloatVector acc = FloatVector.zero(F);
-            float mins = 0f; // minus the minimums' part: xs holds minus the sums of x
+    /**
+     * Fills {@link MatVecQ4_0#repack}'s layout from the file's rows: byte j of a block's quants xor 0x88 (so a nibble is
+     * q - 8 as a signed 4-bit number), d as its scale, and -(m + 8 d) in mins at the scale's index, for
+     * {@link MatVecQ5_1#addMinimums}. 24 bytes per 32 weights, 1.2x the file. The padding rows stay zero.
+     */
+    static void repack(MemorySegment w, int rows, int cols, byte[] quants, float[] scales, float[] mins) {
+        int blocks = cols / BLOCK, rowBytes = blocks * BLOCK_BYTES, pass = RowLanes.PASS;
+        byte[] src = new byte[pass * rowBytes];
+        for (int p = 0; p * pass < rows; p++) {
+            int n = Math.min(pass, rows - p * pass);
+            MemorySegment.copy(w, JAVA_BYTE, (long) p * pass * rowBytes, src, 0, n * rowBytes);
             for (int b = 0; b < blocks; b++) {
-                long block = row + (long) b * BLOCK_BYTES;
-                ByteVector qs = ByteVector.fromMemorySegment(B128, w, block + 4, LITTLE_ENDIAN);
-                FloatVector sum = FloatVector.zero(F);
-                for (int p = 0; p < parts; p++) {
-                    IntVector q = (IntVector) qs.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
-                    FloatVector lo = (FloatVector) q.and(0xF).convert(VectorOperators.I2F, 0);
-                    FloatVector hi =
-                            (FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0);
-                    sum = lo.fma(FloatVector.fromArray(F, x, xOff + b * BLOCK + p * step), sum);
-                    sum = hi.fma(FloatVector.fromArray(F, x, xOff + b * BLOCK + BLOCK / 2 + p * step), sum);
+                int unit = p * blocks + b;
+                for (int l = 0, at = b * BLOCK_BYTES; l < n; l++, at += rowBytes) {
+                    float d = half(src, at);
+                    scales[unit * pass + l] = d;
+                    mins[unit * pass + l] = -(half(src, at + 2) + 8 * d);
+                    for (int j = 0, o = unit * BLOCK / 2 * pass + l; j < BLOCK / 2; j++, o += pass)
+                        quants[o] = (byte) (src[at + 4 + j] ^ 0x88);
                 }
-                acc = sum.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, block))), acc);
-                mins += Float.float16ToFloat(w.get(LE_SHORT, block + 2)) * xs[b];
             }
-            out[outOff + r] = Simd.sum(acc) - mins;
         }
+    }
+
+    private static float half(byte[] src, int at) {
+        return Float.float16ToFloat((short) (src[at] & 0xFF | src[at + 1] << 8));
     }
 
     /**
@@ -87,23 +89,32 @@ final class MatVecQ4_1 {
         }
     }
 
-    /** The scalar twin of {@link #apply}, each weight decoded as block_q4_1 defines it. */
+    /**
+     * The scalar twin of the repack's kernels, each weight decoded as block_q4_1 defines it: {@link MatVecQ4_0#scalar}'s
+     * arithmetic on q - 8 (per block a chain over the low nibbles' columns times 2^28 and one over the high nibbles',
+     * then acc = fma(low * 2^-28 + high, d, acc)), plus the chain of minimums, -(m + 8 d) times the negated sums of x,
+     * added at the end.
+     */
     static void scalar(
             MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
         int blocks = cols / BLOCK;
+        float[] s = MatVecQ4_K.negatedSubBlockSums(x, xOff, cols, BLOCK);
         for (int r = rowStart; r < rowEnd; r++) {
             long block = (long) r * blocks * BLOCK_BYTES;
-            float acc = 0f;
+            float acc = 0f, mins = 0f;
             for (int b = 0; b < blocks; b++, block += BLOCK_BYTES) {
-                float d = Float.float16ToFloat(w.get(LE_SHORT, block));
-                float m = Float.float16ToFloat(w.get(LE_SHORT, block + 2));
                 int xb = xOff + b * BLOCK;
+                float low = 0f, high = 0f;
                 for (int j = 0; j < BLOCK / 2; j++) {
-                    int q = w.get(JAVA_BYTE, block + 4 + j) & 0xFF;
-                    acc += ((q & 0xF) * d + m) * x[xb + j] + ((q >> 4) * d + m) * x[xb + j + BLOCK / 2];
+                    int q = w.get(JAVA_BYTE, block + 4 + j);
+                    low = Math.fma((float) ((q & 0xF) - 8 << 28), x[xb + j], low);
+                    high = Math.fma(((q >> 4) & 0xF) - 8, x[xb + j + BLOCK / 2], high);
                 }
+                float d = Float.float16ToFloat(w.get(LE_SHORT, block));
+                acc = Math.fma(low * MatVecQ4_0.LOW + high, d, acc);
+                mins = Math.fma(-(Float.float16ToFloat(w.get(LE_SHORT, block + 2)) + 8 * d), s[b], mins);
             }
-            out[outOff + r] = acc;
+            out[outOff + r] = acc + mins;
         }
     }
 }

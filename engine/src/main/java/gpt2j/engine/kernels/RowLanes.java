@@ -7,7 +7,7 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The repack shared by Q8_0, Q4_0, Q5_0, Q5_1, Q3_K, Q4_K, Q5_K and Q6_K ({@link KernelMatrix}), with weight rows in vector
+ * The repack shared by Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q3_K, Q4_K, Q5_K and Q6_K ({@link KernelMatrix}), with weight rows in vector
  * lanes, and the loops that run their kernels over any row range and any number of inputs. A lane group is
  * {@link #LANES} rows (one float vector), a pass four lane groups ({@link #PASS} rows); for each pass and block of 32
  * columns the repack holds the block's columns one after another, a column being the pass's quants (Q8_0, Q5_0, Q5_1
@@ -63,7 +63,7 @@ final class RowLanes {
      */
     static boolean holds(KernelMatrix m) {
         return switch (m.type()) {
-            case Q8_0, Q4_0, Q4_K, Q5_K, Q6_K -> true;
+            case Q8_0, Q4_0, Q4_1, Q4_K, Q5_K, Q6_K -> true;
             case Q3_K, Q5_0, Q5_1 -> m.quants() != null;
             default -> false;
         };
@@ -74,9 +74,9 @@ final class RowLanes {
         return cols / (kQuant(type) ? 256 : 32);
     }
 
-    /** Q4_K's, Q5_K's and Q5_1's minimums, which meet the sums of x over each 32 columns. */
+    /** Q4_K's, Q5_K's, Q5_1's and Q4_1's minimums, which meet the sums of x over each 32 columns. */
     private static boolean minimums(GgmlType type) {
-        return type == GgmlType.Q4_K || type == GgmlType.Q5_K || type == GgmlType.Q5_1;
+        return type == GgmlType.Q4_K || type == GgmlType.Q5_K || type == GgmlType.Q5_1 || type == GgmlType.Q4_1;
     }
 
     private static boolean kQuant(GgmlType type) {
@@ -133,12 +133,19 @@ final class RowLanes {
                     // Every type takes lane groups k and k + 1 in one call on whole passes where 32 vectors fit.
                     boolean pair = PAIRS && whole;
                     switch (type) {
-                        case Q4_0 -> {
+                        case Q4_0, Q4_1 -> { // Q4_1 as Q4_0 plus a minimum per block
                             if (pair) {
                                 MatVecQ4_0.group4x2(
                                         quants, scales, blocks, x, x0, x1, x2, x3, p, k, dst, d0, d1, d2, d3);
                             } else {
                                 MatVecQ4_0.group4(quants, scales, blocks, x, x0, x1, x2, x3, p, k, dst, d0, d1, d2, d3);
+                            }
+                            if (type == GgmlType.Q4_1) {
+                                for (int h = 0, e = 0; h < (pair ? 2 : 1); h++, e += LANES) {
+                                    addMinimums(
+                                            m, blocks, sums, per, g, i1, i2, i3, p, k + h, dst, d0 + e, d1 + e, d2 + e,
+                                            d3 + e);
+                                }
                             }
                         }
                         case Q6_K, Q3_K -> { // Q3_K repacked in Q6_K's layout
@@ -237,7 +244,13 @@ final class RowLanes {
         byte[] q = m.quants();
         float[] scales = m.scales();
         switch (m.type()) {
-            case Q4_0 -> MatVecQ4_0.pass(q, scales, blocks, x, xOff, p, dst, d0);
+            case Q4_0, Q4_1 -> {
+                MatVecQ4_0.pass(q, scales, blocks, x, xOff, p, dst, d0);
+                if (m.type() == GgmlType.Q4_1) {
+                    for (int k = 0; k < 4; k++)
+                        MatVecQ5_1.addMinimums(m.mins(), blocks, sums, s0, p, k, dst, d0 + k * LANES);
+                }
+            }
             case Q4_K -> MatVecQ4_K.pass(q, scales, m.mins(), blocks, x, xOff, sums, s0, p, dst, d0);
             case Q5_K -> MatVecQ5_K.pass(q, scales, m.mins(), blocks, x, xOff, sums, s0, p, dst, d0);
             case Q6_K, Q3_K -> MatVecQ6_K.pass(q, scales, blocks, x, xOff, p, dst, d0);

@@ -233,7 +233,7 @@ class MatVecTest {
     @ParameterizedTest
     @EnumSource(
             value = Kind.class,
-            names = {"Q8_0", "Q4_0", "Q5_0", "Q5_1", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+            names = {"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void groupedKernelsOnWholePassesHaveTheirScalarTwinsBits(Kind kind) {
         // Whole passes over every row, where a decode step's groups of four inputs write straight to the outputs (a
         // group of three repeating its last input into the same place) and, at 512 bits, take two lane groups per
@@ -259,10 +259,11 @@ class MatVecTest {
     @ParameterizedTest
     @EnumSource(
             value = Kind.class,
-            names = {"Q8_0", "Q4_0", "Q5_0", "Q5_1", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+            names = {"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void rowsInLanesKernelsHaveTheirScalarTwinsBitsOnAnyRange(Kind kind) {
-        // Q8_0's, Q4_0's and the K-quants' kernels read a repack with rows in lanes (Q5_0 and Q5_1 Q8_0's, Q3_K
-        // Q6_K's); the twin reads the file's blocks and defines the arithmetic (per block of 32 columns, Q6_K's and
+        // Q8_0's, Q4_0's and the K-quants' kernels read a repack with rows in lanes (Q5_0 and Q5_1 Q8_0's, Q4_1
+        // Q4_0's, Q3_K Q6_K's); the twin reads the file's blocks and defines the arithmetic (per block of 32 columns,
+        // Q6_K's and
         // Q3_K's of 16, two FMA chains over its columns, then one FMA with the scale, Q4_K and Q5_K one more with the
         // minimum, Q5_1 a chain of minimums added at the end), so each output must be the twin's to the bit, whatever
         // the width, the range's cuts or the inputs beside it.
