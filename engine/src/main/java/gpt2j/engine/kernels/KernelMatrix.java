@@ -7,7 +7,7 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * A weight matrix as the kernels read it: the mapped tensor, plus for Q8_0, Q4_0, Q4_1, Q4_K, Q5_K, Q6_K (and Q5_0,
- * Q5_1 and Q3_K where the heap has room) a repacked copy on the heap that the kernels read instead, with weight rows in vector lanes
+ * Q5_1, IQ4_NL, IQ4_XS and Q3_K where the heap has room) a repacked copy on the heap that the kernels read instead, with weight rows in vector lanes
  * ({@link RowLanes}): the quants ({@code quants}, the K-quants' sub-block scales as bytes among them), the blocks'
  * scales as floats ({@code scales}) and, for Q4_1, Q4_K, Q5_K and Q5_1, their minimums ({@code mins}: the K-quants' dmin per
  * 256 weights, Q5_1's -m per 32).
@@ -30,6 +30,8 @@ import java.lang.foreign.MemorySegment;
  * ({@link #roomFor}).
  * <li>Q5_1: Q8_0's layout, a float minimum beside each scale ({@link MatVecQ5_0#repack}), 1.7x the file, where the
  * heap has room.
+ * <li>IQ4_NL and IQ4_XS: Q8_0's layout and kernels, the table's values as signed bytes and the (sub-)blocks' scales
+ * as floats ({@link MatVecIQ4_NL#repack}, {@link MatVecIQ4_XS#repack}), 2x and 2.1x the file, where the heap has room.
  * <li>Q3_K: Q6_K's layout and kernels, the 3-bit values less 4 and the scales less 32 as signed bytes
  * ({@link MatVecQ3_K#repack}), 2.5x the file, where the heap has room.
  * </ul>
@@ -45,6 +47,7 @@ public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, by
             case Q8_0, Q4_0, Q4_1, Q4_K, Q5_K, Q6_K -> true;
             case Q5_0, Q5_1 -> roomFor((long) w.rows() * w.cols() * 5 / 4); // Q5_1's 40 bytes per 32 weights
             case Q3_K -> roomFor((long) w.rows() * w.cols() / MatVecQ6_K.BLOCK * MatVecQ6_K.UNIT);
+            case IQ4_NL, IQ4_XS -> roomFor((long) w.rows() * w.cols() * 9 / 8); // Q8_0's 36 bytes per 32 weights
             default -> false;
         };
         if (!repacked) return new KernelMatrix(w, null, null, null);
@@ -110,6 +113,14 @@ public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, by
                 MatVecQ4_1.repack(data, w.rows(), w.cols(), quants, scales, mins);
                 yield new KernelMatrix(w, scales, mins, quants);
             }
+            case IQ4_NL, IQ4_XS -> { // in Q8_0's layout
+                int rows = RowLanes.paddedRows(w.rows());
+                float[] scales = new float[rows * (w.cols() / 32)];
+                byte[] quants = new byte[rows * w.cols() + RowLanes.TAIL];
+                if (type == GgmlType.IQ4_NL) MatVecIQ4_NL.repack(data, w.rows(), w.cols(), quants, scales);
+                else MatVecIQ4_XS.repack(data, w.rows(), w.cols(), quants, scales);
+                yield new KernelMatrix(w, scales, null, quants);
+            }
             case Q3_K -> { // in Q6_K's layout
                 int rows = RowLanes.paddedRows(w.rows()), blocksPerRow = w.cols() / type.blockSize;
                 float[] scales = new float[rows * blocksPerRow];
@@ -129,11 +140,11 @@ public record KernelMatrix(WeightMatrix weight, float[] scales, float[] mins, by
 
     /**
      * Whether a repack of this many bytes fits on the heap twice over, for the types whose repack is much larger than
-     * the file: Q5_0/Q5_1 in Q8_0's layout (1.6x and 1.7x the file) and Q3_K in Q6_K's (2.5x). A matrix without that
-     * room is read in place by its own kernel, which puts each fifth (Q3_K: third) bit in with per-lane shifts: the
-     * in-place Q5 kernels ran at 0.65-0.97x llama.cpp's generation where the repack ran at 0.95-1.11x (1.5B Q4_K_M,
-     * two threads), Q3_K's at half of it on one thread (docs/PERFORMANCE.md). gpt2-xl's K-quant presets are 40-64%
-     * Q5_0/Q5_1: its 1600 columns are not whole 256-weight K-quant blocks.
+     * the file: Q5_0/Q5_1 in Q8_0's layout (1.6x and 1.7x the file), IQ4_NL/IQ4_XS in Q8_0's (2x, 2.1x) and Q3_K in
+     * Q6_K's (2.5x). A matrix without that room is read in place by its own kernel: the in-place Q5 kernels ran at
+     * 0.65-0.97x llama.cpp's generation where the repack ran at 0.95-1.11x (1.5B Q4_K_M, two threads), Q3_K's at half
+     * of it on one thread (docs/KERNELS.md). gpt2-xl's K-quant presets are 40-64% Q5_0/Q5_1: its 1600 columns are not
+     * whole 256-weight K-quant blocks.
      */
     private static boolean roomFor(long bytes) {
         Runtime rt = Runtime.getRuntime();

@@ -34,8 +34,14 @@ public final class MatVec {
                 if (m.quants() != null) rowLanes(m, x, xOff, out, outOff, rowStart, rowEnd);
                 else MatVecQ5_1.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             }
-            case IQ4_NL -> MatVecIQ4_NL.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
-            case IQ4_XS -> MatVecIQ4_XS.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+            case IQ4_NL -> {
+                if (m.quants() != null) rowLanes(m, x, xOff, out, outOff, rowStart, rowEnd);
+                else MatVecIQ4_NL.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+            }
+            case IQ4_XS -> {
+                if (m.quants() != null) rowLanes(m, x, xOff, out, outOff, rowStart, rowEnd);
+                else MatVecIQ4_XS.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+            }
             case Q2_K -> MatVecQ2_K.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q3_K -> {
                 if (m.quants() != null) rowLanes(m, x, xOff, out, outOff, rowStart, rowEnd);

@@ -17,8 +17,10 @@ import jdk.incubator.vector.VectorSpecies;
  * IQ4_NL mat-vec: each row of w is cols/32 blocks of 18 bytes, {fp16 d; uint8 qs[16]} (ggml block_iq4_nl), Q4_0's
  * layout with a non-linear code: value = d * kvalues_iq4nl[nibble], the low nibble of qs[j] element j and the high
  * nibble element j+16. The 16-entry table is one 128-bit byte vector, so a block's 32 lookups are two byte shuffles
- * (selectFrom); the signed bytes they give are then widened like Q8_0's. The blocks are read in place. cols must be a
- * multiple of 32.
+ * (selectFrom); the signed bytes they give are then widened like Q8_0's. That is Q8_0's form (a signed byte times d per
+ * 32), so generation reads Q8_0's repack with the table's values as its bytes ({@link #repack}) and runs Q8_0's
+ * kernels where the heap has room, and {@link #scalar} follows their arithmetic; elsewhere {@link #apply} reads the
+ * file's blocks in place, as the prompt pass does ({@link #dequantize}). cols must be a multiple of 32.
  */
 final class MatVecIQ4_NL {
 
@@ -92,24 +94,70 @@ final class MatVecIQ4_NL {
         }
     }
 
-    /** The scalar twin of {@link #apply}, each weight decoded as block_iq4_nl defines it. */
+    /**
+     * Fills {@link MatVecQ8_0}'s repack from the file's rows: each weight's table value as Q8_0's signed byte, d as the
+     * block's scale (36 bytes per 32 weights, 2x the file). The padding rows stay zero.
+     */
+    static void repack(MemorySegment w, int rows, int cols, byte[] quants, float[] scales) {
+        int blocks = cols / BLOCK, rowBytes = blocks * BLOCK_BYTES, pass = RowLanes.PASS;
+        byte[] src = new byte[pass * rowBytes];
+        for (int p = 0; p * pass < rows; p++) {
+            int n = Math.min(pass, rows - p * pass);
+            MemorySegment.copy(w, JAVA_BYTE, (long) p * pass * rowBytes, src, 0, n * rowBytes);
+            for (int b = 0; b < blocks; b++) {
+                int unit = p * blocks + b;
+                for (int l = 0, at = b * BLOCK_BYTES; l < n; l++, at += rowBytes) {
+                    scales[unit * pass + l] = half(src, at);
+                    lookUp(src, at + 2, quants, unit * BLOCK * pass + l, pass);
+                }
+            }
+        }
+    }
+
+    /**
+     * The 16 bytes of nibbles at src[at..] as 32 table values, element j (the low nibble of byte j, then the high
+     * nibbles) at q[o + j * stride].
+     */
+    static void lookUp(byte[] src, int at, byte[] q, int o, int stride) {
+        for (int j = 0; j < BLOCK / 2; j++, o += stride) {
+            int v = src[at + j] & 0xFF;
+            q[o] = TABLE[v & 0xF];
+            q[o + BLOCK / 2 * stride] = TABLE[v >> 4];
+        }
+    }
+
+    static float half(byte[] src, int at) {
+        return Float.float16ToFloat((short) (src[at] & 0xFF | src[at + 1] << 8));
+    }
+
+    /**
+     * The scalar twin of the repack's kernels, each weight decoded as block_iq4_nl defines it: {@link MatVecQ8_0}'s
+     * arithmetic on the table values (per block an FMA chain over the even columns, one over the odd, then acc =
+     * fma(even + odd, d, acc)); the in-place {@link #apply} sums in another order.
+     */
     static void scalar(
             MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
         int blocks = cols / BLOCK;
+        byte[] src = new byte[BLOCK_BYTES], q = new byte[BLOCK];
         for (int r = rowStart; r < rowEnd; r++) {
-            long block = (long) r * blocks * BLOCK_BYTES;
             float acc = 0f;
-            for (int b = 0; b < blocks; b++, block += BLOCK_BYTES) {
-                float d = Float.float16ToFloat(w.get(LE_SHORT, block));
-                int xb = xOff + b * BLOCK;
-                for (int j = 0; j < BLOCK / 2; j++) {
-                    int q = w.get(JAVA_BYTE, block + 2 + j) & 0xFF;
-                    acc += d * BlockFormats.iq4nl(q & 0xF) * x[xb + j]
-                            + d * BlockFormats.iq4nl(q >> 4) * x[xb + j + BLOCK / 2];
-                }
+            for (int b = 0; b < blocks; b++) {
+                MemorySegment.copy(w, JAVA_BYTE, ((long) r * blocks + b) * BLOCK_BYTES, src, 0, BLOCK_BYTES);
+                lookUp(src, 2, q, 0, 1);
+                acc = twinBlock(q, 0, x, xOff + b * BLOCK, half(src, 0), acc);
             }
             out[outOff + r] = acc;
         }
+    }
+
+    /** One 32-column block of {@link MatVecQ8_0#scalar}'s arithmetic on the signed bytes q[o..]: acc plus d times its sum. */
+    static float twinBlock(byte[] q, int o, float[] x, int xb, float d, float acc) {
+        float even = 0f, odd = 0f;
+        for (int j = 0; j < BLOCK; j += 2) {
+            even = Math.fma(q[o + j], x[xb + j], even);
+            odd = Math.fma(q[o + j + 1], x[xb + j + 1], odd);
+        }
+        return Math.fma(even + odd, d, acc);
     }
 
     private static byte[] table() {

@@ -7,7 +7,7 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The repack shared by Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q3_K, Q4_K, Q5_K and Q6_K ({@link KernelMatrix}), with weight rows in vector
+ * The repack shared by Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL, IQ4_XS, Q3_K, Q4_K, Q5_K and Q6_K ({@link KernelMatrix}), with weight rows in vector
  * lanes, and the loops that run their kernels over any row range and any number of inputs. A lane group is
  * {@link #LANES} rows (one float vector), a pass four lane groups ({@link #PASS} rows); for each pass and block of 32
  * columns the repack holds the block's columns one after another, a column being the pass's quants (Q8_0, Q5_0, Q5_1
@@ -64,7 +64,7 @@ final class RowLanes {
     static boolean holds(KernelMatrix m) {
         return switch (m.type()) {
             case Q8_0, Q4_0, Q4_1, Q4_K, Q5_K, Q6_K -> true;
-            case Q3_K, Q5_0, Q5_1 -> m.quants() != null;
+            case Q3_K, Q5_0, Q5_1, IQ4_NL, IQ4_XS -> m.quants() != null;
             default -> false;
         };
     }
@@ -254,7 +254,7 @@ final class RowLanes {
             case Q4_K -> MatVecQ4_K.pass(q, scales, m.mins(), blocks, x, xOff, sums, s0, p, dst, d0);
             case Q5_K -> MatVecQ5_K.pass(q, scales, m.mins(), blocks, x, xOff, sums, s0, p, dst, d0);
             case Q6_K, Q3_K -> MatVecQ6_K.pass(q, scales, blocks, x, xOff, p, dst, d0);
-            default -> { // Q8_0, and Q5_0 and Q5_1 in its layout
+            default -> { // Q8_0, and Q5_0, Q5_1, IQ4_NL and IQ4_XS in its layout
                 MatVecQ8_0.pass(q, scales, blocks, x, xOff, p, dst, d0);
                 if (m.type() == GgmlType.Q5_1) {
                     for (int k = 0; k < 4; k++)

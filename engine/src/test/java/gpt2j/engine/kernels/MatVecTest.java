@@ -113,21 +113,28 @@ class MatVecTest {
     }
 
     @Test
-    void q3_KReadInPlaceWhereTheHeapHasNoRoom() {
-        // Q3_K's repack (Q6_K's layout) is 2.5x the file; without room for it the file's blocks are read in place.
+    void q3_KAndIq4ReadInPlaceWhereTheHeapHasNoRoom() {
+        // Q3_K's repack (Q6_K's layout) is 2.5x the file, IQ4_NL's and IQ4_XS's (Q8_0's) 2x; without room for it the
+        // file's blocks are read in place.
         Random rnd = new Random(7);
         try (Arena arena = Arena.ofConfined()) {
-            for (int cols : new int[] {256, 768}) {
-                int rows = 40, xOff = rnd.nextInt(7);
-                Weights w = Weights.random(GgmlType.Q3_K, rows, cols, false, rnd, arena);
-                assertTrue(w.kernel.quants() != null, "Q3_K repacked where the heap has room");
-                MemorySegment data = w.kernel.weight().tensor().data();
-                float[] x = Weights.randomVector(xOff + cols, rnd), out = new float[rows];
-                MatVecQ3_K.apply(data, cols, x, xOff, out, 0, 3, rows);
-                assertEquals(0f, out[2], "row 2 is outside the range");
-                for (int r = 3; r < rows; r++) {
-                    double tol = 1e-5 * w.absDot(r, x, xOff) + 1e-6;
-                    assertEquals(w.dot(r, x, xOff), out[r], tol, "Q3_K " + cols + " columns, row " + r);
+            for (GgmlType type : new GgmlType[] {GgmlType.Q3_K, GgmlType.IQ4_NL, GgmlType.IQ4_XS}) {
+                for (int cols : new int[] {256, 768}) {
+                    int rows = 40, xOff = rnd.nextInt(7);
+                    Weights w = Weights.random(type, rows, cols, false, rnd, arena);
+                    assertTrue(w.kernel.quants() != null, type + " repacked where the heap has room");
+                    MemorySegment data = w.kernel.weight().tensor().data();
+                    float[] x = Weights.randomVector(xOff + cols, rnd), out = new float[rows];
+                    switch (type) {
+                        case Q3_K -> MatVecQ3_K.apply(data, cols, x, xOff, out, 0, 3, rows);
+                        case IQ4_NL -> MatVecIQ4_NL.apply(data, cols, x, xOff, out, 0, 3, rows);
+                        default -> MatVecIQ4_XS.apply(data, cols, x, xOff, out, 0, 3, rows);
+                    }
+                    assertEquals(0f, out[2], type + " row 2 is outside the range");
+                    for (int r = 3; r < rows; r++) {
+                        double tol = 1e-5 * w.absDot(r, x, xOff) + 1e-6;
+                        assertEquals(w.dot(r, x, xOff), out[r], tol, type + " " + cols + " columns, row " + r);
+                    }
                 }
             }
         }
@@ -233,7 +240,7 @@ class MatVecTest {
     @ParameterizedTest
     @EnumSource(
             value = Kind.class,
-            names = {"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+            names = {"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "IQ4_NL", "IQ4_XS", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void groupedKernelsOnWholePassesHaveTheirScalarTwinsBits(Kind kind) {
         // Whole passes over every row, where a decode step's groups of four inputs write straight to the outputs (a
         // group of three repeating its last input into the same place) and, at 512 bits, take two lane groups per
@@ -259,10 +266,11 @@ class MatVecTest {
     @ParameterizedTest
     @EnumSource(
             value = Kind.class,
-            names = {"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+            names = {"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "IQ4_NL", "IQ4_XS", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void rowsInLanesKernelsHaveTheirScalarTwinsBitsOnAnyRange(Kind kind) {
-        // Q8_0's, Q4_0's and the K-quants' kernels read a repack with rows in lanes (Q5_0 and Q5_1 Q8_0's, Q4_1
-        // Q4_0's, Q3_K Q6_K's); the twin reads the file's blocks and defines the arithmetic (per block of 32 columns,
+        // Q8_0's, Q4_0's and the K-quants' kernels read a repack with rows in lanes (Q5_0, Q5_1, IQ4_NL and IQ4_XS
+        // Q8_0's, Q4_1 Q4_0's, Q3_K Q6_K's); the twin reads the file's blocks and defines the arithmetic (per block of
+        // 32 columns,
         // Q6_K's and
         // Q3_K's of 16, two FMA chains over its columns, then one FMA with the scale, Q4_K and Q5_K one more with the
         // minimum, Q5_1 a chain of minimums added at the end), so each output must be the twin's to the bit, whatever
