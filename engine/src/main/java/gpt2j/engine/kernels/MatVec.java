@@ -26,28 +26,31 @@ public final class MatVec {
             }
             case F16 -> MatVecF16.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
             case Q8_0, Q4_0, Q4_1, Q4_K, Q5_K, Q6_K -> rowLanes(m, x, xOff, out, outOff, rowStart, rowEnd);
-            case Q5_0 -> {
+            case Q5_0, Q5_1, IQ4_NL, IQ4_XS, Q3_K -> {
+                // Repacked where the heap had room (KernelMatrix), read in place elsewhere.
                 if (m.quants() != null) rowLanes(m, x, xOff, out, outOff, rowStart, rowEnd);
-                else MatVecQ5_0.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+                else inPlace(m, x, xOff, out, outOff, rowStart, rowEnd);
             }
-            case Q5_1 -> {
-                if (m.quants() != null) rowLanes(m, x, xOff, out, outOff, rowStart, rowEnd);
-                else MatVecQ5_1.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
-            }
-            case IQ4_NL -> {
-                if (m.quants() != null) rowLanes(m, x, xOff, out, outOff, rowStart, rowEnd);
-                else MatVecIQ4_NL.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
-            }
-            case IQ4_XS -> {
-                if (m.quants() != null) rowLanes(m, x, xOff, out, outOff, rowStart, rowEnd);
-                else MatVecIQ4_XS.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
-            }
-            case Q2_K -> MatVecQ2_K.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
-            case Q3_K -> {
-                if (m.quants() != null) rowLanes(m, x, xOff, out, outOff, rowStart, rowEnd);
-                else MatVecQ3_K.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
-            }
+            case Q2_K -> inPlace(m, x, xOff, out, outOff, rowStart, rowEnd);
             default -> throw new IllegalArgumentException("no mat-vec kernel for " + w.tensor());
+        }
+    }
+
+    /** The kernels that read a matrix's blocks in the file. */
+    private static void inPlace(
+            KernelMatrix m, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
+        MemorySegment data = m.weight().tensor().data();
+        int cols = m.cols();
+        switch (m.type()) {
+            case Q5_0 -> MatVecQ5_0.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+            case Q5_1 -> MatVecQ5_1.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+            case IQ4_NL -> MatVecIQ4_NL.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+            case IQ4_XS -> MatVecIQ4_XS.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+            case Q3_K -> MatVecQ3_K.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+            case Q2_K -> MatVecQ2_K.apply(data, cols, x, xOff, out, outOff, rowStart, rowEnd);
+            default ->
+                throw new IllegalArgumentException(
+                        "no in-place mat-vec kernel for " + m.weight().tensor());
         }
     }
 
