@@ -7,10 +7,10 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * A weight matrix as the kernels read it: the mapped tensor, plus for Q8_0, Q4_0, Q4_1, Q4_K, Q5_K, Q6_K (and Q5_0,
- * Q5_1, IQ4_NL, IQ4_XS and Q3_K where the heap has room) a repacked copy on the heap that the kernels read instead, with weight rows in vector lanes
- * ({@link RowLanes}): the quants ({@code quants}, the K-quants' sub-block scales as bytes among them), the blocks'
- * scales as floats ({@code scales}) and, for Q4_1, Q4_K, Q5_K and Q5_1, their minimums ({@code mins}: the K-quants' dmin per
- * 256 weights, Q5_1's -m per 32).
+ * Q5_1, IQ4_NL, IQ4_XS and Q3_K where the heap has room) a repacked copy on the heap that the kernels read instead, with
+ * weight rows in vector lanes ({@link RowLanes}): the quants ({@code quants}, the K-quants' sub-block scales as bytes
+ * among them), the blocks' scales as floats ({@code scales}) and, for Q4_1, Q4_K, Q5_K and Q5_1, their minimums
+ * ({@code mins}: the K-quants' dmin per 256, Q5_1's -m per 32, Q4_1's -(m + 8 d)).
  * <ul>
  * <li>Q8_0: weight rows in vector lanes, a column of a pass's quants after another, their scales as floats
  * ({@link RowLanes}): one FMA per weight and input, the scale once per 32 columns of a lane group, and the widening

@@ -7,18 +7,19 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The repack shared by Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL, IQ4_XS, Q3_K, Q4_K, Q5_K and Q6_K ({@link KernelMatrix}), with weight rows in vector
- * lanes, and the loops that run their kernels over any row range and any number of inputs. A lane group is
- * {@link #LANES} rows (one float vector), a pass four lane groups ({@link #PASS} rows); for each pass and block of 32
- * columns the repack holds the block's columns one after another, a column being the pass's quants (Q8_0, Q5_0, Q5_1
- * one byte per row, Q4_0 one byte per row for two columns), then the pass's PASS scales as floats (the K-quants: after
- * each 16 columns, Q5_K 32, the pass's scales as bytes, Q5_K's minimums too, and floats per row and 256 columns,
- * {@link MatVecQ6_K#repack}, {@link MatVecQ5_K#repack}). A column widens to a vector that multiplies one broadcast
- * input value: one FMA per weight and input, a block's scale once per lane group instead of once per row, no sum across
- * lanes, and a decode step's inputs share each widening. The kernels of a pass are the types' own ({@link MatVecQ8_0}
- * also Q5_0's and Q5_1's, the latter's minimums added by {@link MatVecQ5_1#addMinimums}, {@link MatVecQ4_0},
- * {@link MatVecQ4_K}, {@link MatVecQ5_K}, {@link MatVecQ6_K}); every output has its type's scalar twin's bits, whatever
- * the range's cuts or the inputs beside it.
+ * The repack shared by Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL, IQ4_XS, Q3_K, Q4_K, Q5_K and Q6_K ({@link KernelMatrix}),
+ * with weight rows in vector lanes, and the loops that run their kernels over any row range and any number of inputs.
+ * A lane group is {@link #LANES} rows (one float vector), a pass four lane groups ({@link #PASS} rows); for each pass
+ * and block of 32 columns the repack holds the block's columns one after another, a column being the pass's quants
+ * (Q8_0, Q5_0, Q5_1, IQ4_NL and IQ4_XS one byte per row, Q4_0 and Q4_1 one byte per row for two columns), then the
+ * pass's PASS scales as floats (the K-quants, and Q3_K in Q6_K's layout: after each 16 columns, Q5_K 32, the pass's
+ * scales as bytes, Q5_K's minimums too, and floats per row and 256 columns, {@link MatVecQ6_K#repack},
+ * {@link MatVecQ5_K#repack}). A column widens to a vector that multiplies one broadcast input value: one FMA per weight
+ * and input, a block's scale once per lane group instead of once per row, no sum across lanes, and a decode step's
+ * inputs share each widening. The kernels of a pass are the types' own ({@link MatVecQ8_0} also Q5_0's, Q5_1's and
+ * the IQ4 types', {@link MatVecQ4_0} also Q4_1's, the minimums of Q5_1 and Q4_1 added by
+ * {@link MatVecQ5_1#addMinimums}, {@link MatVecQ4_K}, {@link MatVecQ5_K}, {@link MatVecQ6_K} also Q3_K's); every output
+ * has its type's scalar twin's bits, whatever the range's cuts or the inputs beside it.
  */
 final class RowLanes {
 
