@@ -80,6 +80,14 @@ final class RowLanes {
         return type == GgmlType.Q4_K || type == GgmlType.Q5_K || type == GgmlType.Q5_1 || type == GgmlType.Q4_1;
     }
 
+    /**
+     * Q5_1's and Q4_1's minimums, one per 32 columns and row: a chain of its own over the sums of x, added to what the
+     * pass's kernel wrote ({@link MatVecQ5_1#addMinimums}); the K-quants' are inside their kernels.
+     */
+    private static boolean blockMinimums(GgmlType type) {
+        return type == GgmlType.Q5_1 || type == GgmlType.Q4_1;
+    }
+
     private static boolean kQuant(GgmlType type) {
         return type == GgmlType.Q3_K || type == GgmlType.Q4_K || type == GgmlType.Q5_K || type == GgmlType.Q6_K;
     }
@@ -115,6 +123,7 @@ final class RowLanes {
         float[] scales = m.scales();
         int blocks = blocks(type, m.cols()), per = m.cols() / 32;
         float[] sums = minimums(type) ? MatVecQ4_K.negatedSubBlockSums(x, 0, xStride, n, m.cols(), 32) : null;
+        boolean blockMinimums = blockMinimums(type);
         int grouped = n % 4 == 3 ? n : n - n % 4;
         float[] t = SCRATCH.get();
         for (int p = rowStart / PASS; p * PASS < rowEnd; p++) {
@@ -140,13 +149,6 @@ final class RowLanes {
                                         quants, scales, blocks, x, x0, x1, x2, x3, p, k, dst, d0, d1, d2, d3);
                             } else {
                                 MatVecQ4_0.group4(quants, scales, blocks, x, x0, x1, x2, x3, p, k, dst, d0, d1, d2, d3);
-                            }
-                            if (type == GgmlType.Q4_1) {
-                                for (int h = 0, e = 0; h < (pair ? 2 : 1); h++, e += LANES) {
-                                    addMinimums(
-                                            m, blocks, sums, per, g, i1, i2, i3, p, k + h, dst, d0 + e, d1 + e, d2 + e,
-                                            d3 + e);
-                                }
                             }
                         }
                         case Q6_K, Q3_K -> { // Q3_K repacked in Q6_K's layout
@@ -186,13 +188,12 @@ final class RowLanes {
                             } else {
                                 MatVecQ8_0.group4(quants, scales, blocks, x, x0, x1, x2, x3, p, k, dst, d0, d1, d2, d3);
                             }
-                            if (type == GgmlType.Q5_1) {
-                                for (int h = 0, e = 0; h < (pair ? 2 : 1); h++, e += LANES) {
-                                    addMinimums(
-                                            m, blocks, sums, per, g, i1, i2, i3, p, k + h, dst, d0 + e, d1 + e, d2 + e,
-                                            d3 + e);
-                                }
-                            }
+                        }
+                    }
+                    if (blockMinimums) { // added to what the kernel wrote
+                        for (int h = 0, e = 0; h < (pair ? 2 : 1); h++, e += LANES) {
+                            addMinimums(
+                                    m, blocks, sums, per, g, i1, i2, i3, p, k + h, dst, d0 + e, d1 + e, d2 + e, d3 + e);
                         }
                     }
                     if (pair) k++; // lane group k + 1 is done too (a whole pass: nothing to copy)
@@ -214,7 +215,7 @@ final class RowLanes {
     }
 
     /**
-     * Q5_1's minimums for a group's four outputs of lane group k. A group of three repeats its last input, and where
+     * The block minimums (Q5_1's, Q4_1's) for a group's four outputs of lane group k. A group of three repeats its last input, and where
      * that input's two outputs are the same place (d3 == d2) it gets its minimums once, not twice.
      */
     private static void addMinimums(
@@ -245,23 +246,14 @@ final class RowLanes {
         byte[] q = m.quants();
         float[] scales = m.scales();
         switch (m.type()) {
-            case Q4_0, Q4_1 -> {
-                MatVecQ4_0.pass(q, scales, blocks, x, xOff, p, dst, d0);
-                if (m.type() == GgmlType.Q4_1) {
-                    for (int k = 0; k < 4; k++)
-                        MatVecQ5_1.addMinimums(m.mins(), blocks, sums, s0, p, k, dst, d0 + k * LANES);
-                }
-            }
+            case Q4_0, Q4_1 -> MatVecQ4_0.pass(q, scales, blocks, x, xOff, p, dst, d0);
             case Q4_K -> MatVecQ4_K.pass(q, scales, m.mins(), blocks, x, xOff, sums, s0, p, dst, d0);
             case Q5_K -> MatVecQ5_K.pass(q, scales, m.mins(), blocks, x, xOff, sums, s0, p, dst, d0);
             case Q6_K, Q3_K -> MatVecQ6_K.pass(q, scales, blocks, x, xOff, p, dst, d0);
-            default -> { // Q8_0, and Q5_0, Q5_1, IQ4_NL and IQ4_XS in its layout
-                MatVecQ8_0.pass(q, scales, blocks, x, xOff, p, dst, d0);
-                if (m.type() == GgmlType.Q5_1) {
-                    for (int k = 0; k < 4; k++)
-                        MatVecQ5_1.addMinimums(m.mins(), blocks, sums, s0, p, k, dst, d0 + k * LANES);
-                }
-            }
+            default -> MatVecQ8_0.pass(q, scales, blocks, x, xOff, p, dst, d0); // also Q5_0, Q5_1, IQ4_NL, IQ4_XS
+        }
+        if (blockMinimums(m.type())) {
+            for (int k = 0; k < 4; k++) MatVecQ5_1.addMinimums(m.mins(), blocks, sums, s0, p, k, dst, d0 + k * LANES);
         }
     }
 
