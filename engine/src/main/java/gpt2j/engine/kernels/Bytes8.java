@@ -6,7 +6,8 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * Eight bytes of an array as one little-endian long, for the load-time unpacks of the 5- and 6-bit formats
+ * A block copied to an array, read little-endian: its fp16 fields ({@link #half}), and eight bytes as one long for the
+ * load-time unpacks of the 5- and 6-bit formats
  * ({@link MatVecQ5_0#unpack}, {@link MatVecQ5_K#unpack}, {@link MatVecQ6_K#unpack}): one shift and one mask split
  * eight quants at once. A byte at a time the unpacks took ~1 ns per weight (0.25 s of loading a 1.5B Q4_K_M file);
  * eight at a time 0.09-0.15 ns. Plain long arithmetic rather than the Vector API: a model loads once, before the JIT
@@ -39,6 +40,11 @@ final class Bytes8 {
     /** The little-endian unsigned 32-bit value at {@code a[i..]}. */
     static long uint32(byte[] a, int i) {
         return (int) INT.get(a, i) & 0xFFFFFFFFL;
+    }
+
+    /** The little-endian IEEE half at {@code a[i..]} as a float: the blocks' d, dmin and m fields. */
+    static float half(byte[] a, int i) {
+        return Float.float16ToFloat((short) (a[i] & 0xFF | a[i + 1] << 8));
     }
 
     /** Every byte less 32, each byte below 64 (6-bit quants): adding 96 cannot carry into the next byte. */

@@ -107,7 +107,7 @@ final class MatVecIQ4_NL {
             for (int b = 0; b < blocks; b++) {
                 int unit = p * blocks + b;
                 for (int l = 0, at = b * BLOCK_BYTES; l < n; l++, at += rowBytes) {
-                    scales[unit * pass + l] = half(src, at);
+                    scales[unit * pass + l] = Bytes8.half(src, at);
                     lookUp(src, at + 2, quants, unit * BLOCK * pass + l, pass);
                 }
             }
@@ -126,10 +126,6 @@ final class MatVecIQ4_NL {
         }
     }
 
-    static float half(byte[] src, int at) {
-        return Float.float16ToFloat((short) (src[at] & 0xFF | src[at + 1] << 8));
-    }
-
     /**
      * The scalar twin of the repack's kernels, each weight decoded as block_iq4_nl defines it: {@link MatVecQ8_0}'s
      * arithmetic on the table values (per block an FMA chain over the even columns, one over the odd, then acc =
@@ -144,20 +140,10 @@ final class MatVecIQ4_NL {
             for (int b = 0; b < blocks; b++) {
                 MemorySegment.copy(w, JAVA_BYTE, ((long) r * blocks + b) * BLOCK_BYTES, src, 0, BLOCK_BYTES);
                 lookUp(src, 2, q, 0, 1);
-                acc = twinBlock(q, 0, x, xOff + b * BLOCK, half(src, 0), acc);
+                acc = MatVecQ8_0.scalarBlock(q, 0, x, xOff + b * BLOCK, Bytes8.half(src, 0), acc);
             }
             out[outOff + r] = acc;
         }
-    }
-
-    /** One 32-column block of {@link MatVecQ8_0#scalar}'s arithmetic on the signed bytes q[o..]: acc plus d times its sum. */
-    static float twinBlock(byte[] q, int o, float[] x, int xb, float d, float acc) {
-        float even = 0f, odd = 0f;
-        for (int j = 0; j < BLOCK; j += 2) {
-            even = Math.fma(q[o + j], x[xb + j], even);
-            odd = Math.fma(q[o + j + 1], x[xb + j + 1], odd);
-        }
-        return Math.fma(even + odd, d, acc);
     }
 
     private static byte[] table() {

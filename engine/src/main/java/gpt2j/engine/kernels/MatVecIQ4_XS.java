@@ -107,7 +107,7 @@ final class MatVecIQ4_XS {
     private static float scale(byte[] src, int at, int i) {
         int scalesH = src[at + 2] & 0xFF | (src[at + 3] & 0xFF) << 8;
         int low = (src[at + 4 + i / 2] & 0xFF) >> 4 * (i % 2) & 0xF;
-        return MatVecIQ4_NL.half(src, at) * ((low | (scalesH >> 2 * i & 3) << 4) - 32);
+        return Bytes8.half(src, at) * ((low | (scalesH >> 2 * i & 3) << 4) - 32);
     }
 
     /**
@@ -148,7 +148,7 @@ final class MatVecIQ4_XS {
                 MemorySegment.copy(w, JAVA_BYTE, ((long) r * blocks + b) * BLOCK_BYTES, src, 0, BLOCK_BYTES);
                 for (int i = 0; i < 8; i++) {
                     MatVecIQ4_NL.lookUp(src, 8 + 16 * i, q, 0, 1);
-                    acc = MatVecIQ4_NL.twinBlock(q, 0, x, xOff + b * BLOCK + 32 * i, scale(src, 0, i), acc);
+                    acc = MatVecQ8_0.scalarBlock(q, 0, x, xOff + b * BLOCK + 32 * i, scale(src, 0, i), acc);
                 }
             }
             out[outOff + r] = acc;

@@ -176,7 +176,7 @@ final class MatVecQ3_K {
     }
 
     private static float d(byte[] src, int at) {
-        return Float.float16ToFloat((short) (src[at + 108] & 0xFF | src[at + 109] << 8));
+        return Bytes8.half(src, at + 108);
     }
 
     /**

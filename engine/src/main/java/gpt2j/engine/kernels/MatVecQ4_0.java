@@ -65,7 +65,7 @@ final class MatVecQ4_0 {
             for (int b = 0; b < blocks; b++) {
                 int unit = p * blocks + b;
                 for (int l = 0, at = b * BLOCK_BYTES; l < n; l++, at += rowBytes) {
-                    scales[unit * PASS + l] = Float.float16ToFloat((short) (src[at] & 0xFF | src[at + 1] << 8));
+                    scales[unit * PASS + l] = Bytes8.half(src, at);
                     for (int j = 0, o = unit * BLOCK / 2 * PASS + l; j < BLOCK / 2; j++, o += PASS)
                         quants[o] = (byte) (src[at + 2 + j] ^ 0x88);
                 }

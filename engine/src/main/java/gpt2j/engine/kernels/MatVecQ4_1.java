@@ -46,18 +46,14 @@ final class MatVecQ4_1 {
             for (int b = 0; b < blocks; b++) {
                 int unit = p * blocks + b;
                 for (int l = 0, at = b * BLOCK_BYTES; l < n; l++, at += rowBytes) {
-                    float d = half(src, at);
+                    float d = Bytes8.half(src, at);
                     scales[unit * pass + l] = d;
-                    mins[unit * pass + l] = -(half(src, at + 2) + 8 * d);
+                    mins[unit * pass + l] = -(Bytes8.half(src, at + 2) + 8 * d);
                     for (int j = 0, o = unit * BLOCK / 2 * pass + l; j < BLOCK / 2; j++, o += pass)
                         quants[o] = (byte) (src[at + 4 + j] ^ 0x88);
                 }
             }
         }
-    }
-
-    private static float half(byte[] src, int at) {
-        return Float.float16ToFloat((short) (src[at] & 0xFF | src[at + 1] << 8));
     }
 
     /**

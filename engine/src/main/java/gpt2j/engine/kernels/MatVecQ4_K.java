@@ -63,8 +63,8 @@ final class MatVecQ4_K {
             for (int l = 0; l < n; l++) {
                 for (int b = 0, at = l * rowBytes; b < blocks; b++, at += BLOCK_BYTES) {
                     int unit = p * blocks + b, base = unit * UNIT * PASS + l;
-                    scales[unit * PASS + l] = Float.float16ToFloat((short) (src[at] & 0xFF | src[at + 1] << 8));
-                    mins[unit * PASS + l] = Float.float16ToFloat((short) (src[at + 2] & 0xFF | src[at + 3] << 8));
+                    scales[unit * PASS + l] = Bytes8.half(src, at);
+                    mins[unit * PASS + l] = Bytes8.half(src, at + 2);
                     for (int g = 0; g < 4; g++) {
                         int o = base + GROUP * g * PASS;
                         for (int j = 0; j < 32; j++, o += PASS) quants[o] = src[at + 16 + 32 * g + j];
@@ -432,8 +432,8 @@ final class MatVecQ4_K {
         int o = 0;
         for (long block = (long) r0 * (cols / BLOCK), end = (long) r1 * (cols / BLOCK); block < end; block++) {
             MemorySegment.copy(w, JAVA_BYTE, block * BLOCK_BYTES, src, 0, BLOCK_BYTES);
-            float d = Float.float16ToFloat((short) (src[0] & 0xFF | src[1] << 8));
-            float dmin = Float.float16ToFloat((short) (src[2] & 0xFF | src[3] << 8));
+            float d = Bytes8.half(src, 0);
+            float dmin = Bytes8.half(src, 2);
             for (int g = 0; g < 4; g++, o += 64) {
                 FloatVector d1 = FloatVector.broadcast(F, d * BlockFormats.scaleK4(src, 4, 2 * g));
                 FloatVector m1 = FloatVector.broadcast(F, dmin * BlockFormats.minK4(src, 4, 2 * g));

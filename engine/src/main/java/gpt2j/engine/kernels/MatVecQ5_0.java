@@ -66,18 +66,14 @@ final class MatVecQ5_0 {
             for (int b = 0; b < blocks; b++) {
                 int unit = p * blocks + b;
                 for (int l = 0, at = b * per; l < n; l++, at += rowBytes) {
-                    scales[unit * pass + l] = half(src, at);
-                    if (q51) mins[unit * pass + l] = -half(src, at + 2);
+                    scales[unit * pass + l] = Bytes8.half(src, at);
+                    if (q51) mins[unit * pass + l] = -Bytes8.half(src, at + 2);
                     unpack(src, at + qh, at + qh + 4, q, 0);
                     for (int j = 0, o = unit * BLOCK * pass + l; j < BLOCK; j++, o += pass)
                         quants[o] = (byte) (q[j] - less);
                 }
             }
         }
-    }
-
-    private static float half(byte[] src, int at) {
-        return Float.float16ToFloat((short) (src[at] & 0xFF | src[at + 1] << 8));
     }
 
     static void apply(

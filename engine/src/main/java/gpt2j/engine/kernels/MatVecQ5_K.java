@@ -56,10 +56,6 @@ final class MatVecQ5_K {
         }
     }
 
-    private static float half(byte[] src, int at) {
-        return Float.float16ToFloat((short) (src[at] & 0xFF | src[at + 1] << 8));
-    }
-
     /**
      * Fills the repack from the file's rows. Per pass p (rows PASS p ..) and 256-column block b, unit u = p * blocks + b
      * holds UNIT * PASS bytes from quants[u * UNIT * PASS]: per sub-block j its 32 columns, column c at (34 j + c) *
@@ -77,8 +73,8 @@ final class MatVecQ5_K {
                 for (int b = 0, at = l * rowBytes; b < blocks; b++, at += BLOCK_BYTES) {
                     unpack(src, at, q, 0);
                     int unit = p * blocks + b, base = unit * UNIT * PASS + l;
-                    scales[unit * PASS + l] = half(src, at);
-                    mins[unit * PASS + l] = half(src, at + 2);
+                    scales[unit * PASS + l] = Bytes8.half(src, at);
+                    mins[unit * PASS + l] = Bytes8.half(src, at + 2);
                     for (int j = 0; j < SUBS; j++) {
                         int o = base + j * GROUP * PASS;
                         for (int c = 0; c < SUB; c++, o += PASS) quants[o] = q[SUB * j + c];
@@ -356,7 +352,7 @@ final class MatVecQ5_K {
         for (long block = (long) r0 * (cols / BLOCK), end = (long) r1 * (cols / BLOCK); block < end; block++) {
             MemorySegment.copy(w, JAVA_BYTE, block * BLOCK_BYTES, t.src, 0, BLOCK_BYTES);
             unpack(t.src, 0, t.q, 0);
-            float d = half(t.src, 0), dmin = half(t.src, 2);
+            float d = Bytes8.half(t.src, 0), dmin = Bytes8.half(t.src, 2);
             for (int j = 0; j < SUBS; j++, o += SUB) {
                 FloatVector scale = FloatVector.broadcast(F, d * BlockFormats.scaleK4(t.src, 4, j));
                 FloatVector min = FloatVector.broadcast(F, -(dmin * BlockFormats.minK4(t.src, 4, j)));
@@ -383,7 +379,7 @@ final class MatVecQ5_K {
             for (int b = 0; b < blocks; b++) {
                 MemorySegment.copy(w, JAVA_BYTE, ((long) r * blocks + b) * BLOCK_BYTES, src, 0, BLOCK_BYTES);
                 unpack(src, 0, q, 0);
-                float d = half(src, 0), dmin = half(src, 2);
+                float d = Bytes8.half(src, 0), dmin = Bytes8.half(src, 2);
                 int xb = xOff + b * BLOCK;
                 for (int j = 0; j < SUBS; j++) {
                     float even = 0f, odd = 0f;

@@ -57,7 +57,7 @@ final class MatVecQ6_K {
     }
 
     private static float d(byte[] src, int at) {
-        return Float.float16ToFloat((short) (src[at + 208] & 0xFF | src[at + 209] << 8));
+        return Bytes8.half(src, at + 208);
     }
 
     /**

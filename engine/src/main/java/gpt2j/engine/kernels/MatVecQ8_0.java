@@ -45,7 +45,7 @@ final class MatVecQ8_0 {
             for (int b = 0; b < blocks; b++) {
                 int unit = p * blocks + b;
                 for (int l = 0, at = b * BLOCK_BYTES; l < n; l++, at += rowBytes) {
-                    scales[unit * PASS + l] = Float.float16ToFloat((short) (src[at] & 0xFF | src[at + 1] << 8));
+                    scales[unit * PASS + l] = Bytes8.half(src, at);
                     for (int j = 0, o = unit * BLOCK * PASS + l; j < BLOCK; j++, o += PASS) quants[o] = src[at + 2 + j];
                 }
             }
@@ -241,19 +241,28 @@ final class MatVecQ8_0 {
     static void scalar(
             MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
         int blocks = cols / BLOCK;
+        byte[] q = new byte[BLOCK];
         for (int r = rowStart; r < rowEnd; r++) {
             long block = (long) r * blocks * BLOCK_BYTES;
             float acc = 0f;
             for (int b = 0; b < blocks; b++, block += BLOCK_BYTES) {
-                int xb = xOff + b * BLOCK;
-                float even = 0f, odd = 0f;
-                for (int j = 0; j < BLOCK; j += 2) {
-                    even = Math.fma(w.get(JAVA_BYTE, block + 2 + j), x[xb + j], even);
-                    odd = Math.fma(w.get(JAVA_BYTE, block + 3 + j), x[xb + j + 1], odd);
-                }
-                acc = Math.fma(even + odd, Float.float16ToFloat(w.get(LE_SHORT, block)), acc);
+                MemorySegment.copy(w, JAVA_BYTE, block + 2, q, 0, BLOCK);
+                acc = scalarBlock(q, 0, x, xOff + b * BLOCK, Float.float16ToFloat(w.get(LE_SHORT, block)), acc);
             }
             out[outOff + r] = acc;
         }
+    }
+
+    /**
+     * One block of the twin's arithmetic on 32 signed bytes at q[o..] (Q8_0's quants, or what another type's repack puts
+     * in their place): acc + d * (even columns' FMA chain + odd columns').
+     */
+    static float scalarBlock(byte[] q, int o, float[] x, int xb, float d, float acc) {
+        float even = 0f, odd = 0f;
+        for (int j = 0; j < BLOCK; j += 2) {
+            even = Math.fma(q[o + j], x[xb + j], even);
+            odd = Math.fma(q[o + j + 1], x[xb + j + 1], odd);
+        }
+        return Math.fma(even + odd, d, acc);
     }
 }
