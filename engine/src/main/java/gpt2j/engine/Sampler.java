@@ -59,18 +59,25 @@ public final class Sampler {
 
     /** Chooses a token from {@code logits[0 .. vocabSize)}; the array is not modified. */
     public int sample(float[] logits) {
-        float[] l = penalized;
-        System.arraycopy(logits, 0, l, 0, vocabSize);
+        // Without a penalty the logits are read in place: a server samples every sequence of a decode step this way.
+        float[] l = logits;
         float penalty = config.repetitionPenalty();
         if (penalty != 1f) {
+            l = penalized;
+            System.arraycopy(logits, 0, l, 0, vocabSize);
             for (int i = 0; i < seenCount; i++) {
                 int id = seenIds[i];
                 l[id] = l[id] > 0 ? l[id] / penalty : l[id] * penalty;
             }
         }
         int best = 0;
+        float top = l[0];
         for (int i = 1; i < vocabSize; i++) {
-            if (l[i] > l[best]) best = i;
+            float v = l[i];
+            if (v > top) {
+                top = v;
+                best = i;
+            }
         }
         if (config.isGreedy()) return best;
 

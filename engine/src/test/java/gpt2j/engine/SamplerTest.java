@@ -50,6 +50,24 @@ class SamplerTest {
     }
 
     @Test
+    void samplingLeavesTheLogitsAsTheyWere() {
+        // Without a penalty the sampler reads the caller's array in place (a server's logits); it must never write it.
+        for (SamplerConfig c : new SamplerConfig[] {
+            SamplerConfig.greedy(),
+            config(0f, 0, 1f, 0f, 1.5f),
+            config(0.8f, 3, 0.9f, 0.05f, 1f),
+            config(1f, 0, 1f, 0f, 2f)
+        }) {
+            Sampler s = new Sampler(c, 6);
+            s.accept(1);
+            float[] logits = {0.5f, 3f, -2f, 3f, 1f, -0.5f};
+            float[] before = logits.clone();
+            for (int i = 0; i < 20; i++) s.sample(logits);
+            assertArrayEquals(before, logits, c.toString());
+        }
+    }
+
+    @Test
     void repetitionPenaltyDividesPositiveAndMultipliesNegativeLogitsOfSeenTokens() {
         Sampler s = new Sampler(config(0f, 0, 1f, 0f, 1.2f), 3);
         s.accept(0);
