@@ -20,8 +20,11 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * A decode step's y_i = W x_i for n sequences, single thread: {@code each} ({@link MatVec#applyEach}, Q8_0 and Q4_0
  * widening each block once per group of four inputs) against {@code blocked} (the path before it: the one-input kernel
- * per input over blocks of 32 rows). Both give every input the one-input kernel's bits; setup checks that. Run as
- * MatVecBench says, e.g. {@code benchmarks.jar MatVecEachBench -p shape=3072x768 ...}; summary.py prints each/blocked.
+ * per input over blocks of 32 rows). Both give every input the one-input kernel's bits; setup checks that;
+ * {@code scalar} is their scalar twin. With {@code copies} above one, each call takes the next of that many copies of
+ * the matrix, so that enough of them (64 of 2304x768 Q8_0: 113 MB) stream from memory as a decode step's weights do,
+ * where one matrix stays in the L3 cache. Run as MatVecBench says, e.g.
+ * {@code benchmarks.jar MatVecEachBench -p shape=3072x768 ...}; summary.py prints each/blocked.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -40,7 +43,12 @@ public class MatVecEachBench {
     @Param({"1", "4", "8"})
     public int n;
 
+    @Param({"1"})
+    public int copies;
+
     private Arena arena;
+    private KernelMatrix[] ws;
+    private int next;
     private KernelMatrix w;
     private float[] x;
     private float[] out;
@@ -48,7 +56,9 @@ public class MatVecEachBench {
     @Setup(Level.Trial)
     public void setup() {
         arena = Arena.ofShared();
-        w = KernelMatrix.of(BenchWeights.matrix(type, shape, arena));
+        ws = new KernelMatrix[copies];
+        for (int i = 0; i < copies; i++) ws[i] = KernelMatrix.of(BenchWeights.matrix(type, shape, arena));
+        w = ws[0];
         x = BenchWeights.vector(n * w.cols(), 2);
         out = new float[n * w.rows()];
         float[] ref = new float[n * w.rows()];
@@ -74,7 +84,17 @@ public class MatVecEachBench {
 
     @Benchmark
     public float[] each() {
-        MatVec.applyEach(w, x, w.cols(), n, out, w.rows(), 0, w.rows());
+        KernelMatrix m = ws[next];
+        next = next + 1 == copies ? 0 : next + 1;
+        MatVec.applyEach(m, x, m.cols(), n, out, m.rows(), 0, m.rows());
+        return out;
+    }
+
+    @Benchmark
+    public float[] scalar() {
+        KernelMatrix m = ws[next];
+        next = next + 1 == copies ? 0 : next + 1;
+        MatVec.scalarEach(m, x, m.cols(), n, out, m.rows(), 0, m.rows());
         return out;
     }
 }

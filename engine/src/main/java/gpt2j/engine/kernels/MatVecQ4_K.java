@@ -269,8 +269,8 @@ final class MatVecQ4_K {
 
     /**
      * {@link #group4} for lane groups k and k + 1 at once, into dst at d0 .. d3 and LANES on: each input value is
-     * broadcast once for both, sixteen FMA chains, as {@link MatVecQ8_0#group4x2}. Only where the register file has 32
-     * vectors ({@link RowLanes#PAIRS}).
+     * broadcast once for both, sixteen FMA chains, and the same read-ahead (ahead, stride), as
+     * {@link MatVecQ8_0#group4x2}. Only where the register file has 32 vectors ({@link RowLanes#PAIRS}).
      */
     static void group4x2(
             byte[] q,
@@ -293,7 +293,10 @@ final class MatVecQ4_K {
             int d0,
             int d1,
             int d2,
-            int d3) {
+            int d3,
+            int ahead,
+            int stride) {
+        int touched = 0;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
         for (int b = 0, unit = p * blocks; b < blocks; b++, unit++) {
             int f = unit * PASS + k * LANES;
@@ -303,6 +306,8 @@ final class MatVecQ4_K {
                 FloatVector m0 = l0, m1 = l0, m2 = l0, m3 = l0, n0 = l0, n1 = l0, n2 = l0, n3 = l0;
                 int xb = b * BLOCK + 64 * g, c = (unit * UNIT + GROUP * g) * PASS + k * LANES;
                 for (int j = 0; j < 32; j++, c += PASS) {
+                    touched += q[ahead];
+                    ahead += stride;
                     IntVector i = (IntVector) ByteVector.fromArray(Q, q, c).convertShape(B2I, I, 0);
                     FloatVector wl = (FloatVector) i.and(0xF).convert(I2F, 0);
                     FloatVector wh = (FloatVector) i.lanewise(ASHR, 4).and(0xF).convert(I2F, 0);
@@ -382,6 +387,7 @@ final class MatVecQ4_K {
         b1.intoArray(dst, d1 + LANES);
         b2.intoArray(dst, d2 + LANES);
         b3.intoArray(dst, d3 + LANES);
+        RowLanes.touched(touched);
     }
 
     /**

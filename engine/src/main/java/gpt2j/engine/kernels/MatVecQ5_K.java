@@ -243,8 +243,8 @@ final class MatVecQ5_K {
 
     /**
      * {@link #group4} for lane groups k and k + 1 at once, into dst at d0 .. d3 and LANES on: each input value is
-     * broadcast once for both, sixteen FMA chains, as {@link MatVecQ8_0#group4x2}. Only where the register file has 32
-     * vectors ({@link RowLanes#PAIRS}).
+     * broadcast once for both, sixteen FMA chains, and the same read-ahead (ahead, stride), as
+     * {@link MatVecQ8_0#group4x2}. Only where the register file has 32 vectors ({@link RowLanes#PAIRS}).
      */
     static void group4x2(
             byte[] q,
@@ -267,7 +267,10 @@ final class MatVecQ5_K {
             int d0,
             int d1,
             int d2,
-            int d3) {
+            int d3,
+            int ahead,
+            int stride) {
+        int touched = 0;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
         for (int b = 0, unit = p * blocks; b < blocks; b++, unit++) {
             int base = unit * UNIT * PASS + k * LANES, f = unit * PASS + k * LANES;
@@ -277,6 +280,8 @@ final class MatVecQ5_K {
                 FloatVector v0 = e0, v1 = e0, v2 = e0, v3 = e0, w0 = e0, w1 = e0, w2 = e0, w3 = e0;
                 int xs = b * BLOCK + g * SUB;
                 for (int j = 0, c = base + g * GROUP * PASS; j < SUB; j += 2, c += 2 * PASS) {
+                    touched += q[ahead];
+                    ahead += stride;
                     FloatVector we = (FloatVector) ByteVector.fromArray(Q, q, c).convertShape(B2F, F, 0);
                     FloatVector wo =
                             (FloatVector) ByteVector.fromArray(Q, q, c + PASS).convertShape(B2F, F, 0);
@@ -339,6 +344,7 @@ final class MatVecQ5_K {
         b1.intoArray(dst, d1 + LANES);
         b2.intoArray(dst, d2 + LANES);
         b3.intoArray(dst, d3 + LANES);
+        RowLanes.touched(touched);
     }
 
     /**

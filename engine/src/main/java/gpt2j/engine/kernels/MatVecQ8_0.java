@@ -141,7 +141,8 @@ final class MatVecQ8_0 {
      * {@link #group4} for lane groups k and k + 1 at once, into dst at d0 .. d3 and LANES on: each input value is
      * broadcast once for both, sixteen FMA chains. Only where the register file has 32 vectors ({@link RowLanes#PAIRS}).
      * JMH, one thread, four inputs (2026-12-07): 1.4-1.5x group4 at 2304x768 and 3072x768, 1.1-1.3x at 768x3072
-     * (docs/KERNELS.md).
+     * (docs/KERNELS.md). Each column pair also reads q[ahead], ahead advancing by stride: the caller's share of the next
+     * pass, read ahead so that it streams from memory while this call computes ({@link RowLanes#touched}).
      */
     static void group4x2(
             byte[] q,
@@ -158,7 +159,10 @@ final class MatVecQ8_0 {
             int d0,
             int d1,
             int d2,
-            int d3) {
+            int d3,
+            int ahead,
+            int stride) {
+        int touched = 0;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
         for (int b = 0, unit = p * blocks; b < blocks; b++, unit++) {
             // e*, o*: lane group k's even and odd columns' chains; f*, g*: lane group k + 1's.
@@ -166,6 +170,8 @@ final class MatVecQ8_0 {
             FloatVector f0 = e0, f1 = e0, f2 = e0, f3 = e0, g0 = e0, g1 = e0, g2 = e0, g3 = e0;
             int xb = b * BLOCK;
             for (int j = 0, c = unit * BLOCK * PASS + k * LANES; j < BLOCK; j += 2, c += 2 * PASS) {
+                touched += q[ahead];
+                ahead += stride;
                 FloatVector we = (FloatVector) ByteVector.fromArray(Q, q, c).convertShape(B2F, F, 0);
                 FloatVector wo =
                         (FloatVector) ByteVector.fromArray(Q, q, c + PASS).convertShape(B2F, F, 0);
@@ -218,6 +224,7 @@ final class MatVecQ8_0 {
         b1.intoArray(dst, d1 + LANES);
         b2.intoArray(dst, d2 + LANES);
         b3.intoArray(dst, d3 + LANES);
+        RowLanes.touched(touched);
     }
 
     /** Rows [r0, r1) of w as floats, row-major from offset 0 of panel (the batched kernel's input), from the file. */

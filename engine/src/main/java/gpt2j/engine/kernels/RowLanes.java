@@ -53,6 +53,20 @@ final class RowLanes {
 
     private RowLanes() {}
 
+    // Where the read-ahead's bytes go: a load whose result is never used is removed by C2. Written by every thread
+    // without order, never read.
+    private static int sink;
+
+    /**
+     * Keeps a kernel's read-ahead loads. At eight inputs a pass's first call reads every line of the pass and the other
+     * three find it in cache; Java has no prefetch instruction, and the hardware prefetcher runs only a few lines ahead
+     * of the reads, so the first call waited on memory while the others never did. Reading the next pass a little per
+     * column pair overlaps the two: 2304x768 Q8_0 from memory, one thread, 63 -> 73 GFLOP/s (docs/KERNELS.md).
+     */
+    static void touched(int sum) {
+        sink += sum;
+    }
+
     /** rows rounded up to whole passes: the repack's rows, the padding all zero. */
     static int paddedRows(int rows) {
         return (rows + PASS - 1) / PASS * PASS;
@@ -125,11 +139,18 @@ final class RowLanes {
         float[] sums = minimums(type) ? MatVecQ4_K.negatedSubBlockSums(x, 0, xStride, n, m.cols(), 32) : null;
         boolean blockMinimums = blockMinimums(type);
         int grouped = n % 4 == 3 ? n : n - n % 4;
+        // The read-ahead of Q8_0's, Q4_K's and Q5_K's two-lane-group calls: each reads one byte per stride of its share
+        // of the next pass, so that the next pass streams from memory while this one computes (see touched). Q4_0
+        // gained nothing from it and Q6_K lost (docs/KERNELS.md).
+        int passes = paddedRows(m.rows()) / PASS, passBytes = (quants.length - TAIL) / passes;
+        int calls = Math.max(1, (grouped + 3) / 4 * 2), stride = passBytes / (calls * (m.cols() / 2));
+        int share = stride * (m.cols() / 2);
         float[] t = SCRATCH.get();
         for (int p = rowStart / PASS; p * PASS < rowEnd; p++) {
             int r0 = p * PASS;
             boolean whole = r0 >= rowStart && r0 + PASS <= rowEnd;
             int lo = Math.max(r0, rowStart), hi = Math.min(r0 + PASS, rowEnd);
+            int next = (p + 1 < passes ? p + 1 : p) * passBytes; // the last pass reads itself again
             for (int g = 0; g < grouped; g += 4) {
                 int i1 = Math.min(g + 1, n - 1), i2 = Math.min(g + 2, n - 1), i3 = Math.min(g + 3, n - 1);
                 for (int k = 0; k < 4; k++) {
@@ -140,6 +161,7 @@ final class RowLanes {
                     int d0 = whole ? g * outStride + r : 0, d1 = whole ? i1 * outStride + r : LANES;
                     int d2 = whole ? i2 * outStride + r : 2 * LANES, d3 = whole ? i3 * outStride + r : 3 * LANES;
                     int x0 = g * xStride, x1 = i1 * xStride, x2 = i2 * xStride, x3 = i3 * xStride;
+                    int ahead = next + (g / 4 * 2 + k / 2) * share;
                     // Every type takes lane groups k and k + 1 in one call on whole passes where 32 vectors fit.
                     boolean pair = PAIRS && whole;
                     switch (type) {
@@ -163,7 +185,7 @@ final class RowLanes {
                             if (pair) {
                                 MatVecQ4_K.group4x2(
                                         quants, scales, m.mins(), blocks, x, x0, x1, x2, x3, sums, g * per, i1 * per,
-                                        i2 * per, i3 * per, p, k, dst, d0, d1, d2, d3);
+                                        i2 * per, i3 * per, p, k, dst, d0, d1, d2, d3, ahead, stride);
                             } else {
                                 MatVecQ4_K.group4(
                                         quants, scales, m.mins(), blocks, x, x0, x1, x2, x3, sums, g * per, i1 * per,
@@ -174,7 +196,7 @@ final class RowLanes {
                             if (pair) {
                                 MatVecQ5_K.group4x2(
                                         quants, scales, m.mins(), blocks, x, x0, x1, x2, x3, sums, g * per, i1 * per,
-                                        i2 * per, i3 * per, p, k, dst, d0, d1, d2, d3);
+                                        i2 * per, i3 * per, p, k, dst, d0, d1, d2, d3, ahead, stride);
                             } else {
                                 MatVecQ5_K.group4(
                                         quants, scales, m.mins(), blocks, x, x0, x1, x2, x3, sums, g * per, i1 * per,
@@ -184,7 +206,8 @@ final class RowLanes {
                         default -> {
                             if (pair) {
                                 MatVecQ8_0.group4x2(
-                                        quants, scales, blocks, x, x0, x1, x2, x3, p, k, dst, d0, d1, d2, d3);
+                                        quants, scales, blocks, x, x0, x1, x2, x3, p, k, dst, d0, d1, d2, d3, ahead,
+                                        stride);
                             } else {
                                 MatVecQ8_0.group4(quants, scales, blocks, x, x0, x1, x2, x3, p, k, dst, d0, d1, d2, d3);
                             }

@@ -244,10 +244,11 @@ class MatVecTest {
     void groupedKernelsOnWholePassesHaveTheirScalarTwinsBits(Kind kind) {
         // Whole passes over every row, where a decode step's groups of four inputs write straight to the outputs (a
         // group of three repeating its last input into the same place) and, at 512 bits, take two lane groups per
-        // call: random row ranges seldom reach them.
+        // call and read the next pass ahead (4 to 12 inputs: two to six calls per pass share it): random row ranges
+        // seldom reach them.
         Random rnd = new Random(17 + kind.ordinal());
         try (Arena arena = Arena.ofConfined()) {
-            for (int n : new int[] {4, 7, 8}) {
+            for (int n : new int[] {4, 7, 8, 12}) {
                 int unit = kind.type.blockSize;
                 int cols = unit * (1 + rnd.nextInt(unit == 256 ? 3 : 6)), rows = 2 * RowLanes.PASS + rnd.nextInt(20);
                 Weights w = Weights.random(kind.type, rows, cols, false, rnd, arena);
