@@ -49,7 +49,6 @@ public class MatVecEachBench {
     private Arena arena;
     private KernelMatrix[] ws;
     private int next;
-    private KernelMatrix w;
     private float[] x;
     private float[] out;
 
@@ -58,7 +57,7 @@ public class MatVecEachBench {
         arena = Arena.ofShared();
         ws = new KernelMatrix[copies];
         for (int i = 0; i < copies; i++) ws[i] = KernelMatrix.of(BenchWeights.matrix(type, shape, arena));
-        w = ws[0];
+        KernelMatrix w = ws[0];
         x = BenchWeights.vector(n * w.cols(), 2);
         out = new float[n * w.rows()];
         float[] ref = new float[n * w.rows()];
@@ -74,6 +73,7 @@ public class MatVecEachBench {
 
     @Benchmark
     public float[] blocked() {
+        KernelMatrix w = nextCopy();
         int rows = w.rows(), cols = w.cols();
         for (int rb = 0; rb < rows; rb += 32) {
             int re = Math.min(rows, rb + 32);
@@ -84,17 +84,21 @@ public class MatVecEachBench {
 
     @Benchmark
     public float[] each() {
-        KernelMatrix m = ws[next];
-        next = next + 1 == copies ? 0 : next + 1;
+        KernelMatrix m = nextCopy();
         MatVec.applyEach(m, x, m.cols(), n, out, m.rows(), 0, m.rows());
         return out;
     }
 
     @Benchmark
     public float[] scalar() {
-        KernelMatrix m = ws[next];
-        next = next + 1 == copies ? 0 : next + 1;
+        KernelMatrix m = nextCopy();
         MatVec.scalarEach(m, x, m.cols(), n, out, m.rows(), 0, m.rows());
         return out;
+    }
+
+    private KernelMatrix nextCopy() {
+        KernelMatrix m = ws[next];
+        next = next + 1 == copies ? 0 : next + 1;
+        return m;
     }
 }
