@@ -357,6 +357,86 @@ public final class Model implements AutoCloseable {
         for (int i = 0; i < n; i++) sessions[i].appended(tokens[i]);
     }
 
+    /**
+     * Appends {@code tokens[i]} (one or more ids) to {@code sessions[i]} for every i below {@code n}; each session ends
+     * exactly as {@code sessions[i].append(tokens[i])} alone would leave it, whichever sessions share the call. Single
+     * tokens, and short prompts where the model multiplies a few inputs with its one-token kernels (up to 8 tokens on
+     * the quantized types that group inputs, such as Q8_0 and Q4_K), share passes over the weights: a server's step
+     * gives every running request its next token and every new request its short prompt in one pass, instead of a pass
+     * per prompt. Longer lists get passes of their own, as {@link Session#append} gives them.
+     *
+     * @throws IllegalArgumentException when a list is empty or does not fit its session, an id is out of range, or a
+     *     session is of another model or listed twice; then no session has changed
+     */
+    public void appendEach(Session[] sessions, int[][] tokens, int n) {
+        if (n < 1 || n > sessions.length || n > tokens.length) {
+            throw new IllegalArgumentException(
+                    "a step takes 1 to " + Math.min(sessions.length, tokens.length) + " sessions here, got " + n);
+        }
+        Forward[] forwards = new Forward[n];
+        for (int i = 0; i < n; i++) {
+            Session s = sessions[i];
+            if (s.model() != this) throw new IllegalArgumentException("session " + i + " belongs to another model");
+            forwards[i] = s.forward();
+            for (int j = 0; j < i; j++) {
+                if (forwards[j] == forwards[i]) throw new IllegalArgumentException("session " + i + " is listed twice");
+            }
+            int[] ids = tokens[i];
+            if (ids.length == 0) throw new IllegalArgumentException("no tokens to append to session " + i);
+            if (s.position() + ids.length > s.capacity()) {
+                throw new IllegalArgumentException("session " + i + " holds " + s.capacity() + " tokens; cannot append "
+                        + ids.length + " to its " + s.position());
+            }
+            for (int id : ids) {
+                if (id < 0 || id >= vocabSize()) {
+                    throw new IllegalArgumentException(
+                            "token id " + id + " is outside the vocabulary (0.." + (vocabSize() - 1) + ")");
+                }
+            }
+        }
+        locked(() -> {
+            if (decodeHost == null) decodeHost = Forward.decodeHost(model, parallel, contextLength());
+            int shared = decodeHost.stepRows();
+            Forward[] rows = new Forward[Forward.BATCH];
+            int[] ids = new int[Forward.BATCH];
+            try {
+                int r = 0, first = 0; // rows of the pass being filled, from sessions[first] on
+                for (int i = 0; i < n; i++) {
+                    if (tokens[i].length > shared) continue;
+                    if (r + tokens[i].length > Forward.BATCH) {
+                        sharedPass(sessions, tokens, first, i, shared, rows, ids, r);
+                        r = 0;
+                        first = i;
+                    }
+                    for (int id : tokens[i]) {
+                        rows[r] = forwards[i];
+                        ids[r++] = id;
+                    }
+                }
+                if (r > 0) sharedPass(sessions, tokens, first, n, shared, rows, ids, r);
+                for (int i = 0; i < n; i++) {
+                    if (tokens[i].length > shared) {
+                        forwards[i].prompt(tokens[i]);
+                        sessions[i].appended(tokens[i]);
+                    }
+                }
+            } catch (EngineException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
+            return null;
+        });
+    }
+
+    // One decode pass of r rows, for the sessions in [from, to) whose lists share passes; each is told at once, so that
+    // a failure in a later pass leaves no session half-told.
+    private void sharedPass(
+            Session[] sessions, int[][] tokens, int from, int to, int shared, Forward[] rows, int[] ids, int r) {
+        decodeHost.decode(rows, ids, r);
+        for (int j = from; j < to; j++) {
+            if (tokens[j].length <= shared) sessions[j].appended(tokens[j]);
+        }
+    }
+
     /** A sampler for a session driven by hand: {@code options}' filters and seed (its maxTokens and stop are unused). */
     public TokenSampler sampler(CompletionOptions options) {
         return new TokenSampler(options, vocabSize());

@@ -190,6 +190,12 @@ public final class Session {
         hasLogits = true;
     }
 
+    /** After {@link Model#appendEach} wrote this session's cache and logits for {@code ids}. */
+    void appended(int[] ids) {
+        System.arraycopy(ids, 0, tokens, position() - ids.length, ids.length);
+        hasLogits = true;
+    }
+
     Forward forward() {
         return forward;
     }

@@ -1,8 +1,10 @@
 package gpt2j.engine;
 
 import gpt2j.engine.kernels.Embedding;
+import gpt2j.engine.kernels.KernelMatrix;
 import gpt2j.engine.kernels.LayerNorm;
 import gpt2j.engine.kernels.MatMul;
+import gpt2j.engine.kernels.MatVec;
 import gpt2j.weights.Gpt2Config;
 import gpt2j.weights.Gpt2Weights;
 import java.util.Arrays;
@@ -50,6 +52,7 @@ public final class Forward {
     private final KvCache[] rowCache = new KvCache[BATCH];
     private final int[] rowPosition = new int[BATCH];
     private final boolean decodeHost; // rows are separate sequences: one-token kernels per row, never MatMul
+    private final int stepRows;
 
     // The pool's jobs, each with its operands: a block's per layer, and the head's for the last row or every row.
     private record Block(
@@ -116,6 +119,16 @@ public final class Forward {
                     new LinearJob(w.mlpDown(), hidden, inT, xb, w.mlpDownBias(), x, null, decodeHost));
         }
         headLast = new LinearJob(model.head, xb, inT, logits, null, null, null, decodeHost);
+        stepRows = groupsEveryInput(model) ? LinearJob.FEW_ROWS : 1;
+    }
+
+    private static boolean groupsEveryInput(Gpt2Model model) {
+        for (Gpt2Model.Layer w : model.layers) {
+            for (KernelMatrix k : new KernelMatrix[] {w.qkv(), w.attnOut(), w.mlpUp(), w.mlpDown()}) {
+                if (!MatVec.groupsInputs(k)) return false;
+            }
+        }
+        return true;
     }
 
     public Gpt2Model model() {
@@ -232,28 +245,51 @@ public final class Forward {
     }
 
     /**
-     * One token for each of {@code n} sequences in one pass over the weights: {@code sequences[i]} (each with its own
-     * cache, at its own position) takes {@code tokens[i]}; afterwards each sequence's {@link #logits()} predicts its
-     * next token.
+     * One pass over the weights for {@code n} rows, each a token of a sequence at its own position, in its own cache:
+     * row i gives {@code tokens[i]} to {@code sequences[i]}. A sequence has one row (a decode step) or a run of
+     * consecutive rows (a short prompt, its tokens in order); afterwards each sequence's {@link #logits()} predicts the
+     * token after its last row, the only row whose logits are computed.
      * Every row goes through the one-token kernels, a block of weight rows at a time for all of the rows while the block
      * is in cache, so a row's numbers are exactly what {@link #next} would give that sequence alone, whatever else
-     * shares the pass.
+     * shares the pass; a run of up to {@link #stepRows()} rows gets what {@link #prompt} would give those tokens.
      */
     public void decode(Forward[] sequences, int[] tokens, int n) {
         if (!decodeHost) throw new IllegalStateException("not a decode host");
-        if (n < 1 || n > BATCH) throw new EngineException("a decode step takes 1 to " + BATCH + " sequences, got " + n);
+        if (n < 1 || n > BATCH) throw new EngineException("a decode step takes 1 to " + BATCH + " rows, got " + n);
         for (int i = 0; i < n; i++) {
             Forward f = sequences[i];
             if (f.model != model) throw new EngineException("every sequence of a decode step must run the same model");
-            if (f.position() >= f.contextLength()) throw new EngineException("sequence " + i + " has a full context");
+            boolean continues = i > 0 && sequences[i - 1] == f;
+            for (int j = 0; j < i && !continues; j++) {
+                if (sequences[j] == f) throw new EngineException("row " + i + " continues a sequence out of order");
+            }
+            int position = continues ? rowPosition[i - 1] + 1 : f.position();
+            if (position >= f.contextLength()) throw new EngineException("row " + i + " finds its context full");
             checkToken(tokens[i]);
-            embed(tokens[i], i, f.position());
             rowCache[i] = f.cache;
-            rowPosition[i] = f.position();
+            rowPosition[i] = position;
         }
+        for (int i = 0; i < n; i++) embed(tokens[i], i, rowPosition[i]);
         layers(n);
-        allLogits(n);
-        for (int i = 0; i < n; i++) System.arraycopy(batchLogits, i * vocab, sequences[i].logits, 0, vocab);
+        int m = 0; // each sequence's last row, in order
+        for (int i = 0; i < n; i++) {
+            if (i == n - 1 || sequences[i + 1] != sequences[i]) finalNorm(i, m++);
+        }
+        headAll().run(parallel, m);
+        for (int i = 0, k = 0; i < n; i++) {
+            if (i == n - 1 || sequences[i + 1] != sequences[i]) {
+                System.arraycopy(batchLogits, k++ * vocab, sequences[i].logits, 0, vocab);
+            }
+        }
+    }
+
+    /**
+     * The most rows one sequence may have in a {@link #decode} pass and still get exactly what its own {@link #prompt}
+     * would give: a prompt of a few tokens takes the one-token kernels where every layer matrix multiplies a group of
+     * inputs with them (LinearJob.FEW_ROWS); elsewhere it takes the batched kernels, so only single tokens match.
+     */
+    public int stepRows() {
+        return stepRows;
     }
 
     // This sequence's rows: n consecutive positions of its own cache.
@@ -301,12 +337,17 @@ public final class Forward {
 
     // Logits of all n positions of the last batch into batchLogits.
     private void allLogits(int n) {
+        for (int i = 0; i < n; i++) finalNorm(i, i);
+        headAll().run(parallel, n);
+    }
+
+    // The head over the rows of xb into batchLogits, both made on first use.
+    private LinearJob headAll() {
         if (batchLogits == null) {
             batchLogits = new float[BATCH * vocab];
             headAll = new LinearJob(model.head, xb, inT, batchLogits, null, null, null, decodeHost);
         }
-        for (int i = 0; i < n; i++) finalNorm(i, i);
-        headAll.run(parallel, n);
+        return headAll;
     }
 
     private void finalNorm(int from, int to) {

@@ -119,4 +119,78 @@ class SessionStepTest {
             }
         }
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"f32", "f16", "q8_0", "q4_0"})
+    void promptsAndTokensInOneStepGiveEachSessionItsOwnBits(String type) {
+        // Short prompts share the step's pass on the types whose one-token kernels take groups of inputs (and take them
+        // alone too); a long prompt, and every prompt on F32 and F16, gets its own batched pass (whose sums run in
+        // another order than F16's one-token kernel's). Each session must end with the bits of its own append,
+        // whatever shares the step; nine prompts of eight tokens overflow one pass's rows.
+        try (Model m = type.equals("f32")
+                ? null
+                : Model.open(
+                        ModelTest.FIXTURE.resolve("model"),
+                        ModelOptions.builder().threads(2).weightType(type).build())) {
+            Model model = m == null ? ModelTest.model : m;
+            int[] t = ModelTest.tokens;
+            int[][] before = {{}, java.util.Arrays.copyOf(t, 3), {}, java.util.Arrays.copyOf(t, 4), {}};
+            int[][] step = {
+                java.util.Arrays.copyOfRange(t, 0, 5),
+                {t[3]},
+                java.util.Arrays.copyOfRange(t, 0, 12),
+                java.util.Arrays.copyOfRange(t, 4, 12),
+                {t[0]}
+            };
+            int n = step.length;
+            Session[] together = new Session[n];
+            Session[] alone = new Session[n];
+            for (int i = 0; i < n; i++) {
+                together[i] = model.newSession();
+                alone[i] = model.newSession();
+                if (before[i].length > 0) {
+                    together[i].append(before[i]);
+                    alone[i].append(before[i]);
+                }
+            }
+            model.appendEach(together, step, n);
+            for (int i = 0; i < n; i++) {
+                alone[i].append(step[i]);
+                assertArrayEquals(alone[i].logits(), together[i].logits(), type + ", session " + i);
+                assertArrayEquals(alone[i].tokens(), together[i].tokens(), type + ", session " + i);
+            }
+            if (m == null) {
+                // the shared pass against the float64 reference: the 5-token prompt's next token
+                assertEquals(ModelTest.referenceLogProb(4, t[5]), together[0].logProb(t[5]), 1e-4);
+            }
+            int[][] next = new int[n][];
+            for (int i = 0; i < n; i++) next[i] = new int[] {t[together[i].position()]};
+            model.appendEach(together, next, n);
+            for (int i = 0; i < n; i++) {
+                alone[i].append(next[i]);
+                assertArrayEquals(alone[i].logits(), together[i].logits(), type + ", session " + i + ", next step");
+            }
+
+            Session[] nine = new Session[9];
+            int[][] prompts = new int[9][];
+            for (int i = 0; i < 9; i++) {
+                nine[i] = model.newSession();
+                prompts[i] = java.util.Arrays.copyOfRange(t, i, i + 8);
+            }
+            model.appendEach(nine, prompts, 9);
+            for (int i = 0; i < 9; i++) {
+                Session own = model.newSession();
+                own.append(prompts[i]);
+                assertArrayEquals(own.logits(), nine[i].logits(), type + ", prompt " + i + " of nine");
+            }
+
+            int[] positions = new int[n];
+            for (int i = 0; i < n; i++) positions[i] = together[i].position();
+            int[][] bad = {{t[1]}, {}, {t[2]}, {t[3]}, {t[4]}};
+            assertThrows(IllegalArgumentException.class, () -> model.appendEach(together, bad, n));
+            int[][] outside = {{t[1]}, {t[1], model.vocabSize()}, {t[2]}, {t[3]}, {t[4]}};
+            assertThrows(IllegalArgumentException.class, () -> model.appendEach(together, outside, n));
+            for (int i = 0; i < n; i++) assertEquals(positions[i], together[i].position(), "unchanged after an error");
+        }
+    }
 }

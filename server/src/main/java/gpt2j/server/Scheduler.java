@@ -10,10 +10,11 @@ import java.util.concurrent.TimeUnit;
  * Continuous batching: up to {@code slots} sequences run at once, each in its own {@link Session} (its own KV cache);
  * requests wait in a bounded queue and join the running batch between decode steps, and leave it as soon as they
  * finish. Each step reads one chunk of at most {@link #PREFILL_CHUNK} prompt tokens for each sequence still reading
- * its prompt (so a long new prompt delays the others by one chunk per step, never by its whole length), then gives
- * every generating sequence its next token in one pass over the weights ({@link Model#appendEach}). A sequence's
- * results depend only on its own request: its prompt is always cut into the same chunks, and a row of a decode step
- * does not depend on the other rows. One thread runs the loop; everything else talks to it through the queue.
+ * its prompt (so a long new prompt delays the others by one chunk per step, never by its whole length; short chunks of
+ * several new requests share one pass), then gives every generating sequence its next token in one pass over the
+ * weights ({@link Model#appendEach}). A sequence's results depend only on its own request: its prompt is always cut
+ * into the same chunks, and appendEach gives each session what that session alone would compute. One thread runs the
+ * loop; everything else talks to it through the queue.
  */
 final class Scheduler implements AutoCloseable {
 
@@ -26,6 +27,9 @@ final class Scheduler implements AutoCloseable {
     private final Metrics metrics;
     private final Session[] stepSessions;
     private final int[] stepTokens;
+    private final int[][] stepChunks;
+    private final Sequence[] stepSequences;
+    private final int[] stepPositions;
     private final Thread loop;
     private volatile boolean accepting = true;
     private volatile boolean stopping;
@@ -40,6 +44,9 @@ final class Scheduler implements AutoCloseable {
         this.queue = new ArrayBlockingQueue<>(queueCapacity);
         this.stepSessions = new Session[slots];
         this.stepTokens = new int[slots];
+        this.stepChunks = new int[slots][];
+        this.stepSequences = new Sequence[slots];
+        this.stepPositions = new int[slots];
         this.loop = Thread.ofPlatform().name("gpt2j-scheduler").daemon().start(this::run);
     }
 
@@ -112,23 +119,47 @@ final class Scheduler implements AutoCloseable {
         throw new IllegalStateException("no free slot");
     }
 
-    /** One step: a prompt chunk for each sequence still reading, one token for each generating sequence. */
+    /**
+     * One step: a prompt chunk for each sequence still reading, then one token for each generating sequence. The
+     * chunks go through one {@link Model#appendEach}, where new requests' short prompts share a pass over the weights
+     * (a pass per prompt made the last of several requests that arrived together wait for all the others' passes), so
+     * a sequence that finishes its prompt gets its first token in this step's decode pass. A prompt scored as it is
+     * read (echo with logprobs) is read on its own.
+     */
     private void step() {
-        int decoding = 0;
+        int prompts = 0;
         for (int i = 0; i < running.length; i++) {
             Sequence s = running[i];
-            if (s == null) continue;
+            if (s == null || s.prefillDone()) continue;
             if (s.cancelled()) {
                 running[i] = null;
                 continue;
             }
             try {
-                if (!s.prefillDone()) {
+                if (s.scoresPrompt()) {
                     int before = s.prefilled;
                     s.prefill(PREFILL_CHUNK);
                     metrics.prompt(s.prefilled - before);
-                    if (!s.prefillDone()) continue;
+                } else {
+                    stepSequences[prompts] = s;
+                    stepSessions[prompts] = s.session;
+                    stepChunks[prompts++] = s.nextChunk(PREFILL_CHUNK);
                 }
+            } catch (RuntimeException e) {
+                s.fail(ApiException.internal("generation failed: " + e.getMessage()));
+                running[i] = null;
+            }
+        }
+        if (prompts > 0) prefill(prompts);
+        int decoding = 0;
+        for (int i = 0; i < running.length; i++) {
+            Sequence s = running[i];
+            if (s == null || !s.prefillDone()) continue;
+            if (s.cancelled()) {
+                running[i] = null;
+                continue;
+            }
+            try {
                 if (sample(s)) {
                     stepSessions[decoding] = s.session;
                     stepTokens[decoding++] = s.lastToken;
@@ -144,6 +175,35 @@ final class Scheduler implements AutoCloseable {
         long start = System.nanoTime();
         model.appendEach(stepSessions, stepTokens, decoding);
         metrics.decodeStep(decoding, System.nanoTime() - start);
+    }
+
+    /** The step's prompt chunks in one appendEach; when that fails, each again alone, so that only a bad one fails. */
+    private void prefill(int prompts) {
+        for (int r = 0; r < prompts; r++) stepPositions[r] = stepSessions[r].position();
+        try {
+            model.appendEach(stepSessions, stepChunks, prompts);
+        } catch (RuntimeException e) {
+            for (int r = 0; r < prompts; r++) {
+                if (stepSessions[r].position() != stepPositions[r]) continue; // read before the failure
+                try {
+                    model.appendEach(new Session[] {stepSessions[r]}, new int[][] {stepChunks[r]}, 1);
+                } catch (RuntimeException alone) {
+                    Sequence s = stepSequences[r];
+                    s.fail(ApiException.internal("generation failed: " + alone.getMessage()));
+                    for (int i = 0; i < running.length; i++) if (running[i] == s) running[i] = null;
+                    stepSequences[r] = null;
+                }
+            }
+        }
+        for (int r = 0; r < prompts; r++) {
+            Sequence s = stepSequences[r];
+            if (s != null) {
+                s.prefilled(stepChunks[r].length);
+                metrics.prompt(stepChunks[r].length);
+            }
+            stepSequences[r] = null;
+            stepChunks[r] = null;
+        }
     }
 
     /** Samples and reports one token; returns whether the sequence goes on. */

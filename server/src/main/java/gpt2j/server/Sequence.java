@@ -85,7 +85,23 @@ final class Sequence {
         return prefilled == prompt.length;
     }
 
-    /** Reads the next chunk of the prompt into the session (scoring it when the prompt is echoed with logprobs). */
+    /** Whether the prompt is scored as it is read (echo with logprobs): then {@link #prefill} reads it. */
+    boolean scoresPrompt() {
+        return echo != null;
+    }
+
+    /** The next chunk of the prompt, for the scheduler to append; {@link #prefilled} tells this sequence it is read. */
+    int[] nextChunk(int chunk) {
+        return Arrays.copyOfRange(prompt, prefilled, Math.min(prompt.length, prefilled + chunk));
+    }
+
+    /** After the scheduler appended the next {@code count} prompt tokens to the session. */
+    void prefilled(int count) {
+        prefilled += count;
+        if (prefillDone() && request.echo()) sendEcho();
+    }
+
+    /** Reads the next chunk of the prompt into the session, scoring it (echo with logprobs). */
     void prefill(int chunk) {
         int from = prefilled, to = Math.min(prompt.length, from + chunk);
         int[] part = Arrays.copyOfRange(prompt, from, to);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import gpt2j.api.ModelOptions;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -97,7 +98,34 @@ class CompletionServerTest {
         }
     }
 
+    @Test
+    void newRequestsShortPromptsShareAPassWithoutChangingTheirTokens() throws Exception {
+        // On Q8_0 weights the short prompts of requests that arrive together are read in one pass (on the embedded
+        // model's F16 each gets its own): eight at once must still give each request its tokens alone.
+        try (TestServer q8 = new TestServer(
+                ServerOptions.defaults().withParallel(8),
+                ModelOptions.builder().threads(2).weightType("q8_0").build())) {
+            List<String> prompts = new ArrayList<>();
+            for (JsonNode g : reference.get("greedy"))
+                prompts.add(g.get("prompt").asText());
+            List<String> alone = new ArrayList<>();
+            for (String p : prompts) alone.add(greedy(q8, p));
+            for (int round = 0; round < 2; round++) {
+                try (ExecutorService pool = Executors.newFixedThreadPool(prompts.size())) {
+                    List<Future<String>> together = new ArrayList<>();
+                    for (String p : prompts) together.add(pool.submit(() -> greedy(q8, p)));
+                    for (int i = 0; i < prompts.size(); i++)
+                        assertEquals(alone.get(i), together.get(i).get(), prompts.get(i));
+                }
+            }
+        }
+    }
+
     private static String greedy(String prompt) throws Exception {
+        return greedy(s, prompt);
+    }
+
+    private static String greedy(TestServer s, String prompt) throws Exception {
         JsonNode r = s.complete("{\"prompt\": " + TestServer.JSON.writeValueAsString(prompt)
                 + ", \"max_tokens\": 16, \"temperature\": 0}");
         assertEquals("length", r.get("choices").get(0).get("finish_reason").asText());

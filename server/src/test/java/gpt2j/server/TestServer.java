@@ -22,7 +22,11 @@ final class TestServer implements AutoCloseable {
     final HttpClient client = HttpClient.newHttpClient();
 
     TestServer(ServerOptions options) throws IOException {
-        model = Model.open(MODEL, ModelOptions.builder().threads(2).build());
+        this(options, ModelOptions.builder().threads(2).build());
+    }
+
+    TestServer(ServerOptions options, ModelOptions modelOptions) throws IOException {
+        model = Model.open(MODEL, modelOptions);
         try {
             server = CompletionServer.start(model, "default", options.withPort(0));
         } catch (IOException | RuntimeException e) {
