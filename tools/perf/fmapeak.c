@@ -35,8 +35,10 @@ int main(int argc, char **argv) {
         double t0 = omp_get_wtime(), total = 0;
 #pragma omp parallel reduction(+:total)
         {
-            vec acc[CHAINS], m, a;
-            for (int j = 0; j < LANES; j++) { m[j] = 0.999999f; a[j] = 1e-7f * (float)(omp_get_thread_num() + 1); }
+            vec acc[CHAINS];
+            /* built by vector arithmetic, not lane by lane, so that they stay in registers: as a memory operand the
+               addend held the loop to ~57% of the FMA rate on an Intel Xeon (Ice Lake: 100 against 175 GFLOP/s) */
+            vec m = (vec){0} + 0.999999f, a = (vec){0} + 1e-7f * (float)(omp_get_thread_num() + 1);
             for (int c = 0; c < CHAINS; c++) acc[c] = a * (float)c;
             for (long i = 0; i < iters; i++)
                 for (int c = 0; c < CHAINS; c++) acc[c] = acc[c] * m + a; /* contracted to one FMA (-ffp-contract) */
