@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Load test of an OpenAI-compatible completion server on loopback: aggregate generated tokens/s and time to first
-token with C concurrent clients, each sending requests back to back for a fixed number of rounds.
+token with C concurrent clients, each sending requests back to back for a fixed number of rounds, and the gaps between
+a stream's successive tokens (inter-token latency).
 
     python3 tools/perf/serve_load.py --url http://127.0.0.1:8080 --clients 1,4,8 --requests 4 --max-tokens 64
 
@@ -27,7 +28,7 @@ def one_request(url, prompt, max_tokens, timeout):
                        "stream_options": {"include_usage": True}}).encode()
     req = urllib.request.Request(url + "/v1/completions", data=body, headers={"Content-Type": "application/json"})
     start = time.perf_counter()
-    first, tokens, usage = None, 0, None
+    first, tokens, usage, last, gaps = None, 0, None, None, []
     with urllib.request.urlopen(req, timeout=timeout) as r:
         for raw in r:
             line = raw.decode("utf-8").strip()
@@ -39,22 +40,27 @@ def one_request(url, prompt, max_tokens, timeout):
             for c in chunk.get("choices", []):
                 if c.get("text"):
                     tokens += 1
+                    now = time.perf_counter()
                     if first is None:
-                        first = time.perf_counter() - start
-    return first if first is not None else float("nan"), usage or tokens, time.perf_counter() - start
+                        first = now - start
+                    else:
+                        gaps.append(now - last)
+                    last = now
+    return first if first is not None else float("nan"), usage or tokens, gaps
 
 
 def level(url, clients, requests, max_tokens, timeout):
-    ttfts, counts, errors = [], [], []
+    ttfts, counts, errors, gaps = [], [], [], []
     lock = threading.Lock()
 
     def client(k):
         for i in range(requests):
             try:
-                ttft, n, _ = one_request(url, PROMPTS[(k + i) % len(PROMPTS)], max_tokens, timeout)
+                ttft, n, g = one_request(url, PROMPTS[(k + i) % len(PROMPTS)], max_tokens, timeout)
                 with lock:
                     ttfts.append(ttft)
                     counts.append(n)
+                    gaps.extend(g)
             except Exception as e:  # noqa: BLE001 - counted and reported
                 with lock:
                     errors.append(str(e))
@@ -67,10 +73,13 @@ def level(url, clients, requests, max_tokens, timeout):
         t.join()
     wall = time.perf_counter() - start
     ttfts.sort()
+    gaps.sort()
     return {"clients": clients, "requests": len(counts), "errors": len(errors), "tokens": sum(counts),
             "wall_s": round(wall, 3), "tokens_per_s": round(sum(counts) / wall, 2),
             "ttft_p50_ms": round(1000 * statistics.median(ttfts), 1) if ttfts else None,
-            "ttft_p99_ms": round(1000 * ttfts[min(len(ttfts) - 1, int(0.99 * len(ttfts)))], 1) if ttfts else None}
+            "ttft_p99_ms": round(1000 * ttfts[min(len(ttfts) - 1, int(0.99 * len(ttfts)))], 1) if ttfts else None,
+            "itl_p50_ms": round(1000 * statistics.median(gaps), 1) if gaps else None,
+            "itl_p99_ms": round(1000 * gaps[min(len(gaps) - 1, int(0.99 * len(gaps)))], 1) if gaps else None}
 
 
 def main():
