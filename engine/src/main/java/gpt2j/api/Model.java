@@ -325,36 +325,21 @@ public final class Model implements AutoCloseable {
     }
 
     /**
-     * Appends {@code tokens[i]} to {@code sessions[i]} for every i below {@code n}, all in one pass over the weights
-     * (continuous batching: each session at its own position, in its own cache). A session's results do not depend on
+     * Appends {@code tokens[i]} to {@code sessions[i]} for every i below {@code n}, in one pass over the weights (up to
+     * 64 sessions a pass; continuous batching: each session at its own position, in its own cache), as the list form
+     * below does with one id per list. A session's results do not depend on
      * which other sessions share the step: each is computed by the one-token kernels, exactly as {@link Session#append}
      * of that one token would compute it, while the weights are read once for all of them.
      *
      * @throws IllegalArgumentException when a session is full, of another model, listed twice, or a token is out of range
      */
     public void appendEach(Session[] sessions, int[] tokens, int n) {
-        if (n < 1 || n > Forward.BATCH) {
-            throw new IllegalArgumentException("a step takes 1 to " + Forward.BATCH + " sessions, got " + n);
+        if (n < 1 || n > tokens.length) {
+            throw new IllegalArgumentException("a step takes 1 to " + tokens.length + " sessions here, got " + n);
         }
-        Forward[] rows = new Forward[n];
-        for (int i = 0; i < n; i++) {
-            if (sessions[i].model() != this)
-                throw new IllegalArgumentException("session " + i + " belongs to another model");
-            rows[i] = sessions[i].forward();
-            for (int j = 0; j < i; j++) {
-                if (rows[j] == rows[i]) throw new IllegalArgumentException("session " + i + " is listed twice");
-            }
-        }
-        locked(() -> {
-            if (decodeHost == null) decodeHost = Forward.decodeHost(model, parallel, contextLength());
-            try {
-                decodeHost.decode(rows, tokens, n);
-            } catch (EngineException e) {
-                throw new IllegalArgumentException(e.getMessage(), e);
-            }
-            return null;
-        });
-        for (int i = 0; i < n; i++) sessions[i].appended(tokens[i]);
+        int[][] lists = new int[n][];
+        for (int i = 0; i < n; i++) lists[i] = new int[] {tokens[i]};
+        appendEach(sessions, lists, n);
     }
 
     /**

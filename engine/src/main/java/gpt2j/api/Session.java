@@ -184,12 +184,6 @@ public final class Session {
         return model;
     }
 
-    /** After {@link Model#appendEach} wrote this session's cache and logits for {@code id}. */
-    void appended(int id) {
-        tokens[position() - 1] = id;
-        hasLogits = true;
-    }
-
     /** After {@link Model#appendEach} wrote this session's cache and logits for {@code ids}. */
     void appended(int[] ids) {
         System.arraycopy(ids, 0, tokens, position() - ids.length, ids.length);
