@@ -22,5 +22,6 @@ cp "$root/cli/target/gpt2j.jar" "$work/b.jar"
 flags=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xmn16m -Xss4m)
 { read -r thp </sys/kernel/mm/transparent_hugepage/enabled; } 2>/dev/null && [[ $thp == *"[madvise]"* ]] &&
   flags+=(-XX:+UseTransparentHugePages)
-"$JAVA_HOME/bin/java" "${flags[@]}" "$root/tools/perf/PassAb.java" "$model" "$threads" "${ROUNDS:-40}" \
+# JAVA_OPTS adds JVM options to both sides, e.g. -Dgpt2.vectorBits=256.
+"$JAVA_HOME/bin/java" "${flags[@]}" ${JAVA_OPTS:-} "$root/tools/perf/PassAb.java" "$model" "$threads" "${ROUNDS:-40}" \
   "${PROMPT:-128}" "${GEN:-0}" "$work/a.jar" "$work/b.jar" 2> >(grep -v '^WARNING: Using incubator modules' >&2)
