@@ -101,7 +101,7 @@ public class MatMulRareBench {
         for (int rb = 0; rb < rows; rb += MatMul.ROW_BLOCK) {
             int re = Math.min(rows, rb + MatMul.ROW_BLOCK);
             MatVecDecoded.dequantize(w.type(), w.weight().tensor().data(), cols, rb, re, panel);
-            MatMulF32.apply(panel, cols, xT, n, out, rows, rb, re, lanes);
+            MatMulF32.apply(panel, 0, cols, xT, n, out, rows, rb, re, lanes);
         }
         return out;
     }

@@ -3,16 +3,19 @@ package gpt2j.engine.kernels;
 import static gpt2j.engine.kernels.Simd.F;
 import static gpt2j.engine.kernels.Simd.LE_FLOAT;
 
+import gpt2j.weights.GgmlType;
 import gpt2j.weights.WeightMatrix;
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.Reference;
+import java.util.Objects;
 import jdk.incubator.vector.FloatVector;
 
 /**
  * Y = X W^T for a batch of input vectors (the prompt pass). The caller transposes X once per matrix
  * ({@link #transpose}) so that tokens lie along vector lanes; each call computes output rows [rowStart, rowEnd) of
  * every token into out (n, rows) row-major, and threading is the caller's. Row-major weights of every type are
- * turned into a per-thread float panel {@link #ROW_BLOCK} rows at a time (a copy for F32, a dequantization for every
- * other type), which {@link MatMulF32} multiplies while it sits in L1/L2.
+ * turned into a per-thread float panel {@link #ROW_BLOCK} rows at a time (a dequantization, or for F32 a copy), which
+ * {@link MatMulF32} multiplies while it sits in L1/L2; F32 rows that whole tiles cover are multiplied where they lie.
  */
 public final class MatMul {
 
@@ -86,11 +89,27 @@ public final class MatMul {
             return;
         }
         Scratch s = SCRATCH.get().fit(ROW_BLOCK * cols).fitLanes(MatMulF32.lanes(n));
+        long rowBytes = (long) cols * Float.BYTES;
+        long mapped =
+                w.type() == GgmlType.F32 ? mappedAddress(data, rowStart * rowBytes, (rowEnd - rowStart) * rowBytes) : 0;
         for (int rb = rowStart; rb < rowEnd; rb += ROW_BLOCK) {
             int re = Math.min(rowEnd, rb + ROW_BLOCK);
-            dequantize(m, rb, re, s.panel);
-            MatMulF32.apply(s.panel, cols, xT, n, out, rows, rb, re, s.lanes);
+            // Each F32 weight meets all of a panel's tokens in one tile, so copying it first would only put a pass
+            // over memory between the file and the arithmetic.
+            boolean inPlace = mapped != 0 && MatMulF32.wholeTiles(n, re - rb);
+            if (!inPlace) dequantize(m, rb, re, s.panel);
+            long at = inPlace ? mapped + (rb - rowStart) * rowBytes : 0;
+            MatMulF32.apply(s.panel, at, cols, xT, n, out, rows, rb, re, s.lanes);
         }
+        Reference.reachabilityFence(data); // read by address above
+    }
+
+    /** The address of bytes [from, from + size) of native w, checked once (0 if w is not native). */
+    private static long mappedAddress(MemorySegment w, long from, long size) {
+        if (!w.isNative()) return 0;
+        Objects.checkFromIndexSize(from, size, w.byteSize());
+        if (!w.scope().isAlive()) throw new IllegalStateException("the weights' memory is already unmapped");
+        return w.address() + from;
     }
 
     /** Rows [r0, r1) of a row-major w as floats, row-major from offset 0 of panel. */

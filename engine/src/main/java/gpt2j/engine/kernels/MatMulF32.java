@@ -1,6 +1,8 @@
 package gpt2j.engine.kernels;
 
 import static gpt2j.engine.kernels.Simd.F;
+import static gpt2j.engine.kernels.Simd.LE_FLOAT;
+import static gpt2j.engine.kernels.Simd.MEMORY;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
@@ -35,10 +37,29 @@ final class MatMulF32 {
     }
 
     /**
-     * out[t * rows + r] for panel rows r - r0, r in [r0, r1) (at most {@link MatMul#ROW_BLOCK}), tokens t < n; tmp holds
-     * {@link #lanes}(n) floats.
+     * Whether {@link #apply} covers n tokens of a panel of that many rows with whole six-row, four-vector tiles alone,
+     * so that it can read F32 weights where they lie instead of from the panel.
      */
-    static void apply(float[] panel, int cols, float[] xT, int n, float[] out, int rows, int r0, int r1, float[] tmp) {
+    static boolean wholeTiles(int n, int panelRows) {
+        return VECTORS == 4 && MatMul.padded(n) % (VECTORS * F.length()) == 0 && panelRows % ROWS == 0;
+    }
+
+    /**
+     * out[t * rows + r] for panel rows r - r0, r in [r0, r1) (at most {@link MatMul#ROW_BLOCK}), tokens t < n; tmp holds
+     * {@link #lanes}(n) floats. The rows are the panel's, or where {@link #wholeTiles} allows, F32 rows at the checked
+     * native address {@code mapped} (0: none).
+     */
+    static void apply(
+            float[] panel,
+            long mapped,
+            int cols,
+            float[] xT,
+            int n,
+            float[] out,
+            int rows,
+            int r0,
+            int r1,
+            float[] tmp) {
         int step = F.length();
         int stride = MatMul.padded(n);
         int r = r0;
@@ -53,8 +74,14 @@ final class MatMulF32 {
                 int k1 = Math.min(cols, k0 + SLAB);
                 for (int i = 0, o = 0; i < tiles; i++) {
                     for (int t = 0; t < full; t += width, o += tile) {
-                        if (VECTORS == 4) rows6x4(panel, i * ROWS * cols, cols, k0, k1, xT, stride, t, tmp, o);
-                        else rows6x2(panel, i * ROWS * cols, cols, k0, k1, xT, stride, t, tmp, o);
+                        if (mapped != 0) {
+                            long p0 = mapped + (long) i * ROWS * cols * Float.BYTES;
+                            rows6x4(p0, cols, k0, k1, xT, stride, t, tmp, o);
+                        } else if (VECTORS == 4) {
+                            rows6x4(panel, i * ROWS * cols, cols, k0, k1, xT, stride, t, tmp, o);
+                        } else {
+                            rows6x2(panel, i * ROWS * cols, cols, k0, k1, xT, stride, t, tmp, o);
+                        }
                     }
                 }
             }
@@ -140,6 +167,95 @@ final class MatMulF32 {
             e2 = u2.fma(w, e2);
             e3 = u3.fma(w, e3);
             w = FloatVector.broadcast(F, p[p5 + c]);
+            f0 = u0.fma(w, f0);
+            f1 = u1.fma(w, f1);
+            f2 = u2.fma(w, f2);
+            f3 = u3.fma(w, f3);
+        }
+        a0.intoArray(tmp, o);
+        a1.intoArray(tmp, o + step);
+        a2.intoArray(tmp, o + 2 * step);
+        a3.intoArray(tmp, o + 3 * step);
+        b0.intoArray(tmp, o + 4 * step);
+        b1.intoArray(tmp, o + 5 * step);
+        b2.intoArray(tmp, o + 6 * step);
+        b3.intoArray(tmp, o + 7 * step);
+        c0.intoArray(tmp, o + 8 * step);
+        c1.intoArray(tmp, o + 9 * step);
+        c2.intoArray(tmp, o + 10 * step);
+        c3.intoArray(tmp, o + 11 * step);
+        d0.intoArray(tmp, o + 12 * step);
+        d1.intoArray(tmp, o + 13 * step);
+        d2.intoArray(tmp, o + 14 * step);
+        d3.intoArray(tmp, o + 15 * step);
+        e0.intoArray(tmp, o + 16 * step);
+        e1.intoArray(tmp, o + 17 * step);
+        e2.intoArray(tmp, o + 18 * step);
+        e3.intoArray(tmp, o + 19 * step);
+        f0.intoArray(tmp, o + 20 * step);
+        f1.intoArray(tmp, o + 21 * step);
+        f2.intoArray(tmp, o + 22 * step);
+        f3.intoArray(tmp, o + 23 * step);
+    }
+
+    /**
+     * {@link #rows6x4} on F32 rows at native address p0, read through {@link Simd#MEMORY}: F32 weights multiplied where
+     * they are mapped, not first copied into a panel (a prompt pass of the 124M F32 GGUF 1.10x, docs/KERNELS.md).
+     */
+    private static void rows6x4(long p0, int cols, int k0, int k1, float[] xT, int stride, int t, float[] tmp, int o) {
+        int step = F.length();
+        FloatVector a0 = FloatVector.fromArray(F, tmp, o), a1 = FloatVector.fromArray(F, tmp, o + step);
+        FloatVector a2 = FloatVector.fromArray(F, tmp, o + 2 * step), a3 = FloatVector.fromArray(F, tmp, o + 3 * step);
+        FloatVector b0 = FloatVector.fromArray(F, tmp, o + 4 * step), b1 = FloatVector.fromArray(F, tmp, o + 5 * step);
+        FloatVector b2 = FloatVector.fromArray(F, tmp, o + 6 * step), b3 = FloatVector.fromArray(F, tmp, o + 7 * step);
+        FloatVector c0 = FloatVector.fromArray(F, tmp, o + 8 * step), c1 = FloatVector.fromArray(F, tmp, o + 9 * step);
+        FloatVector c2 = FloatVector.fromArray(F, tmp, o + 10 * step),
+                c3 = FloatVector.fromArray(F, tmp, o + 11 * step);
+        FloatVector d0 = FloatVector.fromArray(F, tmp, o + 12 * step),
+                d1 = FloatVector.fromArray(F, tmp, o + 13 * step);
+        FloatVector d2 = FloatVector.fromArray(F, tmp, o + 14 * step),
+                d3 = FloatVector.fromArray(F, tmp, o + 15 * step);
+        FloatVector e0 = FloatVector.fromArray(F, tmp, o + 16 * step),
+                e1 = FloatVector.fromArray(F, tmp, o + 17 * step);
+        FloatVector e2 = FloatVector.fromArray(F, tmp, o + 18 * step),
+                e3 = FloatVector.fromArray(F, tmp, o + 19 * step);
+        FloatVector f0 = FloatVector.fromArray(F, tmp, o + 20 * step),
+                f1 = FloatVector.fromArray(F, tmp, o + 21 * step);
+        FloatVector f2 = FloatVector.fromArray(F, tmp, o + 22 * step),
+                f3 = FloatVector.fromArray(F, tmp, o + 23 * step);
+        long rowBytes = (long) cols * Float.BYTES;
+        long p1 = p0 + rowBytes, p2 = p1 + rowBytes, p3 = p2 + rowBytes, p4 = p3 + rowBytes, p5 = p4 + rowBytes;
+        for (int c = k0, xo = t + k0 * stride; c < k1; c++, xo += stride) {
+            FloatVector u0 = FloatVector.fromArray(F, xT, xo);
+            FloatVector u1 = FloatVector.fromArray(F, xT, xo + step);
+            FloatVector u2 = FloatVector.fromArray(F, xT, xo + 2 * step);
+            FloatVector u3 = FloatVector.fromArray(F, xT, xo + 3 * step);
+            FloatVector w = FloatVector.broadcast(F, MEMORY.get(LE_FLOAT, p0 + (long) c * Float.BYTES));
+            a0 = u0.fma(w, a0);
+            a1 = u1.fma(w, a1);
+            a2 = u2.fma(w, a2);
+            a3 = u3.fma(w, a3);
+            w = FloatVector.broadcast(F, MEMORY.get(LE_FLOAT, p1 + (long) c * Float.BYTES));
+            b0 = u0.fma(w, b0);
+            b1 = u1.fma(w, b1);
+            b2 = u2.fma(w, b2);
+            b3 = u3.fma(w, b3);
+            w = FloatVector.broadcast(F, MEMORY.get(LE_FLOAT, p2 + (long) c * Float.BYTES));
+            c0 = u0.fma(w, c0);
+            c1 = u1.fma(w, c1);
+            c2 = u2.fma(w, c2);
+            c3 = u3.fma(w, c3);
+            w = FloatVector.broadcast(F, MEMORY.get(LE_FLOAT, p3 + (long) c * Float.BYTES));
+            d0 = u0.fma(w, d0);
+            d1 = u1.fma(w, d1);
+            d2 = u2.fma(w, d2);
+            d3 = u3.fma(w, d3);
+            w = FloatVector.broadcast(F, MEMORY.get(LE_FLOAT, p4 + (long) c * Float.BYTES));
+            e0 = u0.fma(w, e0);
+            e1 = u1.fma(w, e1);
+            e2 = u2.fma(w, e2);
+            e3 = u3.fma(w, e3);
+            w = FloatVector.broadcast(F, MEMORY.get(LE_FLOAT, p5 + (long) c * Float.BYTES));
             f0 = u0.fma(w, f0);
             f1 = u1.fma(w, f1);
             f2 = u2.fma(w, f2);

@@ -3,6 +3,7 @@ package gpt2j.engine.kernels;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import gpt2j.weights.GgmlType;
 import gpt2j.weights.Quantizer;
 import java.lang.foreign.Arena;
 import java.util.Arrays;
@@ -50,6 +51,35 @@ class MatMulTest {
                         String at = kind + " n=" + n + " token " + t + " row " + r + " of " + rows + "x" + cols;
                         assertEquals(expected, vec[o], tol, "vector " + at);
                         assertEquals(expected, sca[o], tol, "scalar " + at);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void f32RowsReadWhereTheyLieMatchTheDefinition() {
+        // Batches of whole four-vector tiles (49-64 tokens at 512 bits) read F32 rows in place; the last panel here
+        // (53 rows: two of 24, then 5) and the rows a range starts past still go through the copied panel.
+        Random rnd = new Random(500);
+        try (Arena arena = Arena.ofConfined()) {
+            int rows = 53, cols = 200;
+            Weights w = Weights.random(GgmlType.F32, rows, cols, false, rnd, arena);
+            for (int n : new int[] {50, 64}) {
+                float[] x = Weights.randomVector(n * cols, rnd);
+                for (int r0 : new int[] {0, 6}) {
+                    float[] vec = new float[n * rows];
+                    MatMul.apply(w.kernel, transposed(x, n, cols), n, vec, r0, rows);
+                    for (int t = 0; t < n; t++) {
+                        for (int r = r0; r < rows; r++) {
+                            double expected = w.dot(r, x, t * cols);
+                            double tol = 1e-5 * w.absDot(r, x, t * cols) + 1e-6;
+                            assertEquals(
+                                    expected,
+                                    vec[t * rows + r],
+                                    tol,
+                                    "n=" + n + " from " + r0 + " token " + t + " row " + r);
+                        }
                     }
                 }
             }
