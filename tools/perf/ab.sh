@@ -8,14 +8,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 base=${1:-main}
 [ $# -gt 0 ] && shift
 rounds=${ROUNDS:-3}
-. "$root/tools/jdk.sh"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-git -C "$root" archive "$base" | tar -x -C "$work"
-(cd "$work" && tools/mvn -B -q -o -DskipTests -Dmaven.test.skip=true package >&2)
-(cd "$root" && tools/mvn -B -q -o -DskipTests -Dmaven.test.skip=true package >&2)
-cp "$work/cli/target/gpt2j.jar" "$work/a.jar"
-cp "$root/cli/target/gpt2j.jar" "$work/b.jar"
+. "$root/tools/perf/ab_jars.sh"
 for ((r = 1; r <= rounds; r++)); do
   for side in A B; do
     jar=$work/a.jar

@@ -11,14 +11,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 base=${1:-main}
 model=${2:?usage: pass_ab.sh [BASE] MODEL [THREADS]}
 threads=${3:-1}
-. "$root/tools/jdk.sh"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-git -C "$root" archive "$base" | tar -x -C "$work"
-(cd "$work" && tools/mvn -B -q -o -DskipTests -Dmaven.test.skip=true package >&2)
-(cd "$root" && tools/mvn -B -q -o -DskipTests -Dmaven.test.skip=true package >&2)
-cp "$work/cli/target/gpt2j.jar" "$work/a.jar"
-cp "$root/cli/target/gpt2j.jar" "$work/b.jar"
+. "$root/tools/perf/ab_jars.sh"
 flags=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xmn16m -Xss4m)
 { read -r thp </sys/kernel/mm/transparent_hugepage/enabled; } 2>/dev/null && [[ $thp == *"[madvise]"* ]] &&
   flags+=(-XX:+UseTransparentHugePages)

@@ -13,14 +13,7 @@ model=${2:?usage: serve_ab.sh [BASE] MODEL.gguf [THREADS]}
 threads=${3:-2}
 rounds=${ROUNDS:-3}
 clients=${CLIENTS:-1,8}
-. "$root/tools/jdk.sh"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-git -C "$root" archive "$base" | tar -x -C "$work"
-(cd "$work" && tools/mvn -B -q -o -DskipTests -Dmaven.test.skip=true package >&2)
-(cd "$root" && tools/mvn -B -q -o -DskipTests -Dmaven.test.skip=true package >&2)
-cp "$work/cli/target/gpt2j.jar" "$work/a.jar"
-cp "$root/cli/target/gpt2j.jar" "$work/b.jar"
+. "$root/tools/perf/ab_jars.sh"
 port=18183
 side() {
   local jar=$work/a.jar
