@@ -76,7 +76,7 @@ final class MatMulF32 {
                     for (int t = 0; t < full; t += width, o += tile) {
                         if (mapped != 0) {
                             long p0 = mapped + (long) i * ROWS * cols * Float.BYTES;
-                            rows6x4(p0, cols, k0, k1, xT, stride, t, tmp, o);
+                            rows6x4Mapped(p0, cols, k0, k1, xT, stride, t, tmp, o);
                         } else if (VECTORS == 4) {
                             rows6x4(panel, i * ROWS * cols, cols, k0, k1, xT, stride, t, tmp, o);
                         } else {
@@ -200,9 +200,10 @@ final class MatMulF32 {
 
     /**
      * {@link #rows6x4} on F32 rows at native address p0, read through {@link Simd#MEMORY}: F32 weights multiplied where
-     * they are mapped, not first copied into a panel (a prompt pass of the 124M F32 GGUF 1.10x, docs/KERNELS.md).
+     * they are mapped, not first copied into a panel (the 124M F32 GGUF's prompt 1.12x on one thread, docs/KERNELS.md).
      */
-    private static void rows6x4(long p0, int cols, int k0, int k1, float[] xT, int stride, int t, float[] tmp, int o) {
+    private static void rows6x4Mapped(
+            long p0, int cols, int k0, int k1, float[] xT, int stride, int t, float[] tmp, int o) {
         int step = F.length();
         FloatVector a0 = FloatVector.fromArray(F, tmp, o), a1 = FloatVector.fromArray(F, tmp, o + step);
         FloatVector a2 = FloatVector.fromArray(F, tmp, o + 2 * step), a3 = FloatVector.fromArray(F, tmp, o + 3 * step);
