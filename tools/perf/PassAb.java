@@ -24,7 +24,8 @@ public class PassAb {
         int[] prompt = new int[promptLength];
         for (int i = 0; i < promptLength; i++) prompt[i] = 100 + 37 * i % 5000; // any tokens: speed only
         List<Double> promptRatios = new ArrayList<>(), genRatios = new ArrayList<>();
-        List<Double> promptA = new ArrayList<>(), promptB = new ArrayList<>(), genA = new ArrayList<>(), genB = new ArrayList<>();
+        List<Double> promptA = new ArrayList<>(), promptB = new ArrayList<>();
+        List<Double> genA = new ArrayList<>(), genB = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
             double[] ta, tb;
             if (r % 2 == 0) {
