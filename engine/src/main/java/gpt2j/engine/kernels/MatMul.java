@@ -7,7 +7,6 @@ import gpt2j.weights.GgmlType;
 import gpt2j.weights.WeightMatrix;
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.Reference;
-import java.util.Objects;
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -90,8 +89,9 @@ public final class MatMul {
         }
         Scratch s = SCRATCH.get().fit(ROW_BLOCK * cols).fitLanes(MatMulF32.lanes(n));
         long rowBytes = (long) cols * Float.BYTES;
-        long mapped =
-                w.type() == GgmlType.F32 ? mappedAddress(data, rowStart * rowBytes, (rowEnd - rowStart) * rowBytes) : 0;
+        long mapped = w.type() == GgmlType.F32 && data.isNative()
+                ? Simd.address(data, rowStart * rowBytes, (rowEnd - rowStart) * rowBytes)
+                : 0;
         for (int rb = rowStart; rb < rowEnd; rb += ROW_BLOCK) {
             int re = Math.min(rowEnd, rb + ROW_BLOCK);
             // Each F32 weight meets all of a panel's tokens in one tile, so copying it first would only put a pass
@@ -102,14 +102,6 @@ public final class MatMul {
             MatMulF32.apply(s.panel, at, cols, xT, n, out, rows, rb, re, s.lanes);
         }
         Reference.reachabilityFence(data); // read by address above
-    }
-
-    /** The address of bytes [from, from + size) of native w, checked once (0 if w is not native). */
-    private static long mappedAddress(MemorySegment w, long from, long size) {
-        if (!w.isNative()) return 0;
-        Objects.checkFromIndexSize(from, size, w.byteSize());
-        if (!w.scope().isAlive()) throw new IllegalStateException("the weights' memory is already unmapped");
-        return w.address() + from;
     }
 
     /** Rows [r0, r1) of a row-major w as floats, row-major from offset 0 of panel. */

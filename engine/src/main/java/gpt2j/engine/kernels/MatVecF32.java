@@ -6,7 +6,6 @@ import static gpt2j.engine.kernels.Simd.MEMORY;
 import static java.nio.ByteOrder.LITTLE_ENDIAN;
 
 import java.lang.foreign.MemorySegment;
-import java.util.Objects;
 import jdk.incubator.vector.FloatVector;
 
 /** F32 output-major mat-vec: w is (rows, cols) row-major; out[r] = w[r] . x. */
@@ -84,13 +83,11 @@ final class MatVecF32 {
             MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
         int step = F.length();
         long first = (long) rowStart * cols * Float.BYTES, last = (long) rowEnd * cols * Float.BYTES;
-        Objects.checkFromToIndex(first, last, w.byteSize());
-        if (!w.scope().isAlive()) throw new IllegalStateException("the weights' memory is already unmapped");
-        long base = w.address();
+        long start = Simd.address(w, first, last - first);
         long stepBytes = (long) step * Float.BYTES;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         int c = 0, r = outOff + rowStart;
-        for (long o = base + first, end = base + last; o < end; o += 4 * stepBytes) {
+        for (long o = start, end = start + (last - first); o < end; o += 4 * stepBytes) {
             a0 = FloatVector.fromMemorySegment(F, MEMORY, o, LITTLE_ENDIAN)
                     .fma(FloatVector.fromArray(F, x, xOff + c), a0);
             a1 = FloatVector.fromMemorySegment(F, MEMORY, o + stepBytes, LITTLE_ENDIAN)

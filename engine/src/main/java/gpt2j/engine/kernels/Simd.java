@@ -3,6 +3,7 @@ package gpt2j.engine.kernels;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Objects;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorShuffle;
@@ -31,6 +32,16 @@ final class Simd {
      * needs {@code --enable-native-access=ALL-UNNAMED} (the launcher, tests and benchmarks pass it) or it warns once.
      */
     static final MemorySegment MEMORY = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+
+    /**
+     * The absolute address of bytes [from, from + size) of native m, for reading them through {@link #MEMORY}, after
+     * checking once that they lie inside m and that m is still alive.
+     */
+    static long address(MemorySegment m, long from, long size) {
+        Objects.checkFromIndexSize(from, size, m.byteSize());
+        if (!m.scope().isAlive()) throw new IllegalStateException("the weights' memory is already unmapped");
+        return m.address() + from;
+    }
 
     // Lane i -> lane i ^ h: adding a vector to itself rearranged by these folds its halves together.
     private static final VectorShuffle<Float> XOR_8 = xor(8), XOR_4 = xor(4), XOR_2 = xor(2), XOR_1 = xor(1);
