@@ -7,7 +7,6 @@ import gpt2j.api.TextStream;
 import gpt2j.api.TokenSampler;
 import gpt2j.api.TokenScore;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 
@@ -101,19 +100,12 @@ final class Sequence {
         if (prefillDone() && request.echo()) sendEcho();
     }
 
-    /** Reads the next chunk of the prompt into the session, scoring it (echo with logprobs). */
+    /** Reads and scores the next chunk of a prompt echoed with logprobs ({@link #scoresPrompt}). */
     void prefill(int chunk) {
-        int from = prefilled, to = Math.min(prompt.length, from + chunk);
-        int[] part = Arrays.copyOfRange(prompt, from, to);
-        if (echo != null) {
-            if (from == 0) echo.addUnscored(prompt[0], 0);
-            List<TokenScore> scores = session.appendScored(part, request.logprobs());
-            for (TokenScore s : scores) echo.add(s, 0);
-        } else {
-            session.append(part);
-        }
-        prefilled = to;
-        if (prefillDone() && request.echo()) sendEcho();
+        int[] part = nextChunk(chunk);
+        if (prefilled == 0) echo.addUnscored(prompt[0], 0);
+        for (TokenScore s : session.appendScored(part, request.logprobs())) echo.add(s, 0);
+        prefilled(part.length);
     }
 
     /** Samples the next token from the session's logits with the request's logit bias and penalties applied. */
