@@ -84,7 +84,7 @@ public final class MatMul {
                     out,
                     rowStart,
                     rowEnd,
-                    SCRATCH.get().fit(MatMulF32InputMajor.STRIP * cols).panel);
+                    SCRATCH.get().fit(MatMulF32InputMajor.panelFloats(rowEnd - rowStart)).panel);
             return;
         }
         Scratch s = SCRATCH.get().fit(ROW_BLOCK * cols).fitLanes(MatMulF32.lanes(n));
