@@ -118,7 +118,10 @@ final class MatVecF32InputMajor {
         if (r < rowEnd) scalar(w, rows, cols, x, xOff, out, outOff, r, rowEnd);
     }
 
-    /** The scalar twin of {@link #apply}. */
+    /**
+     * The scalar twin of {@link #apply}, also its tail: each row one FMA chain over the columns from zero, as the
+     * vector strips compute it, so that a row's bits do not depend on where a thread's range ends.
+     */
     static void scalar(
             MemorySegment w,
             int rows,
@@ -134,7 +137,7 @@ final class MatVecF32InputMajor {
             float xc = x[xOff + c];
             long line = (long) c * rows * Float.BYTES;
             for (int r = rowStart; r < rowEnd; r++)
-                out[outOff + r] += xc * w.get(LE_FLOAT, line + (long) r * Float.BYTES);
+                out[outOff + r] = Math.fma(xc, w.get(LE_FLOAT, line + (long) r * Float.BYTES), out[outOff + r]);
         }
     }
 }

@@ -192,6 +192,34 @@ class MatVecTest {
 
     @ParameterizedTest
     @EnumSource(Kind.class)
+    void aRowsBitsDoNotDependOnTheRangeItIsIn(Kind kind) {
+        // Threads cut a matrix's rows wherever the pool's chunks fall, and F32 reads a range as several streams side
+        // by side: every row must come out as it does alone, bit for bit, or a token would depend on the thread count.
+        Random rnd = new Random(13 + kind.ordinal());
+        try (Arena arena = Arena.ofConfined()) {
+            int cols = kind.type.blockSize == 1 ? 768 : Math.max(256, kind.type.blockSize);
+            int rows = 203;
+            Weights w = Weights.random(kind.type, rows, cols, kind.inputMajor, rnd, arena);
+            float[] x = Weights.randomVector(cols, rnd);
+            float[] alone = new float[rows];
+            int grain = MatVec.rowGrain(w.kernel);
+            for (int r = 0; r < rows; r += grain) MatVec.apply(w.kernel, x, 0, alone, 0, r, Math.min(rows, r + grain));
+            for (int[] range : new int[][] {{0, rows}, {0, 128}, {64, rows}, {5, 150}}) {
+                int r0 = range[0] / grain * grain;
+                float[] vec = new float[rows];
+                MatVec.apply(w.kernel, x, 0, vec, 0, r0, range[1]);
+                for (int r = r0; r < range[1]; r++) {
+                    assertEquals(
+                            Float.floatToRawIntBits(alone[r]),
+                            Float.floatToRawIntBits(vec[r]),
+                            kind + " row " + r + " in " + r0 + ".." + range[1]);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
     void applyEachGivesEveryInputApplysBits(Kind kind) {
         // A decode step's rows must not depend on which other rows share it: applyEach against apply per input, bit
         // for bit, for 1 to 9 inputs (whole and partial groups of four), and its scalar twin against the reference.
