@@ -89,6 +89,58 @@ final class MatVecQ8_0 {
         a3.intoArray(dst, d0 + 3 * LANES);
     }
 
+    /**
+     * {@link #pass} for passes p and p2 at once, into dst[d0 ..] and dst[d2 ..]: two streams through the repack, each
+     * row computed as pass computes it. Only where the register file has 32 vectors.
+     */
+    static void pass2(
+            byte[] q, float[] scales, int blocks, float[] x, int xOff, int p, int p2, float[] dst, int d0, int d2) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        int shift = (p2 - p) * blocks * BLOCK * PASS;
+        for (int b = 0, unit = p * blocks; b < blocks; b++, unit++) {
+            FloatVector e0 = FloatVector.zero(F), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
+            FloatVector f0 = e0, f1 = e0, f2 = e0, f3 = e0, g0 = e0, g1 = e0, g2 = e0, g3 = e0;
+            int xb = xOff + b * BLOCK;
+            for (int j = 0, c = unit * BLOCK * PASS; j < BLOCK; j += 2, c += 2 * PASS) {
+                FloatVector xe = FloatVector.broadcast(F, x[xb + j]), xo = FloatVector.broadcast(F, x[xb + j + 1]);
+                int d = c + PASS, c2 = c + shift, e = d + shift;
+                e0 = ((FloatVector) ByteVector.fromArray(Q, q, c).convertShape(B2F, F, 0)).fma(xe, e0);
+                e1 = ((FloatVector) ByteVector.fromArray(Q, q, c + LANES).convertShape(B2F, F, 0)).fma(xe, e1);
+                e2 = ((FloatVector) ByteVector.fromArray(Q, q, c + 2 * LANES).convertShape(B2F, F, 0)).fma(xe, e2);
+                e3 = ((FloatVector) ByteVector.fromArray(Q, q, c + 3 * LANES).convertShape(B2F, F, 0)).fma(xe, e3);
+                f0 = ((FloatVector) ByteVector.fromArray(Q, q, c2).convertShape(B2F, F, 0)).fma(xe, f0);
+                f1 = ((FloatVector) ByteVector.fromArray(Q, q, c2 + LANES).convertShape(B2F, F, 0)).fma(xe, f1);
+                f2 = ((FloatVector) ByteVector.fromArray(Q, q, c2 + 2 * LANES).convertShape(B2F, F, 0)).fma(xe, f2);
+                f3 = ((FloatVector) ByteVector.fromArray(Q, q, c2 + 3 * LANES).convertShape(B2F, F, 0)).fma(xe, f3);
+                o0 = ((FloatVector) ByteVector.fromArray(Q, q, d).convertShape(B2F, F, 0)).fma(xo, o0);
+                o1 = ((FloatVector) ByteVector.fromArray(Q, q, d + LANES).convertShape(B2F, F, 0)).fma(xo, o1);
+                o2 = ((FloatVector) ByteVector.fromArray(Q, q, d + 2 * LANES).convertShape(B2F, F, 0)).fma(xo, o2);
+                o3 = ((FloatVector) ByteVector.fromArray(Q, q, d + 3 * LANES).convertShape(B2F, F, 0)).fma(xo, o3);
+                g0 = ((FloatVector) ByteVector.fromArray(Q, q, e).convertShape(B2F, F, 0)).fma(xo, g0);
+                g1 = ((FloatVector) ByteVector.fromArray(Q, q, e + LANES).convertShape(B2F, F, 0)).fma(xo, g1);
+                g2 = ((FloatVector) ByteVector.fromArray(Q, q, e + 2 * LANES).convertShape(B2F, F, 0)).fma(xo, g2);
+                g3 = ((FloatVector) ByteVector.fromArray(Q, q, e + 3 * LANES).convertShape(B2F, F, 0)).fma(xo, g3);
+            }
+            int s = unit * PASS, s2 = (unit + (p2 - p) * blocks) * PASS;
+            a0 = e0.add(o0).fma(FloatVector.fromArray(F, scales, s), a0);
+            a1 = e1.add(o1).fma(FloatVector.fromArray(F, scales, s + LANES), a1);
+            a2 = e2.add(o2).fma(FloatVector.fromArray(F, scales, s + 2 * LANES), a2);
+            a3 = e3.add(o3).fma(FloatVector.fromArray(F, scales, s + 3 * LANES), a3);
+            b0 = f0.add(g0).fma(FloatVector.fromArray(F, scales, s2), b0);
+            b1 = f1.add(g1).fma(FloatVector.fromArray(F, scales, s2 + LANES), b1);
+            b2 = f2.add(g2).fma(FloatVector.fromArray(F, scales, s2 + 2 * LANES), b2);
+            b3 = f3.add(g3).fma(FloatVector.fromArray(F, scales, s2 + 3 * LANES), b3);
+        }
+        a0.intoArray(dst, d0);
+        a1.intoArray(dst, d0 + LANES);
+        a2.intoArray(dst, d0 + 2 * LANES);
+        a3.intoArray(dst, d0 + 3 * LANES);
+        b0.intoArray(dst, d2);
+        b1.intoArray(dst, d2 + LANES);
+        b2.intoArray(dst, d2 + 2 * LANES);
+        b3.intoArray(dst, d2 + 3 * LANES);
+    }
+
     /** Lane group k of pass p times the inputs at x[x0 ..] .. x[x3 ..], into dst at d0 .. d3. */
     static void group4(
             byte[] q,

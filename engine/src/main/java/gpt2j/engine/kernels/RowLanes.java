@@ -111,16 +111,46 @@ final class RowLanes {
         int blocks = blocks(m.type(), m.cols());
         // The minimums meet the sums of x over each 32 columns, taken once here.
         float[] sums = minimums(m.type()) ? MatVecQ4_K.negatedSubBlockSums(x, xOff, m.cols(), 32) : null;
+        // Where the kernel allows, the whole passes go as two streams through the repack, the first half's side by
+        // side with the second's: one core reads memory faster from two streams than from one (docs/KERNELS.md).
+        int first = (rowStart + PASS - 1) / PASS, half = twoStreams(m.type()) ? (rowEnd / PASS - first) / 2 : 0;
+        for (int p = first; p < first + half; p++) {
+            pass2(m, blocks, x, xOff, sums, p, p + half, out, outOff + p * PASS, outOff + (p + half) * PASS);
+        }
         for (int p = rowStart / PASS; p * PASS < rowEnd; p++) {
-            int r0 = p * PASS;
-            if (r0 >= rowStart && r0 + PASS <= rowEnd) {
-                pass(m, blocks, x, xOff, sums, 0, p, out, outOff + r0);
-            } else { // a pass the range cuts: computed whole, then its rows inside the range copied
-                float[] t = SCRATCH.get();
-                pass(m, blocks, x, xOff, sums, 0, p, t, 0);
-                for (int r = Math.max(r0, rowStart), end = Math.min(r0 + PASS, rowEnd); r < end; r++)
-                    out[outOff + r] = t[r - r0];
-            }
+            if (p < first || p >= first + 2 * half) onePass(m, blocks, x, xOff, sums, p, out, outOff, rowStart, rowEnd);
+        }
+    }
+
+    /** Where {@link #apply} reads two passes side by side: Q8_0's kernel, with 32 vector registers for both. */
+    private static boolean twoStreams(GgmlType type) {
+        return MatMulF32.VECTORS == 4
+                && switch (type) {
+                    case Q8_0, Q5_0, Q5_1, IQ4_NL, IQ4_XS -> true;
+                    default -> false;
+                };
+    }
+
+    /** Pass p's rows inside [rowStart, rowEnd) of {@link #apply}. */
+    private static void onePass(
+            KernelMatrix m,
+            int blocks,
+            float[] x,
+            int xOff,
+            float[] sums,
+            int p,
+            float[] out,
+            int outOff,
+            int rowStart,
+            int rowEnd) {
+        int r0 = p * PASS;
+        if (r0 >= rowStart && r0 + PASS <= rowEnd) {
+            pass(m, blocks, x, xOff, sums, 0, p, out, outOff + r0);
+        } else { // a pass the range cuts: computed whole, then its rows inside the range copied
+            float[] t = SCRATCH.get();
+            pass(m, blocks, x, xOff, sums, 0, p, t, 0);
+            for (int r = Math.max(r0, rowStart), end = Math.min(r0 + PASS, rowEnd); r < end; r++)
+                out[outOff + r] = t[r - r0];
         }
     }
 
@@ -277,6 +307,18 @@ final class RowLanes {
         }
         if (blockMinimums(m.type())) {
             for (int k = 0; k < 4; k++) MatVecQ5_1.addMinimums(m.mins(), blocks, sums, s0, p, k, dst, d0 + k * LANES);
+        }
+    }
+
+    /** {@link #pass} for passes p and p2 of a {@link #twoStreams} type at once, into dst[d0 ..] and dst[d2 ..]. */
+    private static void pass2(
+            KernelMatrix m, int blocks, float[] x, int xOff, float[] sums, int p, int p2, float[] dst, int d0, int d2) {
+        MatVecQ8_0.pass2(m.quants(), m.scales(), blocks, x, xOff, p, p2, dst, d0, d2);
+        if (blockMinimums(m.type())) {
+            for (int k = 0; k < 4; k++) {
+                MatVecQ5_1.addMinimums(m.mins(), blocks, sums, 0, p, k, dst, d0 + k * LANES);
+                MatVecQ5_1.addMinimums(m.mins(), blocks, sums, 0, p2, k, dst, d2 + k * LANES);
+            }
         }
     }
 
