@@ -114,6 +114,70 @@ final class MatVecQ4_0 {
         a3.intoArray(dst, d0 + 3 * LANES);
     }
 
+    /**
+     * {@link #pass} for passes p and p2 at once, into dst[d0 ..] and dst[d2 ..]: two streams through the repack, each
+     * row computed as pass computes it. Only where the register file has 32 vectors.
+     */
+    static void pass2(
+            byte[] q, float[] scales, int blocks, float[] x, int xOff, int p, int p2, float[] dst, int d0, int d2) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        int shift = (p2 - p) * blocks * BLOCK / 2 * PASS;
+        for (int b = 0, unit = p * blocks; b < blocks; b++, unit++) {
+            FloatVector l0 = FloatVector.zero(F), l1 = l0, l2 = l0, l3 = l0, h0 = l0, h1 = l0, h2 = l0, h3 = l0;
+            FloatVector m0 = l0, m1 = l0, m2 = l0, m3 = l0, g0 = l0, g1 = l0, g2 = l0, g3 = l0;
+            int xb = xOff + b * BLOCK;
+            for (int j = 0, c = unit * BLOCK / 2 * PASS; j < BLOCK / 2; j++, c += PASS) {
+                FloatVector xl = FloatVector.broadcast(F, x[xb + j]), xh = FloatVector.broadcast(F, x[xb + j + 16]);
+                IntVector i0 = (IntVector) ByteVector.fromArray(Q, q, c).convertShape(B2I, I, 0);
+                IntVector i1 = (IntVector) ByteVector.fromArray(Q, q, c + LANES).convertShape(B2I, I, 0);
+                l0 = ((FloatVector) i0.lanewise(LSHL, 28).convert(I2F, 0)).fma(xl, l0);
+                l1 = ((FloatVector) i1.lanewise(LSHL, 28).convert(I2F, 0)).fma(xl, l1);
+                h0 = ((FloatVector) i0.lanewise(ASHR, 4).convert(I2F, 0)).fma(xh, h0);
+                h1 = ((FloatVector) i1.lanewise(ASHR, 4).convert(I2F, 0)).fma(xh, h1);
+                IntVector i2 =
+                        (IntVector) ByteVector.fromArray(Q, q, c + 2 * LANES).convertShape(B2I, I, 0);
+                IntVector i3 =
+                        (IntVector) ByteVector.fromArray(Q, q, c + 3 * LANES).convertShape(B2I, I, 0);
+                l2 = ((FloatVector) i2.lanewise(LSHL, 28).convert(I2F, 0)).fma(xl, l2);
+                l3 = ((FloatVector) i3.lanewise(LSHL, 28).convert(I2F, 0)).fma(xl, l3);
+                h2 = ((FloatVector) i2.lanewise(ASHR, 4).convert(I2F, 0)).fma(xh, h2);
+                h3 = ((FloatVector) i3.lanewise(ASHR, 4).convert(I2F, 0)).fma(xh, h3);
+                int e = c + shift;
+                IntVector k0 = (IntVector) ByteVector.fromArray(Q, q, e).convertShape(B2I, I, 0);
+                IntVector k1 = (IntVector) ByteVector.fromArray(Q, q, e + LANES).convertShape(B2I, I, 0);
+                m0 = ((FloatVector) k0.lanewise(LSHL, 28).convert(I2F, 0)).fma(xl, m0);
+                m1 = ((FloatVector) k1.lanewise(LSHL, 28).convert(I2F, 0)).fma(xl, m1);
+                g0 = ((FloatVector) k0.lanewise(ASHR, 4).convert(I2F, 0)).fma(xh, g0);
+                g1 = ((FloatVector) k1.lanewise(ASHR, 4).convert(I2F, 0)).fma(xh, g1);
+                IntVector k2 =
+                        (IntVector) ByteVector.fromArray(Q, q, e + 2 * LANES).convertShape(B2I, I, 0);
+                IntVector k3 =
+                        (IntVector) ByteVector.fromArray(Q, q, e + 3 * LANES).convertShape(B2I, I, 0);
+                m2 = ((FloatVector) k2.lanewise(LSHL, 28).convert(I2F, 0)).fma(xl, m2);
+                m3 = ((FloatVector) k3.lanewise(LSHL, 28).convert(I2F, 0)).fma(xl, m3);
+                g2 = ((FloatVector) k2.lanewise(ASHR, 4).convert(I2F, 0)).fma(xh, g2);
+                g3 = ((FloatVector) k3.lanewise(ASHR, 4).convert(I2F, 0)).fma(xh, g3);
+            }
+            int s = unit * PASS, s2 = (unit + (p2 - p) * blocks) * PASS;
+            a0 = l0.mul(LOW).add(h0).fma(FloatVector.fromArray(F, scales, s), a0);
+            a1 = l1.mul(LOW).add(h1).fma(FloatVector.fromArray(F, scales, s + LANES), a1);
+            a2 = l2.mul(LOW).add(h2).fma(FloatVector.fromArray(F, scales, s + 2 * LANES), a2);
+            a3 = l3.mul(LOW).add(h3).fma(FloatVector.fromArray(F, scales, s + 3 * LANES), a3);
+            b0 = m0.mul(LOW).add(g0).fma(FloatVector.fromArray(F, scales, s2), b0);
+            b1 = m1.mul(LOW).add(g1).fma(FloatVector.fromArray(F, scales, s2 + LANES), b1);
+            b2 = m2.mul(LOW).add(g2).fma(FloatVector.fromArray(F, scales, s2 + 2 * LANES), b2);
+            b3 = m3.mul(LOW).add(g3).fma(FloatVector.fromArray(F, scales, s2 + 3 * LANES), b3);
+        }
+        a0.intoArray(dst, d0);
+        a1.intoArray(dst, d0 + LANES);
+        a2.intoArray(dst, d0 + 2 * LANES);
+        a3.intoArray(dst, d0 + 3 * LANES);
+        b0.intoArray(dst, d2);
+        b1.intoArray(dst, d2 + LANES);
+        b2.intoArray(dst, d2 + 2 * LANES);
+        b3.intoArray(dst, d2 + 3 * LANES);
+    }
+
     /** Lane group k of pass p times the inputs at x[x0 ..] .. x[x3 ..], into dst at d0 .. d3. */
     static void group4(
             byte[] q,
