@@ -78,14 +78,19 @@ final class MatVecF32 {
      * bandwidth on 768-wide rows). The loop reads w through {@link Simd#MEMORY} at absolute addresses, after checking
      * once here that the whole range lies inside w and alive: through w itself C2 reloaded the segment's bounds and
      * liveness on every iteration, a fifth of the bandwidth (measurements: docs/KERNELS.md). Where 32 vector registers
-     * hold four streams' accumulators, all but the last few rows go through {@link #streams4} instead.
+     * hold four streams' accumulators, all but the last few rows go through {@link #streams4} instead; where 16 do, the
+     * rows but the last go through {@link #streams2} (AVX2: 1.21-1.26x on one thread, docs/KERNELS.md).
      */
     private static void stream(
             MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
-        int quarter = (rowEnd - rowStart) / 4;
+        int quarter = (rowEnd - rowStart) / 4, half = (rowEnd - rowStart) / 2;
         if (MatMulF32.VECTORS == 4 && quarter > 0) {
             streams4(w, cols, x, xOff, out, outOff, rowStart, quarter);
             rowStart += 4 * quarter;
+            if (rowStart == rowEnd) return;
+        } else if (MatMulF32.VECTORS == 2 && half > 0) {
+            streams2(w, cols, x, xOff, out, outOff, rowStart, half);
+            rowStart += 2 * half;
             if (rowStart == rowEnd) return;
         }
         int step = F.length();
@@ -184,6 +189,50 @@ final class MatVecF32 {
                 d1 = a0;
                 d2 = a0;
                 d3 = a0;
+                c = 0;
+            }
+        }
+    }
+
+    /** {@link #streams4} with two streams, where 16 vector registers hold their eight accumulators and x's four. */
+    private static void streams2(
+            MemorySegment w, int cols, float[] x, int xOff, float[] out, int outOff, int rowStart, int half) {
+        int step = F.length();
+        long span = (long) half * cols * Float.BYTES;
+        long start = Simd.address(w, (long) rowStart * cols * Float.BYTES, 2 * span);
+        long sb = (long) step * Float.BYTES;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        int c = 0, r = outOff + rowStart;
+        for (long o = start, end = start + span; o < end; o += 4 * sb) {
+            FloatVector x0 = FloatVector.fromArray(F, x, xOff + c), x1 = FloatVector.fromArray(F, x, xOff + c + step);
+            FloatVector x2 = FloatVector.fromArray(F, x, xOff + c + 2 * step);
+            FloatVector x3 = FloatVector.fromArray(F, x, xOff + c + 3 * step);
+            a0 = FloatVector.fromMemorySegment(F, MEMORY, o, LITTLE_ENDIAN).fma(x0, a0);
+            a1 = FloatVector.fromMemorySegment(F, MEMORY, o + sb, LITTLE_ENDIAN).fma(x1, a1);
+            a2 = FloatVector.fromMemorySegment(F, MEMORY, o + 2 * sb, LITTLE_ENDIAN)
+                    .fma(x2, a2);
+            a3 = FloatVector.fromMemorySegment(F, MEMORY, o + 3 * sb, LITTLE_ENDIAN)
+                    .fma(x3, a3);
+            long p = o + span;
+            b0 = FloatVector.fromMemorySegment(F, MEMORY, p, LITTLE_ENDIAN).fma(x0, b0);
+            b1 = FloatVector.fromMemorySegment(F, MEMORY, p + sb, LITTLE_ENDIAN).fma(x1, b1);
+            b2 = FloatVector.fromMemorySegment(F, MEMORY, p + 2 * sb, LITTLE_ENDIAN)
+                    .fma(x2, b2);
+            b3 = FloatVector.fromMemorySegment(F, MEMORY, p + 3 * sb, LITTLE_ENDIAN)
+                    .fma(x3, b3);
+            c += 4 * step;
+            if (c == cols) {
+                out[r] = Simd.sum(a0.add(a1).add(a2.add(a3)));
+                out[r + half] = Simd.sum(b0.add(b1).add(b2.add(b3)));
+                r++;
+                a0 = FloatVector.zero(F);
+                a1 = a0;
+                a2 = a0;
+                a3 = a0;
+                b0 = a0;
+                b1 = a0;
+                b2 = a0;
+                b3 = a0;
                 c = 0;
             }
         }
