@@ -157,6 +157,120 @@ final class MatVecQ6_K {
         a3.intoArray(dst, d0 + 3 * LANES);
     }
 
+    /**
+     * {@link #pass} for passes p and p2 at once, into dst[d0 ..] and dst[d2 ..]: two streams through the repack, each
+     * row computed as pass computes it. Only where the register file has 32 vectors.
+     */
+    static void pass2(
+            byte[] q, float[] scales, int blocks, float[] x, int xOff, int p, int p2, float[] dst, int d0, int d2) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        int shift = (p2 - p) * blocks * UNIT * PASS, fshift = (p2 - p) * blocks * PASS;
+        for (int b = 0, unit = p * blocks; b < blocks; b++, unit++) {
+            int base = unit * UNIT * PASS, f = unit * PASS;
+            FloatVector f0 = FloatVector.fromArray(F, scales, f), f1 = FloatVector.fromArray(F, scales, f + LANES);
+            FloatVector f2 = FloatVector.fromArray(F, scales, f + 2 * LANES);
+            FloatVector f3 = FloatVector.fromArray(F, scales, f + 3 * LANES);
+            FloatVector k0 = FloatVector.fromArray(F, scales, f + fshift),
+                    k1 = FloatVector.fromArray(F, scales, f + fshift + LANES);
+            FloatVector k2 = FloatVector.fromArray(F, scales, f + fshift + 2 * LANES);
+            FloatVector k3 = FloatVector.fromArray(F, scales, f + fshift + 3 * LANES);
+            for (int s = 0; s < SUBS; s++) {
+                // e*: the even columns' chains of the four lane groups, o*: the odd columns'.
+                FloatVector e0 = FloatVector.zero(F), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
+                FloatVector g0 = e0, g1 = e0, g2 = e0, g3 = e0, h0 = e0, h1 = e0, h2 = e0, h3 = e0;
+                int xs = xOff + b * BLOCK + s * SUB;
+                for (int j = 0, c = base + s * (SUB + 1) * PASS; j < SUB; j += 2, c += 2 * PASS) {
+                    FloatVector xe = FloatVector.broadcast(F, x[xs + j]), xo = FloatVector.broadcast(F, x[xs + j + 1]);
+                    int d = c + PASS;
+                    e0 = ((FloatVector) ByteVector.fromArray(Q, q, c).convertShape(B2F, F, 0)).fma(xe, e0);
+                    e1 = ((FloatVector) ByteVector.fromArray(Q, q, c + LANES).convertShape(B2F, F, 0)).fma(xe, e1);
+                    e2 = ((FloatVector)
+                                    ByteVector.fromArray(Q, q, c + 2 * LANES).convertShape(B2F, F, 0))
+                            .fma(xe, e2);
+                    e3 = ((FloatVector)
+                                    ByteVector.fromArray(Q, q, c + 3 * LANES).convertShape(B2F, F, 0))
+                            .fma(xe, e3);
+                    o0 = ((FloatVector) ByteVector.fromArray(Q, q, d).convertShape(B2F, F, 0)).fma(xo, o0);
+                    o1 = ((FloatVector) ByteVector.fromArray(Q, q, d + LANES).convertShape(B2F, F, 0)).fma(xo, o1);
+                    o2 = ((FloatVector)
+                                    ByteVector.fromArray(Q, q, d + 2 * LANES).convertShape(B2F, F, 0))
+                            .fma(xo, o2);
+                    o3 = ((FloatVector)
+                                    ByteVector.fromArray(Q, q, d + 3 * LANES).convertShape(B2F, F, 0))
+                            .fma(xo, o3);
+
+                    int c2 = c + shift, e = c2 + PASS;
+                    g0 = ((FloatVector) ByteVector.fromArray(Q, q, c2).convertShape(B2F, F, 0)).fma(xe, g0);
+                    g1 = ((FloatVector) ByteVector.fromArray(Q, q, c2 + LANES).convertShape(B2F, F, 0)).fma(xe, g1);
+                    g2 = ((FloatVector)
+                                    ByteVector.fromArray(Q, q, c2 + 2 * LANES).convertShape(B2F, F, 0))
+                            .fma(xe, g2);
+                    g3 = ((FloatVector)
+                                    ByteVector.fromArray(Q, q, c2 + 3 * LANES).convertShape(B2F, F, 0))
+                            .fma(xe, g3);
+                    h0 = ((FloatVector) ByteVector.fromArray(Q, q, e).convertShape(B2F, F, 0)).fma(xo, h0);
+                    h1 = ((FloatVector) ByteVector.fromArray(Q, q, e + LANES).convertShape(B2F, F, 0)).fma(xo, h1);
+                    h2 = ((FloatVector)
+                                    ByteVector.fromArray(Q, q, e + 2 * LANES).convertShape(B2F, F, 0))
+                            .fma(xo, h2);
+                    h3 = ((FloatVector)
+                                    ByteVector.fromArray(Q, q, e + 3 * LANES).convertShape(B2F, F, 0))
+                            .fma(xo, h3);
+                }
+                int sc = base + (s * (SUB + 1) + SUB) * PASS;
+                a0 = e0.add(o0)
+                        .fma(((FloatVector) ByteVector.fromArray(Q, q, sc).convertShape(B2F, F, 0)).mul(f0), a0);
+                a1 = e1.add(o1)
+                        .fma(
+                                ((FloatVector) ByteVector.fromArray(Q, q, sc + LANES)
+                                                .convertShape(B2F, F, 0))
+                                        .mul(f1),
+                                a1);
+                a2 = e2.add(o2)
+                        .fma(
+                                ((FloatVector) ByteVector.fromArray(Q, q, sc + 2 * LANES)
+                                                .convertShape(B2F, F, 0))
+                                        .mul(f2),
+                                a2);
+                a3 = e3.add(o3)
+                        .fma(
+                                ((FloatVector) ByteVector.fromArray(Q, q, sc + 3 * LANES)
+                                                .convertShape(B2F, F, 0))
+                                        .mul(f3),
+                                a3);
+                int sc2 = base + shift + (s * (SUB + 1) + SUB) * PASS;
+                b0 = g0.add(h0)
+                        .fma(((FloatVector) ByteVector.fromArray(Q, q, sc2).convertShape(B2F, F, 0)).mul(k0), b0);
+                b1 = g1.add(h1)
+                        .fma(
+                                ((FloatVector) ByteVector.fromArray(Q, q, sc2 + LANES)
+                                                .convertShape(B2F, F, 0))
+                                        .mul(k1),
+                                b1);
+                b2 = g2.add(h2)
+                        .fma(
+                                ((FloatVector) ByteVector.fromArray(Q, q, sc2 + 2 * LANES)
+                                                .convertShape(B2F, F, 0))
+                                        .mul(k2),
+                                b2);
+                b3 = g3.add(h3)
+                        .fma(
+                                ((FloatVector) ByteVector.fromArray(Q, q, sc2 + 3 * LANES)
+                                                .convertShape(B2F, F, 0))
+                                        .mul(k3),
+                                b3);
+            }
+        }
+        a0.intoArray(dst, d0);
+        a1.intoArray(dst, d0 + LANES);
+        a2.intoArray(dst, d0 + 2 * LANES);
+        a3.intoArray(dst, d0 + 3 * LANES);
+        b0.intoArray(dst, d2);
+        b1.intoArray(dst, d2 + LANES);
+        b2.intoArray(dst, d2 + 2 * LANES);
+        b3.intoArray(dst, d2 + 3 * LANES);
+    }
+
     /** Lane group k of pass p times the inputs at x[x0 ..] .. x[x3 ..], into dst at d0 .. d3. */
     static void group4(
             byte[] q,

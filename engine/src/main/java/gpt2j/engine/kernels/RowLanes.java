@@ -122,11 +122,11 @@ final class RowLanes {
         }
     }
 
-    /** Where {@link #apply} reads two passes side by side: Q8_0's kernel, with 32 vector registers for both. */
+    /** Where {@link #apply} reads two passes side by side: the kernels that have a pass2, with 32 vector registers. */
     private static boolean twoStreams(GgmlType type) {
         return MatMulF32.VECTORS == 4
                 && switch (type) {
-                    case Q8_0, Q5_0, Q5_1, IQ4_NL, IQ4_XS, Q4_0, Q4_1 -> true;
+                    case Q8_0, Q5_0, Q5_1, IQ4_NL, IQ4_XS, Q4_0, Q4_1, Q6_K, Q3_K -> true;
                     default -> false;
                 };
     }
@@ -313,10 +313,10 @@ final class RowLanes {
     /** {@link #pass} for passes p and p2 of a {@link #twoStreams} type at once, into dst[d0 ..] and dst[d2 ..]. */
     private static void pass2(
             KernelMatrix m, int blocks, float[] x, int xOff, float[] sums, int p, int p2, float[] dst, int d0, int d2) {
-        if (m.type() == GgmlType.Q4_0 || m.type() == GgmlType.Q4_1) {
-            MatVecQ4_0.pass2(m.quants(), m.scales(), blocks, x, xOff, p, p2, dst, d0, d2);
-        } else {
-            MatVecQ8_0.pass2(m.quants(), m.scales(), blocks, x, xOff, p, p2, dst, d0, d2);
+        switch (m.type()) {
+            case Q4_0, Q4_1 -> MatVecQ4_0.pass2(m.quants(), m.scales(), blocks, x, xOff, p, p2, dst, d0, d2);
+            case Q6_K, Q3_K -> MatVecQ6_K.pass2(m.quants(), m.scales(), blocks, x, xOff, p, p2, dst, d0, d2);
+            default -> MatVecQ8_0.pass2(m.quants(), m.scales(), blocks, x, xOff, p, p2, dst, d0, d2);
         }
         if (blockMinimums(m.type())) {
             for (int k = 0; k < 4; k++) {
