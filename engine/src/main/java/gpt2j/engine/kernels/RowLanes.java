@@ -305,9 +305,7 @@ final class RowLanes {
             case Q6_K, Q3_K -> MatVecQ6_K.pass(q, scales, blocks, x, xOff, p, dst, d0);
             default -> MatVecQ8_0.pass(q, scales, blocks, x, xOff, p, dst, d0); // also Q5_0, Q5_1, IQ4_NL, IQ4_XS
         }
-        if (blockMinimums(m.type())) {
-            for (int k = 0; k < 4; k++) MatVecQ5_1.addMinimums(m.mins(), blocks, sums, s0, p, k, dst, d0 + k * LANES);
-        }
+        addMinimums(m, blocks, sums, s0, p, dst, d0);
     }
 
     /** {@link #pass} for passes p and p2 of a {@link #twoStreams} type at once, into dst[d0 ..] and dst[d2 ..]. */
@@ -318,12 +316,14 @@ final class RowLanes {
             case Q6_K, Q3_K -> MatVecQ6_K.pass2(m.quants(), m.scales(), blocks, x, xOff, p, p2, dst, d0, d2);
             default -> MatVecQ8_0.pass2(m.quants(), m.scales(), blocks, x, xOff, p, p2, dst, d0, d2);
         }
-        if (blockMinimums(m.type())) {
-            for (int k = 0; k < 4; k++) {
-                MatVecQ5_1.addMinimums(m.mins(), blocks, sums, 0, p, k, dst, d0 + k * LANES);
-                MatVecQ5_1.addMinimums(m.mins(), blocks, sums, 0, p2, k, dst, d2 + k * LANES);
-            }
-        }
+        addMinimums(m, blocks, sums, 0, p, dst, d0);
+        addMinimums(m, blocks, sums, 0, p2, dst, d2);
+    }
+
+    /** Q5_1's and Q4_1's block minimums times the sums of x, added to pass p's outputs at dst[d0 ..]. */
+    private static void addMinimums(KernelMatrix m, int blocks, float[] sums, int s0, int p, float[] dst, int d0) {
+        if (!blockMinimums(m.type())) return;
+        for (int k = 0; k < 4; k++) MatVecQ5_1.addMinimums(m.mins(), blocks, sums, s0, p, k, dst, d0 + k * LANES);
     }
 
     // Per thread: a pass's outputs where a row range cuts it.
