@@ -382,8 +382,10 @@ def main():
           "of them 18 vector operations, eight range checks (the mapped segment's and x's) and a safepoint poll, "
           "so at one thread it is bound by instructions, not bytes; the same loop with its offsets recomputed from "
           "the block index ran 4861 against 8622 ops/s (JMH, 3072x768, two forks of each in one run).")
-        w("- **tg F32**: 95% of it is the mat-vec kernel (JFR). It runs the row range as one sequential stream with "
-          "four accumulators, reading the mapped weights at absolute addresses after one range check per call "
+        w("- **tg F32**: 95% of it is the mat-vec kernel (JFR). It ran the row range as one sequential stream with "
+          "four accumulators (since 2026-12-07 four streams side by side at 512 bits, two at 256: one core reads "
+          "more from several streams; docs/KERNELS.md, \"Several streams on one core\"; Q8_0 and Q4_0 read two "
+          "passes side by side likewise), reading the mapped weights at absolute addresses after one range check per call "
           "(through the segment itself C2 re-checked its bounds and liveness every iteration): 34-37 GB/s on one "
           "core, C's rate (gcc -O3, one row at a time) on the same mapping. Hugging Face F32 weights (input-major, "
           "read in place) walk down w in strips of 16 row vectors. On 2026-12-02 both engines sat at ~90% of the "
