@@ -103,7 +103,7 @@ public final class Forward {
         qkv = new float[BATCH * 3 * embd];
         attOut = new float[BATCH * embd];
         hidden = new float[BATCH * inner];
-        inT = new float[MatMul.padded(BATCH) * Math.max(embd, inner)];
+        inT = new float[MatMul.padded(BATCH) * Math.max(embd, inner) + MatMul.SHIFT_ROOM];
         positionRow = new float[embd];
         float[] att = new float[heads * AttentionJob.ATT_ROWS * contextLength];
         logits = new float[vocab];

@@ -25,6 +25,7 @@ final class LinearJob {
     private final Activation activation; // or null
     private final boolean rowByRow; // rows are separate sequences (a decode step): one-token kernels, never MatMul
     private int n;
+    private int shift; // where the batched input's transposition starts in inT (MatMul.shift)
 
     // Up to this many rows of a type whose one-token kernel takes a group of inputs (MatVec.groupsInputs) go through
     // that kernel, as a decode step does: MatMul first widens the whole matrix to F32, a cost that does not shrink
@@ -71,6 +72,7 @@ final class LinearJob {
             parallel.forRows(weight.rows(), grain, matVecEach);
         } else {
             // Transposed on the pool: on the calling thread alone it left the other threads waiting.
+            shift = MatMul.shift(weight, inT);
             parallel.forRows(weight.cols(), TRANSPOSE_GRAIN, transpose);
             parallel.forRows(weight.rows(), MatMul.rowGrain(weight), matMul);
         }
@@ -89,12 +91,12 @@ final class LinearJob {
     }
 
     private void matMulRows(int start, int end) {
-        MatMul.apply(weight, inT, n, out, start, end);
+        MatMul.apply(weight, inT, shift, n, out, start, end);
         finish(start, end);
     }
 
     private void transposeColumns(int start, int end) {
-        MatMul.transpose(in, n, weight.cols(), inT, start, end);
+        MatMul.transpose(in, n, weight.cols(), inT, shift, start, end);
     }
 
     // Bias, the activation and the residual for rows [start, end) of every position.

@@ -51,10 +51,10 @@ public class MatMulBench {
         w = KernelMatrix.of(BenchWeights.matrix(type, shape, arena));
         x = BenchWeights.vector(n * w.cols(), 3);
         out = new float[n * w.rows()];
-        xT = new float[MatMul.padded(n) * w.cols()];
-        MatMul.transpose(x, n, w.cols(), xT);
+        xT = new float[MatMul.padded(n) * w.cols() + MatMul.SHIFT_ROOM];
+        MatMul.transpose(x, n, w.cols(), xT, 0, 0, w.cols());
         float[] ref = new float[n * w.rows()];
-        MatMul.apply(w, xT, n, out, 0, w.rows());
+        MatMul.apply(w, xT, 0, n, out, 0, w.rows());
         MatMul.scalar(w, x, n, ref, 0, w.rows());
         BenchWeights.requireClose(out, ref, type + " " + shape + " n=" + n);
     }
@@ -66,8 +66,9 @@ public class MatMulBench {
 
     @Benchmark
     public float[] vector() {
-        MatMul.transpose(x, n, w.cols(), xT); // the engine pays it once per matrix
-        MatMul.apply(w, xT, n, out, 0, w.rows());
+        int shift = MatMul.shift(w, xT); // where the engine starts the tokens
+        MatMul.transpose(x, n, w.cols(), xT, shift, 0, w.cols()); // the engine pays it once per matrix
+        MatMul.apply(w, xT, shift, n, out, 0, w.rows());
         return out;
     }
 

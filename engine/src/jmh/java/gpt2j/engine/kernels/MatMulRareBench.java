@@ -55,7 +55,7 @@ public class MatMulRareBench {
         w = KernelMatrix.of(BenchWeights.matrix(type, shape, arena));
         x = BenchWeights.vector(n * w.cols(), 3);
         out = new float[n * w.rows()];
-        xT = new float[MatMul.padded(n) * w.cols()];
+        xT = new float[MatMul.padded(n) * w.cols() + MatMul.SHIFT_ROOM];
         panel = new float[MatMul.ROW_BLOCK * w.cols()];
         lanes = new float[MatMulF32.lanes(n)];
         float[] ref = new float[n * w.rows()];
@@ -72,8 +72,9 @@ public class MatMulRareBench {
 
     @Benchmark
     public float[] vector() {
-        MatMul.transpose(x, n, w.cols(), xT); // the engine pays it once per matrix
-        MatMul.apply(w, xT, n, out, 0, w.rows());
+        int shift = MatMul.shift(w, xT); // where the engine starts the tokens
+        MatMul.transpose(x, n, w.cols(), xT, shift, 0, w.cols()); // the engine pays it once per matrix
+        MatMul.apply(w, xT, shift, n, out, 0, w.rows());
         return out;
     }
 
@@ -96,12 +97,13 @@ public class MatMulRareBench {
 
     @Benchmark
     public float[] decoded() {
-        MatMul.transpose(x, n, w.cols(), xT);
+        int shift = MatMul.shift(w, xT);
+        MatMul.transpose(x, n, w.cols(), xT, shift, 0, w.cols());
         int rows = w.rows(), cols = w.cols();
         for (int rb = 0; rb < rows; rb += MatMul.ROW_BLOCK) {
             int re = Math.min(rows, rb + MatMul.ROW_BLOCK);
             MatVecDecoded.dequantize(w.type(), w.weight().tensor().data(), cols, rb, re, panel);
-            MatMulF32.apply(panel, 0, cols, xT, n, out, rows, rb, re, lanes);
+            MatMulF32.apply(panel, 0, cols, xT, shift, n, out, rows, rb, re, lanes);
         }
         return out;
     }

@@ -38,27 +38,35 @@ public final class MatMul {
         return (n + step - 1) / step * step;
     }
 
+    /** Floats an xT array needs beyond its tokens, so that any {@link #shift} fits. */
+    public static final int SHIFT_ROOM = CacheLines.FLOATS - 1;
+
     /**
-     * xT[c * padded(n) + t] = x[t * cols + c], the padding slots zero. xT needs cols * padded(n) floats. One gather per
-     * vector of tokens, since a scalar loop showed in prompt passes (docs/KERNELS.md).
+     * Where in xT to start the tokens for m so that each token vector starts a cache line: the row-major tiles' 64-byte
+     * reads of a heap array otherwise span two lines each (docs/KERNELS.md). 0 for input-major weights, whose tiles
+     * broadcast single inputs. Asked anew for every matrix, since the collector may move the array between two.
      */
-    public static void transpose(float[] x, int n, int cols, float[] xT) {
-        transpose(x, n, cols, xT, 0, cols);
+    public static int shift(KernelMatrix m, float[] xT) {
+        return m.weight().inputMajor() ? 0 : CacheLines.shift(xT);
     }
 
-    /** {@link #transpose} of columns [c0, c1) only, so that threads can share one transposition. */
-    public static void transpose(float[] x, int n, int cols, float[] xT, int c0, int c1) {
+    /**
+     * xT[shift + c * padded(n) + t] = x[t * cols + c] for columns [c0, c1) (threads share one transposition by
+     * columns), the padding slots zero. xT needs cols * padded(n) floats past shift (see {@link #shift}). One gather per
+     * vector of tokens, since a scalar loop showed in prompt passes (docs/KERNELS.md).
+     */
+    public static void transpose(float[] x, int n, int cols, float[] xT, int shift, int c0, int c1) {
         int step = F.length();
         int stride = padded(n);
         int[] index = SCRATCH.get().index;
         for (int k = 0; k < step; k++) index[k] = k * cols;
         for (int t = 0; t < stride; t += step) {
             if (t + step <= n) {
-                for (int c = c0, o = c0 * stride + t; c < c1; c++, o += stride) {
+                for (int c = c0, o = shift + c0 * stride + t; c < c1; c++, o += stride) {
                     FloatVector.fromArray(F, x, t * cols + c, index, 0).intoArray(xT, o);
                 }
             } else { // the last, partial group: a masked gather still range-checks its idle lanes
-                for (int c = c0, o = c0 * stride + t; c < c1; c++, o += stride) {
+                for (int c = c0, o = shift + c0 * stride + t; c < c1; c++, o += stride) {
                     for (int k = 0; k < step; k++) xT[o + k] = t + k < n ? x[(t + k) * cols + c] : 0f;
                 }
             }
@@ -66,15 +74,16 @@ public final class MatMul {
     }
 
     /**
-     * xT holds n vectors of w.cols() floats transposed by {@link #transpose}; out holds n vectors of w.rows() floats
-     * (vector i at i*rows). Computes rows [rowStart, rowEnd) of every output vector.
+     * xT holds n vectors of w.cols() floats transposed by {@link #transpose} from xT[shift] on; out holds n vectors of
+     * w.rows() floats (vector i at i*rows). Computes rows [rowStart, rowEnd) of every output vector.
      */
-    public static void apply(KernelMatrix m, float[] xT, int n, float[] out, int rowStart, int rowEnd) {
+    public static void apply(KernelMatrix m, float[] xT, int shift, int n, float[] out, int rowStart, int rowEnd) {
         WeightMatrix w = m.weight();
         MemorySegment data = w.tensor().data();
         int rows = w.rows();
         int cols = w.cols();
         if (w.inputMajor()) {
+            if (shift != 0) throw new IllegalArgumentException("input-major tiles read xT from 0, not " + shift);
             MatMulF32InputMajor.apply(
                     data,
                     rows,
@@ -99,7 +108,7 @@ public final class MatMul {
             boolean inPlace = mapped != 0 && MatMulF32.wholeTiles(n, re - rb);
             if (!inPlace) dequantize(m, rb, re, s.panel);
             long at = inPlace ? mapped + (rb - rowStart) * rowBytes : 0;
-            MatMulF32.apply(s.panel, at, cols, xT, n, out, rows, rb, re, s.lanes);
+            MatMulF32.apply(s.panel, at, cols, xT, shift, n, out, rows, rb, re, s.lanes);
         }
         Reference.reachabilityFence(data); // read by address above
     }

@@ -45,15 +45,16 @@ final class MatMulF32 {
     }
 
     /**
-     * out[t * rows + r] for panel rows r - r0, r in [r0, r1) (at most {@link MatMul#ROW_BLOCK}), tokens t < n; tmp holds
-     * {@link #lanes}(n) floats. The rows are the panel's, or where {@link #wholeTiles} allows, F32 rows at the checked
-     * native address {@code mapped} (0: none).
+     * out[t * rows + r] for panel rows r - r0, r in [r0, r1) (at most {@link MatMul#ROW_BLOCK}), tokens t < n, xT's
+     * tokens from xT[shift] on; tmp holds {@link #lanes}(n) floats. The rows are the panel's, or where
+     * {@link #wholeTiles} allows, F32 rows at the checked native address {@code mapped} (0: none).
      */
     static void apply(
             float[] panel,
             long mapped,
             int cols,
             float[] xT,
+            int shift,
             int n,
             float[] out,
             int rows,
@@ -76,11 +77,11 @@ final class MatMulF32 {
                     for (int t = 0; t < full; t += width, o += tile) {
                         if (mapped != 0) {
                             long p0 = mapped + (long) i * ROWS * cols * Float.BYTES;
-                            rows6x4Mapped(p0, cols, k0, k1, xT, stride, t, tmp, o);
+                            rows6x4Mapped(p0, cols, k0, k1, xT, stride, t + shift, tmp, o);
                         } else if (VECTORS == 4) {
-                            rows6x4(panel, i * ROWS * cols, cols, k0, k1, xT, stride, t, tmp, o);
+                            rows6x4(panel, i * ROWS * cols, cols, k0, k1, xT, stride, t + shift, tmp, o);
                         } else {
-                            rows6x2(panel, i * ROWS * cols, cols, k0, k1, xT, stride, t, tmp, o);
+                            rows6x2(panel, i * ROWS * cols, cols, k0, k1, xT, stride, t + shift, tmp, o);
                         }
                     }
                 }
@@ -95,17 +96,17 @@ final class MatMulF32 {
             int t = full;
             for (; t + 2 * step <= stride; t += 2 * step) {
                 Arrays.fill(tmp, 0, 2 * ROWS * step, 0f);
-                rows6x2(panel, p0, cols, 0, cols, xT, stride, t, tmp, 0);
+                rows6x2(panel, p0, cols, 0, cols, xT, stride, t + shift, tmp, 0);
                 store6(tmp, 0, 2, out, rows, r, t, n);
             }
             if (t < stride) {
-                rows6x1(panel, p0, cols, xT, stride, t, tmp);
+                rows6x1(panel, p0, cols, xT, stride, t + shift, tmp);
                 store6(tmp, 0, 1, out, rows, r, t, n);
             }
         }
         for (; r < r1; r++) {
             for (int t = 0; t < stride; t += step)
-                row(panel, (r - r0) * cols, cols, xT, stride, t, n, out, rows, r, tmp);
+                row(panel, (r - r0) * cols, cols, xT, stride, t, shift, n, out, rows, r, tmp);
         }
     }
 
@@ -387,13 +388,14 @@ final class MatMulF32 {
             float[] xT,
             int stride,
             int t,
+            int shift,
             int n,
             float[] out,
             int rows,
             int r,
             float[] tmp) {
         FloatVector a = FloatVector.zero(F);
-        for (int c = 0, xo = t; c < cols; c++, xo += stride) {
+        for (int c = 0, xo = t + shift; c < cols; c++, xo += stride) {
             a = FloatVector.fromArray(F, xT, xo).fma(FloatVector.broadcast(F, p[p0 + c]), a);
         }
         a.intoArray(tmp, 0);

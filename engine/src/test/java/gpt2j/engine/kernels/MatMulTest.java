@@ -36,7 +36,9 @@ class MatMulTest {
                 float[] sca = new float[n * rows];
                 Arrays.fill(vec, Float.NaN);
                 Arrays.fill(sca, Float.NaN);
-                MatMul.apply(w.kernel, transposed(x, n, cols), n, vec, r0, r1);
+                // The tokens from any place in xT (the engine starts them at a cache line); input-major reads from 0.
+                int shift = kind.inputMajor ? 0 : rnd.nextInt(MatMul.SHIFT_ROOM + 1);
+                MatMul.apply(w.kernel, transposed(x, n, cols, shift), shift, n, vec, r0, r1);
                 MatMul.scalar(w.kernel, x, n, sca, r0, r1);
                 for (int t = 0; t < n; t++) {
                     for (int r = 0; r < rows; r++) {
@@ -69,7 +71,7 @@ class MatMulTest {
                 float[] x = Weights.randomVector(n * cols, rnd);
                 for (int r0 : new int[] {0, 6}) {
                     float[] vec = new float[n * rows];
-                    MatMul.apply(w.kernel, transposed(x, n, cols), n, vec, r0, rows);
+                    MatMul.apply(w.kernel, transposed(x, n, cols, 0), 0, n, vec, r0, rows);
                     for (int t = 0; t < n; t++) {
                         for (int r = r0; r < rows; r++) {
                             double expected = w.dot(r, x, t * cols);
@@ -99,7 +101,7 @@ class MatMulTest {
             for (int n : new int[] {9, 67}) {
                 float[] x = Weights.randomVector(n * cols, rnd);
                 float[] vec = new float[n * rows];
-                MatMul.apply(w.kernel, transposed(x, n, cols), n, vec, 0, rows);
+                MatMul.apply(w.kernel, transposed(x, n, cols, 0), 0, n, vec, 0, rows);
                 for (int t = 0; t < n; t++) {
                     for (int r = 0; r < rows; r++) {
                         double expected = w.dot(r, x, t * cols);
@@ -152,28 +154,58 @@ class MatMulTest {
         for (int trial = 0; trial < 20; trial++) {
             int n = 1 + rnd.nextInt(70);
             int cols = 1 + rnd.nextInt(200);
+            int shift = rnd.nextInt(MatMul.SHIFT_ROOM + 1);
             float[] x = Weights.randomVector(n * cols, rnd);
             int stride = MatMul.padded(n);
-            float[] xT = new float[stride * cols];
+            float[] xT = new float[stride * cols + MatMul.SHIFT_ROOM];
             Arrays.fill(xT, Float.NaN);
             // Pieces as threads would take them: [0, a), [a, b), [b, cols), some possibly empty.
             int a = rnd.nextInt(cols + 1), b = a + rnd.nextInt(cols - a + 1);
-            MatMul.transpose(x, n, cols, xT, b, cols);
-            MatMul.transpose(x, n, cols, xT, 0, a);
-            MatMul.transpose(x, n, cols, xT, a, b);
-            for (int c = 0; c < cols; c++) {
-                for (int t = 0; t < stride; t++) {
-                    float expected = t < n ? x[t * cols + c] : 0f;
-                    assertEquals(expected, xT[c * stride + t], 0f, "column " + c + " slot " + t + " of n=" + n);
+            MatMul.transpose(x, n, cols, xT, shift, b, cols);
+            MatMul.transpose(x, n, cols, xT, shift, 0, a);
+            MatMul.transpose(x, n, cols, xT, shift, a, b);
+            for (int i = 0; i < xT.length; i++) {
+                int c = (i - shift) / stride, t = (i - shift) % stride;
+                if (i < shift || c >= cols) {
+                    assertTrue(
+                            Float.isNaN(xT[i]), "slot " + i + " outside the tokens (shift " + shift + ") was written");
+                    continue;
+                }
+                float expected = t < n ? x[t * cols + c] : 0f;
+                assertEquals(expected, xT[i], 0f, "column " + c + " slot " + t + " of n=" + n + ", shift " + shift);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(MatVecTest.Kind.class)
+    void whereTheTokensStartDoesNotChangeABit(MatVecTest.Kind kind) {
+        if (kind.inputMajor) return; // its tiles read xT from 0 (MatMul.shift gives them 0)
+        Random rnd = new Random(600 + kind.ordinal());
+        try (Arena arena = Arena.ofConfined()) {
+            int cols = kind.type.blockSize == 1 ? 837 : kind.type.blockSize == 256 ? 1024 : 800;
+            int rows = 53, n = 67; // whole four-vector tiles, six-row tiles, one-row leftovers, a partial slab
+            Weights w = Weights.random(kind.type, rows, cols, false, rnd, arena);
+            float[] x = Weights.randomVector(n * cols, rnd);
+            float[] first = new float[n * rows];
+            MatMul.apply(w.kernel, transposed(x, n, cols, 0), 0, n, first, 0, rows);
+            for (int shift = 1; shift <= MatMul.SHIFT_ROOM; shift++) {
+                float[] out = new float[n * rows];
+                MatMul.apply(w.kernel, transposed(x, n, cols, shift), shift, n, out, 0, rows);
+                for (int i = 0; i < out.length; i++) {
+                    assertEquals(
+                            Float.floatToRawIntBits(first[i]),
+                            Float.floatToRawIntBits(out[i]),
+                            kind + " output " + i + " with the tokens from xT[" + shift + "]");
                 }
             }
         }
     }
 
-    static float[] transposed(float[] x, int n, int cols) {
-        float[] xT = new float[MatMul.padded(n) * cols];
+    static float[] transposed(float[] x, int n, int cols, int shift) {
+        float[] xT = new float[MatMul.padded(n) * cols + shift];
         Arrays.fill(xT, Float.NaN); // the padding must be written, not assumed zero
-        MatMul.transpose(x, n, cols, xT);
+        MatMul.transpose(x, n, cols, xT, shift, 0, cols);
         return xT;
     }
 }
