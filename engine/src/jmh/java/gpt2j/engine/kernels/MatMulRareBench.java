@@ -56,7 +56,7 @@ public class MatMulRareBench {
         x = BenchWeights.vector(n * w.cols(), 3);
         out = new float[n * w.rows()];
         xT = new float[MatMul.padded(n) * w.cols() + MatMul.SHIFT_ROOM];
-        panel = new float[MatMul.ROW_BLOCK * w.cols()];
+        panel = new float[Math.max(MatMul.panelFloats(w.cols()), MatMul.ROW_BLOCK * w.cols())];
         lanes = new float[MatMulF32.lanes(n)];
         float[] ref = new float[n * w.rows()];
         decoded();
@@ -81,7 +81,7 @@ public class MatMulRareBench {
     @Benchmark
     public float[] panelVector() {
         for (int rb = 0; rb < w.rows(); rb += MatMul.ROW_BLOCK) {
-            MatMul.dequantize(w, rb, Math.min(w.rows(), rb + MatMul.ROW_BLOCK), panel);
+            MatMul.dequantize(w, rb, Math.min(w.rows(), rb + MatMul.ROW_BLOCK), panel, 0);
         }
         return panel;
     }
@@ -90,7 +90,13 @@ public class MatMulRareBench {
     public float[] panelScalar() {
         for (int rb = 0; rb < w.rows(); rb += MatMul.ROW_BLOCK) {
             MatVecDecoded.dequantize(
-                    w.type(), w.weight().tensor().data(), w.cols(), rb, Math.min(w.rows(), rb + MatMul.ROW_BLOCK), panel);
+                    w.type(),
+                    w.weight().tensor().data(),
+                    w.cols(),
+                    rb,
+                    Math.min(w.rows(), rb + MatMul.ROW_BLOCK),
+                    panel,
+                    w.cols());
         }
         return panel;
     }
@@ -102,7 +108,8 @@ public class MatMulRareBench {
         int rows = w.rows(), cols = w.cols();
         for (int rb = 0; rb < rows; rb += MatMul.ROW_BLOCK) {
             int re = Math.min(rows, rb + MatMul.ROW_BLOCK);
-            MatVecDecoded.dequantize(w.type(), w.weight().tensor().data(), cols, rb, re, panel);
+            // rows a PITCH apart, as MatMul.panel lays them (these shapes are narrower than PITCH)
+            MatVecDecoded.dequantize(w.type(), w.weight().tensor().data(), cols, rb, re, panel, MatMulF32.PITCH);
             MatMulF32.apply(panel, 0, cols, xT, shift, n, out, rows, rb, re, lanes);
         }
         return out;

@@ -45,10 +45,10 @@ final class MatVecDecoded {
         }
     }
 
-    /** Rows [r0, r1) of w as floats, row-major from offset 0 of panel (the batched kernel's input). */
-    static void dequantize(GgmlType type, MemorySegment w, int cols, int r0, int r1, float[] panel) {
+    /** Rows [r0, r1) of w as floats into panel, row r at (r - r0) * pitch (the batched kernel's input). */
+    static void dequantize(GgmlType type, MemorySegment w, int cols, int r0, int r1, float[] panel, int pitch) {
         long rowBytes = type.byteSize(cols);
-        for (int r = r0; r < r1; r++) Quantizer.dequantizeRow(type, w, r * rowBytes, panel, (r - r0) * cols, cols);
+        for (int r = r0; r < r1; r++) Quantizer.dequantizeRow(type, w, r * rowBytes, panel, (r - r0) * pitch, cols);
     }
 
     private static float[] row(int cols) {

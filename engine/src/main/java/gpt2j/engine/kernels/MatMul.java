@@ -96,7 +96,10 @@ public final class MatMul {
                     SCRATCH.get().fit(MatMulF32InputMajor.panelFloats(rowEnd - rowStart)).panel);
             return;
         }
-        Scratch s = SCRATCH.get().fit(ROW_BLOCK * cols).fitLanes(MatMulF32.lanes(n));
+        Scratch s = SCRATCH.get()
+                .fit(panelFloats(cols))
+                .fitRow(cols > MatMulF32.PITCH ? cols : 0)
+                .fitLanes(MatMulF32.lanes(n));
         long rowBytes = (long) cols * Float.BYTES;
         long mapped = w.type() == GgmlType.F32 && data.isNative()
                 ? Simd.address(data, rowStart * rowBytes, (rowEnd - rowStart) * rowBytes)
@@ -106,33 +109,57 @@ public final class MatMul {
             // Each F32 weight meets all of a panel's tokens in one tile, so copying it first would only put a pass
             // over memory between the file and the arithmetic.
             boolean inPlace = mapped != 0 && MatMulF32.wholeTiles(n, re - rb);
-            if (!inPlace) dequantize(m, rb, re, s.panel);
+            if (!inPlace) panel(m, rb, re, s.panel, s.row);
             long at = inPlace ? mapped + (rb - rowStart) * rowBytes : 0;
             MatMulF32.apply(s.panel, at, cols, xT, shift, n, out, rows, rb, re, s.lanes);
         }
         Reference.reachabilityFence(data); // read by address above
     }
 
-    /** Rows [r0, r1) of a row-major w as floats, row-major from offset 0 of panel. */
-    static void dequantize(KernelMatrix m, int r0, int r1, float[] panel) {
+    /**
+     * Rows [r0, r1) of a row-major w as floats into panel in the tiles' layout ({@link MatMulF32#PITCH}): row r's
+     * columns from c on, in pieces of PITCH, at ((c / PITCH) * ROW_BLOCK + r - r0) * PITCH. Rows up to PITCH columns
+     * wide (every GPT-2 size) are decoded in place; wider ones through row, then copied piece by piece.
+     */
+    static void panel(KernelMatrix m, int r0, int r1, float[] panel, float[] row) {
+        int cols = m.cols(), pitch = MatMulF32.PITCH;
+        for (int r = r0; r < r1; r++) {
+            if (cols <= pitch) {
+                dequantize(m, r, r + 1, panel, (r - r0) * pitch);
+                continue;
+            }
+            dequantize(m, r, r + 1, row, 0);
+            for (int c = 0; c < cols; c += pitch) {
+                System.arraycopy(row, c, panel, (c / pitch * ROW_BLOCK + r - r0) * pitch, Math.min(pitch, cols - c));
+            }
+        }
+    }
+
+    /** Floats of the panel that {@link #panel} fills for w. */
+    static int panelFloats(int cols) {
+        return (cols + MatMulF32.PITCH - 1) / MatMulF32.PITCH * ROW_BLOCK * MatMulF32.PITCH;
+    }
+
+    /** Rows [r0, r1) of a row-major w as floats, row-major from panel[o0] on. */
+    static void dequantize(KernelMatrix m, int r0, int r1, float[] panel, int o0) {
         WeightMatrix w = m.weight();
         MemorySegment data = w.tensor().data();
         int cols = w.cols();
         switch (w.type()) {
-            case F32 -> MemorySegment.copy(data, LE_FLOAT, (long) r0 * cols * Float.BYTES, panel, 0, (r1 - r0) * cols);
-            case F16 -> MatVecF16.dequantize(data, cols, r0, r1, panel);
-            case Q8_0 -> MatVecQ8_0.dequantize(data, cols, r0, r1, panel);
-            case Q4_0 -> MatVecQ4_0.dequantize(data, cols, r0, r1, panel);
-            case Q4_1 -> MatVecQ4_1.dequantize(data, cols, r0, r1, panel);
-            case Q5_0 -> MatVecQ5_0.dequantize(data, cols, r0, r1, panel);
-            case Q5_1 -> MatVecQ5_1.dequantize(data, cols, r0, r1, panel);
-            case IQ4_NL -> MatVecIQ4_NL.dequantize(data, cols, r0, r1, panel);
-            case IQ4_XS -> MatVecIQ4_XS.dequantize(data, cols, r0, r1, panel);
-            case Q2_K -> MatVecQ2_K.dequantize(data, cols, r0, r1, panel);
-            case Q3_K -> MatVecQ3_K.dequantize(data, cols, r0, r1, panel);
-            case Q4_K -> MatVecQ4_K.dequantize(data, cols, r0, r1, panel);
-            case Q5_K -> MatVecQ5_K.dequantize(data, cols, r0, r1, panel);
-            case Q6_K -> MatVecQ6_K.dequantize(data, cols, r0, r1, panel);
+            case F32 -> MemorySegment.copy(data, LE_FLOAT, (long) r0 * cols * Float.BYTES, panel, o0, (r1 - r0) * cols);
+            case F16 -> MatVecF16.dequantize(data, cols, r0, r1, panel, o0);
+            case Q8_0 -> MatVecQ8_0.dequantize(data, cols, r0, r1, panel, o0);
+            case Q4_0 -> MatVecQ4_0.dequantize(data, cols, r0, r1, panel, o0);
+            case Q4_1 -> MatVecQ4_1.dequantize(data, cols, r0, r1, panel, o0);
+            case Q5_0 -> MatVecQ5_0.dequantize(data, cols, r0, r1, panel, o0);
+            case Q5_1 -> MatVecQ5_1.dequantize(data, cols, r0, r1, panel, o0);
+            case IQ4_NL -> MatVecIQ4_NL.dequantize(data, cols, r0, r1, panel, o0);
+            case IQ4_XS -> MatVecIQ4_XS.dequantize(data, cols, r0, r1, panel, o0);
+            case Q2_K -> MatVecQ2_K.dequantize(data, cols, r0, r1, panel, o0);
+            case Q3_K -> MatVecQ3_K.dequantize(data, cols, r0, r1, panel, o0);
+            case Q4_K -> MatVecQ4_K.dequantize(data, cols, r0, r1, panel, o0);
+            case Q5_K -> MatVecQ5_K.dequantize(data, cols, r0, r1, panel, o0);
+            case Q6_K -> MatVecQ6_K.dequantize(data, cols, r0, r1, panel, o0);
             default -> throw new IllegalArgumentException("no mat-mul kernel for " + w.tensor());
         }
     }
@@ -140,11 +167,17 @@ public final class MatMul {
     /** A thread's decoded weight panel (grown, never shrunk), a tile's output lanes and the transpose's gather offsets. */
     private static final class Scratch {
         float[] panel = new float[0];
+        float[] row = new float[0]; // a row wider than the panel's pitch, before its pieces are copied
         float[] lanes = new float[0];
         final int[] index = new int[F.length()];
 
         Scratch fit(int floats) {
             if (panel.length < floats) panel = new float[floats];
+            return this;
+        }
+
+        Scratch fitRow(int floats) {
+            if (row.length < floats) row = new float[floats];
             return this;
         }
 

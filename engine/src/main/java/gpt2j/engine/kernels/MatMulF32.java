@@ -30,6 +30,14 @@ final class MatMulF32 {
     /** Columns per pass over xT: a 768-column slab of 64 transposed tokens (196 KB) stays in L2 for all the tiles. */
     static final int SLAB = 768;
 
+    /**
+     * Floats from one panel row to the next ({@link MatMul#panel}), the same for every matrix: with the rows a constant
+     * apart, C2 gives each of a tile's six broadcasts its row as an addressing displacement, where with the row width
+     * in a register it ran out of registers and reloaded the panel's base from the stack before every broadcast (the
+     * tile 1.28x on the Intel, docs/KERNELS.md). Nine slabs: every GPT-2 size's rows fit; wider ones come in pieces.
+     */
+    static final int PITCH = 9 * SLAB;
+
     /** Floats of tmp that {@link #apply} needs for n tokens: every tile of a panel keeps its partial sums. */
     static int lanes(int n) {
         int groups = Math.max(1, MatMul.padded(n) / (VECTORS * F.length()));
@@ -77,11 +85,11 @@ final class MatMulF32 {
                     for (int t = 0; t < full; t += width, o += tile) {
                         if (mapped != 0) {
                             long p0 = mapped + (long) i * ROWS * cols * Float.BYTES;
-                            rows6x4Mapped(p0, cols, k0, k1, xT, stride, t + shift, tmp, o);
+                            rows6x4Mapped(p0, cols, k0, k1, xT, stride, shift + t, tmp, o);
                         } else if (VECTORS == 4) {
-                            rows6x4(panel, i * ROWS * cols, cols, k0, k1, xT, stride, t + shift, tmp, o);
+                            rows6x4(panel, at(i * ROWS, k0), k0, k1, xT, stride, shift + t, tmp, o);
                         } else {
-                            rows6x2(panel, i * ROWS * cols, cols, k0, k1, xT, stride, t + shift, tmp, o);
+                            rows6x2(panel, at(i * ROWS, k0), k0, k1, xT, stride, shift + t, tmp, o);
                         }
                     }
                 }
@@ -92,30 +100,44 @@ final class MatMulF32 {
             }
         }
         for (; r + ROWS <= r1; r += ROWS) {
-            int p0 = (r - r0) * cols;
             int t = full;
             for (; t + 2 * step <= stride; t += 2 * step) {
                 Arrays.fill(tmp, 0, 2 * ROWS * step, 0f);
-                rows6x2(panel, p0, cols, 0, cols, xT, stride, t + shift, tmp, 0);
+                for (int k0 = 0; k0 < cols; k0 += SLAB) {
+                    rows6x2(panel, at(r - r0, k0), k0, Math.min(cols, k0 + SLAB), xT, stride, shift + t, tmp, 0);
+                }
                 store6(tmp, 0, 2, out, rows, r, t, n);
             }
             if (t < stride) {
-                rows6x1(panel, p0, cols, xT, stride, t + shift, tmp);
+                Arrays.fill(tmp, 0, ROWS * step, 0f);
+                for (int k0 = 0; k0 < cols; k0 += SLAB) {
+                    rows6x1(panel, at(r - r0, k0), k0, Math.min(cols, k0 + SLAB), xT, stride, shift + t, tmp);
+                }
                 store6(tmp, 0, 1, out, rows, r, t, n);
             }
         }
         for (; r < r1; r++) {
-            for (int t = 0; t < stride; t += step)
-                row(panel, (r - r0) * cols, cols, xT, stride, t, shift, n, out, rows, r, tmp);
+            for (int t = 0; t < stride; t += step) {
+                Arrays.fill(tmp, 0, step, 0f);
+                for (int k0 = 0; k0 < cols; k0 += SLAB) {
+                    row(panel, at(r - r0, k0), k0, Math.min(cols, k0 + SLAB), xT, stride, shift + t, tmp);
+                }
+                for (int k = 0, end = Math.min(step, n - t); k < end; k++) out[(t + k) * rows + r] = tmp[k];
+            }
         }
+    }
+
+    /** Where panel row i's columns of the slab from k0 lie: its column c (k0 <= c < k0 + SLAB) at panel[at + c]. */
+    private static int at(int i, int k0) {
+        int piece = k0 / PITCH;
+        return (piece * MatMul.ROW_BLOCK + i) * PITCH - piece * PITCH;
     }
 
     /**
      * Six rows, four token vectors from slot t, columns [k0, k1): adds to the partial sums at tmp[o..], where row i's
      * vector v is at o + (4 * i + v) * F.length().
      */
-    private static void rows6x4(
-            float[] p, int p0, int cols, int k0, int k1, float[] xT, int stride, int t, float[] tmp, int o) {
+    private static void rows6x4(float[] p, int p0, int k0, int k1, float[] xT, int stride, int t, float[] tmp, int o) {
         int step = F.length();
         FloatVector a0 = FloatVector.fromArray(F, tmp, o), a1 = FloatVector.fromArray(F, tmp, o + step);
         FloatVector a2 = FloatVector.fromArray(F, tmp, o + 2 * step), a3 = FloatVector.fromArray(F, tmp, o + 3 * step);
@@ -136,7 +158,7 @@ final class MatMulF32 {
                 f1 = FloatVector.fromArray(F, tmp, o + 21 * step);
         FloatVector f2 = FloatVector.fromArray(F, tmp, o + 22 * step),
                 f3 = FloatVector.fromArray(F, tmp, o + 23 * step);
-        int p1 = p0 + cols, p2 = p1 + cols, p3 = p2 + cols, p4 = p3 + cols, p5 = p4 + cols;
+        int p1 = p0 + PITCH, p2 = p0 + 2 * PITCH, p3 = p0 + 3 * PITCH, p4 = p0 + 4 * PITCH, p5 = p0 + 5 * PITCH;
         for (int c = k0, xo = t + k0 * stride; c < k1; c++, xo += stride) {
             FloatVector u0 = FloatVector.fromArray(F, xT, xo);
             FloatVector u1 = FloatVector.fromArray(F, xT, xo + step);
@@ -293,8 +315,7 @@ final class MatMulF32 {
      * Six rows, two token vectors from slot t, columns [k0, k1): adds to the partial sums at tmp[o..], where row i's
      * vector v is at o + (2 * i + v) * F.length().
      */
-    private static void rows6x2(
-            float[] p, int p0, int cols, int k0, int k1, float[] xT, int stride, int t, float[] tmp, int o) {
+    private static void rows6x2(float[] p, int p0, int k0, int k1, float[] xT, int stride, int t, float[] tmp, int o) {
         int step = F.length();
         FloatVector a0 = FloatVector.fromArray(F, tmp, o), a1 = FloatVector.fromArray(F, tmp, o + step);
         FloatVector b0 = FloatVector.fromArray(F, tmp, o + 2 * step), b1 = FloatVector.fromArray(F, tmp, o + 3 * step);
@@ -303,7 +324,7 @@ final class MatMulF32 {
         FloatVector e0 = FloatVector.fromArray(F, tmp, o + 8 * step), e1 = FloatVector.fromArray(F, tmp, o + 9 * step);
         FloatVector f0 = FloatVector.fromArray(F, tmp, o + 10 * step),
                 f1 = FloatVector.fromArray(F, tmp, o + 11 * step);
-        int p1 = p0 + cols, p2 = p1 + cols, p3 = p2 + cols, p4 = p3 + cols, p5 = p4 + cols;
+        int p1 = p0 + PITCH, p2 = p0 + 2 * PITCH, p3 = p0 + 3 * PITCH, p4 = p0 + 4 * PITCH, p5 = p0 + 5 * PITCH;
         for (int c = k0, xo = t + k0 * stride; c < k1; c++, xo += stride) {
             FloatVector u0 = FloatVector.fromArray(F, xT, xo);
             FloatVector u1 = FloatVector.fromArray(F, xT, xo + step);
@@ -340,12 +361,14 @@ final class MatMulF32 {
         f1.intoArray(tmp, o + 11 * step);
     }
 
-    /** Six rows, one token vector: row i's vector goes to tmp[i * F.length()]. */
-    private static void rows6x1(float[] p, int p0, int cols, float[] xT, int stride, int t, float[] tmp) {
+    /** Six rows, one token vector from slot t, columns [k0, k1): adds to tmp, row i's vector at i * F.length(). */
+    private static void rows6x1(float[] p, int p0, int k0, int k1, float[] xT, int stride, int t, float[] tmp) {
         int step = F.length();
-        FloatVector a = FloatVector.zero(F), b = a, c = a, d = a, e = a, f = a;
-        int p1 = p0 + cols, p2 = p1 + cols, p3 = p2 + cols, p4 = p3 + cols, p5 = p4 + cols;
-        for (int k = 0, xo = t; k < cols; k++, xo += stride) {
+        FloatVector a = FloatVector.fromArray(F, tmp, 0), b = FloatVector.fromArray(F, tmp, step);
+        FloatVector c = FloatVector.fromArray(F, tmp, 2 * step), d = FloatVector.fromArray(F, tmp, 3 * step);
+        FloatVector e = FloatVector.fromArray(F, tmp, 4 * step), f = FloatVector.fromArray(F, tmp, 5 * step);
+        int p1 = p0 + PITCH, p2 = p0 + 2 * PITCH, p3 = p0 + 3 * PITCH, p4 = p0 + 4 * PITCH, p5 = p0 + 5 * PITCH;
+        for (int k = k0, xo = t + k0 * stride; k < k1; k++, xo += stride) {
             FloatVector u = FloatVector.fromArray(F, xT, xo);
             a = u.fma(FloatVector.broadcast(F, p[p0 + k]), a);
             b = u.fma(FloatVector.broadcast(F, p[p1 + k]), b);
@@ -380,25 +403,12 @@ final class MatMulF32 {
         }
     }
 
-    /** One row, one token vector: the rows left over after tiles of six. */
-    private static void row(
-            float[] p,
-            int p0,
-            int cols,
-            float[] xT,
-            int stride,
-            int t,
-            int shift,
-            int n,
-            float[] out,
-            int rows,
-            int r,
-            float[] tmp) {
-        FloatVector a = FloatVector.zero(F);
-        for (int c = 0, xo = t + shift; c < cols; c++, xo += stride) {
+    /** One row, one token vector from slot t, columns [k0, k1): adds to tmp[0 .. F.length()). */
+    private static void row(float[] p, int p0, int k0, int k1, float[] xT, int stride, int t, float[] tmp) {
+        FloatVector a = FloatVector.fromArray(F, tmp, 0);
+        for (int c = k0, xo = t + k0 * stride; c < k1; c++, xo += stride) {
             a = FloatVector.fromArray(F, xT, xo).fma(FloatVector.broadcast(F, p[p0 + c]), a);
         }
         a.intoArray(tmp, 0);
-        for (int k = 0, end = Math.min(F.length(), n - t); k < end; k++) out[(t + k) * rows + r] = tmp[k];
     }
 }

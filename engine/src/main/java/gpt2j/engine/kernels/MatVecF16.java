@@ -68,11 +68,11 @@ final class MatVecF16 {
         return (FloatVector) bits.or(h.and(0x80000000)).reinterpretAsFloats();
     }
 
-    /** Rows [r0, r1) of w as floats, row-major from offset 0 of panel (the batched kernel's input). */
-    static void dequantize(MemorySegment w, int cols, int r0, int r1, float[] panel) {
+    /** Rows [r0, r1) of w as floats, row-major from panel[o0] on (the batched kernel's input). */
+    static void dequantize(MemorySegment w, int cols, int r0, int r1, float[] panel, int o0) {
         int step = F.length();
         int bound = F.loopBound(cols);
-        int o = 0;
+        int o = o0;
         for (int r = r0; r < r1; r++) {
             long row = (long) r * cols * Short.BYTES;
             int c = 0;

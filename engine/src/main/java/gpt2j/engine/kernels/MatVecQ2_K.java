@@ -85,16 +85,16 @@ final class MatVecQ2_K {
     }
 
     /**
-     * Rows [r0, r1) of w as floats, row-major from offset 0 of panel (the batched kernel's input): d * sc * q - dmin *
+     * Rows [r0, r1) of w as floats, row-major from panel[o0] on (the batched kernel's input): d * sc * q - dmin *
      * m with dequantize_row_q2_K's operations (sc and m times their fp16 factor, then q times the first, less the
      * second), so the panel holds its floats bit for bit.
      */
-    static void dequantize(MemorySegment w, int cols, int r0, int r1, float[] panel) {
+    static void dequantize(MemorySegment w, int cols, int r0, int r1, float[] panel, int o0) {
         int blocks = cols / BLOCK;
         int step = F.length();
         int parts = 16 / step;
         float[] dl = new float[16], ml = new float[16];
-        int o = 0;
+        int o = o0;
         for (long block = (long) r0 * blocks * BLOCK_BYTES, end = (long) r1 * blocks * BLOCK_BYTES;
                 block < end;
                 block += BLOCK_BYTES, o += BLOCK) {

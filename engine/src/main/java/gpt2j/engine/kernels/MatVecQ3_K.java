@@ -113,15 +113,15 @@ final class MatVecQ3_K {
     }
 
     /**
-     * Rows [r0, r1) of w as floats, row-major from offset 0 of panel (the batched kernel's input): dequantize_row_q3_K's
+     * Rows [r0, r1) of w as floats, row-major from panel[o0] on (the batched kernel's input): dequantize_row_q3_K's
      * operations (the scale times d, then times the 3-bit value), so the panel holds its floats bit for bit.
      */
-    static void dequantize(MemorySegment w, int cols, int r0, int r1, float[] panel) {
+    static void dequantize(MemorySegment w, int cols, int r0, int r1, float[] panel, int o0) {
         int blocks = cols / BLOCK;
         int step = F.length();
         int parts = 16 / step;
         float[] dl = new float[16];
-        int o = 0;
+        int o = o0;
         for (long block = (long) r0 * blocks * BLOCK_BYTES, end = (long) r1 * blocks * BLOCK_BYTES;
                 block < end;
                 block += BLOCK_BYTES, o += BLOCK) {

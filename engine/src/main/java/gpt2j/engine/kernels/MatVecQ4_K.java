@@ -428,14 +428,14 @@ final class MatVecQ4_K {
     private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[0]);
 
     /**
-     * Rows [r0, r1) of w as floats, row-major from offset 0 of panel (the batched kernel's input), from the file's
+     * Rows [r0, r1) of w as floats, row-major from panel[o0] on (the batched kernel's input), from the file's
      * blocks, each copied to the heap first: read in place, its scales' bytes through the segment, this ran at 0.75x.
      */
-    static void dequantize(MemorySegment w, int cols, int r0, int r1, float[] panel) {
+    static void dequantize(MemorySegment w, int cols, int r0, int r1, float[] panel, int o0) {
         int step = F.length();
         int parts = 16 / step;
         byte[] src = BLOCKS.get();
-        int o = 0;
+        int o = o0;
         for (long block = (long) r0 * (cols / BLOCK), end = (long) r1 * (cols / BLOCK); block < end; block++) {
             MemorySegment.copy(w, JAVA_BYTE, block * BLOCK_BYTES, src, 0, BLOCK_BYTES);
             float d = Bytes8.half(src, 0);

@@ -110,11 +110,11 @@ final class MatVecQ5_0 {
         }
     }
 
-    /** Rows [r0, r1) of w as floats, row-major from offset 0 of panel (the batched kernel's input). */
-    static void dequantize(MemorySegment w, int cols, int r0, int r1, float[] panel) {
+    /** Rows [r0, r1) of w as floats, row-major from panel[o0] on (the batched kernel's input). */
+    static void dequantize(MemorySegment w, int cols, int r0, int r1, float[] panel, int o0) {
         int blocks = cols / BLOCK;
         int step = F.length();
-        int o = 0;
+        int o = o0;
         for (long block = (long) r0 * blocks * BLOCK_BYTES, end = (long) r1 * blocks * BLOCK_BYTES;
                 block < end;
                 block += BLOCK_BYTES, o += BLOCK) {

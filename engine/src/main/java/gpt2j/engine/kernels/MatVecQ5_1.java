@@ -79,13 +79,13 @@ final class MatVecQ5_1 {
     }
 
     /**
-     * Rows [r0, r1) of w as floats, row-major from offset 0 of panel (the batched kernel's input): q * d + m, multiplied
+     * Rows [r0, r1) of w as floats, row-major from panel[o0] on (the batched kernel's input): q * d + m, multiplied
      * and added apart as dequantize_row_q5_1 does, so the panel holds its floats bit for bit.
      */
-    static void dequantize(MemorySegment w, int cols, int r0, int r1, float[] panel) {
+    static void dequantize(MemorySegment w, int cols, int r0, int r1, float[] panel, int o0) {
         int blocks = cols / BLOCK;
         int step = F.length();
-        int o = 0;
+        int o = o0;
         for (long block = (long) r0 * blocks * BLOCK_BYTES, end = (long) r1 * blocks * BLOCK_BYTES;
                 block < end;
                 block += BLOCK_BYTES, o += BLOCK) {

@@ -348,13 +348,13 @@ final class MatVecQ5_K {
     }
 
     /**
-     * Rows [r0, r1) of w as floats, row-major from offset 0 of panel (the batched kernel's input), from the file's
+     * Rows [r0, r1) of w as floats, row-major from panel[o0] on (the batched kernel's input), from the file's
      * blocks: d * sc * q - dmin * m as one FMA per weight.
      */
-    static void dequantize(MemorySegment w, int cols, int r0, int r1, float[] panel) {
+    static void dequantize(MemorySegment w, int cols, int r0, int r1, float[] panel, int o0) {
         int step = F.length(), parts = 16 / step;
         Scratch t = SCRATCH.get();
-        int o = 0;
+        int o = o0;
         for (long block = (long) r0 * (cols / BLOCK), end = (long) r1 * (cols / BLOCK); block < end; block++) {
             MemorySegment.copy(w, JAVA_BYTE, block * BLOCK_BYTES, t.src, 0, BLOCK_BYTES);
             unpack(t.src, 0, t.q, 0);

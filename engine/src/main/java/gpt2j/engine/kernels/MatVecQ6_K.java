@@ -415,14 +415,14 @@ final class MatVecQ6_K {
     }
 
     /**
-     * Rows [r0, r1) of w as floats, row-major from offset 0 of panel (the batched kernel's input), from the file's
+     * Rows [r0, r1) of w as floats, row-major from panel[o0] on (the batched kernel's input), from the file's
      * blocks: the repack's rows lie across lanes, and reading them back a byte at a time cost more than unpacking the
      * file's bit planes again.
      */
-    static void dequantize(MemorySegment w, int cols, int r0, int r1, float[] panel) {
+    static void dequantize(MemorySegment w, int cols, int r0, int r1, float[] panel, int o0) {
         int step = F.length(), parts = SUB / step;
         Scratch s = SCRATCH.get();
-        int o = 0;
+        int o = o0;
         for (long block = (long) r0 * (cols / BLOCK), end = (long) r1 * (cols / BLOCK); block < end; block++) {
             MemorySegment.copy(w, JAVA_BYTE, block * BLOCK_BYTES, s.src, 0, BLOCK_BYTES);
             unpack(s.src, 0, s.q, 0);

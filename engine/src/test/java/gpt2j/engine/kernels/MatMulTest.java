@@ -93,20 +93,25 @@ class MatMulTest {
     void wideRowsLikeMlpDown(MatVecTest.Kind kind) {
         Random rnd = new Random(200 + kind.ordinal());
         try (Arena arena = Arena.ofConfined()) {
-            // Rows as wide as GPT-2's mlp down (3072) and wider; for F32 not a whole number of vectors.
-            int cols = kind.type.blockSize == 1 ? 3109 : kind.type.blockSize == 256 ? 3328 : 3168;
-            int rows = 150; // two whole input-major strips (64 rows at 512 bits) and a remainder; six panels of 24
-            Weights w = Weights.random(kind.type, rows, cols, kind.inputMajor, rnd, arena);
-            // 9 tokens: one- and two-vector tiles; 67: a four-vector tile over several column slabs, the last partial.
-            for (int n : new int[] {9, 67}) {
-                float[] x = Weights.randomVector(n * cols, rnd);
-                float[] vec = new float[n * rows];
-                MatMul.apply(w.kernel, transposed(x, n, cols, 0), 0, n, vec, 0, rows);
-                for (int t = 0; t < n; t++) {
-                    for (int r = 0; r < rows; r++) {
-                        double expected = w.dot(r, x, t * cols);
-                        double tol = 1e-5 * w.absDot(r, x, t * cols) + 1e-6;
-                        assertEquals(expected, vec[t * rows + r], tol, kind + " n=" + n + " token " + t + " row " + r);
+            // Rows as wide as GPT-2's mlp down (3072) and wider; for F32 not a whole number of vectors. Then rows wider
+            // than the panel's pitch (MatMulF32.PITCH), which come into the panel in pieces.
+            boolean f32 = kind.type.blockSize == 1, k = kind.type.blockSize == 256;
+            for (int cols : new int[] {f32 ? 3109 : k ? 3328 : 3168, MatMulF32.PITCH + (f32 ? 89 : k ? 256 : 128)}) {
+                int rows = 150; // two whole input-major strips (64 rows at 512 bits) and a remainder; six panels of 24
+                Weights w = Weights.random(kind.type, rows, cols, kind.inputMajor, rnd, arena);
+                // 9 tokens: one- and two-vector tiles; 67: a four-vector tile over several column slabs, the last
+                // partial.
+                for (int n : new int[] {9, 67}) {
+                    float[] x = Weights.randomVector(n * cols, rnd);
+                    float[] vec = new float[n * rows];
+                    MatMul.apply(w.kernel, transposed(x, n, cols, 0), 0, n, vec, 0, rows);
+                    for (int t = 0; t < n; t++) {
+                        for (int r = 0; r < rows; r++) {
+                            double expected = w.dot(r, x, t * cols);
+                            double tol = 1e-5 * w.absDot(r, x, t * cols) + 1e-6;
+                            assertEquals(
+                                    expected, vec[t * rows + r], tol, kind + " n=" + n + " token " + t + " row " + r);
+                        }
                     }
                 }
             }
@@ -131,7 +136,7 @@ class MatMulTest {
                 float[] vec = new float[(r1 - r0) * cols + 1];
                 float[] ref = new float[(r1 - r0) * cols + 1];
                 Arrays.fill(vec, Float.NaN);
-                MatMul.dequantize(w.kernel, r0, r1, vec);
+                MatMul.dequantize(w.kernel, r0, r1, vec, 0);
                 long rowBytes = kind.type.byteSize(cols);
                 for (int r = r0; r < r1; r++) {
                     Quantizer.dequantizeRow(
