@@ -1,6 +1,7 @@
 package gpt2j.engine;
 
 import gpt2j.engine.kernels.KernelMatrix;
+import gpt2j.engine.kernels.MatMul;
 import gpt2j.weights.GgmlType;
 import gpt2j.weights.Gpt2Config;
 import gpt2j.weights.Gpt2Weights;
@@ -83,6 +84,7 @@ public final class Gpt2Model {
             matrices[3 + 4 * l] = w.mlpUp();
             matrices[4 + 4 * l] = w.mlpDown();
         }
+        MatMul.prepare(); // while the weights are repacked, so that the first prompt finds its inputs' lines
         KernelMatrix[] kernels = new KernelMatrix[matrices.length];
         IntStream.range(0, matrices.length).parallel().forEach(i -> kernels[i] = KernelMatrix.of(matrices[i]));
         layers = new Layer[n];

@@ -50,6 +50,11 @@ public final class MatMul {
         return m.weight().inputMajor() ? 0 : CacheLines.shift(xT);
     }
 
+    /** Starts what {@link #shift} needs to know (a native lookup, ~75 ms on its own thread) before the first prompt. */
+    public static void prepare() {
+        CacheLines.prepare();
+    }
+
     /**
      * xT[shift + c * padded(n) + t] = x[t * cols + c] for columns [c0, c1) (threads share one transposition by
      * columns), the padding slots zero. xT needs cols * padded(n) floats past shift (see {@link #shift}). One gather per

@@ -8,8 +8,9 @@ import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * The batched kernel every weight type ends in: a panel of float weight rows (row-major, {@code cols} per row) times
- * the transposed inputs xT ({@code cols} lines of {@link MatMul#padded} token slots, see {@link MatMul#transpose}).
+ * The batched kernel every weight type ends in: a panel of float weight rows ({@link #PITCH} apart, see
+ * {@link MatMul#panel}) times the transposed inputs xT ({@code cols} lines of {@link MatMul#padded} token slots, see
+ * {@link MatMul#transpose}).
  * Tokens lie along the vector lanes: a tile is six rows times up to four token vectors, 24 accumulators, and each
  * column step loads four input vectors and broadcasts six weights into 24 FMAs. No horizontal sums, no column tail.
  * Measured against the tiles it replaced, one thread on an L2-resident panel, 64 tokens: 8 rows x 2 vectors ran

@@ -19,6 +19,10 @@ class CacheLinesTest {
         // The tests run with native access (pom.xml), as the launcher does. A second route to the address, memchr
         // finding the zero just written at the shifted element, checks the shift's arithmetic.
         assertTrue(CacheLinesTest.class.getModule().isNativeAccessEnabled(), "the tests should have native access");
+        CacheLines.prepare();
+        for (long end = System.nanoTime() + 20_000_000_000L; !CacheLines.ready(); Thread.sleep(5)) {
+            assertTrue(System.nanoTime() < end, "memset was not found within 20 s");
+        }
         Linker linker = Linker.nativeLinker();
         MethodHandle memchr = linker.downcallHandle(
                 linker.defaultLookup().find("memchr").orElseThrow(),
