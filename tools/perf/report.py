@@ -343,8 +343,13 @@ def main():
           "the decode costs, in the same harness: skipping it (timing only, wrong numbers) 1.10x (Q4_0), decoding a "
           "panel whose blocks are already in cache 1.06x (Q4_0) and 1.12x (Q8_0). JFR's samples in the same pass: the tile 66%, decoding 11%, "
           "attention ~6% (the kernel has since run 1.4-1.9x faster with the keys stored dimension-major: "
-          "docs/KERNELS.md), transposing 3%, GELU 2%; the tile itself runs at this core's FMA peak (`fmapeak`), so "
-          "Q4_0's pp gap is the decode's stalls plus llama.cpp's int8 arithmetic.")
+          "docs/KERNELS.md), transposing 3%, GELU 2%. The tile ran at ~60% of the FMA peak (`fmapeak`; that tool "
+          "had read half the peak when this text first said the tile reached it): a heap array's elements start 16 "
+          "bytes into a cache line, so each of its input loads spanned two lines. Since 07fe3b0 the inputs start a "
+          "line (1.10-1.17x prompts), and since f30f91f the panel's rows lie a constant distance apart, so that C2 no "
+          "longer runs out of registers in the tile (another 1.12-1.20x; the tile alone at the FMA peak in a harness; "
+          "docs/KERNELS.md, \"Inputs that start a cache line\"); what Q4_0's prompt still waits on is the decode's "
+          "stalls.")
         w("- **AVX2 cores** (the tables are this machine's AVX-512; most laptop and desktop cores have AVX2 only): "
           "with `-XX:UseAVX=2` (C2 limited to AVX2 and 16 vector registers, the Vector API then 256 bits wide) "
           "against llama.cpp built with `-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_AVX512=OFF`, 124M files, one "
