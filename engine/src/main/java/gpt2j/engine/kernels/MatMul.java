@@ -140,7 +140,7 @@ public final class MatMul {
         }
     }
 
-    /** Floats of the panel that {@link #panel} fills for w. */
+    /** Floats of the panel that {@link #panel} fills for rows of cols columns: 24 rows of PITCH per piece. */
     static int panelFloats(int cols) {
         return (cols + MatMulF32.PITCH - 1) / MatMulF32.PITCH * ROW_BLOCK * MatMulF32.PITCH;
     }
