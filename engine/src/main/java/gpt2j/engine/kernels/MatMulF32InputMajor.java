@@ -31,7 +31,7 @@ final class MatMulF32InputMajor {
 
     /** Floats of scratch panel {@link #apply} needs for a row range of that many rows. */
     static int panelFloats(int rangeRows) {
-        return Math.max(PANEL, rangeRows * MIN_SLAB);
+        return Math.max(PANEL, rangeRows * MIN_SLAB) + CacheLines.FLOATS - 1;
     }
 
     /** panel: scratch for at least {@link #panelFloats}(rowEnd - rowStart) floats. */
@@ -53,10 +53,12 @@ final class MatMulF32InputMajor {
             // 256 bytes per column, a page apart, came from memory at the latency of a page walk each (a third of
             // the pass's kernel time on a Hugging Face file).
             int slab = Math.clamp(PANEL / (strips * STRIP), MIN_SLAB, MatMulF32.SLAB);
+            // The slab from the panel's first cache line on: each tile loads its four row vectors from it.
+            int shift = CacheLines.shift(panel);
             for (int k0 = 0; k0 < cols; k0 += slab) {
                 int k1 = Math.min(cols, k0 + slab), width = (k1 - k0) * STRIP;
-                copySlab(w, rows, k0, k1, rowStart, strips, panel);
-                for (int s = 0, p0 = 0, r = rowStart; s < strips; s++, p0 += width, r += STRIP) {
+                copySlab(w, rows, k0, k1, rowStart, strips, panel, shift);
+                for (int s = 0, p0 = shift, r = rowStart; s < strips; s++, p0 += width, r += STRIP) {
                     for (int t = 0; t < n; t += TOKENS) {
                         if (MatMulF32.VECTORS == 4) tile4x6(panel, p0, k0, k1, xT, stride, t, n, out, rows, r);
                         else tile2x6(panel, p0, k0, k1, xT, stride, t, n, out, rows, r);
@@ -71,14 +73,15 @@ final class MatMulF32InputMajor {
     }
 
     /**
-     * panel[s * (k1 - k0) * STRIP + (c - k0) * STRIP + i] = w[c][r0 + s * STRIP + i] for columns [k0, k1) and strips
-     * s < strips: each strip's slab contiguous, in the order its tiles read it.
+     * panel[shift + s * (k1 - k0) * STRIP + (c - k0) * STRIP + i] = w[c][r0 + s * STRIP + i] for columns [k0, k1) and
+     * strips s < strips: each strip's slab contiguous, in the order its tiles read it.
      */
-    private static void copySlab(MemorySegment w, int rows, int k0, int k1, int r0, int strips, float[] panel) {
+    private static void copySlab(
+            MemorySegment w, int rows, int k0, int k1, int r0, int strips, float[] panel, int shift) {
         int step = F.length(), width = (k1 - k0) * STRIP;
         long lineBytes = (long) rows * Float.BYTES;
         long o = ((long) k0 * rows + r0) * Float.BYTES;
-        for (int c = k0, p = 0; c < k1; c++, o += lineBytes, p += STRIP) {
+        for (int c = k0, p = shift; c < k1; c++, o += lineBytes, p += STRIP) {
             long at = o;
             for (int s = 0, q = p; s < strips; s++, q += width) {
                 for (int i = 0; i < STRIP; i += step, at += (long) step * Float.BYTES) {
