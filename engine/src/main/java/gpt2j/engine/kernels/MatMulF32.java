@@ -104,15 +104,15 @@ final class MatMulF32 {
             int t = full;
             for (; t + 2 * step <= stride; t += 2 * step) {
                 Arrays.fill(tmp, 0, 2 * ROWS * step, 0f);
-                for (int k0 = 0; k0 < cols; k0 += SLAB) {
-                    rows6x2(panel, at(r - r0, k0), k0, Math.min(cols, k0 + SLAB), xT, stride, shift + t, tmp, 0);
+                for (int k0 = 0; k0 < cols; k0 += PITCH) {
+                    rows6x2(panel, at(r - r0, k0), k0, Math.min(cols, k0 + PITCH), xT, stride, shift + t, tmp, 0);
                 }
                 store6(tmp, 0, 2, out, rows, r, t, n);
             }
             if (t < stride) {
                 Arrays.fill(tmp, 0, ROWS * step, 0f);
-                for (int k0 = 0; k0 < cols; k0 += SLAB) {
-                    rows6x1(panel, at(r - r0, k0), k0, Math.min(cols, k0 + SLAB), xT, stride, shift + t, tmp);
+                for (int k0 = 0; k0 < cols; k0 += PITCH) {
+                    rows6x1(panel, at(r - r0, k0), k0, Math.min(cols, k0 + PITCH), xT, stride, shift + t, tmp);
                 }
                 store6(tmp, 0, 1, out, rows, r, t, n);
             }
@@ -120,15 +120,19 @@ final class MatMulF32 {
         for (; r < r1; r++) {
             for (int t = 0; t < stride; t += step) {
                 Arrays.fill(tmp, 0, step, 0f);
-                for (int k0 = 0; k0 < cols; k0 += SLAB) {
-                    row(panel, at(r - r0, k0), k0, Math.min(cols, k0 + SLAB), xT, stride, shift + t, tmp);
+                for (int k0 = 0; k0 < cols; k0 += PITCH) {
+                    row(panel, at(r - r0, k0), k0, Math.min(cols, k0 + PITCH), xT, stride, shift + t, tmp);
                 }
                 for (int k = 0, end = Math.min(step, n - t); k < end; k++) out[(t + k) * rows + r] = tmp[k];
             }
         }
     }
 
-    /** Where panel row i's columns of the slab from k0 lie: its column c (k0 <= c < k0 + SLAB) at panel[at + c]. */
+    /**
+     * Where panel row i's columns of the piece holding column k0 lie (see {@link MatMul#panel}): its column c, for c in
+     * that piece, at panel[at + c]. Whole tiles take a slab of it at a time, for the inputs' sake; the tail tiles, a
+     * piece (the whole row at GPT-2's widths).
+     */
     private static int at(int i, int k0) {
         int piece = k0 / PITCH;
         return (piece * MatMul.ROW_BLOCK + i) * PITCH - piece * PITCH;

@@ -97,7 +97,9 @@ class MatMulTest {
             // than the panel's pitch (MatMulF32.PITCH), which come into the panel in pieces.
             boolean f32 = kind.type.blockSize == 1, k = kind.type.blockSize == 256;
             for (int cols : new int[] {f32 ? 3109 : k ? 3328 : 3168, MatMulF32.PITCH + (f32 ? 89 : k ? 256 : 128)}) {
-                int rows = 150; // two whole input-major strips (64 rows at 512 bits) and a remainder; six panels of 24
+                // Two whole input-major strips (64 rows at 512 bits) and a remainder; six panels of 24, then 7 rows: a
+                // six-row tile and one row, each across the pieces of the wider rows.
+                int rows = 151;
                 Weights w = Weights.random(kind.type, rows, cols, kind.inputMajor, rnd, arena);
                 // 9 tokens: one- and two-vector tiles; 67: a four-vector tile over several column slabs, the last
                 // partial.
