@@ -349,7 +349,9 @@ def main():
           "line (1.10-1.17x prompts), and since f30f91f the panel's rows lie a constant distance apart, so that C2 no "
           "longer runs out of registers in the tile (another 1.12-1.20x; the tile alone at the FMA peak in a harness; "
           "docs/KERNELS.md, \"Inputs that start a cache line\"); what Q4_0's prompt still waits on is the decode's "
-          "stalls.")
+          "stalls. In the run of 2026-12-08 04:18-06:00Z (09952b6, the tables above) every pp128 row was ahead of "
+          "llama.cpp's: Q4_0 1.06-1.34x at every size and both thread counts (0.82-1.16x in the run before, at "
+          "08e8ab8), F32 1.03-1.55x, Q8_0 1.32-2.00x, the K-quant presets 1.78-2.95x.")
         w("- **AVX2 cores** (the tables are this machine's AVX-512; most laptop and desktop cores have AVX2 only): "
           "with `-XX:UseAVX=2` (C2 limited to AVX2 and 16 vector registers, the Vector API then 256 bits wide) "
           "against llama.cpp built with `-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_AVX512=OFF`, 124M files, one "
@@ -419,7 +421,12 @@ def main():
           "huge pages: the same 355M F32 bytes then made 13.2-19.0 tokens/s against llama-bench's 15.3-19.6 "
           "(docs/PERFORMANCE.md, \"Model files in huge pages\"). A file written by another tool, or by `cp`, "
           "keeps its 4 KB pages until it is evicted and read again (readahead then builds large folios); a copy "
-          "into anonymous memory would cost every start ~1.8 s per GB of first-touch memory on this VM.")
+          "into anonymous memory would cost every start ~1.8 s per GB of first-touch memory on this VM. In the run of "
+          "2026-12-08 04:18-06:00Z the 124M F32 two-thread tg64 came out 0.98 (rounds 1.02 and 0.94) with both "
+          "engines above `bandwidth.c`'s one-stream bound (gpt2j 122%, llama.cpp 125%): both read the file at this "
+          "machine's memory rate. Rechecked right after (06:01-06:02Z, `gpt2j bench` against `llama-bench`, tg64 "
+          "at two threads, two runs of two alternating rounds): 43.7 / 43.7 against 39.9 / 39.5 tokens/s "
+          "(1.10), then 38.5 / 36.6 against 39.3 / 36.9 (0.98 / 0.99): parity within the machine's drift.")
         w("- **1.5B F32 tg**: both engines ran at 12-26% of the bound, llama.cpp's tg64 samples falling from 1.44 to "
           "0.92 tokens/s within one run. It is this VM's reading of a 6.5 GB file mapping, not compute: checked "
           "after the run (2026-12-06 00:51-00:53Z), an anonymous 6 GiB buffer streamed at 36.9 GB/s on one thread "
@@ -480,7 +487,7 @@ def main():
           "loop of four rows at once, as llama.cpp's tinyBLAS tiles do, 26-27 (~01:30Z); minutes later all of them "
           "fell by a third together (the bare Java loop 15-22 GB/s, gpt2j's tg 15.4-16.1, llama-bench's "
           "16.7-23.9).")
-        w("- **the run of 2026-12-07 07:28-08:31Z** (fdb3dc1, the tables above): against the run before it (5c281fe, "
+        w("- **the run of 2026-12-07 07:28-08:31Z** (fdb3dc1, on the AMD EPYC; the tables above are later, on the Intel Xeon): against the run before it (5c281fe, "
           "05:05-06:13Z; since then the Q4_0 one-token kernels take the low nibble with one shift, 249fd17) "
           "one-thread Q4_0 tg64 went from 0.80 / 0.85 at 355M / 774M to 1.06 / 0.99 (124M 1.11, 1.5B 0.995), and "
           "Q4_0 pp128, whose code did not change, was 0.93-1.01 (0.77-0.94 before: on this machine a single row is "
