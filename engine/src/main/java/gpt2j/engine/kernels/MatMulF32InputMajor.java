@@ -31,7 +31,7 @@ final class MatMulF32InputMajor {
 
     /** Floats of scratch panel {@link #apply} needs for a row range of that many rows. */
     static int panelFloats(int rangeRows) {
-        return Math.max(PANEL, rangeRows * MIN_SLAB) + CacheLines.FLOATS - 1;
+        return Math.max(PANEL, rangeRows * MIN_SLAB) + MatMul.SHIFT_ROOM;
     }
 
     /** panel: scratch for at least {@link #panelFloats}(rowEnd - rowStart) floats. */
